@@ -1,0 +1,1 @@
+//! xpf config (placeholder until its first module lands).

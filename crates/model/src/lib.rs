@@ -1,0 +1,1 @@
+//! xpf model (placeholder until its first module lands).

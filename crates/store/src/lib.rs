@@ -1,0 +1,1 @@
+//! xpf store (placeholder until its first module lands).
