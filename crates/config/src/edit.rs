@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Changing a configuration: `load merge|override|replace|set`, and the
+//! `set`, `delete`, `activate`, `deactivate`, `protect`, `unprotect` commands.
+//!
+//! Every operation works on a copy and swaps it in only when the whole input
+//! applied cleanly: a refused load leaves the configuration as it was.
+//! Edits run on [`Tree`], an indexed form of the statements, so that a
+//! 50,000-line `set` file loads in linear time.
+
+use std::collections::HashMap;
+
+use crate::ast::{Config, NodeId, Span, Statement, Word};
+use crate::error::{Diagnostic, Errors, Severity};
+use crate::parse::{parse, Command, Item, Verb};
+use crate::schema::{Match, Schema, Token, APPLY_GROUPS, APPLY_GROUPS_EXCEPT, GROUPS, ROOT};
+
+/// How `load` combines the text with the existing configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadMode {
+    /// Add to and change the configuration.
+    Merge,
+    /// Replace the whole configuration.
+    Override,
+    /// Merge, but statements tagged `replace:` replace what they name.
+    Replace,
+    /// The text is set-form commands, applied in order.
+    Set,
+}
+
+/// Loads `text` into `cfg`; on any error `cfg` is unchanged and every error is returned.
+pub fn load_text(cfg: &mut Config, text: &str, mode: LoadMode) -> Result<(), Errors> {
+    let items = parse(text)?;
+    let schema = Schema::junos();
+    let mut tree = if mode == LoadMode::Override {
+        Tree::root()
+    } else {
+        Tree::from_config(schema, cfg)
+    };
+    let mut errors = Vec::new();
+    for item in items {
+        match item {
+            Item::Statement(st) if mode == LoadMode::Set => errors.push(Diagnostic::syntax(
+                st.span,
+                "load set expects set-form commands, found a curly statement",
+            )),
+            Item::Statement(mut st) => {
+                resolve(
+                    schema,
+                    &mut st,
+                    Ctx::Node(ROOT),
+                    &mut Vec::new(),
+                    &mut errors,
+                );
+                if errors.is_empty() {
+                    tree.merge(schema, st, mode == LoadMode::Replace);
+                }
+            }
+            Item::Command(cmd) => {
+                if let Err(e) = tree.command(schema, &cmd) {
+                    errors.push(e);
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Errors(errors));
+    }
+    *cfg = tree.into_config(schema);
+    Ok(())
+}
+
+/// Reads text into a fresh configuration (curly, set or mixed).
+pub fn parse_config(text: &str) -> Result<Config, Errors> {
+    let mut cfg = Config::default();
+    load_text(&mut cfg, text, LoadMode::Merge)?;
+    Ok(cfg)
+}
+
+/// Applies one set-form command; on error `cfg` is unchanged.
+pub fn apply_command(cfg: &mut Config, cmd: &Command) -> Result<(), Errors> {
+    let schema = Schema::junos();
+    let mut tree = Tree::from_config(schema, cfg);
+    tree.command(schema, cmd)?;
+    *cfg = tree.into_config(schema);
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum Ctx {
+    Node(NodeId),
+    Opaque,
+}
+
+/// Matches a curly statement (and its subtree) against the schema: sets
+/// `node`, folds list values into `list`, checks value types.
+pub(crate) fn resolve(
+    schema: &Schema,
+    st: &mut Statement,
+    ctx: Ctx,
+    path: &mut Vec<String>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let parent = match ctx {
+        Ctx::Opaque => {
+            st.node = None;
+            path.push(st.text());
+            for c in st.children.iter_mut().flatten() {
+                resolve(schema, c, Ctx::Opaque, path, errors);
+            }
+            path.pop();
+            return;
+        }
+        Ctx::Node(p) => p,
+    };
+    let words: Vec<&str> = st.words.iter().map(|w| w.text.as_str()).collect();
+    let m = schema
+        .match_child(parent, &words)
+        .filter(|m| m.consumed == words.len());
+    let Some(Match { node: id, .. }) = m else {
+        errors.push(unknown_statement(schema, parent, &st.words, st.span, path));
+        return;
+    };
+    let node = schema.node(id);
+    st.node = Some(id);
+    if node.list {
+        let key = node.key_len(words.len());
+        let mut values: Vec<Word> = st.words.drain(key..).collect();
+        values.extend(st.list.take().unwrap_or_default());
+        st.list = Some(values);
+    } else if st.list.is_some() {
+        errors.push(Diagnostic::at(
+            Severity::Syntax,
+            Some(st.span),
+            path,
+            st.text(),
+            "this statement takes a single value, not a [ ] list",
+        ));
+    }
+    if let Err(e) = check_values(schema, id, &st.words, st.list.as_deref()) {
+        errors.push(Diagnostic::at(
+            Severity::Syntax,
+            Some(e.0),
+            path,
+            st.text(),
+            e.1,
+        ));
+    }
+    if st.children.is_some() && !node.block {
+        errors.push(Diagnostic::at(
+            Severity::Syntax,
+            Some(st.span),
+            path,
+            st.text(),
+            "this statement takes no block: end it with ';'",
+        ));
+        return;
+    }
+    let child_ctx = if node.opaque {
+        Ctx::Opaque
+    } else {
+        Ctx::Node(id)
+    };
+    path.push(st.text());
+    for c in st.children.iter_mut().flatten() {
+        resolve(schema, c, child_ctx, path, errors);
+    }
+    path.pop();
+}
+
+fn unknown_statement(
+    schema: &Schema,
+    parent: NodeId,
+    words: &[Word],
+    span: Span,
+    path: &[String],
+) -> Diagnostic {
+    let text: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+    let first = text.first().copied().unwrap_or("");
+    let known = schema
+        .child_keywords(parent)
+        .iter()
+        .any(|(k, _)| *k == first);
+    let message = if known {
+        format!(
+            "syntax error: '{}' is incomplete or has extra words",
+            text.join(" ")
+        )
+    } else {
+        format!("syntax error: '{first}' is not a statement here")
+    };
+    Diagnostic::at(Severity::Syntax, Some(span), path, text.join(" "), message)
+}
+
+/// Checks the value words of a statement against its pattern.
+fn check_values(
+    schema: &Schema,
+    id: NodeId,
+    words: &[Word],
+    list: Option<&[Word]>,
+) -> Result<(), (Span, String)> {
+    let node = schema.node(id);
+    for (t, w) in node.pattern.iter().zip(words) {
+        if let Token::Value(v) = t {
+            v.check(&w.text).map_err(|e| (w.span, e))?;
+        }
+    }
+    if let (Some(values), Some(Token::Value(v))) = (list, node.pattern.last()) {
+        for w in values {
+            v.check(&w.text).map_err(|e| (w.span, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The identity of a statement among its siblings: what `set` replaces and
+/// `delete` removes (`host-name`, `unit 0`, `address 10.0.0.1/24`).
+pub(crate) fn identity(schema: &Schema, st: &Statement) -> String {
+    let mut key = String::new();
+    let take = match st.node {
+        Some(id) => {
+            key.push_str(&id.to_string());
+            schema.node(id).key_len(st.words.len())
+        }
+        None => {
+            key.push('~');
+            st.words.len()
+        }
+    };
+    for w in st.words.iter().take(take) {
+        key.push('\u{1}');
+        key.push_str(&w.text);
+    }
+    key
+}
+
+/// Display position of a statement among its siblings.
+pub(crate) fn display_rank(schema: &Schema, st: &Statement) -> u32 {
+    match st.node {
+        Some(GROUPS) => 1,
+        Some(APPLY_GROUPS) | Some(APPLY_GROUPS_EXCEPT) => 2,
+        Some(id) if schema.node(id).keyword() == Some("version") => 0,
+        Some(id) => 10 + schema.node(id).order,
+        None => u32::MAX,
+    }
+}
+
+/// The indexed, editable form of a configuration.
+struct Tree {
+    st: Statement,
+    kids: Vec<Option<Tree>>,
+    index: HashMap<String, usize>,
+}
+
+impl Tree {
+    fn root() -> Tree {
+        Tree {
+            st: Statement {
+                children: Some(Vec::new()),
+                ..Statement::default()
+            },
+            kids: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    fn from_config(schema: &Schema, cfg: &Config) -> Tree {
+        let mut root = Tree::root();
+        for st in &cfg.statements {
+            root.push(schema, Tree::from_statement(schema, st.clone()));
+        }
+        root
+    }
+
+    fn from_statement(schema: &Schema, mut st: Statement) -> Tree {
+        let children = st.children.as_mut().map(std::mem::take);
+        let mut t = Tree {
+            st,
+            kids: Vec::new(),
+            index: HashMap::new(),
+        };
+        for c in children.into_iter().flatten() {
+            let child = Tree::from_statement(schema, c);
+            t.merge_tree(schema, child, false);
+        }
+        t
+    }
+
+    fn push(&mut self, schema: &Schema, t: Tree) {
+        self.index.insert(identity(schema, &t.st), self.kids.len());
+        self.kids.push(Some(t));
+    }
+
+    fn find(&self, key: &str) -> Option<usize> {
+        self.index
+            .get(key)
+            .copied()
+            .filter(|&i| self.kids[i].is_some())
+    }
+
+    fn remove(&mut self, i: usize) {
+        if let Some(t) = self.kids[i].take() {
+            self.index.retain(|_, v| *v != i);
+            drop(t);
+        }
+    }
+
+    /// Merges a resolved curly statement.
+    fn merge(&mut self, schema: &Schema, st: Statement, replace_mode: bool) {
+        let t = Tree::from_statement(schema, st);
+        self.merge_tree(schema, t, replace_mode);
+    }
+
+    fn merge_tree(&mut self, schema: &Schema, mut inc: Tree, replace_mode: bool) {
+        let key = identity(schema, &inc.st);
+        let existing = self.find(&key);
+        if inc.st.delete {
+            if let Some(i) = existing {
+                self.remove(i);
+            }
+            return;
+        }
+        let replace = replace_mode && inc.st.replace;
+        inc.st.replace = false;
+        let Some(i) = existing else {
+            inc.strip_deletes();
+            self.push(schema, inc);
+            return;
+        };
+        let Some(cur) = self.kids[i].as_mut() else {
+            return;
+        };
+        if replace {
+            *cur = inc;
+            return;
+        }
+        cur.st.inactive |= inc.st.inactive;
+        cur.st.protect |= inc.st.protect;
+        if inc.st.annotation.is_some() {
+            cur.st.annotation = inc.st.annotation.take();
+        }
+        if let (Some(have), Some(add)) = (cur.st.list.as_mut(), inc.st.list.take()) {
+            for v in add {
+                if !have.contains(&v) {
+                    have.push(v);
+                }
+            }
+        } else if inc.st.children.is_none() && cur.st.children.is_none() {
+            cur.st.words = inc.st.words;
+        } else {
+            if cur.st.children.is_none() {
+                cur.st.children = Some(Vec::new());
+            }
+            for k in inc.kids.into_iter().flatten() {
+                cur.merge_tree(schema, k, replace_mode);
+            }
+        }
+    }
+
+    fn strip_deletes(&mut self) {
+        for slot in &mut self.kids {
+            if slot.as_ref().is_some_and(|k| k.st.delete) {
+                *slot = None;
+            } else if let Some(k) = slot {
+                k.strip_deletes();
+            }
+        }
+    }
+
+    /// Applies one set-form command.
+    fn command(&mut self, schema: &Schema, cmd: &Command) -> Result<(), Diagnostic> {
+        let creating = cmd.verb == Verb::Set;
+        let mut cur: &mut Tree = self;
+        let mut ctx = Ctx::Node(ROOT);
+        let mut path: Vec<String> = Vec::new();
+        let words = &cmd.words;
+        let mut i = 0;
+        while i < words.len() {
+            let rest: Vec<&str> = words[i..].iter().map(|w| w.text.as_str()).collect();
+            let (node, consumed) = match ctx {
+                Ctx::Opaque => (
+                    None,
+                    opaque_step(cur, &words[i..], cmd.list.is_some(), creating),
+                ),
+                Ctx::Node(p) => {
+                    let m = match_for(schema, p, &rest, creating).ok_or_else(|| {
+                        let mut d = unknown_statement(schema, p, &words[i..], words[i].span, &path);
+                        d.statement = Some(rest.join(" "));
+                        d
+                    })?;
+                    (Some(m.node), m.consumed)
+                }
+            };
+            let last = i + consumed == words.len();
+            let n = node.map(|id| schema.node(id));
+            let is_leaf = match (n, ctx) {
+                (Some(n), _) => !n.block,
+                (None, _) => last && cur_kid_is_leaf(cur, &words[i..i + consumed]),
+            };
+            if is_leaf && !last {
+                let extra = &words[i + consumed];
+                return Err(Diagnostic::at(
+                    Severity::Syntax,
+                    Some(extra.span),
+                    &path,
+                    rest.join(" "),
+                    format!("syntax error: unexpected '{}'", extra.text),
+                ));
+            }
+            let mut st = Statement {
+                words: words[i..i + consumed].to_vec(),
+                node,
+                span: words[i].span,
+                ..Statement::default()
+            };
+            if let Some(n) = n {
+                if n.list {
+                    let key = n.key_len(st.words.len());
+                    let mut values: Vec<Word> = st.words.drain(key..).collect();
+                    values.extend(cmd.list.clone().unwrap_or_default());
+                    st.list = Some(values);
+                } else if last && cmd.list.is_some() {
+                    return Err(Diagnostic::at(
+                        Severity::Syntax,
+                        Some(cmd.span),
+                        &path,
+                        st.text(),
+                        "this statement takes a single value, not a [ ] list",
+                    ));
+                }
+                if creating || !st.words.is_empty() {
+                    if let Err((span, msg)) =
+                        check_values(schema, node.unwrap_or(ROOT), &st.words, st.list.as_deref())
+                    {
+                        return Err(Diagnostic::at(
+                            Severity::Syntax,
+                            Some(span),
+                            &path,
+                            rest.join(" "),
+                            msg,
+                        ));
+                    }
+                }
+            } else if last && cmd.list.is_some() {
+                st.list = cmd.list.clone();
+            }
+            if !is_leaf {
+                st.children = Some(Vec::new());
+            }
+            let key = identity(schema, &st);
+            let found = cur.find(&key);
+            if last {
+                return cur.finish(schema, cmd.verb, st, found, &path);
+            }
+            let idx = match found {
+                Some(idx) => idx,
+                None if creating => {
+                    cur.push(schema, Tree::from_statement(schema, st.clone()));
+                    cur.kids.len() - 1
+                }
+                None => return Err(not_found(&path, &st)),
+            };
+            path.push(st.text());
+            let Some(next) = cur.kids[idx].as_mut() else {
+                return Err(not_found(&path, &st));
+            };
+            if next.st.children.is_none() {
+                next.st.children = Some(Vec::new());
+            }
+            ctx = match (ctx, n) {
+                (Ctx::Node(_), Some(n)) if !n.opaque => Ctx::Node(node.unwrap_or(ROOT)),
+                _ => Ctx::Opaque,
+            };
+            cur = next;
+            i += consumed;
+        }
+        Ok(())
+    }
+
+    /// Applies the verb to the statement the command's path ends at.
+    fn finish(
+        &mut self,
+        schema: &Schema,
+        verb: Verb,
+        st: Statement,
+        found: Option<usize>,
+        path: &[String],
+    ) -> Result<(), Diagnostic> {
+        let Some(i) = found else {
+            if verb == Verb::Set {
+                self.push(schema, Tree::from_statement(schema, st));
+                return Ok(());
+            }
+            return Err(not_found(path, &st));
+        };
+        let Some(cur) = self.kids[i].as_mut() else {
+            return Err(not_found(path, &st));
+        };
+        if cur.st.protect
+            && matches!(
+                verb,
+                Verb::Set | Verb::Delete | Verb::Deactivate | Verb::Activate
+            )
+        {
+            return Err(Diagnostic::at(
+                Severity::Check,
+                Some(st.span),
+                path,
+                cur.st.text(),
+                "statement is protected: unprotect it first",
+            ));
+        }
+        match verb {
+            Verb::Set => {
+                if let (Some(have), Some(add)) = (cur.st.list.as_mut(), st.list) {
+                    for v in add {
+                        if !have.contains(&v) {
+                            have.push(v);
+                        }
+                    }
+                } else if st.children.is_none() {
+                    cur.st.words = st.words;
+                }
+            }
+            Verb::Delete => {
+                let values = st.list.unwrap_or_default();
+                match cur.st.list.as_mut() {
+                    Some(have) if !values.is_empty() => {
+                        let before = have.len();
+                        have.retain(|v| !values.contains(v));
+                        if have.len() == before {
+                            return Err(not_found(path, &cur.st));
+                        }
+                        if have.is_empty() {
+                            self.remove(i);
+                        }
+                    }
+                    _ => self.remove(i),
+                }
+            }
+            Verb::Deactivate => cur.st.inactive = true,
+            Verb::Activate => cur.st.inactive = false,
+            Verb::Protect => cur.st.protect = true,
+            Verb::Unprotect => cur.st.protect = false,
+        }
+        Ok(())
+    }
+
+    fn into_statement(self, schema: &Schema) -> Statement {
+        let mut st = self.st;
+        if st.children.is_some() {
+            let mut kids: Vec<Statement> = self
+                .kids
+                .into_iter()
+                .flatten()
+                .map(|k| k.into_statement(schema))
+                .collect();
+            kids.sort_by_key(|k| display_rank(schema, k));
+            st.children = Some(kids);
+        }
+        st
+    }
+
+    fn into_config(self, schema: &Schema) -> Config {
+        Config {
+            statements: self.into_statement(schema).children.unwrap_or_default(),
+        }
+    }
+}
+
+/// For `set`, the pattern must be complete; other verbs may stop at the
+/// keyword (`delete system host-name`).
+fn match_for(schema: &Schema, parent: NodeId, words: &[&str], creating: bool) -> Option<Match> {
+    if let Some(m) = schema.match_child(parent, words) {
+        return Some(m);
+    }
+    if creating {
+        return None;
+    }
+    schema
+        .children(parent)
+        .iter()
+        .copied()
+        .filter(|&c| schema.node(c).keyword() == words.first().copied())
+        .map(|c| Match {
+            node: c,
+            consumed: 1,
+        })
+        .next()
+}
+
+/// Inside an opaque subtree the schema cannot split words into levels:
+/// follow the longest existing statement whose words prefix the rest, else
+/// take everything as one leaf (lossless, and prints back the same line).
+fn opaque_step(cur: &Tree, rest: &[Word], has_list: bool, creating: bool) -> usize {
+    let best = cur
+        .kids
+        .iter()
+        .flatten()
+        .filter(|k| k.st.children.is_some() || !creating)
+        .map(|k| &k.st.words)
+        .filter(|w| w.len() <= rest.len() && w.iter().zip(rest).all(|(a, b)| a == b))
+        .map(Vec::len)
+        .max();
+    match best {
+        Some(n) if n < rest.len() || !creating => n,
+        _ => {
+            let _ = has_list;
+            rest.len()
+        }
+    }
+}
+
+fn cur_kid_is_leaf(cur: &Tree, words: &[Word]) -> bool {
+    cur.kids
+        .iter()
+        .flatten()
+        .find(|k| k.st.words == words)
+        .is_none_or(|k| k.st.children.is_none())
+}
+
+fn not_found(path: &[String], st: &Statement) -> Diagnostic {
+    Diagnostic::at(
+        Severity::Check,
+        Some(st.span),
+        path,
+        st.text(),
+        "statement not found",
+    )
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Printers: Junos curly layout and `display set`.
+
+use crate::ast::{Config, Statement};
+use crate::lexer::write_word;
+
+/// The configuration in Junos curly layout (4-space indent, `;` leaves, `[ ]` lists).
+pub fn print_curly(cfg: &Config) -> String {
+    let mut out = String::new();
+    print_statements(&cfg.statements, 0, &mut out);
+    out
+}
+
+/// Statements in curly layout at an indent depth (4 spaces per level).
+pub fn print_statements(stmts: &[Statement], depth: usize, out: &mut String) {
+    for st in stmts {
+        print_statement(st, depth, out);
+    }
+}
+
+/// One statement and its subtree in curly layout.
+pub fn print_statement(st: &Statement, depth: usize, out: &mut String) {
+    let pad = "    ".repeat(depth);
+    if let Some(a) = &st.annotation {
+        out.push_str(&pad);
+        out.push_str("/* ");
+        out.push_str(a);
+        out.push_str(" */\n");
+    }
+    out.push_str(&pad);
+    out.push_str(&head(st));
+    match &st.children {
+        Some(kids) if !kids.is_empty() => {
+            out.push_str(" {\n");
+            print_statements(kids, depth + 1, out);
+            out.push_str(&pad);
+            out.push_str("}\n");
+        }
+        _ => out.push_str(";\n"),
+    }
+}
+
+/// The statement's line without its terminator: tags, words and list.
+pub fn head(st: &Statement) -> String {
+    let mut s = String::new();
+    if st.inactive {
+        s.push_str("inactive: ");
+    }
+    if st.protect {
+        s.push_str("protect: ");
+    }
+    s.push_str(&st.text());
+    if let Some(list) = &st.list {
+        match list.as_slice() {
+            [one] => {
+                s.push(' ');
+                write_word(&mut s, &one.text, one.quoted);
+            }
+            many => {
+                s.push_str(" [");
+                for v in many {
+                    s.push(' ');
+                    write_word(&mut s, &v.text, v.quoted);
+                }
+                s.push_str(" ]");
+            }
+        }
+    }
+    s
+}
+
+/// The configuration as `display set` lines, in hierarchy order.
+pub fn print_set(cfg: &Config) -> String {
+    let mut out = String::new();
+    for st in &cfg.statements {
+        set_lines(st, "", &mut out);
+    }
+    out
+}
+
+/// `display set` lines of one statement under a path prefix (`"interfaces "`).
+pub fn set_lines(st: &Statement, prefix: &str, out: &mut String) {
+    let line = format!("{prefix}{}", st.text());
+    match (&st.list, &st.children) {
+        (Some(list), _) => {
+            for v in list {
+                let mut value = String::new();
+                write_word(&mut value, &v.text, v.quoted);
+                out.push_str(&format!("set {line} {value}\n"));
+            }
+        }
+        (None, Some(kids)) if !kids.is_empty() => {
+            let inner = format!("{line} ");
+            for k in kids {
+                set_lines(k, &inner, out);
+            }
+        }
+        _ => out.push_str(&format!("set {line}\n")),
+    }
+    if st.inactive {
+        out.push_str(&format!("deactivate {line}\n"));
+    }
+    if st.protect {
+        out.push_str(&format!("protect {line}\n"));
+    }
+}

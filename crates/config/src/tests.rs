@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Cross-module tests: load, edit, print and round trips.
+
+use crate::*;
+
+fn cfg(text: &str) -> Config {
+    match parse_config(text) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn set_form_builds_the_junos_hierarchy() {
+    let c = cfg("set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24\nset system host-name fw1\n");
+    assert_eq!(
+        print_curly(&c),
+        "system {\n    host-name fw1;\n}\ninterfaces {\n    ge-0/0/0 {\n        unit 0 {\n            family inet {\n                address 10.0.0.1/24;\n            }\n        }\n    }\n}\n"
+    );
+}
+
+#[test]
+fn set_replaces_single_values_and_collects_lists() {
+    let c = cfg("set system host-name a\nset system host-name b\n\
+        set security policies from-zone t to-zone u policy p match source-address a1\n\
+        set security policies from-zone t to-zone u policy p match source-address a2\n\
+        set security policies from-zone t to-zone u policy p match source-address a1\n");
+    let set = print_set(&c);
+    assert!(set.contains("set system host-name b\n"));
+    assert!(!set.contains("host-name a"));
+    assert!(print_curly(&c).contains("source-address [ a1 a2 ];"));
+}
+
+#[test]
+fn curly_to_set_to_curly_round_trips() {
+    let text = "system {\n    host-name fw1;\n    services {\n        ssh {\n            root-login deny;\n        }\n    }\n}\ninterfaces {\n    inactive: ge-0/0/0 {\n        unit 0 {\n            family inet {\n                address 10.0.0.1/24;\n                address 10.0.1.1/24;\n            }\n        }\n    }\n    ge-0/0/1 {\n        unit 0;\n    }\n}\nsecurity {\n    policies {\n        from-zone trust to-zone untrust {\n            policy p1 {\n                match {\n                    source-address [ a b ];\n                    destination-address any;\n                    application junos-http;\n                }\n                then {\n                    permit;\n                }\n            }\n        }\n    }\n}\n";
+    let c = cfg(text);
+    assert_eq!(print_curly(&c), text);
+    let set = print_set(&c);
+    assert!(set.contains("deactivate interfaces ge-0/0/0\n"), "{set}");
+    let back = cfg(&set);
+    assert_eq!(print_curly(&back), text);
+    assert_eq!(print_set(&back), set);
+}
+
+#[test]
+fn opaque_statements_load_and_print_back() {
+    let c = cfg("set snmp location lab\nset snmp community public authorization read-only\nprotocols { lldp { interface all; } }\nset protocols lldp interface ge-0/0/0\n");
+    let set = print_set(&c);
+    assert!(set.contains("set snmp location lab\n"));
+    assert!(set.contains("set protocols lldp interface all\n"));
+    assert!(set.contains("set protocols lldp interface ge-0/0/0\n"));
+    assert_eq!(print_set(&cfg(&set)), set);
+}
+
+#[test]
+fn unknown_statements_are_syntax_errors_with_position_and_path() {
+    let e = parse_config("interfaces {\n    ge-0/0/1 {\n        unt 0 {\n            family inet;\n        }\n    }\n}\n")
+        .expect_err("typo");
+    let d = &e.0[0];
+    assert_eq!(d.path, ["interfaces", "ge-0/0/1"]);
+    assert_eq!(d.span, Some(Span { line: 3, col: 9 }));
+    assert!(d.to_string().contains("'unt 0'"), "{d}");
+}
+
+#[test]
+fn bad_values_name_the_word() {
+    let e = parse_config("set interfaces ge-0/0/0 mtu abc\n").expect_err("bad mtu");
+    assert_eq!(e.0[0].span, Some(Span { line: 1, col: 29 }));
+    assert!(e.0[0].message.contains("invalid numeric value"));
+    assert!(
+        parse_config("set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/33\n").is_err()
+    );
+}
+
+#[test]
+fn delete_deactivate_activate() {
+    let mut c = cfg("set system host-name a\nset interfaces ge-0/0/0 unit 0 description x\nset security policies from-zone t to-zone u policy p match source-address [ a1 a2 ]\n");
+    load_text(&mut c, "delete system host-name\ndeactivate interfaces ge-0/0/0 unit 0\ndelete security policies from-zone t to-zone u policy p match source-address a1\n", LoadMode::Set).expect("applies");
+    let set = print_set(&c);
+    assert!(!set.contains("host-name"));
+    assert!(set.contains("deactivate interfaces ge-0/0/0 unit 0\n"));
+    assert!(set.contains("source-address a2\n") && !set.contains("source-address a1"));
+    load_text(
+        &mut c,
+        "activate interfaces ge-0/0/0 unit 0\n",
+        LoadMode::Set,
+    )
+    .expect("applies");
+    assert!(!print_set(&c).contains("deactivate"));
+}
+
+#[test]
+fn a_refused_load_changes_nothing() {
+    let mut c = cfg("set system host-name a\n");
+    let before = print_curly(&c);
+    assert!(load_text(
+        &mut c,
+        "set system host-name b\nset system bogus 1\n",
+        LoadMode::Set
+    )
+    .is_err());
+    assert_eq!(print_curly(&c), before);
+    assert!(load_text(&mut c, "delete system domain-name\n", LoadMode::Set).is_err());
+}
+
+#[test]
+fn load_override_merge_and_replace() {
+    let mut c = cfg("system { host-name a; domain-name d; }");
+    load_text(&mut c, "system { host-name b; }", LoadMode::Merge).expect("merge");
+    assert!(print_set(&c).contains("domain-name d"));
+    assert!(print_set(&c).contains("host-name b"));
+    load_text(
+        &mut c,
+        "system { replace: services { ssh; } }",
+        LoadMode::Replace,
+    )
+    .expect("replace");
+    load_text(
+        &mut c,
+        "interfaces { ge-0/0/0 { mtu 1500; } }",
+        LoadMode::Override,
+    )
+    .expect("override");
+    assert_eq!(print_set(&c), "set interfaces ge-0/0/0 mtu 1500\n");
+}
+
+#[test]
+fn protect_blocks_changes() {
+    let mut c = cfg("set system host-name a\nprotect system host-name\n");
+    assert!(load_text(&mut c, "set system host-name b\n", LoadMode::Set).is_err());
+    load_text(
+        &mut c,
+        "unprotect system host-name\nset system host-name b\n",
+        LoadMode::Set,
+    )
+    .expect("unprotected");
+}
