@@ -32,3 +32,7 @@ mod print;
 pub use print::{head, print_curly, print_set, print_statement, print_statements, set_lines};
 #[cfg(test)]
 mod tests;
+mod compare;
+mod groups;
+pub use compare::compare;
+pub use groups::effective;
