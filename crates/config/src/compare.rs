@@ -73,7 +73,11 @@ impl Differ<'_> {
 
     fn changed(&mut self, o: &Statement, n: &Statement, path: &mut Vec<String>, h: usize) {
         if o.inactive != n.inactive {
-            let tail = if n.children.as_ref().is_some_and(|k| !k.is_empty()) { " { ... }" } else { ";" };
+            let tail = if n.children.as_ref().is_some_and(|k| !k.is_empty()) {
+                " { ... }"
+            } else {
+                ";"
+            };
             let line = format!("{}{tail}", head(n));
             self.line('!', path, h, n, &line);
         }
@@ -146,7 +150,11 @@ impl Differ<'_> {
     }
 
     fn context(&mut self, path: &[String], h: usize, st: &Statement) {
-        let tail = if st.children.as_ref().is_some_and(|k| !k.is_empty()) { " { ... }" } else { ";" };
+        let tail = if st.children.as_ref().is_some_and(|k| !k.is_empty()) {
+            " { ... }"
+        } else {
+            ";"
+        };
         let text = format!("{}{tail}", head(st));
         self.line(' ', path, h, st, &text);
     }
@@ -166,8 +174,14 @@ impl Differ<'_> {
     }
 }
 
-fn new_has(old_index: &HashMap<String, usize>, i: usize, new: &[Statement], schema: &Schema) -> bool {
+fn new_has(
+    old_index: &HashMap<String, usize>,
+    i: usize,
+    new: &[Statement],
+    schema: &Schema,
+) -> bool {
     // `old_index` maps identity -> old position; an old statement is kept if
     // some new statement has its identity. Checked lazily: only for removals.
-    new.iter().any(|n| old_index.get(&identity(schema, n)) == Some(&i))
+    new.iter()
+        .any(|n| old_index.get(&identity(schema, n)) == Some(&i))
 }

@@ -113,9 +113,25 @@ pub(crate) fn resolve(
         Ctx::Node(p) => p,
     };
     let words: Vec<&str> = st.words.iter().map(|w| w.text.as_str()).collect();
-    let m = schema
-        .match_child(parent, &words)
-        .filter(|m| m.consumed == words.len());
+    let m = schema.match_child(parent, &words);
+    // A collapsed statement (`groups foo { ... }`) spans several levels, as a
+    // set line does: split it into a chain of blocks.
+    if let Some(m) = m.filter(|m| {
+        m.consumed < words.len() && schema.node(m.node).block && !schema.node(m.node).list
+    }) {
+        let rest = Statement {
+            words: st.words.split_off(m.consumed),
+            span: st.words.get(m.consumed).map(|w| w.span).unwrap_or(st.span),
+            list: st.list.take(),
+            children: st.children.take(),
+            ..st.clone()
+        };
+        st.children = Some(vec![rest]);
+        (st.inactive, st.protect, st.replace, st.delete) = (false, false, false, false);
+        st.annotation = None;
+        return resolve(schema, st, ctx, path, errors);
+    }
+    let m = m.filter(|m| m.consumed == words.len());
     let Some(Match { node: id, .. }) = m else {
         errors.push(unknown_statement(schema, parent, &st.words, st.span, path));
         return;

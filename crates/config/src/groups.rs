@@ -21,7 +21,9 @@ pub fn effective(cfg: &Config, node: Option<&str>) -> Config {
         .statements
         .iter()
         .filter(|s| s.node == Some(GROUPS) && !s.inactive)
-        .filter_map(|s| Some((s.words.get(1)?.text.as_str(), s)))
+        .flat_map(|s| s.kids())
+        .filter(|g| !g.inactive)
+        .map(|g| (g.keyword(), g))
         .collect();
     let mut root: Vec<Statement> = cfg
         .statements
@@ -29,7 +31,11 @@ pub fn effective(cfg: &Config, node: Option<&str>) -> Config {
         .filter(|s| s.node != Some(GROUPS))
         .filter_map(strip_inactive)
         .collect();
-    let ctx = Expand { schema, groups, node };
+    let ctx = Expand {
+        schema,
+        groups,
+        node,
+    };
     ctx.level(&mut root, &[], Vec::new());
     Config { statements: root }
 }
@@ -111,7 +117,11 @@ impl<'a> Expand<'a> {
                 }
             }
         }
-        sources.extend(inherited.into_iter().filter(|(g, _)| !except.iter().any(|e| e == g)));
+        sources.extend(
+            inherited
+                .into_iter()
+                .filter(|(g, _)| !except.iter().any(|e| e == g)),
+        );
 
         let mut child_sources: Vec<Sources<'a>> = vec![Vec::new(); target.len()];
         if !sources.is_empty() {

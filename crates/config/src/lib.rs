@@ -30,9 +30,9 @@ mod edit;
 pub use edit::{apply_command, load_text, parse_config, LoadMode};
 mod print;
 pub use print::{head, print_curly, print_set, print_statement, print_statements, set_lines};
-#[cfg(test)]
-mod tests;
 mod compare;
 mod groups;
+#[cfg(test)]
+mod tests;
 pub use compare::compare;
 pub use groups::effective;

@@ -136,3 +136,66 @@ fn protect_blocks_changes() {
     )
     .expect("unprotected");
 }
+
+#[test]
+fn compare_uses_the_junos_layout() {
+    let old = cfg("system { host-name vsrx; }\ninterfaces { ge-0/0/1 { unit 0; } }\n");
+    let new = cfg("system { host-name junos-CHANGED; }\ninterfaces { ge-0/0/1 { unit 0 { family inet { address 192.168.77.11/24; } } } }\n");
+    assert_eq!(
+        compare(&new, &old),
+        "[edit system]\n-  host-name junos-CHANGED;\n+  host-name vsrx;\n[edit interfaces ge-0/0/1 unit 0]\n-     family inet {\n-         address 192.168.77.11/24;\n-     }\n"
+    );
+    assert_eq!(compare(&old, &old), "");
+}
+
+#[test]
+fn compare_counts_family_inet_as_two_levels_and_shows_order_context() {
+    let old = cfg("interfaces { ge-0/0/0 { unit 0 { family inet { address 198.18.10.12/24; } } } }\napplications { application a1 { protocol tcp; } }\n");
+    let new = cfg("interfaces { ge-0/0/0 { unit 0 { family inet { address 198.18.10.12/24; address 198.18.20.12/24; } } } }\napplications { application a1 { protocol tcp; } application a2 { protocol udp; } }\n");
+    assert_eq!(
+        compare(&old, &new),
+        "[edit interfaces ge-0/0/0 unit 0 family inet]\n+       address 198.18.20.12/24;\n[edit applications]\n    application a1 { ... }\n+   application a2 {\n+       protocol udp;\n+   }\n"
+    );
+}
+
+#[test]
+fn compare_top_level_additions_need_no_banner() {
+    let old = cfg("system { host-name a; }\n");
+    let new = cfg("system { host-name a; }\nsnmp { location x; }\n");
+    assert_eq!(compare(&old, &new), "+  snmp {\n+      location x;\n+  }\n");
+}
+
+#[test]
+fn groups_apply_with_priority_wildcards_and_node() {
+    let c = cfg("groups {\n    g1 { system { host-name from-g1; domain-name g1.example; } }\n    g2 { system { host-name from-g2; } interfaces { <ge-*> { mtu 9000; } } }\n    node0 { system { host-name n0; } }\n}\napply-groups [ g1 g2 ];\ninterfaces { ge-0/0/0 { unit 0; } xe-0/0/0 { unit 0; } }\n");
+    let e = effective(&c, None);
+    let set = print_set(&e);
+    assert!(set.contains("set system host-name from-g1\n"), "{set}");
+    assert!(set.contains("set system domain-name g1.example\n"));
+    assert!(set.contains("set interfaces ge-0/0/0 mtu 9000\n"));
+    assert!(!set.contains("xe-0/0/0 mtu"));
+    assert!(!set.contains("groups") && !set.contains("apply-groups"));
+
+    let node = cfg("groups { node0 { system { host-name n0; } } node1 { system { host-name n1; } } }\napply-groups \"${node}\";\n");
+    assert!(print_set(&effective(&node, Some("node1"))).contains("host-name n1"));
+    assert!(!print_set(&effective(&node, None)).contains("host-name"));
+}
+
+#[test]
+fn explicit_config_and_except_beat_groups() {
+    let c = cfg("groups { g { interfaces { <*> { mtu 9000; description grp; } } } }\napply-groups g;\ninterfaces { ge-0/0/0 { mtu 1500; } ge-0/0/1 { apply-groups-except g; unit 0; } }\n");
+    let set = print_set(&effective(&c, None));
+    assert!(set.contains("set interfaces ge-0/0/0 mtu 1500\n"), "{set}");
+    assert!(set.contains("set interfaces ge-0/0/0 description grp\n"));
+    assert!(!set.contains("ge-0/0/1 mtu") && !set.contains("ge-0/0/1 description"));
+}
+
+#[test]
+fn inactive_statements_leave_the_effective_config() {
+    let c =
+        cfg("interfaces { ge-0/0/0 { inactive: unit 0 { family inet { dhcp; } } mtu 1500; } }\n");
+    assert_eq!(
+        print_set(&effective(&c, None)),
+        "set interfaces ge-0/0/0 mtu 1500\n"
+    );
+}

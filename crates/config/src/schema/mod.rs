@@ -99,8 +99,10 @@ impl Node {
 
 /// The root node.
 pub const ROOT: NodeId = 0;
-/// `groups <name> { ... }`
+/// `groups { ... }`, the container of named groups.
 pub const GROUPS: NodeId = 1;
+/// `<name> { ... }` under `groups`: one group, holding top-level statements.
+pub const GROUP: NodeId = 4;
 /// `apply-groups [ ... ]`, valid at any level.
 pub const APPLY_GROUPS: NodeId = 2;
 /// `apply-groups-except [ ... ]`, valid at any level.
@@ -142,10 +144,7 @@ impl Schema {
             nodes: vec![
                 Node::synthetic(vec![], "", true),
                 Node::synthetic(
-                    vec![
-                        Token::Keyword("groups".into()),
-                        Token::Value(ValueType::String),
-                    ],
+                    vec![Token::Keyword("groups".into())],
                     "Configuration groups",
                     true,
                 ),
@@ -171,9 +170,11 @@ impl Schema {
                         false,
                     )
                 },
+                Node::synthetic(vec![Token::Value(ValueType::String)], "Group name", true),
             ],
         };
-        schema.nodes[GROUPS as usize].children_of = Some(ROOT);
+        schema.nodes[GROUP as usize].children_of = Some(ROOT);
+        schema.nodes[GROUPS as usize].children.push(GROUP);
         schema.nodes[ROOT as usize].children.push(GROUPS);
         for item in items {
             match item {
@@ -381,7 +382,8 @@ mod tests {
             Some(APPLY_GROUPS)
         );
         let g = s.match_child(ROOT, &["groups", "g1"]).expect("groups").node;
-        assert!(s.match_child(g, &["system"]).is_some());
+        let g1 = s.match_child(g, &["g1"]).expect("group").node;
+        assert!(s.match_child(g1, &["system"]).is_some());
     }
 
     #[test]
