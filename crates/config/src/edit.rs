@@ -27,8 +27,9 @@ pub enum LoadMode {
     Set,
 }
 
-/// Loads `text` into `cfg`; on any error `cfg` is unchanged and every error is returned.
-pub fn load_text(cfg: &mut Config, text: &str, mode: LoadMode) -> Result<(), Errors> {
+/// Loads `text` into `cfg`; on any error `cfg` is unchanged and every error
+/// is returned. On success, returns the warnings (`statement not found`).
+pub fn load_text(cfg: &mut Config, text: &str, mode: LoadMode) -> Result<Vec<Diagnostic>, Errors> {
     let items = parse(text)?;
     let schema = Schema::junos();
     let mut tree = if mode == LoadMode::Override {
@@ -37,6 +38,7 @@ pub fn load_text(cfg: &mut Config, text: &str, mode: LoadMode) -> Result<(), Err
         Tree::from_config(schema, cfg)
     };
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     for item in items {
         match item {
             Item::Statement(st) if mode == LoadMode::Set => errors.push(Diagnostic::syntax(
@@ -55,18 +57,17 @@ pub fn load_text(cfg: &mut Config, text: &str, mode: LoadMode) -> Result<(), Err
                     tree.merge(schema, st, mode == LoadMode::Replace);
                 }
             }
-            Item::Command(cmd) => {
-                if let Err(e) = tree.command(schema, &cmd) {
-                    errors.push(e);
-                }
-            }
+            Item::Command(cmd) => match tree.command(schema, &cmd) {
+                Ok(w) => warnings.extend(w),
+                Err(e) => errors.push(e),
+            },
         }
     }
     if !errors.is_empty() {
         return Err(Errors(errors));
     }
     *cfg = tree.into_config(schema);
-    Ok(())
+    Ok(warnings)
 }
 
 /// Reads text into a fresh configuration (curly, set or mixed).
@@ -76,13 +77,16 @@ pub fn parse_config(text: &str) -> Result<Config, Errors> {
     Ok(cfg)
 }
 
-/// Applies one set-form command; on error `cfg` is unchanged.
-pub fn apply_command(cfg: &mut Config, cmd: &Command) -> Result<(), Errors> {
+/// Applies one set-form command; on error `cfg` is unchanged. Returns a
+/// warning when the command changed nothing (`statement not found`).
+pub fn apply_command(cfg: &mut Config, cmd: &Command) -> Result<Option<Diagnostic>, Errors> {
     let schema = Schema::junos();
     let mut tree = Tree::from_config(schema, cfg);
-    tree.command(schema, cmd)?;
-    *cfg = tree.into_config(schema);
-    Ok(())
+    let warning = tree.command(schema, cmd)?;
+    if warning.is_none() {
+        *cfg = tree.into_config(schema);
+    }
+    Ok(warning)
 }
 
 #[derive(Clone, Copy)]
@@ -382,8 +386,21 @@ impl Tree {
         }
     }
 
-    /// Applies one set-form command.
-    fn command(&mut self, schema: &Schema, cmd: &Command) -> Result<(), Diagnostic> {
+    /// Applies one set-form command. A path that does not exist is a
+    /// warning for every verb but `set` (as on Junos), and changes nothing.
+    fn command(
+        &mut self,
+        schema: &Schema,
+        cmd: &Command,
+    ) -> Result<Option<Diagnostic>, Diagnostic> {
+        match self.command_inner(schema, cmd) {
+            Err(d) if d.severity == Severity::Warning => Ok(Some(d)),
+            Err(d) => Err(d),
+            Ok(()) => Ok(None),
+        }
+    }
+
+    fn command_inner(&mut self, schema: &Schema, cmd: &Command) -> Result<(), Diagnostic> {
         let creating = cmd.verb == Verb::Set;
         let mut cur: &mut Tree = self;
         let mut ctx = Ctx::Node(ROOT);
@@ -636,7 +653,7 @@ fn cur_kid_is_leaf(cur: &Tree, words: &[Word]) -> bool {
 
 fn not_found(path: &[String], st: &Statement) -> Diagnostic {
     Diagnostic::at(
-        Severity::Check,
+        Severity::Warning,
         Some(st.span),
         path,
         st.text(),

@@ -15,6 +15,8 @@ pub enum Severity {
     Unsupported,
     /// A well-formed statement that fails `commit check`.
     Check,
+    /// Worth telling, changes nothing (`statement not found` on delete).
+    Warning,
 }
 
 /// One problem, located by file, line, column and statement path.
@@ -95,6 +97,7 @@ impl fmt::Display for Diagnostic {
             Severity::Syntax => "syntax error",
             Severity::Unsupported => "not supported",
             Severity::Check => "error",
+            Severity::Warning => "warning",
         };
         writeln!(f, "{kind}")?;
         writeln!(f, "{}", self.edit_header())?;

@@ -36,3 +36,5 @@ mod groups;
 mod tests;
 pub use compare::compare;
 pub use groups::effective;
+mod check;
+pub use check::unsupported;

@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: Apache-2.0
+# Every entry point a person types. `just --list` shows them.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+export PATH := env_var('HOME') + "/.cargo/bin:" + env_var('PATH')
+
+# Show the recipes.
+default:
+    @just --list
+
+# Install what building and testing needs (apt packages, rustup components, tools).
+setup:
+    ./qa/setup.sh
+
+# Build xpf and show what it does today with the sample configuration.
+run: setup
+    cargo build --release -p xpfd
+    ./target/release/xpfd check examples/sample.conf && echo "examples/sample.conf: commit check passes"
+    ./target/release/xpfd convert --to set examples/sample.conf
+
+# Format check, lints, every test.
+test: setup
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    cargo nextest run --workspace --no-fail-fast
+    cargo test --workspace --doc
+
+# Parse, check and commit a generated 10,000-policy, 50,000-address configuration.
+bench-config:
+    cargo run --release -p xpf-bench -- config
+
+# Every benchmark.
+bench: bench-config

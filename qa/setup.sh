@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs what building and testing xpf needs on a Debian machine. Idempotent:
+# every step checks first, so `just run` and `just test` can call it each time.
+set -euo pipefail
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v cargo >/dev/null; then
+    say "cargo is missing: install Rust (rustup, stable 1.95 or newer) first"
+    exit 1
+fi
+
+# Debian packages (none of them is needed by the configuration work alone;
+# the list grows as the daemon, dataplane and image land).
+apt_packages=(iproute2)
+missing=()
+for p in "${apt_packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
+if command -v rustup >/dev/null; then
+    for c in rustfmt clippy; do
+        rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+    done
+fi
+
+if ! cargo nextest --version >/dev/null 2>&1; then
+    say "installing cargo-nextest"
+    cargo install --locked cargo-nextest
+fi
