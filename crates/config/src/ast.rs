@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //! The lossless configuration tree: statements as the user wrote them.
 
-use std::collections::HashMap;
-
 /// A position in source text (1-based).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Span {
@@ -157,6 +155,3 @@ impl Config {
         found
     }
 }
-
-/// Lookup table from identity key to position, for big sibling lists.
-pub(crate) type SiblingIndex = HashMap<String, usize>;

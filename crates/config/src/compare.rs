@@ -106,15 +106,23 @@ impl Differ<'_> {
         st.node.is_some_and(|id| self.schema.node(id).ordered)
     }
 
-    /// Schema levels a statement stands for: `family inet` is two.
+    /// Schema levels a statement stands for: `family inet` is two (a
+    /// keyword followed by a keyword or an enum value opens a level), while
+    /// `from-zone a to-zone b` and `unit 0` are one.
     fn depth(&self, st: &Statement) -> usize {
         let Some(id) = st.node else { return 1 };
-        1 + self
-            .schema
-            .node(id)
-            .pattern
-            .iter()
-            .filter(|t| matches!(t, Token::Value(ValueType::Enum(_))))
+        let pattern = &self.schema.node(id).pattern;
+        1 + pattern
+            .windows(2)
+            .filter(|w| {
+                matches!(
+                    (&w[0], &w[1]),
+                    (
+                        Token::Keyword(_),
+                        Token::Keyword(_) | Token::Value(ValueType::Enum(_))
+                    )
+                )
+            })
             .count()
     }
 

@@ -45,16 +45,18 @@ pub fn load_text(cfg: &mut Config, text: &str, mode: LoadMode) -> Result<Vec<Dia
                 st.span,
                 "load set expects set-form commands, found a curly statement",
             )),
-            Item::Statement(mut st) => {
-                resolve(
+            Item::Statement(st) => {
+                let resolved = resolve_all(
                     schema,
-                    &mut st,
+                    vec![st],
                     Ctx::Node(ROOT),
                     &mut Vec::new(),
                     &mut errors,
                 );
                 if errors.is_empty() {
-                    tree.merge(schema, st, mode == LoadMode::Replace);
+                    for st in resolved {
+                        tree.merge(schema, st, mode == LoadMode::Replace);
+                    }
                 }
             }
             Item::Command(cmd) => match tree.command(schema, &cmd) {
@@ -95,21 +97,43 @@ enum Ctx {
     Opaque,
 }
 
+fn resolve_all(
+    schema: &Schema,
+    stmts: Vec<Statement>,
+    ctx: Ctx,
+    path: &mut Vec<String>,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<Statement> {
+    let mut out = Vec::with_capacity(stmts.len());
+    let mut queue: std::collections::VecDeque<Statement> = stmts.into();
+    while let Some(mut st) = queue.pop_front() {
+        let mut extra = Vec::new();
+        resolve(schema, &mut st, ctx, path, errors, &mut extra);
+        out.push(st);
+        for e in extra.into_iter().rev() {
+            queue.push_front(e);
+        }
+    }
+    out
+}
+
 /// Matches a curly statement (and its subtree) against the schema: sets
-/// `node`, folds list values into `list`, checks value types.
-pub(crate) fn resolve(
+/// `node`, folds list values into `list`, checks value types. Sibling
+/// statements split off a flat one-line form go to `extra`.
+fn resolve(
     schema: &Schema,
     st: &mut Statement,
     ctx: Ctx,
     path: &mut Vec<String>,
     errors: &mut Vec<Diagnostic>,
+    extra: &mut Vec<Statement>,
 ) {
     let parent = match ctx {
         Ctx::Opaque => {
             st.node = None;
             path.push(st.text());
-            for c in st.children.iter_mut().flatten() {
-                resolve(schema, c, Ctx::Opaque, path, errors);
+            if let Some(kids) = st.children.take() {
+                st.children = Some(resolve_all(schema, kids, Ctx::Opaque, path, errors));
             }
             path.pop();
             return;
@@ -133,7 +157,23 @@ pub(crate) fn resolve(
         st.children = Some(vec![rest]);
         (st.inactive, st.protect, st.replace, st.delete) = (false, false, false, false);
         st.annotation = None;
-        return resolve(schema, st, ctx, path, errors);
+        return resolve(schema, st, ctx, path, errors, extra);
+    }
+    // Junos prints flat objects on one line (`term t1 protocol tcp
+    // destination-port 80;`): a complete leaf followed by more words that
+    // form a sibling statement.
+    if let Some(m) = m.filter(|m| m.consumed < words.len() && !schema.node(m.node).block) {
+        if schema.match_child(parent, &words[m.consumed..]).is_some() && st.children.is_none() {
+            let rest = Statement {
+                words: st.words.split_off(m.consumed),
+                span: st.words.get(m.consumed).map(|w| w.span).unwrap_or(st.span),
+                list: st.list.take(),
+                ..Statement::default()
+            };
+            resolve(schema, st, ctx, path, errors, extra);
+            extra.push(rest);
+            return;
+        }
     }
     let m = m.filter(|m| m.consumed == words.len());
     let Some(Match { node: id, .. }) = m else {
@@ -181,8 +221,8 @@ pub(crate) fn resolve(
         Ctx::Node(id)
     };
     path.push(st.text());
-    for c in st.children.iter_mut().flatten() {
-        resolve(schema, c, child_ctx, path, errors);
+    if let Some(kids) = st.children.take() {
+        st.children = Some(resolve_all(schema, kids, child_ctx, path, errors));
     }
     path.pop();
 }
@@ -300,7 +340,13 @@ impl Tree {
         };
         for c in children.into_iter().flatten() {
             let child = Tree::from_statement(schema, c);
-            t.merge_tree(schema, child, false);
+            let repeated = t.find(&identity(schema, &child.st)).is_some();
+            if child.st.delete || child.st.replace || !repeated {
+                // Tags act on the target at merge time, not while reading.
+                t.push(schema, child);
+            } else {
+                t.merge_tree(schema, child, false);
+            }
         }
         t
     }
@@ -401,6 +447,27 @@ impl Tree {
     }
 
     fn command_inner(&mut self, schema: &Schema, cmd: &Command) -> Result<(), Diagnostic> {
+        match self.walk(schema, cmd)? {
+            Flow::Done => Ok(()),
+            Flow::Split { parent, leaf_end } => {
+                let first = Command {
+                    words: cmd.words[..leaf_end].to_vec(),
+                    list: None,
+                    ..cmd.clone()
+                };
+                let mut words = cmd.words[..parent].to_vec();
+                words.extend_from_slice(&cmd.words[leaf_end..]);
+                let second = Command {
+                    words,
+                    ..cmd.clone()
+                };
+                self.command_inner(schema, &first)?;
+                self.command_inner(schema, &second)
+            }
+        }
+    }
+
+    fn walk(&mut self, schema: &Schema, cmd: &Command) -> Result<Flow, Diagnostic> {
         let creating = cmd.verb == Verb::Set;
         let mut cur: &mut Tree = self;
         let mut ctx = Ctx::Node(ROOT);
@@ -430,6 +497,15 @@ impl Tree {
                 (None, _) => last && cur_kid_is_leaf(cur, &words[i..i + consumed]),
             };
             if is_leaf && !last {
+                if let Ctx::Node(p) = ctx {
+                    let after: Vec<&str> = rest[consumed..].to_vec();
+                    if n.is_some_and(|n| !n.list) && schema.match_child(p, &after).is_some() {
+                        return Ok(Flow::Split {
+                            parent: i,
+                            leaf_end: i + consumed,
+                        });
+                    }
+                }
                 let extra = &words[i + consumed];
                 return Err(Diagnostic::at(
                     Severity::Syntax,
@@ -482,7 +558,9 @@ impl Tree {
             let key = identity(schema, &st);
             let found = cur.find(&key);
             if last {
-                return cur.finish(schema, cmd.verb, st, found, &path);
+                return cur
+                    .finish(schema, cmd.verb, st, found, &path)
+                    .map(|()| Flow::Done);
             }
             let idx = match found {
                 Some(idx) => idx,
@@ -506,7 +584,7 @@ impl Tree {
             cur = next;
             i += consumed;
         }
-        Ok(())
+        Ok(Flow::Done)
     }
 
     /// Applies the verb to the statement the command's path ends at.
@@ -598,6 +676,17 @@ impl Tree {
             statements: self.into_statement(schema).children.unwrap_or_default(),
         }
     }
+}
+
+/// How a set-form walk ended.
+enum Flow {
+    Done,
+    /// A flat line: the leaf ends at `leaf_end`, and the words after it are
+    /// a sibling under the statement that ends at `parent`.
+    Split {
+        parent: usize,
+        leaf_end: usize,
+    },
 }
 
 /// For `set`, the pattern must be complete; other verbs may stop at the

@@ -47,8 +47,6 @@ pub struct Node {
     pub opaque: bool,
     /// Child nodes, in display order.
     pub children: Vec<NodeId>,
-    /// Borrow the children of another node (groups hold root statements).
-    pub children_of: Option<NodeId>,
     /// Position among its siblings (display order).
     pub order: u32,
 }
@@ -173,7 +171,6 @@ impl Schema {
                 Node::synthetic(vec![Token::Value(ValueType::String)], "Group name", true),
             ],
         };
-        schema.nodes[GROUP as usize].children_of = Some(ROOT);
         schema.nodes[GROUPS as usize].children.push(GROUP);
         schema.nodes[ROOT as usize].children.push(GROUPS);
         for item in items {
@@ -184,6 +181,26 @@ impl Schema {
                 }
             }
         }
+        // A group holds top-level statements, plus `when` (conditional groups).
+        let when = Node {
+            opaque: true,
+            ..Node::synthetic(
+                vec![Token::Keyword("when".into())],
+                "Conditions under which the group applies",
+                true,
+            )
+        };
+        let when_id = schema.nodes.len() as NodeId;
+        schema.nodes.push(when);
+        let root_kids: Vec<NodeId> = schema.nodes[ROOT as usize]
+            .children
+            .iter()
+            .copied()
+            .filter(|&c| c != GROUPS)
+            .collect();
+        let group = &mut schema.nodes[GROUP as usize];
+        group.children.push(when_id);
+        group.children.extend(root_kids);
         Ok(schema)
     }
 
@@ -233,11 +250,7 @@ impl Schema {
 
     /// The children of a node, in display order.
     pub fn children(&self, id: NodeId) -> &[NodeId] {
-        let n = self.node(id);
-        match n.children_of {
-            Some(other) => &self.node(other).children,
-            None => &n.children,
-        }
+        &self.node(id).children
     }
 
     /// Finds the child of `parent` whose pattern matches the start of
@@ -302,7 +315,6 @@ impl Node {
             ordered: false,
             opaque: false,
             children: Vec::new(),
-            children_of: None,
             order: 0,
         }
     }
