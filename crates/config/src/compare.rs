@@ -72,6 +72,9 @@ impl Differ<'_> {
     }
 
     fn changed(&mut self, o: &Statement, n: &Statement, path: &mut Vec<String>, h: usize) {
+        if o.same_as(n) {
+            return;
+        }
         if o.inactive != n.inactive {
             let tail = if n.children.as_ref().is_some_and(|k| !k.is_empty()) {
                 " { ... }"

@@ -275,18 +275,18 @@ fn check_values(
 /// The identity of a statement among its siblings: what `set` replaces and
 /// `delete` removes (`host-name`, `unit 0`, `address 10.0.0.1/24`).
 pub(crate) fn identity(schema: &Schema, st: &Statement) -> String {
-    let mut key = String::new();
     let take = match st.node {
-        Some(id) => {
-            key.push_str(&id.to_string());
-            schema.node(id).key_len(st.words.len())
-        }
-        None => {
-            key.push('~');
-            st.words.len()
-        }
+        Some(id) => schema.node(id).key_len(st.words.len()),
+        None => st.words.len(),
     };
-    for w in st.words.iter().take(take) {
+    let words = &st.words[..take.min(st.words.len())];
+    let mut key = String::with_capacity(4 + words.iter().map(|w| w.text.len() + 1).sum::<usize>());
+    // The node id as one private-use character: cheap and unambiguous.
+    key.push(match st.node {
+        Some(id) => char::from_u32(0xF0000 + id).unwrap_or('\u{FFFD}'),
+        None => '~',
+    });
+    for w in words {
         key.push('\u{1}');
         key.push_str(&w.text);
     }
@@ -307,9 +307,15 @@ pub(crate) fn display_rank(schema: &Schema, st: &Statement) -> u32 {
 /// The indexed, editable form of a configuration.
 struct Tree {
     st: Statement,
+    /// Its identity among its siblings.
+    key: String,
     kids: Vec<Option<Tree>>,
-    index: HashMap<String, usize>,
+    /// Identity -> position, built once a block has many children.
+    index: Option<HashMap<String, usize>>,
 }
+
+/// Below this many children a linear scan beats hashing.
+const INDEX_FROM: usize = 12;
 
 impl Tree {
     fn root() -> Tree {
@@ -318,8 +324,9 @@ impl Tree {
                 children: Some(Vec::new()),
                 ..Statement::default()
             },
+            key: String::new(),
             kids: Vec::new(),
-            index: HashMap::new(),
+            index: None,
         }
     }
 
@@ -334,9 +341,10 @@ impl Tree {
     fn from_statement(schema: &Schema, mut st: Statement) -> Tree {
         let children = st.children.as_mut().map(std::mem::take);
         let mut t = Tree {
+            key: identity(schema, &st),
             st,
             kids: Vec::new(),
-            index: HashMap::new(),
+            index: None,
         };
         for c in children.into_iter().flatten() {
             let child = Tree::from_statement(schema, c);
@@ -351,22 +359,38 @@ impl Tree {
         t
     }
 
-    fn push(&mut self, schema: &Schema, t: Tree) {
-        self.index.insert(identity(schema, &t.st), self.kids.len());
+    fn push(&mut self, _schema: &Schema, t: Tree) {
+        let at = self.kids.len();
+        if let Some(index) = self.index.as_mut() {
+            index.insert(t.key.clone(), at);
+        } else if at + 1 >= INDEX_FROM {
+            let mut index: HashMap<String, usize> = HashMap::with_capacity(at * 2);
+            for (i, k) in self.kids.iter().enumerate() {
+                if let Some(k) = k {
+                    index.insert(k.key.clone(), i);
+                }
+            }
+            index.insert(t.key.clone(), at);
+            self.index = Some(index);
+        }
         self.kids.push(Some(t));
     }
 
     fn find(&self, key: &str) -> Option<usize> {
-        self.index
-            .get(key)
-            .copied()
-            .filter(|&i| self.kids[i].is_some())
+        match &self.index {
+            Some(index) => index.get(key).copied().filter(|&i| self.kids[i].is_some()),
+            None => self
+                .kids
+                .iter()
+                .position(|k| k.as_ref().is_some_and(|k| k.key == key)),
+        }
     }
 
     fn remove(&mut self, i: usize) {
         if let Some(t) = self.kids[i].take() {
-            self.index.retain(|_, v| *v != i);
-            drop(t);
+            if let Some(index) = self.index.as_mut() {
+                index.remove(&t.key);
+            }
         }
     }
 
@@ -665,7 +689,9 @@ impl Tree {
                 .flatten()
                 .map(|k| k.into_statement(schema))
                 .collect();
-            kids.sort_by_key(|k| display_rank(schema, k));
+            if !kids.is_sorted_by_key(|k| display_rank(schema, k)) {
+                kids.sort_by_key(|k| display_rank(schema, k));
+            }
             st.children = Some(kids);
         }
         st

@@ -44,15 +44,21 @@ fn strip_inactive(st: &Statement) -> Option<Statement> {
     if st.inactive {
         return None;
     }
-    let mut out = Statement {
-        children: None,
-        ..st.clone()
-    };
-    out.children = st
-        .children
-        .as_ref()
-        .map(|kids| kids.iter().filter_map(strip_inactive).collect());
-    Some(out)
+    Some(Statement {
+        words: st.words.clone(),
+        list: st.list.clone(),
+        children: st
+            .children
+            .as_ref()
+            .map(|kids| kids.iter().filter_map(strip_inactive).collect()),
+        inactive: false,
+        protect: st.protect,
+        replace: false,
+        delete: false,
+        annotation: None,
+        span: st.span,
+        node: st.node,
+    })
 }
 
 struct Expand<'a> {
@@ -151,8 +157,12 @@ impl<'a> Expand<'a> {
                             Some(&i) => child_sources[i].push((g, s.kids())),
                             None => {
                                 let shell = Statement {
+                                    words: s.words.clone(),
+                                    list: s.list.clone(),
                                     children: s.children.as_ref().map(|_| Vec::new()),
-                                    ..s.clone()
+                                    span: s.span,
+                                    node: s.node,
+                                    ..Statement::default()
                                 };
                                 index.insert(key, target.len());
                                 target.push(shell);
@@ -169,14 +179,17 @@ impl<'a> Expand<'a> {
                 continue;
             };
             let head = Statement {
-                children: None,
-                ..st.clone()
+                words: st.words.clone(),
+                node: st.node,
+                ..Statement::default()
             };
             let mut path: Vec<&Statement> = ancestors.to_vec();
             path.push(&head);
             self.level(&mut kids, &path, srcs);
             target[i].children = Some(kids);
         }
-        target.sort_by_key(|k| display_rank(self.schema, k));
+        if !target.is_sorted_by_key(|k| display_rank(self.schema, k)) {
+            target.sort_by_key(|k| display_rank(self.schema, k));
+        }
     }
 }

@@ -49,10 +49,18 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, Diagnostic> {
     let mut out = Vec::with_capacity(text.len() / 6);
     let bytes = text.as_bytes();
     let (mut i, mut line, mut line_start) = (0usize, 1u32, 0usize);
+    // Columns count characters; bytes equal characters until a line shows
+    // a non-ASCII byte, so only such lines pay for counting.
+    let ascii = text.is_ascii();
     while i < bytes.len() {
+        let col = if ascii {
+            i - line_start + 1
+        } else {
+            text[line_start..i].chars().count() + 1
+        };
         let span = Span {
             line,
-            col: (text[line_start..i].chars().count() + 1) as u32,
+            col: col as u32,
         };
         let c = bytes[i];
         match c {

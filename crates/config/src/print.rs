@@ -29,6 +29,11 @@ pub fn print_statement(st: &Statement, depth: usize, out: &mut String) {
     }
     out.push_str(&pad);
     out.push_str(&head(st));
+    if let Some(rest) = flat_tail(st) {
+        out.push_str(&rest);
+        out.push_str(";\n");
+        return;
+    }
     match &st.children {
         Some(kids) if !kids.is_empty() => {
             out.push_str(" {\n");
@@ -38,6 +43,28 @@ pub fn print_statement(st: &Statement, depth: usize, out: &mut String) {
         }
         _ => out.push_str(";\n"),
     }
+}
+
+/// For a `@flat` statement whose children are plain leaves, the children
+/// written after its words on one line, as Junos prints them.
+fn flat_tail(st: &Statement) -> Option<String> {
+    let id = st.node?;
+    let kids = st.children.as_ref().filter(|k| !k.is_empty())?;
+    if !crate::schema::Schema::junos().node(id).flat {
+        return None;
+    }
+    let plain = |k: &Statement| {
+        k.children.is_none()
+            && k.list.is_none()
+            && !k.inactive
+            && !k.protect
+            && k.annotation.is_none()
+            && k.keyword() != "description"
+    };
+    if !kids.iter().all(plain) {
+        return None;
+    }
+    Some(kids.iter().map(|k| format!(" {}", k.text())).collect())
 }
 
 /// The statement's line without its terminator: tags, words and list.

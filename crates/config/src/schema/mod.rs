@@ -9,6 +9,7 @@
 
 mod value;
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub use value::{
@@ -45,6 +46,9 @@ pub struct Node {
     pub ordered: bool,
     /// A real Junos statement xpf does not support yet.
     pub opaque: bool,
+    /// Printed on one line when its children are plain leaves
+    /// (`address a1 10.0.0.1/32;`, `term t1 protocol tcp destination-port 80;`).
+    pub flat: bool,
     /// Child nodes, in display order.
     pub children: Vec<NodeId>,
     /// Position among its siblings (display order).
@@ -110,6 +114,10 @@ pub const APPLY_GROUPS_EXCEPT: NodeId = 3;
 #[derive(Debug)]
 pub struct Schema {
     nodes: Vec<Node>,
+    /// Per parent: keyword -> children starting with that keyword.
+    by_keyword: Vec<HashMap<String, Vec<NodeId>>>,
+    /// Children whose pattern starts with a value, per parent.
+    by_value: HashMap<NodeId, Vec<NodeId>>,
 }
 
 /// What a run of words matched.
@@ -139,6 +147,8 @@ impl Schema {
     pub fn from_text(text: &str) -> Result<Schema, String> {
         let items = parse(text).map_err(|e| e.to_string())?;
         let mut schema = Schema {
+            by_keyword: Vec::new(),
+            by_value: HashMap::new(),
             nodes: vec![
                 Node::synthetic(vec![], "", true),
                 Node::synthetic(
@@ -201,6 +211,7 @@ impl Schema {
         let group = &mut schema.nodes[GROUP as usize];
         group.children.push(when_id);
         group.children.extend(root_kids);
+        schema.index();
         Ok(schema)
     }
 
@@ -216,6 +227,7 @@ impl Schema {
                     "multi" => node.multi = true,
                     "ordered" => node.ordered = true,
                     "opaque" => node.opaque = true,
+                    "flat" => node.flat = true,
                     _ => return Err(format!("{at}: unknown flag @{flag}")),
                 }
             } else if let Some(t) = ValueType::from_placeholder(&w.text) {
@@ -243,6 +255,22 @@ impl Schema {
         Ok(())
     }
 
+    fn index(&mut self) {
+        self.by_keyword = vec![HashMap::new(); self.nodes.len()];
+        for parent in 0..self.nodes.len() as NodeId {
+            let kids = self.nodes[parent as usize].children.clone();
+            for c in [APPLY_GROUPS, APPLY_GROUPS_EXCEPT].into_iter().chain(kids) {
+                match self.nodes[c as usize].keyword().map(str::to_string) {
+                    Some(k) => self.by_keyword[parent as usize]
+                        .entry(k)
+                        .or_default()
+                        .push(c),
+                    None => self.by_value.entry(parent).or_default().push(c),
+                }
+            }
+        }
+    }
+
     /// The node with this id.
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id as usize]
@@ -258,20 +286,20 @@ impl Schema {
     /// word (its type is checked separately, for a precise message).
     pub fn match_child(&self, parent: NodeId, words: &[&str]) -> Option<Match> {
         let first = *words.first()?;
-        let universal = [APPLY_GROUPS, APPLY_GROUPS_EXCEPT];
-        let by_keyword = universal
-            .iter()
-            .chain(self.children(parent))
-            .copied()
-            .filter(|&c| self.node(c).keyword() == Some(first))
-            .filter_map(|c| self.consume(c, words))
+        let by_keyword = self
+            .by_keyword
+            .get(parent as usize)
+            .and_then(|m| m.get(first))
+            .into_iter()
+            .flatten()
+            .filter_map(|&c| self.consume(c, words))
             .max_by_key(|m| m.consumed);
         by_keyword.or_else(|| {
-            self.children(parent)
-                .iter()
-                .copied()
-                .filter(|&c| self.node(c).keyword().is_none())
-                .find_map(|c| self.consume(c, words))
+            self.by_value
+                .get(&parent)
+                .into_iter()
+                .flatten()
+                .find_map(|&c| self.consume(c, words))
         })
     }
 
@@ -314,6 +342,7 @@ impl Node {
             multi: false,
             ordered: false,
             opaque: false,
+            flat: false,
             children: Vec::new(),
             order: 0,
         }
