@@ -55,7 +55,6 @@ fn flat_tail(st: &Statement) -> Option<String> {
     }
     let plain = |k: &Statement| {
         k.children.is_none()
-            && k.list.is_none()
             && !k.inactive
             && !k.protect
             && k.annotation.is_none()
@@ -64,7 +63,7 @@ fn flat_tail(st: &Statement) -> Option<String> {
     if !kids.iter().all(plain) {
         return None;
     }
-    Some(kids.iter().map(|k| format!(" {}", k.text())).collect())
+    Some(kids.iter().map(|k| format!(" {}", head(k))).collect())
 }
 
 /// The statement's line without its terminator: tags, words and list.
