@@ -202,3 +202,29 @@ fn inactive_statements_leave_the_effective_config() {
         "set interfaces ge-0/0/0 mtu 1500\n"
     );
 }
+
+#[test]
+fn the_sample_configuration_round_trips_exactly() {
+    let text = include_str!("../../../examples/sample.conf");
+    let body: String = text
+        .lines()
+        .filter(|l| !l.starts_with("##"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let c = cfg(text);
+    assert_eq!(print_curly(&c), body);
+    let set = print_set(&c);
+    let back = cfg(&set);
+    assert_eq!(print_curly(&back), body);
+    assert_eq!(print_set(&cfg(&print_curly(&back))), set);
+}
+
+#[test]
+fn flat_statements_print_on_one_line_and_read_back() {
+    let c = cfg("set applications application a term t1 protocol tcp destination-port 80\nset security address-book global address web 10.0.0.80/32\nset routing-options static route 0.0.0.0/0 next-hop [ 10.0.0.1 10.0.0.2 ]\n");
+    let curly = print_curly(&c);
+    assert!(curly.contains("term t1 protocol tcp destination-port 80;"), "{curly}");
+    assert!(curly.contains("address web 10.0.0.80/32;"));
+    assert!(curly.contains("route 0.0.0.0/0 next-hop [ 10.0.0.1 10.0.0.2 ];"));
+    assert_eq!(print_curly(&cfg(&curly)), curly);
+}

@@ -49,9 +49,11 @@
 //! ```
 #![deny(missing_docs)]
 
+mod database;
 mod error;
 mod store;
 
+pub use database::{check_config, ConfigDb, DbError};
 pub use error::StoreError;
 pub use store::Store;
 

@@ -1,1 +1,73 @@
-fn main() {}
+// SPDX-License-Identifier: Apache-2.0
+//! `xpfd`: the xpf supervisor. Today it is the offline configuration tool;
+//! the daemon (`xpfd run`) arrives with the supervisor work.
+
+mod offline;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "xpfd", version, about = "xpf firewall supervisor")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and commit-check configuration files (curly, set or mixed).
+    ///
+    /// Prints nothing and exits 0 when every file passes; otherwise prints
+    /// every error with file:line:column and statement path, and exits 1.
+    Check {
+        /// List every statement xpf does not support yet instead (a migration report).
+        #[arg(long)]
+        unsupported: bool,
+        /// Cluster node name for `${node}` groups (node0, node1).
+        #[arg(long)]
+        node: Option<String>,
+        /// Files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print a configuration file in another form.
+    Convert {
+        /// Output form.
+        #[arg(long, value_enum)]
+        to: Form,
+        /// The file to convert.
+        file: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Form {
+    /// `display set` lines.
+    Set,
+    /// Junos curly layout.
+    Curly,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check {
+            unsupported: true,
+            files,
+            ..
+        } => offline::report_unsupported(&files),
+        Command::Check { files, node, .. } => offline::check(&files, node.as_deref()),
+        Command::Convert { to, file } => offline::convert(&file, matches!(to, Form::Set)),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
