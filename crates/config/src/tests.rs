@@ -223,7 +223,10 @@ fn the_sample_configuration_round_trips_exactly() {
 fn flat_statements_print_on_one_line_and_read_back() {
     let c = cfg("set applications application a term t1 protocol tcp destination-port 80\nset security address-book global address web 10.0.0.80/32\nset routing-options static route 0.0.0.0/0 next-hop [ 10.0.0.1 10.0.0.2 ]\n");
     let curly = print_curly(&c);
-    assert!(curly.contains("term t1 protocol tcp destination-port 80;"), "{curly}");
+    assert!(
+        curly.contains("term t1 protocol tcp destination-port 80;"),
+        "{curly}"
+    );
     assert!(curly.contains("address web 10.0.0.80/32;"));
     assert!(curly.contains("route 0.0.0.0/0 next-hop [ 10.0.0.1 10.0.0.2 ];"));
     assert_eq!(print_curly(&cfg(&curly)), curly);

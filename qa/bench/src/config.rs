@@ -88,47 +88,44 @@ pub fn run() -> anyhow::Result<()> {
         client: "bench".into(),
         comment: None,
     };
+    // A first commit from text: parse, commit check, apply (nothing to
+    // apply here) and the durable write, as `xpfd run --config` does.
     let mut n = 0u64;
     let (commit, _) = best_of(3, || {
         n += 1;
         let mut db = ConfigDb::open(&dir.path().join(format!("c{n}.redb")), None)?;
-        db.load(xpf_config::LoadMode::Override, "")?;
-        // The candidate is the parsed configuration; commit = check + apply + write.
-        let t = Instant::now();
-        let seq = db.seed(&text, &info, 1, |_| Ok(()))?;
-        Ok((t.elapsed(), seq))
+        Ok(db.seed(&text, &info, 1, |_| Ok(()))?)
     })?;
-    let total = parse + check + print + commit;
-    println!("configuration benchmark: {POLICIES} policies, {ADDRESSES} addresses, {lines} lines ({} KiB)", text.len() / 1024);
-    println!("{:<34} {:>10}", "step", "ms");
+    println!(
+        "configuration benchmark: {POLICIES} policies, {ADDRESSES} addresses, {lines} lines ({} KiB)",
+        text.len() / 1024
+    );
+    println!("{:<40} {:>10}", "step", "ms");
     for (name, d) in [
         ("parse (curly)", parse),
         ("parse (display set form)", parse_set),
         ("commit check", check),
-        ("print (curly, for the store)", print),
-        ("commit (parse+check+write, redb)", commit),
+        ("print (curly, as stored)", print),
+        ("parse + check + commit (one transaction)", commit),
     ] {
-        println!("{name:<34} {:>10.1}", d.as_secs_f64() * 1e3);
+        println!("{name:<40} {:>10.1}", d.as_secs_f64() * 1e3);
     }
-    let goal = parse + commit;
     println!(
-        "parse + check + commit: {:.1} ms (goal < 1000 ms: {})",
-        goal.as_secs_f64() * 1e3,
-        if goal < Duration::from_secs(1) {
+        "goal: parse + check + commit under 1000 ms: {}",
+        if commit < Duration::from_secs(1) {
             "met"
         } else {
             "NOT met"
         }
     );
-    let _ = total;
     std::fs::create_dir_all("target/bench")?;
     let json = format!(
-        "{{\"policies\":{POLICIES},\"addresses\":{ADDRESSES},\"lines\":{lines},\"parse_ms\":{:.3},\"parse_set_ms\":{:.3},\"check_ms\":{:.3},\"commit_ms\":{:.3},\"parse_check_commit_ms\":{:.3}}}\n",
+        "{{\"policies\":{POLICIES},\"addresses\":{ADDRESSES},\"lines\":{lines},\"parse_ms\":{:.3},\"parse_set_ms\":{:.3},\"check_ms\":{:.3},\"print_ms\":{:.3},\"parse_check_commit_ms\":{:.3}}}\n",
         parse.as_secs_f64() * 1e3,
         parse_set.as_secs_f64() * 1e3,
         check.as_secs_f64() * 1e3,
-        commit.0.as_secs_f64() * 1e3,
-        goal.as_secs_f64() * 1e3,
+        print.as_secs_f64() * 1e3,
+        commit.as_secs_f64() * 1e3,
     );
     std::fs::write("target/bench/config.json", json)?;
     Ok(())

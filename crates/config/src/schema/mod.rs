@@ -7,7 +7,10 @@
 //! `@opaque` marks real Junos statements xpf does not implement yet: their
 //! subtrees load and print, and `commit check` names them as unsupported.
 
+mod complete;
 mod value;
+
+pub use complete::Candidate;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
