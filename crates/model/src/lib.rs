@@ -287,6 +287,59 @@ security {
     }
 
     #[test]
+    fn the_sample_configuration_builds() {
+        let m = build_text(include_str!("../tests/data/sample.conf"));
+        assert_eq!(m.system.host_name.as_deref(), Some("vsrx-edge-1"));
+        assert_eq!(m.system.name_servers.len(), 2);
+        assert_eq!(m.system.login.users[0].class, "noc");
+        assert_eq!(
+            m.system.syslog.hosts[0].facilities,
+            [("any".into(), "notice".into())]
+        );
+        assert_eq!(
+            m.system.services.netconf_ssh.as_ref().and_then(|n| n.port),
+            Some(830)
+        );
+        assert_eq!(m.zones.len(), 2);
+        let untrust = m.zone("untrust").expect("untrust");
+        assert_eq!(untrust.screen.as_deref(), Some("internet-screen"));
+        assert!(untrust
+            .host_inbound_for("ge-0/0/0.0")
+            .allows_service("ping"));
+        assert!(!untrust.host_inbound_for("ge-0/0/0.0").allows_service("ssh"));
+        assert_eq!(m.unit("ge-0/0/1.0").map(|u| u.inet6.is_some()), Some(true));
+        let out = m.policies_between("trust", "untrust");
+        assert_eq!(out[0].then.action, PolicyAction::Permit);
+        assert!(out[0].then.log_session_close);
+        let web = m.expand_application("web-apps").expect("web-apps");
+        let names: Vec<&str> = web.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["junos-http", "junos-https", "tcp-8443"]);
+        assert_eq!(
+            m.nat.source.rule_sets[0].rules[0].then,
+            SourceNatAction::Interface
+        );
+        assert_eq!(
+            m.nat.destination_pool("web-pool").and_then(|p| p.port),
+            Some(443)
+        );
+        assert_eq!(
+            m.nat.destination.rule_sets[0].rules[0].then,
+            DestinationNatAction::Pool("web-pool".into())
+        );
+        let screen = m.screen("internet-screen").expect("screen");
+        assert_eq!(screen.icmp.flood, Some(1000));
+        assert_eq!(screen.udp.flood, Some(5000));
+        assert!(screen.tcp.syn_flood.is_some());
+        assert_eq!(m.flow.tcp_mss.all_tcp, Some(1350));
+        assert_eq!(m.routing.static_routes.len(), 3);
+        assert_eq!(
+            m.routing.static_routes[1].blackhole,
+            Some(Blackhole::Discard)
+        );
+        assert!(!m.routing.static_routes[2].prefix.is_ipv4());
+    }
+
+    #[test]
     fn predefined_applications_load() {
         let p = predefined_applications();
         assert!(
