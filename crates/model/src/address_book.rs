@@ -177,6 +177,30 @@ impl Model {
     }
 }
 
+impl Model {
+    /// Every address book: global, named, then each zone's.
+    pub fn all_address_books(&self) -> impl Iterator<Item = &AddressBook> {
+        std::iter::once(&self.address_books.global)
+            .chain(&self.address_books.named)
+            .chain(self.zones.iter().map(|z| &z.address_book))
+    }
+
+    /// Whether an address name is in any address book (NAT names addresses
+    /// without a zone context).
+    pub fn address_defined(&self, name: &str) -> bool {
+        self.all_address_books().any(|b| b.entry(name).is_some())
+    }
+
+    /// The values of an address name found in any book (the first holding
+    /// it, in [`Model::all_address_books`] order), sets flattened.
+    pub fn expand_address_anywhere(&self, name: &str) -> Option<Vec<AddressValue>> {
+        let book = self.all_address_books().find(|b| b.entry(name).is_some())?;
+        let mut out = Vec::new();
+        book.expand(name, &mut HashSet::new(), &mut out);
+        Some(out)
+    }
+}
+
 /// Reads the `address-book` statements of `security` (`st`); `zones` are
 /// the configured zone names.
 pub(crate) fn build_books(st: &Statement, zones: &[String], ck: &mut Checks) -> AddressBooks {

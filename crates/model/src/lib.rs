@@ -340,6 +340,49 @@ security {
     }
 
     #[test]
+    fn set_form_builds_the_same_model() {
+        let text = include_str!("../tests/data/sample.conf");
+        let curly = build_text(text);
+        let cfg = match xpf_config::parse_config(text) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        let set = xpf_config::print_set(&cfg);
+        assert_eq!(build_text(&set), curly);
+    }
+
+    #[test]
+    fn groups_are_applied_before_building() {
+        let m = build_text(
+            "groups {
+                lan-defaults {
+                    security { zones { security-zone <*> { host-inbound-traffic { system-services { ping; } } } } }
+                }
+            }
+            apply-groups lan-defaults;
+            interfaces { ge-0/0/1 { unit 0; } }
+            security { zones { security-zone trust { interfaces { ge-0/0/1.0; } } } }",
+        );
+        let trust = m.zone("trust").expect("trust");
+        assert!(trust.host_inbound.allows_service("ping"));
+    }
+
+    #[test]
+    fn errors_in_set_form_point_at_the_set_line() {
+        let e = errors_of(
+            "set interfaces ge-0/0/0 unit 0\n\
+             set security zones security-zone untrust interfaces ge-0/0/0.0\n\
+             set security policies from-zone untrust to-zone untrust policy p match source-address nope\n\
+             set security policies from-zone untrust to-zone untrust policy p match destination-address any\n\
+             set security policies from-zone untrust to-zone untrust policy p match application any\n\
+             set security policies from-zone untrust to-zone untrust policy p then permit\n",
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].statement.as_deref(), Some("source-address nope"));
+        assert_eq!(e[0].span.map(|s| s.line), Some(3));
+    }
+
+    #[test]
     fn predefined_applications_load() {
         let p = predefined_applications();
         assert!(

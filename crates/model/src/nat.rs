@@ -7,6 +7,7 @@
 
 use xpf_config::{Statement, Word};
 
+use crate::address_book::AddressValue;
 use crate::applications::{PortRange, Protocol, ANY_APPLICATION};
 use crate::check::{undefined, Checks, Path};
 use crate::interfaces::normalize_unit;
@@ -302,17 +303,6 @@ fn report_pool(ck: &mut Checks, path: &Path, w: &Word) {
     word_error(ck, path, "pool", w, undefined("pool", &w.text));
 }
 
-impl Model {
-    /// Whether an address name is in any address book (NAT names addresses
-    /// without a zone context).
-    pub fn address_defined(&self, name: &str) -> bool {
-        std::iter::once(&self.address_books.global)
-            .chain(&self.address_books.named)
-            .chain(self.zones.iter().map(|z| &z.address_book))
-            .any(|b| b.entry(name).is_some())
-    }
-}
-
 /// Reads `security nat` (`st`).
 pub(crate) fn build(st: &Statement, model: &Model, ck: &mut Checks) -> Nat {
     let path = Path::of(&["security", "nat"]);
@@ -320,7 +310,7 @@ pub(crate) fn build(st: &Statement, model: &Model, ck: &mut Checks) -> Nat {
     if let Some(src) = child(st, "source") {
         let sp = path.join(src);
         nat.source.pools = kids(src, "pool")
-            .filter_map(|p| source_pool(p, &sp.join(p), ck))
+            .filter_map(|p| source_pool(p, &sp.join(p), model, ck))
             .collect();
         check_overlaps(src, &sp, &nat.source.pools, ck);
         nat.source.rule_sets = rule_sets(src, &sp, true, &nat, model, ck);
@@ -389,13 +379,34 @@ fn address_words(pool: &Statement) -> Vec<Vec<&Word>> {
         .collect()
 }
 
-fn source_pool(st: &Statement, path: &Path, ck: &mut Checks) -> Option<SourcePool> {
+fn source_pool(st: &Statement, path: &Path, model: &Model, ck: &mut Checks) -> Option<SourcePool> {
     let name = st.words.get(1)?.text.clone();
     let mut addresses = Vec::new();
     for (a, words) in kids(st, "address").zip(address_words(st)) {
         addresses.extend(pool_addresses(&words, a, path, ck).0);
     }
-    if addresses.is_empty() && kids(st, "address").next().is_none() {
+    // `address-name`: pool addresses taken from an address book entry.
+    for an in kids(st, "address-name") {
+        for w in args(an) {
+            let Some(values) = model.expand_address_anywhere(&w.text) else {
+                ck.error_word(path, an, w, undefined("address", &w.text));
+                continue;
+            };
+            for v in values {
+                match v {
+                    AddressValue::Prefix(p) => addresses.push(p.range()),
+                    AddressValue::Range(r) => addresses.push(r),
+                    AddressValue::DnsName(_) | AddressValue::Wildcard(_) => ck.error_word(
+                        path,
+                        an,
+                        w,
+                        format!("address '{}' is not a prefix or range", w.text),
+                    ),
+                }
+            }
+        }
+    }
+    if kids(st, "address").next().is_none() && kids(st, "address-name").next().is_none() {
         ck.missing(&path_parent(path), st, "address");
     }
     let port = match child(st, "port") {
@@ -907,6 +918,35 @@ security {
         );
         assert_eq!(e[1].statement.as_deref(), Some("pool no-such-pool"));
         assert_eq!(e[1].span.map(|s| s.line), Some(base + 9));
+    }
+
+    #[test]
+    fn pool_addresses_may_come_from_the_address_book() {
+        let text = format!(
+            "{BASE}security {{ address-book {{ global {{ address nat-range {{ range-address 203.0.113.100 to 203.0.113.110; }} address by-name {{ dns-name nat.example.net; }} }} }}
+            nat {{ source {{
+                pool book {{ address-name nat-range; }}
+                pool bad {{ address-name by-name; }}
+                pool none {{ address-name ghost; }}
+            }} }} }}"
+        );
+        let e = errors_of(&text);
+        let msgs: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "address 'by-name' is not a prefix or range",
+                "address 'ghost' is not defined"
+            ]
+        );
+        assert_eq!(e[0].path, ["security", "nat", "source", "pool bad"]);
+        assert_eq!(e[0].statement.as_deref(), Some("address-name by-name"));
+        let ok = build_text(&text.replace(
+            "pool bad { address-name by-name; }\n                pool none { address-name ghost; }",
+            "",
+        ));
+        let pool = ok.nat.source_pool("book").expect("pool");
+        assert_eq!(pool.addresses[0].high, ip("203.0.113.110"));
     }
 
     #[test]
