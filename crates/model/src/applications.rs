@@ -55,6 +55,9 @@ pub struct ApplicationTerm {
     pub icmp_code: Option<u8>,
     /// `inactivity-timeout` (the term's, else the application's).
     pub inactivity_timeout: Option<InactivityTimeout>,
+    /// `application-protocol` (or a term's `alg`): the application layer
+    /// gateway that handles the sessions, e.g. `ftp`.
+    pub alg: Option<String>,
 }
 
 /// An IP protocol.
@@ -525,6 +528,7 @@ fn term(name: Option<String>, st: &Statement, path: &Path, ck: &mut Checks) -> A
         icmp_type,
         icmp_code,
         inactivity_timeout,
+        alg: text(value(st, "application-protocol").or_else(|| value(st, "alg"))),
     }
 }
 
@@ -593,6 +597,10 @@ mod tests {
         let names: Vec<&str> = web.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["web-8080", "high-udp"]);
         assert!(m.application("any").is_none());
+        let ftp = m
+            .expand_application("junos-ftp")
+            .expect("predefined junos-ftp");
+        assert_eq!(ftp[0].terms[0].alg.as_deref(), Some("ftp"));
         assert!(m.expand_application("nope").is_none());
     }
 

@@ -44,6 +44,8 @@ pub struct Unit {
     pub disable: bool,
     /// `vlan-id`.
     pub vlan_id: Option<u16>,
+    /// `mtu` of the logical unit.
+    pub mtu: Option<u32>,
     /// `family inet`, when configured.
     pub inet: Option<Family>,
     /// `family inet6`, when configured.
@@ -160,6 +162,7 @@ fn unit(st: &Statement, number: u32, path: &Path, ck: &mut Checks) -> Unit {
         description: text(value(st, "description")),
         disable: flag(st, "disable"),
         vlan_id: number_of(ck, path, st, "vlan-id"),
+        mtu: number_of(ck, path, st, "mtu"),
         ..Unit::default()
     };
     for fam in kids(st, "family") {
@@ -216,6 +219,7 @@ mod tests {
                     mtu 9000;
                     unit 100 {
                         vlan-id 100;
+                        mtu 1500;
                         family inet { address 192.0.2.1/24 { primary; preferred; } address 192.0.2.2/24; }
                         family inet6 { address 2001:db8::1/64; dhcpv6-client; }
                     }
@@ -229,6 +233,7 @@ mod tests {
         assert_eq!(ge0.mtu, Some(9000));
         let u = ge0.unit(100).expect("unit 100");
         assert_eq!(u.vlan_id, Some(100));
+        assert_eq!(u.mtu, Some(1500));
         let inet = u.inet.as_ref().expect("inet");
         assert_eq!(inet.addresses.len(), 2);
         assert_eq!(inet.addresses[0].prefix.to_string(), "192.0.2.1/24");

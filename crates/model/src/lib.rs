@@ -74,7 +74,8 @@ pub use flow::{Aging, Flow, TcpMss, TcpSession};
 pub use interfaces::{Family, Interface, InterfaceAddress, Unit};
 pub use nat::{
     DestinationNat, DestinationNatAction, DestinationPool, Nat, NatContext, NatMatch, NatRule,
-    PoolPort, RuleSet, SourceNat, SourceNatAction, SourcePool, StaticNat, StaticNatAction,
+    PoolPort, ProxyNeighbor, RuleSet, SourceNat, SourceNatAction, SourcePool, StaticNat,
+    StaticNatAction,
 };
 pub use policies::{
     DefaultPolicy, Policies, Policy, PolicyAction, PolicyMatch, PolicyThen, ZonePair,

@@ -25,6 +25,20 @@ pub struct Nat {
     pub destination: DestinationNat,
     /// `static`.
     pub static_nat: StaticNat,
+    /// `proxy-arp`: IPv4 addresses answered for on an interface.
+    pub proxy_arp: Vec<ProxyNeighbor>,
+    /// `proxy-ndp`: IPv6 addresses answered for on an interface.
+    pub proxy_ndp: Vec<ProxyNeighbor>,
+}
+
+/// One `proxy-arp` or `proxy-ndp` interface: the box answers address
+/// resolution for translated addresses that are not its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProxyNeighbor {
+    /// Interface and unit.
+    pub interface: String,
+    /// `address` entries.
+    pub addresses: Vec<AddressRange>,
 }
 
 /// `security nat source`.
@@ -326,7 +340,52 @@ pub(crate) fn build(st: &Statement, model: &Model, ck: &mut Checks) -> Nat {
         let tp = path.join(stat);
         nat.static_nat.rule_sets = rule_sets(stat, &tp, false, &nat, model, ck);
     }
+    for (kw, v6) in [("proxy-arp", false), ("proxy-ndp", true)] {
+        let Some(p) = child(st, kw) else { continue };
+        let list = proxies(p, &path.join(p), v6, model, ck);
+        if v6 {
+            nat.proxy_ndp = list;
+        } else {
+            nat.proxy_arp = list;
+        }
+    }
     nat
+}
+
+/// Reads the `interface` entries of `proxy-arp` / `proxy-ndp`.
+fn proxies(
+    st: &Statement,
+    path: &Path,
+    v6: bool,
+    model: &Model,
+    ck: &mut Checks,
+) -> Vec<ProxyNeighbor> {
+    let mut out = Vec::new();
+    for i in kids(st, "interface") {
+        let Some(w) = i.words.get(1) else { continue };
+        let unit = normalize_unit(&w.text);
+        if model.unit(&unit).is_none() {
+            ck.error_word(path, i, w, undefined("interface", &unit));
+        }
+        let ip = path.join(i);
+        let mut addresses = Vec::new();
+        for a in kids(i, "address") {
+            let words: Vec<&Word> = flat(a).into_iter().skip(1).collect();
+            for r in pool_addresses(&words, a, &ip, ck).0 {
+                if r.low.is_ipv4() == v6 {
+                    let family = if v6 { "IPv6" } else { "IPv4" };
+                    ck.error(&ip, a, format!("{} is not an {family} address", r.low));
+                } else {
+                    addresses.push(r);
+                }
+            }
+        }
+        out.push(ProxyNeighbor {
+            interface: unit,
+            addresses,
+        });
+    }
+    out
 }
 
 /// Reads pool address words: `p1 [to p2]` entries, stopping at `port`.
@@ -809,6 +868,9 @@ security {
                 }
             }
         }
+        proxy-arp {
+            interface ge-0/0/0.0 { address { 203.0.113.10/32 to 203.0.113.20/32; } }
+        }
         static {
             rule-set one-to-one {
                 from zone untrust;
@@ -880,6 +942,26 @@ security {
             st.rules[1].then,
             StaticNatAction::PrefixName("web-server".into())
         );
+        assert_eq!(m.nat.proxy_arp[0].interface, "ge-0/0/0.0");
+        assert_eq!(m.nat.proxy_arp[0].addresses[0].high, ip("203.0.113.20"));
+    }
+
+    #[test]
+    fn proxy_arp_needs_a_configured_v4_interface() {
+        let text = format!(
+            "{BASE}security {{ nat {{ proxy-arp {{\n interface ge-0/0/5.0 {{ address {{ 203.0.113.9/32; }} }}\n interface ge-0/0/0.0 {{ address {{ 2001:db8::9/128; }} }}\n}} }} }}\n"
+        );
+        let e = errors_of(&text);
+        let msgs: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "interface 'ge-0/0/5.0' is not defined",
+                "2001:db8::9 is not an IPv4 address"
+            ]
+        );
+        assert_eq!(e[0].path, ["security", "nat", "proxy-arp"]);
+        assert_eq!(e[0].statement.as_deref(), Some("interface ge-0/0/5.0"));
     }
 
     #[test]
