@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use xpf_config::Statement;
 
 use crate::check::{find_cycle, undefined, Checks, Path};
+use crate::index::NameIndex;
 use crate::prefix::{AddressRange, Prefix};
 use crate::read::{arg, child, kids, text, value, values_of};
 use crate::Model;
@@ -30,6 +31,10 @@ pub struct AddressBook {
     pub addresses: Vec<Address>,
     /// `address-set` entries.
     pub address_sets: Vec<AddressSet>,
+    /// Lookup index over `addresses`.
+    pub(crate) address_index: NameIndex,
+    /// Lookup index over `address_sets`.
+    pub(crate) set_index: NameIndex,
 }
 
 /// One `address`.
@@ -99,13 +104,20 @@ pub enum AddressScope<'a> {
 impl AddressBook {
     /// The address or address-set with this name.
     pub fn entry(&self, name: &str) -> Option<AddressEntry<'_>> {
-        if let Some(a) = self.addresses.iter().find(|a| a.name == name) {
+        if let Some(a) = self.address(name) {
             return Some(AddressEntry::Address(a));
         }
-        self.address_sets
-            .iter()
-            .find(|s| s.name == name)
-            .map(|s| AddressEntry::Set(s, self))
+        self.address_set(name).map(|s| AddressEntry::Set(s, self))
+    }
+
+    /// The `address` entry with this name.
+    pub fn address(&self, name: &str) -> Option<&Address> {
+        self.address_index.find(&self.addresses, |a| &a.name, name)
+    }
+
+    /// The `address-set` entry with this name.
+    pub fn address_set(&self, name: &str) -> Option<&AddressSet> {
+        self.set_index.find(&self.address_sets, |s| &s.name, name)
     }
 
     /// The values `name` stands for in this book, sets flattened.
@@ -304,7 +316,7 @@ pub(crate) fn build_book(
     // Meaning checks, now that the whole book is known.
     for s in kids(st, "address-set") {
         let Some(w) = s.words.get(1) else { continue };
-        if book.addresses.iter().any(|a| a.name == w.text) {
+        if book.address(&w.text).is_some() {
             ck.error(
                 path,
                 s,
@@ -317,14 +329,14 @@ pub(crate) fn build_book(
         let sp = path.join(s);
         for m in kids(s, "address") {
             if let Some(mw) = arg(m) {
-                if !book.addresses.iter().any(|a| a.name == mw.text) {
+                if book.address(&mw.text).is_none() {
                     ck.error_word(&sp, m, mw, undefined("address", &mw.text));
                 }
             }
         }
         for m in kids(s, "address-set") {
             if let Some(mw) = arg(m) {
-                if !book.address_sets.iter().any(|x| x.name == mw.text) {
+                if book.address_set(&mw.text).is_none() {
                     ck.error_word(&sp, m, mw, undefined("address-set", &mw.text));
                 }
             }

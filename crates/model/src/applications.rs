@@ -5,6 +5,7 @@
 //! A name resolves against user applications and sets first, then the
 //! predefined ones; `any` always resolves.
 
+use crate::index::NameIndex;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
@@ -24,6 +25,10 @@ pub struct Applications {
     pub applications: Vec<Application>,
     /// `application-set` entries.
     pub application_sets: Vec<ApplicationSet>,
+    /// Lookup index over `applications`.
+    pub(crate) application_index: NameIndex,
+    /// Lookup index over `application_sets`.
+    pub(crate) set_index: NameIndex,
 }
 
 /// One `application`.
@@ -222,21 +227,20 @@ impl PortRange {
 impl Applications {
     /// The application or application-set with this name.
     pub fn entry(&self, name: &str) -> Option<ApplicationEntry<'_>> {
-        if let Some(a) = self.applications.iter().find(|a| a.name == name) {
+        if let Some(a) = self.application(name) {
             return Some(ApplicationEntry::Application(a));
         }
-        self.application_sets
-            .iter()
-            .find(|s| s.name == name)
-            .map(ApplicationEntry::Set)
+        self.set(name).map(ApplicationEntry::Set)
     }
 
     fn application(&self, name: &str) -> Option<&Application> {
-        self.applications.iter().find(|a| a.name == name)
+        self.application_index
+            .find(&self.applications, |a| &a.name, name)
     }
 
     fn set(&self, name: &str) -> Option<&ApplicationSet> {
-        self.application_sets.iter().find(|s| s.name == name)
+        self.set_index
+            .find(&self.application_sets, |s| &s.name, name)
     }
 }
 

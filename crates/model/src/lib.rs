@@ -50,6 +50,7 @@ pub mod applications;
 mod check;
 pub mod cluster;
 pub mod flow;
+mod index;
 pub mod interfaces;
 pub mod nat;
 pub mod policies;
