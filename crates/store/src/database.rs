@@ -146,6 +146,18 @@ impl ConfigDb {
     ) -> Result<u64, DbError> {
         let model = self.check()?;
         apply(&model).map_err(DbError::Apply)?;
+        self.record_commit(info, now, confirmed)
+    }
+
+    /// Records the candidate as the new active configuration, after the
+    /// caller checked it ([`ConfigDb::check`]) and applied the model (the
+    /// two halves of [`ConfigDb::commit`] for callers whose apply is async).
+    pub fn record_commit(
+        &mut self,
+        info: &CommitInfo,
+        now: u64,
+        confirmed: Option<Duration>,
+    ) -> Result<u64, DbError> {
         let seq = self
             .store
             .commit(&print_curly(&self.candidate), info, now, confirmed)?;
@@ -170,20 +182,34 @@ impl ConfigDb {
         now: u64,
         apply: impl FnOnce(&Model) -> Result<(), String>,
     ) -> Result<Option<u64>, DbError> {
+        let Some((restored, model)) = self.due_rollback(now)? else {
+            return Ok(None);
+        };
+        apply(&model).map_err(DbError::Apply)?;
+        self.record_rollback(now, restored)
+    }
+
+    /// If a `commit confirmed` is due at `now`: the configuration it returns
+    /// to (the revision before it) and that configuration's model.
+    pub fn due_rollback(&self, now: u64) -> Result<Option<(Config, Model)>, DbError> {
         let Some(pending) = self.store.pending_confirm()? else {
             return Ok(None);
         };
         if now < pending.deadline {
             return Ok(None);
         }
-        // The revision before the pending one is what comes back.
         let restored = match self.store.rollback(1) {
             Ok(rev) => parse_stored(&rev.text, "rollback 1")?,
             Err(StoreError::NoSuchRollback { .. }) => Config::default(),
             Err(e) => return Err(e.into()),
         };
         let model = check_config(&restored, self.node.as_deref())?;
-        apply(&model).map_err(DbError::Apply)?;
+        Ok(Some((restored, model)))
+    }
+
+    /// Records the automatic rollback of [`ConfigDb::due_rollback`] once the
+    /// caller applied it.
+    pub fn record_rollback(&mut self, now: u64, restored: Config) -> Result<Option<u64>, DbError> {
         let seq = self.store.expire_confirm(now)?;
         self.active = restored.clone();
         self.candidate = restored;

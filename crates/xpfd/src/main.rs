@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-//! `xpfd`: the xpf supervisor. Today it is the offline configuration tool;
-//! the daemon (`xpfd run`) arrives with the supervisor work.
+//! `xpfd`: the xpf supervisor.
+//!
+//! - `xpfd run`: the daemon (configuration database, interfaces, the
+//!   management API on a Unix socket); see `daemon`.
+//! - `xpfd check` / `xpfd convert`: the offline configuration tools.
 
+mod daemon;
 mod offline;
 
 // Configuration work allocates many small strings; mimalloc halves its cost.
@@ -22,6 +26,24 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the supervisor daemon.
+    Run {
+        /// Where the configuration database lives.
+        #[arg(long, default_value = "/var/lib/xpf")]
+        state_dir: PathBuf,
+        /// Configuration to commit on the very first start (ignored afterwards).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The management API's Unix socket.
+        #[arg(long, default_value = xpf_api::DEFAULT_SOCKET)]
+        socket: PathBuf,
+        /// Cluster node name for `${node}` groups (node0, node1).
+        #[arg(long)]
+        node: Option<String>,
+        /// Leave interfaces the configuration does not name as they are.
+        #[arg(long)]
+        keep_unmanaged: bool,
+    },
     /// Parse and commit-check configuration files (curly, set or mixed).
     ///
     /// Prints nothing and exits 0 when every file passes; otherwise prints
@@ -55,9 +77,36 @@ enum Form {
     Curly,
 }
 
+fn run_daemon(opts: daemon::Options) -> anyhow::Result<bool> {
+    let logs = daemon::LogBuffer::default();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("XPF_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .with_ansi(false)
+        .with_writer(logs.clone())
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(daemon::run(opts, logs))?;
+    Ok(true)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Run {
+            state_dir,
+            config,
+            socket,
+            node,
+            keep_unmanaged,
+        } => run_daemon(daemon::Options {
+            state_dir,
+            config,
+            socket,
+            node,
+            down_unmanaged: !keep_unmanaged,
+        }),
         Command::Check {
             unsupported: true,
             files,

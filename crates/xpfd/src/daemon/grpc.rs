@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: Apache-2.0
+//! The management API over the Unix socket: every call is identified by the
+//! caller's Unix user and checked against its login class.
+
+use std::sync::Arc;
+
+use tonic::{Request, Response, Status};
+use xpf_api::management_server::{Management, ManagementServer};
+use xpf_api::*;
+use xpf_config::{print_curly, LoadMode as CfgLoadMode};
+
+use super::caller::{identify, Caller, Permission};
+use super::supervisor::{Outcome, Supervisor};
+use super::{clock, show};
+
+/// Serves the API on `listener` until it fails.
+pub async fn serve(sup: Arc<Supervisor>, listener: tokio::net::UnixListener) -> anyhow::Result<()> {
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    tonic::transport::Server::builder()
+        .add_service(reflection)
+        .add_service(ManagementServer::new(Api(sup)))
+        .serve_with_incoming(tokio_stream::wrappers::UnixListenerStream::new(listener))
+        .await?;
+    Ok(())
+}
+
+struct Api(Arc<Supervisor>);
+
+impl Api {
+    async fn caller<T>(&self, req: &Request<T>, needed: Permission) -> Result<Caller, Status> {
+        let model = self.0.active.read().await;
+        let c = identify(req, model.as_ref())?;
+        c.require(needed)?;
+        Ok(c)
+    }
+
+    fn session(&self, id: u64, caller: &Caller) -> Result<(), Status> {
+        let sessions = self.0.sessions.lock().map_err(|_| Status::internal("session table poisoned"))?;
+        sessions.get(id, &caller.user).map(|_| ()).map_err(Status::failed_precondition)
+    }
+}
+
+fn diagnostics(ds: &[xpf_config::Diagnostic]) -> Vec<Diagnostic> {
+    ds.iter()
+        .map(|d| Diagnostic {
+            severity: match d.severity {
+                xpf_config::Severity::Syntax => "syntax",
+                xpf_config::Severity::Unsupported => "unsupported",
+                xpf_config::Severity::Warning => "warning",
+                _ => "error",
+            }
+            .into(),
+            line: d.span.map(|s| s.line).unwrap_or(0),
+            column: d.span.map(|s| s.col).unwrap_or(0),
+            path: d.path.clone(),
+            statement: d.statement.clone().unwrap_or_default(),
+            message: d.message.clone(),
+            text: d.to_string(),
+        })
+        .collect()
+}
+
+fn edit_reply(o: Outcome) -> EditReply {
+    EditReply {
+        ok: o.ok,
+        diagnostics: diagnostics(&o.diagnostics),
+    }
+}
+
+#[tonic::async_trait]
+impl Management for Api {
+    async fn enter_configuration(
+        &self,
+        req: Request<EnterConfigurationRequest>,
+    ) -> Result<Response<EnterConfigurationReply>, Status> {
+        let c = self.caller(&req, Permission::Configure).await?;
+        let (session, mut notices) = self
+            .0
+            .sessions
+            .lock()
+            .map_err(|_| Status::internal("session table poisoned"))?
+            .enter(&c.user, req.get_ref().exclusive)
+            .map_err(Status::failed_precondition)?;
+        if self.0.db.lock().await.has_changes() {
+            notices.push("The configuration has been changed but not committed".into());
+        }
+        Ok(Response::new(EnterConfigurationReply { session, notices }))
+    }
+
+    async fn exit_configuration(&self, req: Request<SessionRequest>) -> Result<Response<ExitConfigurationReply>, Status> {
+        let c = self.caller(&req, Permission::Configure).await?;
+        self.session(req.get_ref().session, &c)?;
+        if let Ok(mut s) = self.0.sessions.lock() {
+            s.exit(req.get_ref().session);
+        }
+        let uncommitted_changes = self.0.db.lock().await.has_changes();
+        Ok(Response::new(ExitConfigurationReply { uncommitted_changes }))
+    }
+
+    async fn edit(&self, req: Request<EditRequest>) -> Result<Response<EditReply>, Status> {
+        let c = self.caller(&req, Permission::Configure).await?;
+        self.session(req.get_ref().session, &c)?;
+        Ok(Response::new(edit_reply(self.0.edit(&req.get_ref().line).await)))
+    }
+
+    async fn load(&self, req: Request<LoadRequest>) -> Result<Response<EditReply>, Status> {
+        let c = self.caller(&req, Permission::Configure).await?;
+        let r = req.get_ref();
+        self.session(r.session, &c)?;
+        let mode = match r.mode() {
+            LoadMode::LoadMerge => CfgLoadMode::Merge,
+            LoadMode::LoadOverride => CfgLoadMode::Override,
+            LoadMode::LoadReplace => CfgLoadMode::Replace,
+            LoadMode::LoadSet => CfgLoadMode::Set,
+        };
+        let source = if r.source.is_empty() { "terminal" } else { &r.source };
+        Ok(Response::new(edit_reply(self.0.load(mode, &r.text, source).await)))
+    }
+
+    async fn show_configuration(&self, req: Request<ShowConfigurationRequest>) -> Result<Response<TextReply>, Status> {
+        let c = self.caller(&req, Permission::View).await?;
+        let r = req.get_ref();
+        let path: Vec<&str> = r.path.iter().map(String::as_str).collect();
+        if r.session == 0 {
+            let text = show::run(&self.0, &[&["show".to_string(), "configuration".to_string()][..], &r.path[..]].concat())
+                .await
+                .map_err(Status::not_found)?;
+            let text = if r.format() == Format::Set {
+                show::set_at(self.0.db.lock().await.active(), &path)
+            } else {
+                text
+            };
+            return Ok(Response::new(TextReply { ok: true, text }));
+        }
+        self.session(r.session, &c)?;
+        let db = self.0.db.lock().await;
+        let cfg = db.candidate();
+        let text = match r.format() {
+            Format::Set => show::set_at(cfg, &path),
+            _ => match show::find_path(cfg, &path) {
+                Some(stmts) => {
+                    let mut out = String::new();
+                    xpf_config::print_statements(stmts, 0, &mut out);
+                    out
+                }
+                None => String::new(),
+            },
+        };
+        let _ = print_curly;
+        Ok(Response::new(TextReply { ok: true, text }))
+    }
+
+    async fn compare(&self, req: Request<CompareRequest>) -> Result<Response<TextReply>, Status> {
+        let c = self.caller(&req, Permission::View).await?;
+        self.session(req.get_ref().session, &c)?;
+        let text = self
+            .0
+            .db
+            .lock()
+            .await
+            .compare(req.get_ref().rollback)
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        Ok(Response::new(TextReply { ok: true, text }))
+    }
+
+    async fn commit(&self, req: Request<CommitRequest>) -> Result<Response<CommitReply>, Status> {
+        let c = self.caller(&req, Permission::Configure).await?;
+        let r = req.get_ref();
+        self.session(r.session, &c)?;
+        let o = self.0.commit(&c.user, r.check_only, r.confirmed_minutes, &r.comment).await;
+        Ok(Response::new(CommitReply {
+            ok: o.ok,
+            diagnostics: diagnostics(&o.diagnostics),
+            text: o.text,
+            commit: o.commit,
+        }))
+    }
+
+    async fn rollback(&self, req: Request<RollbackRequest>) -> Result<Response<EditReply>, Status> {
+        let c = self.caller(&req, Permission::Configure).await?;
+        self.session(req.get_ref().session, &c)?;
+        let mut db = self.0.db.lock().await;
+        match db.rollback(req.get_ref().index) {
+            Ok(()) => Ok(Response::new(EditReply { ok: true, diagnostics: Vec::new() })),
+            Err(e) => Err(Status::invalid_argument(e.to_string())),
+        }
+    }
+
+    async fn show_text(&self, req: Request<ShowTextRequest>) -> Result<Response<TextReply>, Status> {
+        let words = &req.get_ref().words;
+        let needed = match words.first().map(String::as_str) {
+            Some("clear" | "request") => Permission::Operate,
+            _ => Permission::View,
+        };
+        self.caller(&req, needed).await?;
+        Ok(Response::new(match show::run(&self.0, words).await {
+            Ok(text) => TextReply { ok: true, text },
+            Err(text) => TextReply { ok: false, text },
+        }))
+    }
+
+    async fn get_interfaces(&self, req: Request<Empty>) -> Result<Response<InterfacesReply>, Status> {
+        self.caller(&req, Permission::View).await?;
+        let interfaces = self
+            .0
+            .interfaces
+            .state()
+            .await
+            .into_iter()
+            .map(|l| Interface {
+                name: l.junos_name,
+                admin_up: l.admin_up,
+                link_up: l.link_up,
+                addresses: l.units.iter().flat_map(|u| u.inet.iter().chain(&u.inet6).cloned()).collect(),
+                ..Interface::default()
+            })
+            .collect();
+        Ok(Response::new(InterfacesReply { interfaces }))
+    }
+
+    async fn get_commit_history(&self, req: Request<Empty>) -> Result<Response<CommitHistoryReply>, Status> {
+        self.caller(&req, Permission::View).await?;
+        let history = self.0.db.lock().await.history().map_err(|e| Status::internal(e.to_string()))?;
+        let commits = history
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| CommitRecord {
+                rollback: i as u32,
+                sequence: r.seq,
+                time: r.time,
+                user: r.user,
+                client: r.client,
+                comment: r.comment.unwrap_or_default(),
+            })
+            .collect();
+        let _ = clock::now;
+        Ok(Response::new(CommitHistoryReply { commits }))
+    }
+
+    async fn complete(&self, req: Request<CompleteRequest>) -> Result<Response<CompleteReply>, Status> {
+        self.caller(&req, Permission::View).await?;
+        let path: Vec<&str> = req.get_ref().path.iter().map(String::as_str).collect();
+        let reply = match xpf_config::Schema::junos().completions(&path) {
+            Some(c) => CompleteReply {
+                valid: true,
+                candidates: c
+                    .into_iter()
+                    .map(|c| Candidate {
+                        word: c.word,
+                        help: c.help,
+                        keyword: c.keyword,
+                        container: c.container,
+                    })
+                    .collect(),
+            },
+            None => CompleteReply { valid: false, candidates: Vec::new() },
+        };
+        Ok(Response::new(reply))
+    }
+
+    async fn system_action(&self, req: Request<SystemActionRequest>) -> Result<Response<TextReply>, Status> {
+        self.caller(&req, Permission::Operate).await?;
+        if !std::path::Path::new("/run/systemd/system").exists() {
+            return Ok(Response::new(TextReply {
+                ok: false,
+                text: "not available: xpfd is not running under systemd (a lab or container)".into(),
+            }));
+        }
+        let verb = match req.get_ref().action() {
+            SystemAction::Reboot => "reboot",
+            SystemAction::Halt => "poweroff",
+        };
+        tracing::warn!(verb, "system action requested");
+        let status = tokio::process::Command::new("systemctl").arg(verb).status().await;
+        Ok(Response::new(match status {
+            Ok(s) if s.success() => TextReply { ok: true, text: format!("Shutdown NOW!\n[pid {}]", std::process::id()) },
+            Ok(s) => TextReply { ok: false, text: format!("systemctl {verb} failed: {s}") },
+            Err(e) => TextReply { ok: false, text: format!("systemctl {verb}: {e}") },
+        }))
+    }
+}

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Operational commands, rendered in the Junos layouts. Commands whose data
+//! arrives with a later stage (sessions, NAT counters, the FIB) say so
+//! plainly instead of printing made-up rows.
+
+use std::fmt::Write as _;
+
+use xpf_config::{print_set, print_statements, Config, Statement};
+use xpf_model::Model;
+
+use super::clock;
+use super::supervisor::Supervisor;
+
+/// Runs one operational command given as canonical words.
+pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    match w.as_slice() {
+        ["show", "version"] => Ok(version(sup).await),
+        ["show", "configuration", path @ ..] => configuration(sup, path).await,
+        ["show", "interfaces", rest @ ..] => Ok(interfaces(sup, rest).await),
+        ["show", "security", "zones", rest @ ..] => zones(sup, rest.first().copied()).await,
+        ["show", "security", "policies"] => policies(sup).await,
+        ["show", "security", "policies", "hit-count"] => Err(not_yet("policy hit counters", "the dataplane")),
+        ["show", "security", "flow", ..] | ["clear", "security", "flow", ..] => {
+            Err(not_yet("the session table", "the dataplane"))
+        }
+        ["show", "security", "nat", ..] => Err(not_yet("NAT rule and pool counters", "the dataplane")),
+        ["show", "route", ..] => Err(not_yet("the routing table view", "the dataplane's FIB mirror")),
+        ["show", "system", "commit"] => commits(sup).await,
+        ["show", "system", "uptime"] => Ok(uptime(sup).await),
+        ["show", "system", "dataplane"] => Err(not_yet("dataplane status", "the dataplane")),
+        ["show", "log", ..] => Ok(sup.logs.lines().join("\n") + "\n"),
+        _ => Err(format!("{}: unknown command.", words.join(" "))),
+    }
+}
+
+fn not_yet(what: &str, stage: &str) -> String {
+    format!("not available: {what} arrives with {stage}; xpf does not forward traffic yet")
+}
+
+fn os_release(key: &str) -> Option<String> {
+    let text = std::fs::read_to_string("/etc/os-release").ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .map(|v| v.trim_matches('"').to_string())
+}
+
+async fn host_name(sup: &Supervisor) -> String {
+    sup.active
+        .read()
+        .await
+        .as_ref()
+        .and_then(|m| m.system.host_name.clone())
+        .unwrap_or_else(|| "xpf".into())
+}
+
+async fn version(sup: &Supervisor) -> String {
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let image = match (os_release("IMAGE_ID"), os_release("IMAGE_VERSION")) {
+        (Some(id), Some(v)) if id == "xpf" => format!("xpf image {v}"),
+        _ => "none (not booted from an xpf image)".into(),
+    };
+    format!(
+        "Hostname: {}\nModel: xpf\nxpf: {}\nImage: {image}\nKernel: Linux {}\n",
+        host_name(sup).await,
+        env!("CARGO_PKG_VERSION"),
+        kernel.trim()
+    )
+}
+
+async fn configuration(sup: &Supervisor, path: &[&str]) -> Result<String, String> {
+    let db = sup.db.lock().await;
+    let cfg = db.active();
+    let mut out = String::new();
+    if path.is_empty() {
+        if let Ok(h) = db.history() {
+            if let Some(last) = h.first() {
+                let _ = writeln!(out, "## Last commit: {} by {}", clock::format(last.time), last.user);
+            }
+        }
+        print_statements(&cfg.statements, 0, &mut out);
+        return Ok(out);
+    }
+    match find_path(cfg, path) {
+        Some(stmts) => {
+            print_statements(stmts, 0, &mut out);
+            Ok(out)
+        }
+        None => Ok(String::new()),
+    }
+}
+
+/// The statements under a path typed as words (`interfaces ge-0/0/0 unit 0`).
+pub fn find_path<'a>(cfg: &'a Config, path: &[&str]) -> Option<&'a [Statement]> {
+    let mut level: &[Statement] = &cfg.statements;
+    let mut i = 0;
+    while i < path.len() {
+        let st = level.iter().find(|s| {
+            let n = s.words.len();
+            n <= path.len() - i && s.words.iter().zip(&path[i..]).all(|(w, p)| w.text == *p)
+        })?;
+        i += st.words.len();
+        level = st.kids();
+    }
+    Some(level)
+}
+
+/// `display set` of the statements under a path.
+pub fn set_at(cfg: &Config, path: &[&str]) -> String {
+    let Some(stmts) = find_path(cfg, path) else {
+        return String::new();
+    };
+    let prefix = if path.is_empty() { String::new() } else { format!("{} ", path.join(" ")) };
+    let mut out = String::new();
+    for st in stmts {
+        xpf_config::set_lines(st, &prefix, &mut out);
+    }
+    if path.is_empty() {
+        return print_set(cfg);
+    }
+    out
+}
+
+async fn interfaces(sup: &Supervisor, rest: &[&str]) -> String {
+    let model = sup.active.read().await;
+    let state = sup.interfaces.state().await;
+    let only: Option<&str> = rest.iter().copied().find(|w| *w != "terse" && *w != "detail");
+    let mut out = String::from("Interface               Admin Link Proto    Local                 Remote\n");
+    for link in &state {
+        if only.is_some_and(|o| o != link.junos_name && !link.junos_name.starts_with(&format!("{o}."))) {
+            continue;
+        }
+        let admin = if link.admin_up { "up" } else { "down" };
+        let oper = if link.link_up { "up" } else { "down" };
+        let _ = writeln!(out, "{:<24}{:<6}{}", link.junos_name, admin, oper);
+        for unit in &link.units {
+            let _ = write!(out, "{:<24}{:<6}{:<5}", unit.name, admin, oper);
+            let mut first = true;
+            for (family, addrs) in [("inet", &unit.inet), ("inet6", &unit.inet6)] {
+                for (k, a) in addrs.iter().enumerate() {
+                    if !first {
+                        out.push_str(&" ".repeat(35));
+                    }
+                    let fam = if k == 0 { family } else { "" };
+                    let _ = writeln!(out, "{fam:<9}{a}");
+                    first = false;
+                }
+            }
+            if first {
+                out.push('\n');
+            }
+        }
+    }
+    let _ = model;
+    out
+}
+
+async fn zones(sup: &Supervisor, only: Option<&str>) -> Result<String, String> {
+    let guard = sup.active.read().await;
+    let model = guard.as_ref().ok_or("no active configuration")?;
+    let mut out = String::new();
+    for z in model.zones.iter().filter(|z| only.is_none_or(|o| o == z.name)) {
+        let _ = writeln!(out, "\nSecurity zone: {}", z.name);
+        let _ = writeln!(out, "  Send reset for non-SYN session TCP packets: {}", if z.tcp_rst { "On" } else { "Off" });
+        let _ = writeln!(out, "  Policy configurable: Yes");
+        if let Some(s) = &z.screen {
+            let _ = writeln!(out, "  Screen: {s}");
+        }
+        let _ = writeln!(out, "  Interfaces bound: {}", z.interfaces.len());
+        let _ = writeln!(out, "  Interfaces:");
+        for i in &z.interfaces {
+            let _ = writeln!(out, "    {}", i.name);
+        }
+    }
+    Ok(out)
+}
+
+fn policy_lines(out: &mut String, index: usize, seq: usize, p: &xpf_model::Policy) {
+    let _ = writeln!(
+        out,
+        "  Policy: {}, State: enabled, Index: {index}, Scope Policy: 0, Sequence number: {seq}",
+        p.name
+    );
+    let _ = writeln!(out, "    Source addresses: {}", p.matching.source_addresses.join(", "));
+    let _ = writeln!(out, "    Destination addresses: {}", p.matching.destination_addresses.join(", "));
+    let _ = writeln!(out, "    Applications: {}", p.matching.applications.join(", "));
+    let mut action = format!("{:?}", p.then.action).to_lowercase();
+    if p.then.log_session_init || p.then.log_session_close {
+        action.push_str(", log");
+    }
+    if p.then.count {
+        action.push_str(", count");
+    }
+    let _ = writeln!(out, "    Action: {action}");
+}
+
+async fn policies(sup: &Supervisor) -> Result<String, String> {
+    let guard = sup.active.read().await;
+    let model: &Model = guard.as_ref().ok_or("no active configuration")?;
+    let default = match model.policies.default_policy {
+        xpf_model::DefaultPolicy::DenyAll => "deny-all",
+        xpf_model::DefaultPolicy::PermitAll => "permit-all",
+    };
+    let mut out = format!("Default policy: {default}\n");
+    let mut index = 4; // Junos numbers user policies from 4
+    for pair in &model.policies.zone_pairs {
+        let _ = writeln!(out, "From zone: {}, To zone: {}", pair.from_zone, pair.to_zone);
+        for (seq, p) in pair.policies.iter().enumerate() {
+            policy_lines(&mut out, index, seq + 1, p);
+            index += 1;
+        }
+    }
+    if !model.policies.global.is_empty() {
+        out.push_str("Global policies:\n");
+        for (seq, p) in model.policies.global.iter().enumerate() {
+            policy_lines(&mut out, index, seq + 1, p);
+            index += 1;
+        }
+    }
+    Ok(out)
+}
+
+async fn commits(sup: &Supervisor) -> Result<String, String> {
+    let db = sup.db.lock().await;
+    let pending = db.pending_confirm().map_err(|e| e.to_string())?;
+    let mut out = String::new();
+    for (n, rev) in db.history().map_err(|e| e.to_string())?.iter().enumerate() {
+        let _ = write!(out, "{n:<4}{} by {} via {}", clock::format(rev.time), rev.user, rev.client);
+        if n == 0 {
+            if let Some(p) = pending.filter(|p| p.seq == rev.seq) {
+                let left = p.deadline.saturating_sub(clock::now()).div_ceil(60);
+                let _ = write!(out, " commit confirmed, rollback in {left}mins");
+            }
+        }
+        out.push('\n');
+        if let Some(c) = &rev.comment {
+            let _ = writeln!(out, "    {c}");
+        }
+    }
+    Ok(out)
+}
+
+async fn uptime(sup: &Supervisor) -> String {
+    let now = clock::now();
+    let boot = std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<f64>().ok()))
+        .map(|up| now.saturating_sub(up as u64))
+        .unwrap_or(now);
+    let started = sup
+        .started
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(now);
+    let mut out = format!("Current time: {}\n", clock::format(now));
+    let _ = writeln!(out, "System booted: {} ({} ago)", clock::format(boot), clock::ago(now - boot));
+    let _ = writeln!(out, "Protocols started: {} ({} ago)", clock::format(started), clock::ago(now.saturating_sub(started)));
+    if let Ok(h) = sup.db.lock().await.history() {
+        if let Some(last) = h.first() {
+            let _ = writeln!(
+                out,
+                "Last configured: {} ({} ago) by {}",
+                clock::format(last.time),
+                clock::ago(now.saturating_sub(last.time)),
+                last.user
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: Apache-2.0
+//! The supervisor's state and its one transaction: the commit.
+//!
+//! A commit checks the candidate, applies it (interfaces now; dataplane and
+//! services as they land) and only then records it. If applying fails, the
+//! interfaces are put back and nothing is recorded: the active
+//! configuration, the system and the store stay as they were.
+
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use tokio::sync::{Mutex, RwLock};
+use xpf_config::{parse_command, Diagnostic, Errors, LoadMode};
+use xpf_model::Model;
+use xpf_store::{CommitInfo, ConfigDb, DbError};
+
+use super::interfaces::Interfaces;
+use super::sessions::Sessions;
+use super::{clock, LogBuffer, Options};
+
+/// Everything xpfd owns.
+pub struct Supervisor {
+    /// The configuration database (candidate, active, history).
+    pub db: Mutex<ConfigDb>,
+    /// Configuration-mode sessions.
+    pub sessions: std::sync::Mutex<Sessions>,
+    /// The model of the active configuration.
+    pub active: RwLock<Option<Model>>,
+    /// The interfaces of this namespace.
+    pub interfaces: Interfaces,
+    /// Recent log lines.
+    pub logs: LogBuffer,
+    /// When xpfd started.
+    pub started: SystemTime,
+}
+
+/// What a configuration operation reports back.
+pub struct Outcome {
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// Errors and warnings.
+    pub diagnostics: Vec<Diagnostic>,
+    /// A line for the user ("commit complete").
+    pub text: String,
+    /// The commit number, for commits.
+    pub commit: u64,
+}
+
+impl Outcome {
+    fn ok(text: impl Into<String>) -> Outcome {
+        Outcome {
+            ok: true,
+            diagnostics: Vec::new(),
+            text: text.into(),
+            commit: 0,
+        }
+    }
+
+    fn failed(diagnostics: Vec<Diagnostic>, text: impl Into<String>) -> Outcome {
+        Outcome {
+            ok: false,
+            diagnostics,
+            text: text.into(),
+            commit: 0,
+        }
+    }
+
+    fn from_db_error(e: DbError, text: &str) -> Outcome {
+        match e {
+            DbError::Config(Errors(d)) => Outcome::failed(d, text),
+            other => Outcome::failed(Vec::new(), format!("error: {other}\n{text}")),
+        }
+    }
+}
+
+impl Supervisor {
+    /// Opens the database and takes the interfaces.
+    pub async fn open(opts: &Options, logs: LogBuffer) -> anyhow::Result<Supervisor> {
+        let db = ConfigDb::open(&opts.state_dir.join("config.redb"), opts.node.as_deref())
+            .context("opening the configuration database")?;
+        Ok(Supervisor {
+            db: Mutex::new(db),
+            sessions: std::sync::Mutex::new(Sessions::default()),
+            active: RwLock::new(None),
+            interfaces: Interfaces::new(opts.down_unmanaged).await?,
+            logs,
+            started: SystemTime::now(),
+        })
+    }
+
+    /// Seeds (first start only), finishes an overdue `commit confirmed`,
+    /// and applies the active configuration.
+    pub async fn start(&self, seed: Option<&str>) -> anyhow::Result<()> {
+        let mut db = self.db.lock().await;
+        if let Some(text) = seed {
+            let fresh = db.history().map(|h| h.is_empty()).unwrap_or(false);
+            if fresh {
+                db.load(LoadMode::Override, text)
+                    .map_err(|e| anyhow::anyhow!("--config does not load:\n{e}"))?;
+                let model = db.check().map_err(|e| anyhow::anyhow!("--config fails commit check:\n{e}"))?;
+                self.interfaces.apply(&model).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let info = CommitInfo {
+                    user: "root".into(),
+                    client: "xpfd".into(),
+                    comment: Some("initial configuration".into()),
+                };
+                db.record_commit(&info, clock::now(), None)?;
+                *self.active.write().await = Some(model);
+                tracing::info!("seeded the configuration database");
+            }
+        }
+        drop(db);
+        self.expire_confirm().await?;
+        let db = self.db.lock().await;
+        match xpf_store::check_config(db.active(), None) {
+            Ok(model) => {
+                if let Err(e) = self.interfaces.apply(&model).await {
+                    tracing::error!("applying the active configuration: {e}");
+                }
+                *self.active.write().await = Some(model);
+            }
+            Err(e) => tracing::error!("the active configuration fails commit check:\n{e}"),
+        }
+        Ok(())
+    }
+
+    /// One set-form line in configuration mode.
+    pub async fn edit(&self, line: &str) -> Outcome {
+        let cmd = match parse_command(line) {
+            Ok(c) => c,
+            Err(Errors(d)) => return Outcome::failed(d, ""),
+        };
+        let mut db = self.db.lock().await;
+        match db.command(&cmd) {
+            Ok(None) => Outcome::ok(""),
+            Ok(Some(warning)) => Outcome {
+                ok: true,
+                diagnostics: vec![warning],
+                text: String::new(),
+                commit: 0,
+            },
+            Err(e) => Outcome::from_db_error(e, ""),
+        }
+    }
+
+    /// `load merge|override|replace|set`.
+    pub async fn load(&self, mode: LoadMode, text: &str, source: &str) -> Outcome {
+        let mut db = self.db.lock().await;
+        match db.load(mode, text) {
+            Ok(warnings) => Outcome {
+                ok: true,
+                diagnostics: warnings,
+                text: "load complete".into(),
+                commit: 0,
+            },
+            Err(DbError::Config(e)) => Outcome::failed(e.in_source(source).0, "error: load failed"),
+            Err(e) => Outcome::from_db_error(e, "error: load failed"),
+        }
+    }
+
+    /// `commit`, `commit check`, `commit confirmed N`, `commit comment`.
+    pub async fn commit(&self, user: &str, check_only: bool, confirmed_minutes: Option<u32>, comment: &str) -> Outcome {
+        let mut db = self.db.lock().await;
+        let model = match db.check() {
+            Ok(m) => m,
+            Err(Errors(d)) => return Outcome::failed(d, "error: configuration check-out failed"),
+        };
+        if check_only {
+            // As on Junos, `commit check` also confirms a pending `commit confirmed`.
+            let _ = db.confirm();
+            return Outcome::ok("configuration check succeeds");
+        }
+        if let Err(e) = self.interfaces.apply(&model).await {
+            return Outcome::failed(Vec::new(), format!("error: {e}\nerror: configuration check-out failed"));
+        }
+        let info = CommitInfo {
+            user: user.to_string(),
+            client: "cli".into(),
+            comment: (!comment.is_empty()).then(|| comment.to_string()),
+        };
+        let confirmed = confirmed_minutes.map(|m| Duration::from_secs(u64::from(m) * 60));
+        match db.record_commit(&info, clock::now(), confirmed) {
+            Ok(seq) => {
+                *self.active.write().await = Some(model);
+                tracing::info!(user, commit = seq, "commit complete");
+                let text = match confirmed_minutes {
+                    Some(m) => format!(
+                        "commit confirmed will be automatically rolled back in {m} minutes unless confirmed\ncommit complete"
+                    ),
+                    None => "commit complete".to_string(),
+                };
+                Outcome { commit: seq, ..Outcome::ok(text) }
+            }
+            Err(e) => {
+                // The system already runs the new configuration: put it back.
+                if let Some(old) = self.active.read().await.as_ref() {
+                    let _ = self.interfaces.apply(old).await;
+                }
+                Outcome::from_db_error(e, "error: commit failed")
+            }
+        }
+    }
+
+    /// The automatic rollback of an unconfirmed `commit confirmed`.
+    pub async fn expire_confirm(&self) -> anyhow::Result<()> {
+        let mut db = self.db.lock().await;
+        let now = clock::now();
+        let Some((restored, model)) = db.due_rollback(now)? else {
+            return Ok(());
+        };
+        self.interfaces.apply(&model).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        db.record_rollback(now, restored)?;
+        *self.active.write().await = Some(model);
+        tracing::warn!("commit confirmed was not confirmed: rolled back to the previous configuration");
+        Ok(())
+    }
+}
