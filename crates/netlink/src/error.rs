@@ -85,7 +85,8 @@ pub enum NetlinkError {
     Kernel {
         /// What was being done.
         op: Op,
-        /// What it was done to: a Linux interface name, or `ADDR on NAME`.
+        /// What it was done to: `ge-0/0/1 (ge-0-0-1)` (Junos and Linux name, or one name when
+        /// they are the same), or `ADDR on` such a name.
         target: String,
         /// The errno the kernel answered with, when it answered with one.
         errno: Option<i32>,

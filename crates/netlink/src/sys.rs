@@ -13,7 +13,7 @@ use rtnetlink::packet_route::link::{
 use rtnetlink::{AddressMessageBuilder, Handle, LinkUnspec, LinkVlan};
 
 use crate::desired::IfAddr;
-use crate::error::{NetlinkError, Op};
+use crate::error::{both_names, NetlinkError, Op};
 use crate::state::{LinkState, ObservedKind, Snapshot};
 
 /// errno: the address is not there (already gone).
@@ -27,7 +27,7 @@ pub(crate) async fn snapshot(h: &Handle) -> Result<Snapshot, NetlinkError> {
         .execute()
         .try_collect()
         .await
-        .map_err(|e| NetlinkError::kernel(Op::DumpLinks, "(all)", e))?;
+        .map_err(|e| NetlinkError::kernel(Op::DumpLinks, "in this namespace", e))?;
     let mut links: Vec<LinkState> = msgs.iter().filter_map(parse_link).collect();
     links.sort_by_key(|l| l.index);
 
@@ -37,7 +37,7 @@ pub(crate) async fn snapshot(h: &Handle) -> Result<Snapshot, NetlinkError> {
         .execute()
         .try_collect()
         .await
-        .map_err(|e| NetlinkError::kernel(Op::DumpAddresses, "(all)", e))?;
+        .map_err(|e| NetlinkError::kernel(Op::DumpAddresses, "in this namespace", e))?;
     for (index, addr) in addrs.iter().filter_map(parse_address) {
         if let Some(l) = links.iter_mut().find(|l| l.index == index) {
             l.addresses.push(addr);
@@ -181,7 +181,7 @@ pub(crate) async fn create_vlan(
         .add(msg)
         .execute()
         .await
-        .map_err(|e| NetlinkError::kernel(Op::CreateVlan, name, e))
+        .map_err(|e| NetlinkError::kernel(Op::CreateVlan, both_names(name), e))
 }
 
 /// `ip link del NAME`.
@@ -190,7 +190,7 @@ pub(crate) async fn delete_link(h: &Handle, index: u32, name: &str) -> Result<()
         .del(index)
         .execute()
         .await
-        .map_err(|e| NetlinkError::kernel(Op::DeleteLink, name, e))
+        .map_err(|e| NetlinkError::kernel(Op::DeleteLink, both_names(name), e))
 }
 
 async fn set_link(h: &Handle, op: Op, name: &str, msg: LinkMessage) -> Result<(), NetlinkError> {
@@ -198,7 +198,7 @@ async fn set_link(h: &Handle, op: Op, name: &str, msg: LinkMessage) -> Result<()
         .set(msg)
         .execute()
         .await
-        .map_err(|e| NetlinkError::kernel(op, name, e))
+        .map_err(|e| NetlinkError::kernel(op, both_names(name), e))
 }
 
 /// `ip link set NAME mtu MTU`.
@@ -283,7 +283,9 @@ pub(crate) async fn add_address(
         .add(index, addr.addr, addr.prefix_len)
         .execute()
         .await
-        .map_err(|e| NetlinkError::kernel(Op::AddAddress, format!("{addr} on {name}"), e))
+        .map_err(|e| {
+            NetlinkError::kernel(Op::AddAddress, format!("{addr} on {}", both_names(name)), e)
+        })
 }
 
 /// `ip addr del ADDR/LEN dev NAME`.
@@ -297,7 +299,13 @@ pub(crate) async fn remove_address(
         .del(address_message(index, addr))
         .execute()
         .await
-        .map_err(|e| NetlinkError::kernel(Op::RemoveAddress, format!("{addr} on {name}"), e))
+        .map_err(|e| {
+            NetlinkError::kernel(
+                Op::RemoveAddress,
+                format!("{addr} on {}", both_names(name)),
+                e,
+            )
+        })
 }
 
 #[cfg(test)]
