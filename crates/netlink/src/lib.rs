@@ -15,7 +15,7 @@
 //! - [`Owner`]: one rtnetlink connection; [`Owner::snapshot`] → [`Snapshot`] of
 //!   [`LinkState`]s, [`Owner::apply`] → [`ApplyReport`] of [`Action`]s,
 //!   [`Owner::restore`] back to a [`Snapshot`].
-//! - [`watch`] → [`Watcher`], a stream of [`Change`]s from a second, multicast socket.
+//! - [`watch()`] → [`Watcher`], a stream of [`Change`]s from a second, multicast socket.
 //! - Errors: [`NetlinkError`] (one failed kernel operation, with its errno),
 //!   [`ApplyError`], [`RestoreError`], [`IfAddrError`].
 //!

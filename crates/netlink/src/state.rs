@@ -10,7 +10,7 @@ use crate::desired::IfAddr;
 /// VLAN links with this mark, so VLANs made by hand or by other software are never removed.
 /// The mark lives in the kernel, so it survives a restart of the daemon. A desired VLAN
 /// that already exists with the right parent and id but without the mark is adopted: xpf
-/// sets the mark (reported as [`crate::Action::Mark`]) and owns it from then on.
+/// sets the mark (reported as [`crate::Action::SetGroup`]) and owns it from then on.
 pub const XPF_LINK_GROUP: u32 = 0x0078_7066;
 
 /// The kind of an existing link, as far as xpf cares.
