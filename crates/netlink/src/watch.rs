@@ -6,6 +6,10 @@
 //! `RTNLGRP_IPV4_IFADDR` and `RTNLGRP_IPV6_IFADDR`. Every notification becomes one
 //! [`Change`]: xpf's own changes are reported too, and nothing is debounced (both are the
 //! daemon's job).
+//!
+//! Subscribe before the first [`crate::Owner::apply`]: a change made between an apply and
+//! the subscription would otherwise go unseen. When the stream yields [`Change::Overrun`]
+//! or ends, notifications were lost: re-apply (and resubscribe if it ended).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
