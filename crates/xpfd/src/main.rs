@@ -81,12 +81,15 @@ fn run_daemon(opts: daemon::Options) -> anyhow::Result<bool> {
     let logs = daemon::LogBuffer::default();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("XPF_LOG").unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("XPF_LOG")
+                .unwrap_or_else(|_| "info".into()),
         )
         .with_ansi(false)
         .with_writer(logs.clone())
         .init();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(daemon::run(opts, logs))?;
     Ok(true)
 }

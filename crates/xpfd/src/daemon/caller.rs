@@ -53,7 +53,9 @@ pub fn identify<T>(req: &Request<T>, model: Option<&Model>) -> Result<Caller, St
         .get::<UdsConnectInfo>()
         .and_then(|i| i.peer_cred)
         .map(|c| c.uid())
-        .ok_or_else(|| Status::unauthenticated("no peer credentials: connect over the Unix socket"))?;
+        .ok_or_else(|| {
+            Status::unauthenticated("no peer credentials: connect over the Unix socket")
+        })?;
     if uid == 0 {
         return Ok(Caller {
             user: "root".into(),
@@ -61,19 +63,26 @@ pub fn identify<T>(req: &Request<T>, model: Option<&Model>) -> Result<Caller, St
             permission: Permission::Configure,
         });
     }
-    let name = user_name(uid).ok_or_else(|| Status::unauthenticated(format!("uid {uid} has no user name")))?;
+    let name = user_name(uid)
+        .ok_or_else(|| Status::unauthenticated(format!("uid {uid} has no user name")))?;
     let class = model
         .and_then(|m| m.system.login.users.iter().find(|u| u.name == name))
         .map(|u| u.class.clone())
         .ok_or_else(|| {
-            Status::permission_denied(format!("user {name} is not configured under [edit system login]"))
+            Status::permission_denied(format!(
+                "user {name} is not configured under [edit system login]"
+            ))
         })?;
     let permission = match class.as_str() {
         "super-user" => Permission::Configure,
         "operator" => Permission::Operate,
         _ => Permission::View,
     };
-    Ok(Caller { user: name, class, permission })
+    Ok(Caller {
+        user: name,
+        class,
+        permission,
+    })
 }
 
 /// The name of a uid, from /etc/passwd.

@@ -26,7 +26,12 @@ pub fn format(unix: u64) -> String {
 
 /// `1w2d 03:04` style durations, as `show system uptime` prints them.
 pub fn ago(secs: u64) -> String {
-    let (d, h, m, s) = (secs / 86_400, (secs / 3600) % 24, (secs / 60) % 60, secs % 60);
+    let (d, h, m, s) = (
+        secs / 86_400,
+        (secs / 3600) % 24,
+        (secs / 60) % 60,
+        secs % 60,
+    );
     let (w, d) = (d / 7, d % 7);
     let mut out = String::new();
     if w > 0 {

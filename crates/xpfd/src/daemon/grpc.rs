@@ -37,8 +37,15 @@ impl Api {
     }
 
     fn session(&self, id: u64, caller: &Caller) -> Result<(), Status> {
-        let sessions = self.0.sessions.lock().map_err(|_| Status::internal("session table poisoned"))?;
-        sessions.get(id, &caller.user).map(|_| ()).map_err(Status::failed_precondition)
+        let sessions = self
+            .0
+            .sessions
+            .lock()
+            .map_err(|_| Status::internal("session table poisoned"))?;
+        sessions
+            .get(id, &caller.user)
+            .map(|_| ())
+            .map_err(Status::failed_precondition)
     }
 }
 
@@ -89,20 +96,27 @@ impl Management for Api {
         Ok(Response::new(EnterConfigurationReply { session, notices }))
     }
 
-    async fn exit_configuration(&self, req: Request<SessionRequest>) -> Result<Response<ExitConfigurationReply>, Status> {
+    async fn exit_configuration(
+        &self,
+        req: Request<SessionRequest>,
+    ) -> Result<Response<ExitConfigurationReply>, Status> {
         let c = self.caller(&req, Permission::Configure).await?;
         self.session(req.get_ref().session, &c)?;
         if let Ok(mut s) = self.0.sessions.lock() {
             s.exit(req.get_ref().session);
         }
         let uncommitted_changes = self.0.db.lock().await.has_changes();
-        Ok(Response::new(ExitConfigurationReply { uncommitted_changes }))
+        Ok(Response::new(ExitConfigurationReply {
+            uncommitted_changes,
+        }))
     }
 
     async fn edit(&self, req: Request<EditRequest>) -> Result<Response<EditReply>, Status> {
         let c = self.caller(&req, Permission::Configure).await?;
         self.session(req.get_ref().session, &c)?;
-        Ok(Response::new(edit_reply(self.0.edit(&req.get_ref().line).await)))
+        Ok(Response::new(edit_reply(
+            self.0.edit(&req.get_ref().line).await,
+        )))
     }
 
     async fn load(&self, req: Request<LoadRequest>) -> Result<Response<EditReply>, Status> {
@@ -115,18 +129,34 @@ impl Management for Api {
             LoadMode::LoadReplace => CfgLoadMode::Replace,
             LoadMode::LoadSet => CfgLoadMode::Set,
         };
-        let source = if r.source.is_empty() { "terminal" } else { &r.source };
-        Ok(Response::new(edit_reply(self.0.load(mode, &r.text, source).await)))
+        let source = if r.source.is_empty() {
+            "terminal"
+        } else {
+            &r.source
+        };
+        Ok(Response::new(edit_reply(
+            self.0.load(mode, &r.text, source).await,
+        )))
     }
 
-    async fn show_configuration(&self, req: Request<ShowConfigurationRequest>) -> Result<Response<TextReply>, Status> {
+    async fn show_configuration(
+        &self,
+        req: Request<ShowConfigurationRequest>,
+    ) -> Result<Response<TextReply>, Status> {
         let c = self.caller(&req, Permission::View).await?;
         let r = req.get_ref();
         let path: Vec<&str> = r.path.iter().map(String::as_str).collect();
         if r.session == 0 {
-            let text = show::run(&self.0, &[&["show".to_string(), "configuration".to_string()][..], &r.path[..]].concat())
-                .await
-                .map_err(Status::not_found)?;
+            let text = show::run(
+                &self.0,
+                &[
+                    &["show".to_string(), "configuration".to_string()][..],
+                    &r.path[..],
+                ]
+                .concat(),
+            )
+            .await
+            .map_err(Status::not_found)?;
             let text = if r.format() == Format::Set {
                 show::set_at(self.0.db.lock().await.active(), &path)
             } else {
@@ -169,7 +199,10 @@ impl Management for Api {
         let c = self.caller(&req, Permission::Configure).await?;
         let r = req.get_ref();
         self.session(r.session, &c)?;
-        let o = self.0.commit(&c.user, r.check_only, r.confirmed_minutes, &r.comment).await;
+        let o = self
+            .0
+            .commit(&c.user, r.check_only, r.confirmed_minutes, &r.comment)
+            .await;
         Ok(Response::new(CommitReply {
             ok: o.ok,
             diagnostics: diagnostics(&o.diagnostics),
@@ -183,12 +216,18 @@ impl Management for Api {
         self.session(req.get_ref().session, &c)?;
         let mut db = self.0.db.lock().await;
         match db.rollback(req.get_ref().index) {
-            Ok(()) => Ok(Response::new(EditReply { ok: true, diagnostics: Vec::new() })),
+            Ok(()) => Ok(Response::new(EditReply {
+                ok: true,
+                diagnostics: Vec::new(),
+            })),
             Err(e) => Err(Status::invalid_argument(e.to_string())),
         }
     }
 
-    async fn show_text(&self, req: Request<ShowTextRequest>) -> Result<Response<TextReply>, Status> {
+    async fn show_text(
+        &self,
+        req: Request<ShowTextRequest>,
+    ) -> Result<Response<TextReply>, Status> {
         let words = &req.get_ref().words;
         let needed = match words.first().map(String::as_str) {
             Some("clear" | "request") => Permission::Operate,
@@ -201,7 +240,10 @@ impl Management for Api {
         }))
     }
 
-    async fn get_interfaces(&self, req: Request<Empty>) -> Result<Response<InterfacesReply>, Status> {
+    async fn get_interfaces(
+        &self,
+        req: Request<Empty>,
+    ) -> Result<Response<InterfacesReply>, Status> {
         self.caller(&req, Permission::View).await?;
         let interfaces = self
             .0
@@ -213,16 +255,29 @@ impl Management for Api {
                 name: l.junos_name,
                 admin_up: l.admin_up,
                 link_up: l.link_up,
-                addresses: l.units.iter().flat_map(|u| u.inet.iter().chain(&u.inet6).cloned()).collect(),
+                addresses: l
+                    .units
+                    .iter()
+                    .flat_map(|u| u.inet.iter().chain(&u.inet6).cloned())
+                    .collect(),
                 ..Interface::default()
             })
             .collect();
         Ok(Response::new(InterfacesReply { interfaces }))
     }
 
-    async fn get_commit_history(&self, req: Request<Empty>) -> Result<Response<CommitHistoryReply>, Status> {
+    async fn get_commit_history(
+        &self,
+        req: Request<Empty>,
+    ) -> Result<Response<CommitHistoryReply>, Status> {
         self.caller(&req, Permission::View).await?;
-        let history = self.0.db.lock().await.history().map_err(|e| Status::internal(e.to_string()))?;
+        let history = self
+            .0
+            .db
+            .lock()
+            .await
+            .history()
+            .map_err(|e| Status::internal(e.to_string()))?;
         let commits = history
             .into_iter()
             .enumerate()
@@ -239,7 +294,10 @@ impl Management for Api {
         Ok(Response::new(CommitHistoryReply { commits }))
     }
 
-    async fn complete(&self, req: Request<CompleteRequest>) -> Result<Response<CompleteReply>, Status> {
+    async fn complete(
+        &self,
+        req: Request<CompleteRequest>,
+    ) -> Result<Response<CompleteReply>, Status> {
         self.caller(&req, Permission::View).await?;
         let path: Vec<&str> = req.get_ref().path.iter().map(String::as_str).collect();
         let reply = match xpf_config::Schema::junos().completions(&path) {
@@ -255,17 +313,24 @@ impl Management for Api {
                     })
                     .collect(),
             },
-            None => CompleteReply { valid: false, candidates: Vec::new() },
+            None => CompleteReply {
+                valid: false,
+                candidates: Vec::new(),
+            },
         };
         Ok(Response::new(reply))
     }
 
-    async fn system_action(&self, req: Request<SystemActionRequest>) -> Result<Response<TextReply>, Status> {
+    async fn system_action(
+        &self,
+        req: Request<SystemActionRequest>,
+    ) -> Result<Response<TextReply>, Status> {
         self.caller(&req, Permission::Operate).await?;
         if !std::path::Path::new("/run/systemd/system").exists() {
             return Ok(Response::new(TextReply {
                 ok: false,
-                text: "not available: xpfd is not running under systemd (a lab or container)".into(),
+                text: "not available: xpfd is not running under systemd (a lab or container)"
+                    .into(),
             }));
         }
         let verb = match req.get_ref().action() {
@@ -273,11 +338,23 @@ impl Management for Api {
             SystemAction::Halt => "poweroff",
         };
         tracing::warn!(verb, "system action requested");
-        let status = tokio::process::Command::new("systemctl").arg(verb).status().await;
+        let status = tokio::process::Command::new("systemctl")
+            .arg(verb)
+            .status()
+            .await;
         Ok(Response::new(match status {
-            Ok(s) if s.success() => TextReply { ok: true, text: format!("Shutdown NOW!\n[pid {}]", std::process::id()) },
-            Ok(s) => TextReply { ok: false, text: format!("systemctl {verb} failed: {s}") },
-            Err(e) => TextReply { ok: false, text: format!("systemctl {verb}: {e}") },
+            Ok(s) if s.success() => TextReply {
+                ok: true,
+                text: format!("Shutdown NOW!\n[pid {}]", std::process::id()),
+            },
+            Ok(s) => TextReply {
+                ok: false,
+                text: format!("systemctl {verb} failed: {s}"),
+            },
+            Err(e) => TextReply {
+                ok: false,
+                text: format!("systemctl {verb}: {e}"),
+            },
         }))
     }
 }

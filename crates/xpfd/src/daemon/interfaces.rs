@@ -1,31 +1,199 @@
 // SPDX-License-Identifier: Apache-2.0
 //! The interfaces of xpfd's namespace, kept as the active configuration says.
+//!
+//! The model becomes a list of desired links: Junos names map to Linux
+//! names by the rule of `xpf_netlink::linux_name` (`ge-0/0/1` is
+//! `ge-0-0-1`, `lo0` is Linux's `lo`); with `vlan-tagging` each unit is a
+//! VLAN sub-interface `ge-0-0-1.<unit>`, without it unit 0 is the device.
+//! Every apply snapshots first and restores the snapshot if it fails.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use futures::StreamExt;
+use tokio::sync::Mutex;
 use xpf_model::Model;
+use xpf_netlink::{
+    junos_name, linux_name, unit_linux_name, Desired, DesiredLink, IfAddr, ObservedKind, Owner,
+};
 
 use super::supervisor::Supervisor;
 
-/// Owns the interfaces (wired to rtnetlink by the netlink crate).
+/// Owns the interfaces of the namespace.
 pub struct Interfaces {
+    owner: Owner,
     down_unmanaged: bool,
+    /// What the last successful apply installed (re-applied on changes).
+    desired: Mutex<Option<Desired>>,
+}
+
+/// Linux's loopback is `lo`; Junos calls it `lo0`.
+fn to_linux(junos: &str) -> Result<String, String> {
+    if junos == "lo0" {
+        return Ok("lo".into());
+    }
+    linux_name(junos).map_err(|e| e.to_string())
+}
+
+fn to_junos(linux: &str) -> String {
+    if linux == "lo" {
+        return "lo0".into();
+    }
+    junos_name(linux)
+}
+
+/// The links a model asks for.
+pub fn desired(model: &Model, down_unmanaged: bool) -> Result<Desired, String> {
+    let mut links = Vec::new();
+    for ifd in &model.interfaces {
+        // Redundant Ethernet and fabric links come with the chassis cluster.
+        if ifd.name.starts_with("reth") || ifd.name.starts_with("fab") {
+            tracing::info!(interface = %ifd.name, "not applied yet: chassis cluster interfaces arrive with the cluster");
+            continue;
+        }
+        let linux = to_linux(&ifd.name)?;
+        let mut phys = DesiredLink::physical(&linux).with_up(!ifd.disable);
+        phys.mtu = ifd.mtu;
+        phys.alias = ifd.description.clone();
+        for unit in &ifd.units {
+            let addrs: Vec<IfAddr> = unit
+                .inet
+                .iter()
+                .chain(unit.inet6.iter())
+                .flat_map(|f| f.addresses.iter())
+                .map(|a| IfAddr::new(a.prefix.addr, a.prefix.len).map_err(|e| e.to_string()))
+                .collect::<Result<_, _>>()?;
+            if !ifd.vlan_tagging && unit.number == 0 {
+                phys.addresses.extend(addrs);
+                continue;
+            }
+            let name = unit_linux_name(&ifd.name, unit.number, ifd.vlan_tagging)
+                .map_err(|e| e.to_string())?;
+            let id = unit.vlan_id.ok_or_else(|| {
+                format!(
+                    "[edit interfaces {} unit {}] vlan-id is required with vlan-tagging",
+                    ifd.name, unit.number
+                )
+            })?;
+            let mut vlan =
+                DesiredLink::vlan(&name, &linux, id).with_up(!ifd.disable && !unit.disable);
+            vlan.mtu = unit.mtu;
+            vlan.alias = unit.description.clone();
+            vlan.addresses = addrs;
+            links.push(vlan);
+        }
+        links.insert(0, phys);
+    }
+    // The loopback is always up with its loopback addresses (plus any lo0 ones).
+    let lo = match links.iter().position(|l| l.name == "lo") {
+        Some(i) => links.remove(i),
+        None => DesiredLink::physical("lo"),
+    };
+    let mut lo = lo.with_up(true);
+    for a in ["127.0.0.1/8", "::1/128"] {
+        let a: IfAddr = a.parse().map_err(|e| format!("{e}"))?;
+        if !lo.addresses.contains(&a) {
+            lo.addresses.push(a);
+        }
+    }
+    links.insert(0, lo);
+    Ok(Desired {
+        links,
+        down_unmanaged,
+    })
 }
 
 impl Interfaces {
     /// Takes the namespace's interfaces.
     pub async fn new(down_unmanaged: bool) -> anyhow::Result<Interfaces> {
-        Ok(Interfaces { down_unmanaged })
+        Ok(Interfaces {
+            owner: Owner::new()?,
+            down_unmanaged,
+            desired: Mutex::new(None),
+        })
     }
 
     /// Makes the interfaces match `model`; on error they are as before.
     pub async fn apply(&self, model: &Model) -> Result<(), String> {
-        tracing::debug!(
-            interfaces = model.interfaces.len(),
-            down_unmanaged = self.down_unmanaged,
-            "interfaces applied"
-        );
-        Ok(())
+        let want = desired(model, self.down_unmanaged)?;
+        let before = self.owner.snapshot().await.map_err(|e| e.to_string())?;
+        match self.owner.apply(&want).await {
+            Ok(report) => {
+                tracing::debug!("interfaces: {report}");
+                *self.desired.lock().await = Some(want);
+                Ok(())
+            }
+            Err(e) => {
+                if let Err(r) = self.owner.restore(&before).await {
+                    tracing::error!("restoring interfaces after a failed apply: {r}");
+                }
+                Err(format!("interfaces: {e}"))
+            }
+        }
+    }
+
+    /// Re-applies the last installed state (after a change behind our back).
+    async fn reapply(&self) {
+        let Some(want) = self.desired.lock().await.clone() else {
+            return;
+        };
+        match self.owner.apply(&want).await {
+            Ok(report) if !report.is_unchanged() => {
+                tracing::warn!("interfaces changed outside xpfd; restored: {report}")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!("restoring interfaces: {e}"),
+        }
+    }
+
+    /// What the kernel has now, grouped as Junos shows it.
+    pub async fn state(&self) -> Vec<LinkView> {
+        let Ok(snap) = self.owner.snapshot().await else {
+            return Vec::new();
+        };
+        let mut views: Vec<LinkView> = Vec::new();
+        for l in &snap.links {
+            let addrs = |fam6: bool| -> Vec<String> {
+                l.addresses
+                    .iter()
+                    .filter(|a| a.addr.is_ipv6() == fam6 && !a.is_ipv6_link_local())
+                    .map(|a| a.to_string())
+                    .collect()
+            };
+            let unit = |name: String| UnitView {
+                name,
+                inet: addrs(false),
+                inet6: addrs(true),
+            };
+            match &l.kind {
+                ObservedKind::Vlan {
+                    parent: Some(parent),
+                    ..
+                } => {
+                    let junos = to_junos(&l.name);
+                    let parent_junos = to_junos(parent);
+                    if let Some(v) = views.iter_mut().find(|v| v.junos_name == parent_junos) {
+                        v.units.push(unit(junos));
+                    }
+                }
+                _ => {
+                    let junos = to_junos(&l.name);
+                    let has_addrs = !l.addresses.iter().all(|a| a.is_ipv6_link_local());
+                    let units = if has_addrs {
+                        vec![unit(format!("{junos}.0"))]
+                    } else {
+                        Vec::new()
+                    };
+                    views.push(LinkView {
+                        junos_name: junos,
+                        admin_up: l.up,
+                        link_up: l.up,
+                        units,
+                    });
+                }
+            }
+        }
+        views
     }
 }
 
@@ -36,7 +204,7 @@ pub struct LinkView {
     pub junos_name: String,
     /// Administratively up.
     pub admin_up: bool,
-    /// Carrier up.
+    /// Operationally up (the admin state, until carrier is read).
     pub link_up: bool,
     /// Its logical units.
     pub units: Vec<UnitView>,
@@ -53,12 +221,22 @@ pub struct UnitView {
     pub inet6: Vec<String>,
 }
 
-impl Interfaces {
-    /// What the kernel has now.
-    pub async fn state(&self) -> Vec<LinkView> {
-        Vec::new()
+/// Puts interfaces back when something else changes them: kernel changes
+/// are collected for a moment, then the installed state is re-applied.
+pub async fn keep_applied(sup: Arc<Supervisor>) {
+    let mut changes = match xpf_netlink::watch() {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::error!("cannot watch interfaces: {e}");
+            return;
+        }
+    };
+    while changes.next().await.is_some() {
+        // Debounce: our own applies and bursts of kernel events.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        while let Ok(Some(_)) =
+            tokio::time::timeout(Duration::from_millis(50), changes.next()).await
+        {}
+        sup.interfaces.reapply().await;
     }
 }
-
-/// Puts interfaces back when something else changes them.
-pub async fn keep_applied(_sup: Arc<Supervisor>) {}

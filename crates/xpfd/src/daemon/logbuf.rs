@@ -15,7 +15,10 @@ pub struct LogBuffer(Arc<Mutex<VecDeque<String>>>);
 impl LogBuffer {
     /// The kept lines, oldest first.
     pub fn lines(&self) -> Vec<String> {
-        self.0.lock().map(|q| q.iter().cloned().collect()).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|q| q.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     fn push(&self, line: &str) {

@@ -40,7 +40,10 @@ pub fn stopping() {
 
 /// Pets the watchdog at half the interval systemd asked for.
 pub async fn watchdog() {
-    let Some(usec) = std::env::var("WATCHDOG_USEC").ok().and_then(|v| v.parse::<u64>().ok()) else {
+    let Some(usec) = std::env::var("WATCHDOG_USEC")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    else {
         return;
     };
     let mut tick = tokio::time::interval(Duration::from_micros(usec / 2));

@@ -20,12 +20,19 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
         ["show", "interfaces", rest @ ..] => Ok(interfaces(sup, rest).await),
         ["show", "security", "zones", rest @ ..] => zones(sup, rest.first().copied()).await,
         ["show", "security", "policies"] => policies(sup).await,
-        ["show", "security", "policies", "hit-count"] => Err(not_yet("policy hit counters", "the dataplane")),
+        ["show", "security", "policies", "hit-count"] => {
+            Err(not_yet("policy hit counters", "the dataplane"))
+        }
         ["show", "security", "flow", ..] | ["clear", "security", "flow", ..] => {
             Err(not_yet("the session table", "the dataplane"))
         }
-        ["show", "security", "nat", ..] => Err(not_yet("NAT rule and pool counters", "the dataplane")),
-        ["show", "route", ..] => Err(not_yet("the routing table view", "the dataplane's FIB mirror")),
+        ["show", "security", "nat", ..] => {
+            Err(not_yet("NAT rule and pool counters", "the dataplane"))
+        }
+        ["show", "route", ..] => Err(not_yet(
+            "the routing table view",
+            "the dataplane's FIB mirror",
+        )),
         ["show", "system", "commit"] => commits(sup).await,
         ["show", "system", "uptime"] => Ok(uptime(sup).await),
         ["show", "system", "dataplane"] => Err(not_yet("dataplane status", "the dataplane")),
@@ -75,7 +82,12 @@ async fn configuration(sup: &Supervisor, path: &[&str]) -> Result<String, String
     if path.is_empty() {
         if let Ok(h) = db.history() {
             if let Some(last) = h.first() {
-                let _ = writeln!(out, "## Last commit: {} by {}", clock::format(last.time), last.user);
+                let _ = writeln!(
+                    out,
+                    "## Last commit: {} by {}",
+                    clock::format(last.time),
+                    last.user
+                );
             }
         }
         print_statements(&cfg.statements, 0, &mut out);
@@ -110,7 +122,11 @@ pub fn set_at(cfg: &Config, path: &[&str]) -> String {
     let Some(stmts) = find_path(cfg, path) else {
         return String::new();
     };
-    let prefix = if path.is_empty() { String::new() } else { format!("{} ", path.join(" ")) };
+    let prefix = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{} ", path.join(" "))
+    };
     let mut out = String::new();
     for st in stmts {
         xpf_config::set_lines(st, &prefix, &mut out);
@@ -124,10 +140,16 @@ pub fn set_at(cfg: &Config, path: &[&str]) -> String {
 async fn interfaces(sup: &Supervisor, rest: &[&str]) -> String {
     let model = sup.active.read().await;
     let state = sup.interfaces.state().await;
-    let only: Option<&str> = rest.iter().copied().find(|w| *w != "terse" && *w != "detail");
-    let mut out = String::from("Interface               Admin Link Proto    Local                 Remote\n");
+    let only: Option<&str> = rest
+        .iter()
+        .copied()
+        .find(|w| *w != "terse" && *w != "detail");
+    let mut out =
+        String::from("Interface               Admin Link Proto    Local                 Remote\n");
     for link in &state {
-        if only.is_some_and(|o| o != link.junos_name && !link.junos_name.starts_with(&format!("{o}."))) {
+        if only
+            .is_some_and(|o| o != link.junos_name && !link.junos_name.starts_with(&format!("{o}.")))
+        {
             continue;
         }
         let admin = if link.admin_up { "up" } else { "down" };
@@ -159,9 +181,17 @@ async fn zones(sup: &Supervisor, only: Option<&str>) -> Result<String, String> {
     let guard = sup.active.read().await;
     let model = guard.as_ref().ok_or("no active configuration")?;
     let mut out = String::new();
-    for z in model.zones.iter().filter(|z| only.is_none_or(|o| o == z.name)) {
+    for z in model
+        .zones
+        .iter()
+        .filter(|z| only.is_none_or(|o| o == z.name))
+    {
         let _ = writeln!(out, "\nSecurity zone: {}", z.name);
-        let _ = writeln!(out, "  Send reset for non-SYN session TCP packets: {}", if z.tcp_rst { "On" } else { "Off" });
+        let _ = writeln!(
+            out,
+            "  Send reset for non-SYN session TCP packets: {}",
+            if z.tcp_rst { "On" } else { "Off" }
+        );
         let _ = writeln!(out, "  Policy configurable: Yes");
         if let Some(s) = &z.screen {
             let _ = writeln!(out, "  Screen: {s}");
@@ -181,9 +211,21 @@ fn policy_lines(out: &mut String, index: usize, seq: usize, p: &xpf_model::Polic
         "  Policy: {}, State: enabled, Index: {index}, Scope Policy: 0, Sequence number: {seq}",
         p.name
     );
-    let _ = writeln!(out, "    Source addresses: {}", p.matching.source_addresses.join(", "));
-    let _ = writeln!(out, "    Destination addresses: {}", p.matching.destination_addresses.join(", "));
-    let _ = writeln!(out, "    Applications: {}", p.matching.applications.join(", "));
+    let _ = writeln!(
+        out,
+        "    Source addresses: {}",
+        p.matching.source_addresses.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "    Destination addresses: {}",
+        p.matching.destination_addresses.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "    Applications: {}",
+        p.matching.applications.join(", ")
+    );
     let mut action = format!("{:?}", p.then.action).to_lowercase();
     if p.then.log_session_init || p.then.log_session_close {
         action.push_str(", log");
@@ -204,7 +246,11 @@ async fn policies(sup: &Supervisor) -> Result<String, String> {
     let mut out = format!("Default policy: {default}\n");
     let mut index = 4; // Junos numbers user policies from 4
     for pair in &model.policies.zone_pairs {
-        let _ = writeln!(out, "From zone: {}, To zone: {}", pair.from_zone, pair.to_zone);
+        let _ = writeln!(
+            out,
+            "From zone: {}, To zone: {}",
+            pair.from_zone, pair.to_zone
+        );
         for (seq, p) in pair.policies.iter().enumerate() {
             policy_lines(&mut out, index, seq + 1, p);
             index += 1;
@@ -225,7 +271,13 @@ async fn commits(sup: &Supervisor) -> Result<String, String> {
     let pending = db.pending_confirm().map_err(|e| e.to_string())?;
     let mut out = String::new();
     for (n, rev) in db.history().map_err(|e| e.to_string())?.iter().enumerate() {
-        let _ = write!(out, "{n:<4}{} by {} via {}", clock::format(rev.time), rev.user, rev.client);
+        let _ = write!(
+            out,
+            "{n:<4}{} by {} via {}",
+            clock::format(rev.time),
+            rev.user,
+            rev.client
+        );
         if n == 0 {
             if let Some(p) = pending.filter(|p| p.seq == rev.seq) {
                 let left = p.deadline.saturating_sub(clock::now()).div_ceil(60);
@@ -244,7 +296,11 @@ async fn uptime(sup: &Supervisor) -> String {
     let now = clock::now();
     let boot = std::fs::read_to_string("/proc/uptime")
         .ok()
-        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<f64>().ok())
+        })
         .map(|up| now.saturating_sub(up as u64))
         .unwrap_or(now);
     let started = sup
@@ -253,8 +309,18 @@ async fn uptime(sup: &Supervisor) -> String {
         .map(|d| d.as_secs())
         .unwrap_or(now);
     let mut out = format!("Current time: {}\n", clock::format(now));
-    let _ = writeln!(out, "System booted: {} ({} ago)", clock::format(boot), clock::ago(now - boot));
-    let _ = writeln!(out, "Protocols started: {} ({} ago)", clock::format(started), clock::ago(now.saturating_sub(started)));
+    let _ = writeln!(
+        out,
+        "System booted: {} ({} ago)",
+        clock::format(boot),
+        clock::ago(now - boot)
+    );
+    let _ = writeln!(
+        out,
+        "Protocols started: {} ({} ago)",
+        clock::format(started),
+        clock::ago(now.saturating_sub(started))
+    );
     if let Ok(h) = sup.db.lock().await.history() {
         if let Some(last) = h.first() {
             let _ = writeln!(

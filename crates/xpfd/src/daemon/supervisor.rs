@@ -97,8 +97,13 @@ impl Supervisor {
             if fresh {
                 db.load(LoadMode::Override, text)
                     .map_err(|e| anyhow::anyhow!("--config does not load:\n{e}"))?;
-                let model = db.check().map_err(|e| anyhow::anyhow!("--config fails commit check:\n{e}"))?;
-                self.interfaces.apply(&model).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let model = db
+                    .check()
+                    .map_err(|e| anyhow::anyhow!("--config fails commit check:\n{e}"))?;
+                self.interfaces
+                    .apply(&model)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 let info = CommitInfo {
                     user: "root".into(),
                     client: "xpfd".into(),
@@ -159,7 +164,13 @@ impl Supervisor {
     }
 
     /// `commit`, `commit check`, `commit confirmed N`, `commit comment`.
-    pub async fn commit(&self, user: &str, check_only: bool, confirmed_minutes: Option<u32>, comment: &str) -> Outcome {
+    pub async fn commit(
+        &self,
+        user: &str,
+        check_only: bool,
+        confirmed_minutes: Option<u32>,
+        comment: &str,
+    ) -> Outcome {
         let mut db = self.db.lock().await;
         let model = match db.check() {
             Ok(m) => m,
@@ -171,7 +182,10 @@ impl Supervisor {
             return Outcome::ok("configuration check succeeds");
         }
         if let Err(e) = self.interfaces.apply(&model).await {
-            return Outcome::failed(Vec::new(), format!("error: {e}\nerror: configuration check-out failed"));
+            return Outcome::failed(
+                Vec::new(),
+                format!("error: {e}\nerror: configuration check-out failed"),
+            );
         }
         let info = CommitInfo {
             user: user.to_string(),
@@ -189,7 +203,10 @@ impl Supervisor {
                     ),
                     None => "commit complete".to_string(),
                 };
-                Outcome { commit: seq, ..Outcome::ok(text) }
+                Outcome {
+                    commit: seq,
+                    ..Outcome::ok(text)
+                }
             }
             Err(e) => {
                 // The system already runs the new configuration: put it back.
@@ -208,10 +225,15 @@ impl Supervisor {
         let Some((restored, model)) = db.due_rollback(now)? else {
             return Ok(());
         };
-        self.interfaces.apply(&model).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.interfaces
+            .apply(&model)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         db.record_rollback(now, restored)?;
         *self.active.write().await = Some(model);
-        tracing::warn!("commit confirmed was not confirmed: rolled back to the previous configuration");
+        tracing::warn!(
+            "commit confirmed was not confirmed: rolled back to the previous configuration"
+        );
         Ok(())
     }
 }
