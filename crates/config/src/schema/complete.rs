@@ -42,6 +42,9 @@ impl Schema {
                 None => return self.partial(node, rest),
             }
         }
+        if self.node(node).opaque {
+            return Some(Vec::new());
+        }
         Some(self.children_of(node))
     }
 
@@ -135,5 +138,6 @@ mod tests {
         let s = Schema::junos();
         assert!(s.completions(&["system", "bogus"]).is_none());
         assert_eq!(s.completions(&["snmp", "community"]), Some(Vec::new()));
+        assert_eq!(s.completions(&["snmp"]), Some(Vec::new()));
     }
 }
