@@ -12,11 +12,15 @@ default:
 setup:
     ./qa/setup.sh
 
-# Build xpf and show what it does today with the sample configuration.
+# Start the lab (client -- xpfd -- server namespaces) and open the Junos CLI in it.
 run: setup
-    cargo build --release -p xpfd
-    ./target/release/xpfd check examples/sample.conf && echo "examples/sample.conf: commit check passes"
-    ./target/release/xpfd convert --to set examples/sample.conf
+    cargo build --release -p xpfd -p xpf-cli
+    ./qa/lab/lab.sh up
+    ./qa/lab/lab.sh cli
+
+# Stop the lab and remove its namespaces.
+lab-down:
+    ./qa/lab/lab.sh down
 
 # Format check, lints, every test.
 test: setup

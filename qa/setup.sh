@@ -14,7 +14,7 @@ fi
 
 # Debian packages (none of them is needed by the configuration work alone;
 # the list grows as the daemon, dataplane and image land).
-apt_packages=(iproute2 protobuf-compiler)
+apt_packages=(iproute2 protobuf-compiler iputils-ping traceroute)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

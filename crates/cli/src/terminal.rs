@@ -13,7 +13,7 @@ use rustyline::hint::Hinter;
 use rustyline::validate::Validator;
 use rustyline::{
     Cmd, ConditionalEventHandler, Context, Editor, Event, EventContext, EventHandler, Helper,
-    KeyEvent, Movement, RepeatCount,
+    KeyEvent, RepeatCount,
 };
 
 use crate::shell::{Flow, Io, Shell};
@@ -134,10 +134,9 @@ impl ConditionalEventHandler for SpaceKey {
         let view = self.0.lock().ok()?;
         let (_, list) = candidates(&view, line);
         match list.as_slice() {
-            [one] if one != partial => Some(Cmd::Replace(
-                Movement::BackwardChar(partial.chars().count().min(u16::MAX as usize) as u16),
-                Some(format!("{one} ")),
-            )),
+            [one] if one != partial && one.starts_with(partial) => {
+                Some(Cmd::Insert(1, format!("{} ", &one[partial.len()..])))
+            }
             _ => None,
         }
     }

@@ -102,15 +102,22 @@ async fn configuration(sup: &Supervisor, path: &[&str]) -> Result<String, String
     }
 }
 
-/// The statements under a path typed as words (`interfaces ge-0/0/0 unit 0`).
+/// The statements under a path typed as words (`interfaces ge-0/0/0 unit
+/// 0`). A path that ends inside a statement (`system host-name`) names that
+/// statement itself.
 pub fn find_path<'a>(cfg: &'a Config, path: &[&str]) -> Option<&'a [Statement]> {
     let mut level: &[Statement] = &cfg.statements;
     let mut i = 0;
     while i < path.len() {
-        let st = level.iter().find(|s| {
-            let n = s.words.len();
-            n <= path.len() - i && s.words.iter().zip(&path[i..]).all(|(w, p)| w.text == *p)
+        let rest = &path[i..];
+        let pos = level.iter().position(|s| {
+            let n = s.words.len().min(rest.len());
+            s.words.iter().zip(rest).take(n).all(|(w, p)| w.text == *p)
         })?;
+        let st = &level[pos];
+        if st.words.len() >= rest.len() {
+            return Some(std::slice::from_ref(st));
+        }
         i += st.words.len();
         level = st.kids();
     }
