@@ -13,7 +13,9 @@ mod clock;
 mod grpc;
 mod interfaces;
 mod logbuf;
+mod metrics;
 mod notify;
+mod rest;
 mod sessions;
 mod show;
 mod supervisor;
@@ -83,6 +85,12 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
             tracing::info!(%at, "gRPC listening (TLS, password logins)");
             let tls = grpc::Listener::Tls(l, tls::grpc_config(&id));
             servers.spawn(named("gRPC over TCP", grpc::serve(sup.clone(), tls)));
+        }
+        if let Some(addr) = opts.rest_listen {
+            let (l, at) = bind_tcp(addr).await?;
+            tracing::info!(%at, "REST listening (HTTPS, password logins)");
+            let cfg = tls::server_config(&id)?;
+            servers.spawn(named("REST API", rest::serve(sup.clone(), l, cfg)));
         }
     }
     tokio::spawn(confirm_timer(sup.clone()));
