@@ -77,10 +77,9 @@ impl std::fmt::Debug for Credentials {
 impl Credentials {
     /// Reads `Basic base64(user:password)` (RFC 7617).
     pub fn from_header(value: &str) -> Result<Credentials, AuthError> {
-        let (scheme, encoded) = value
-            .trim()
-            .split_once(' ')
-            .ok_or(AuthError::Malformed("expected `Basic base64(user:password)`"))?;
+        let (scheme, encoded) = value.trim().split_once(' ').ok_or(AuthError::Malformed(
+            "expected `Basic base64(user:password)`",
+        ))?;
         if !scheme.eq_ignore_ascii_case("basic") {
             return Err(AuthError::Malformed("only the Basic scheme is accepted"));
         }
@@ -235,7 +234,13 @@ mod tests {
         assert_eq!((c.user.as_str(), c.password.as_str()), ("alice", "pa:ss"));
         assert!(Credentials::from_header("basic YWxpY2U6cGE6c3M=").is_ok());
         assert!(!format!("{c:?}").contains("pa:ss"));
-        for bad in ["Bearer abc", "Basic", "Basic !!!", "Basic YWxpY2U=", "Basic OnBhc3M="] {
+        for bad in [
+            "Bearer abc",
+            "Basic",
+            "Basic !!!",
+            "Basic YWxpY2U=",
+            "Basic OnBhc3M=",
+        ] {
             assert!(Credentials::from_header(bad).is_err(), "{bad}");
         }
     }
@@ -258,17 +263,31 @@ mod tests {
             ))
             .unwrap()
         };
-        let root = authenticate(&active, login("root", "Hello world!")).await.unwrap();
-        assert_eq!((root.user.as_str(), root.class.as_str()), ("root", "super-user"));
-        let alice = authenticate(&active, login("alice", "Hello world!")).await.unwrap();
+        let root = authenticate(&active, login("root", "Hello world!"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (root.user.as_str(), root.class.as_str()),
+            ("root", "super-user")
+        );
+        let alice = authenticate(&active, login("alice", "Hello world!"))
+            .await
+            .unwrap();
         assert_eq!(alice.class, "read-only");
-        for (u, p) in [("alice", "nope"), ("bob", ""), ("bob", "x"), ("mallory", "x")] {
+        for (u, p) in [
+            ("alice", "nope"),
+            ("bob", ""),
+            ("bob", "x"),
+            ("mallory", "x"),
+        ] {
             assert!(matches!(
                 authenticate(&active, login(u, p)).await,
                 Err(AuthError::Invalid)
             ));
         }
-        let e = authenticate(&active, login("carol", "x")).await.unwrap_err();
+        let e = authenticate(&active, login("carol", "x"))
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains("MD5-crypt"), "{e}");
         let empty = RwLock::new(None);
         assert!(matches!(

@@ -142,7 +142,11 @@ const EAFNOSUPPORT: i32 = 97;
 /// IPv6, so the defaults work everywhere.
 async fn bind_tcp(addr: SocketAddr) -> anyhow::Result<(tokio::net::TcpListener, SocketAddr)> {
     let l = match tokio::net::TcpListener::bind(addr).await {
-        Err(e) if addr.ip().is_unspecified() && addr.is_ipv6() && e.raw_os_error() == Some(EAFNOSUPPORT) => {
+        Err(e)
+            if addr.ip().is_unspecified()
+                && addr.is_ipv6()
+                && e.raw_os_error() == Some(EAFNOSUPPORT) =>
+        {
             let v4 = SocketAddr::from(([0, 0, 0, 0], addr.port()));
             tracing::warn!("no IPv6 here ({e}): listening on {v4} instead of {addr}");
             tokio::net::TcpListener::bind(v4).await

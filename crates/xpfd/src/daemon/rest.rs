@@ -73,13 +73,12 @@ pub async fn serve(
         let (acceptor, app) = (acceptor.clone(), app.clone());
         tokio::spawn(async move {
             let _slot = slot;
-            let stream = match tokio::time::timeout(tls::HANDSHAKE_TIMEOUT, acceptor.accept(tcp))
-                .await
-            {
-                Ok(Ok(s)) => s,
-                Ok(Err(e)) => return tracing::debug!(%peer, "REST: TLS handshake: {e}"),
-                Err(_) => return tracing::debug!(%peer, "REST: TLS handshake timed out"),
-            };
+            let stream =
+                match tokio::time::timeout(tls::HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => return tracing::debug!(%peer, "REST: TLS handshake: {e}"),
+                    Err(_) => return tracing::debug!(%peer, "REST: TLS handshake timed out"),
+                };
             let mut http = auto::Builder::new(TokioExecutor::new());
             http.http1()
                 .timer(TokioTimer::new())
@@ -116,7 +115,9 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Sup>)> {
 pub fn router(sup: Sup) -> Router {
     routes()
         .into_iter()
-        .fold(Router::new(), |r, (_, path, handler)| r.route(path, handler))
+        .fold(Router::new(), |r, (_, path, handler)| {
+            r.route(path, handler)
+        })
         .fallback(|| async { ApiError::NotFound.into_response() })
         .with_state(sup)
 }
@@ -412,11 +413,7 @@ struct CommitBody {
     check: bool,
 }
 
-async fn commit(
-    State(sup): State<Sup>,
-    who: Authed,
-    body: Bytes,
-) -> Result<Response, ApiError> {
+async fn commit(State(sup): State<Sup>, who: Authed, body: Bytes) -> Result<Response, ApiError> {
     let caller = who.require(Permission::Configure)?;
     let req: CommitBody = if body.iter().all(u8::is_ascii_whitespace) {
         CommitBody::default()

@@ -86,8 +86,13 @@ pub fn load_or_generate(
         cert_path,
     };
     // Build the server configuration once now, so a bad pair fails the start.
-    server_config(&identity)
-        .with_context(|| format!("{} and {}", identity.cert_path.display(), key_path.display()))?;
+    server_config(&identity).with_context(|| {
+        format!(
+            "{} and {}",
+            identity.cert_path.display(),
+            key_path.display()
+        )
+    })?;
     Ok(identity)
 }
 
@@ -98,13 +103,14 @@ pub fn server_config(id: &Identity) -> anyhow::Result<Arc<rustls::ServerConfig>>
         .context("reading the certificate chain")?;
     let key =
         PrivateKeyDer::from_pem_slice(id.key_pem.as_bytes()).context("reading the private key")?;
-    let mut cfg =
-        rustls::ServerConfig::builder_with_provider(rustls::crypto::ring::default_provider().into())
-            .with_safe_default_protocol_versions()
-            .context("TLS protocol versions")?
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .context("the key does not fit the certificate")?;
+    let mut cfg = rustls::ServerConfig::builder_with_provider(
+        rustls::crypto::ring::default_provider().into(),
+    )
+    .with_safe_default_protocol_versions()
+    .context("TLS protocol versions")?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .context("the key does not fit the certificate")?;
     cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(cfg))
 }
@@ -112,7 +118,10 @@ pub fn server_config(id: &Identity) -> anyhow::Result<Arc<rustls::ServerConfig>>
 /// The tonic configuration for the gRPC listener.
 pub fn grpc_config(id: &Identity) -> tonic::transport::ServerTlsConfig {
     tonic::transport::ServerTlsConfig::new()
-        .identity(tonic::transport::Identity::from_pem(&id.cert_pem, &id.key_pem))
+        .identity(tonic::transport::Identity::from_pem(
+            &id.cert_pem,
+            &id.key_pem,
+        ))
         .timeout(HANDSHAKE_TIMEOUT)
 }
 
