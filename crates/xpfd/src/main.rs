@@ -2,7 +2,7 @@
 //! `xpfd`: the xpf supervisor.
 //!
 //! - `xpfd run`: the daemon (configuration database, interfaces, the
-//!   management API on a Unix socket); see `daemon`.
+//!   management API on a Unix socket, gRPC and REST over TLS); see `daemon`.
 //! - `xpfd check` / `xpfd convert`: the offline configuration tools.
 
 mod daemon;
@@ -43,6 +43,19 @@ enum Command {
         /// Leave interfaces the configuration does not name as they are.
         #[arg(long)]
         keep_unmanaged: bool,
+        /// gRPC over TCP with TLS and password logins: ADDRESS:PORT, or `none`.
+        #[arg(long, default_value = "[::]:50051", value_name = "ADDR|none")]
+        grpc_listen: Listen,
+        /// REST over HTTPS with password logins: ADDRESS:PORT, or `none`.
+        #[arg(long, default_value = "[::]:8080", value_name = "ADDR|none")]
+        rest_listen: Listen,
+        /// TLS certificate chain (PEM) for gRPC and REST [default: self-signed,
+        /// generated once under STATE_DIR/tls/].
+        #[arg(long, requires = "tls_key", value_name = "FILE")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, requires = "tls_cert", value_name = "FILE")]
+        tls_key: Option<PathBuf>,
     },
     /// Parse and commit-check configuration files (curly, set or mixed).
     ///
@@ -67,6 +80,23 @@ enum Command {
         /// The file to convert.
         file: PathBuf,
     },
+}
+
+/// A TCP listen address, or `none`.
+#[derive(Clone, Copy, Debug)]
+struct Listen(Option<std::net::SocketAddr>);
+
+impl std::str::FromStr for Listen {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "none" {
+            return Ok(Listen(None));
+        }
+        s.parse().map(|a| Listen(Some(a))).map_err(|_| {
+            format!("`{s}` is not ADDRESS:PORT (e.g. 0.0.0.0:8080, [::]:8080) or `none`")
+        })
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -103,12 +133,20 @@ fn main() -> ExitCode {
             socket,
             node,
             keep_unmanaged,
+            grpc_listen,
+            rest_listen,
+            tls_cert,
+            tls_key,
         } => run_daemon(daemon::Options {
             state_dir,
             config,
             socket,
             node,
             down_unmanaged: !keep_unmanaged,
+            grpc_listen: grpc_listen.0,
+            rest_listen: rest_listen.0,
+            tls_cert,
+            tls_key,
         }),
         Command::Check {
             unsupported: true,

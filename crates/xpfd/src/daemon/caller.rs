@@ -4,11 +4,19 @@
 //! On the Unix socket the kernel tells us the caller's uid (SO_PEERCRED):
 //! uid 0 is `root` (super-user); anyone else must be a user configured under
 //! `system login`, with that user's class. Unknown users are refused.
+//!
+//! On TCP (gRPC over TLS, REST) nothing vouches for the caller, so every
+//! request carries a user name and password, checked by [`super::auth`]
+//! against the committed configuration; the class comes from the same
+//! place as on the socket.
 
+use tokio::sync::RwLock;
 use tonic::transport::server::UdsConnectInfo;
 use tonic::{Request, Status};
 
 use xpf_model::Model;
+
+use super::auth::{self, Credentials};
 
 /// What a login class allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -32,36 +40,79 @@ pub struct Caller {
     pub permission: Permission,
 }
 
-impl Caller {
-    /// Refuses the call unless the class allows `needed`.
-    pub fn require(&self, needed: Permission) -> Result<(), Status> {
-        if self.permission >= needed {
-            Ok(())
-        } else {
-            Err(Status::permission_denied(format!(
-                "user {} (class {}) is not allowed to do this",
-                self.user, self.class
-            )))
+impl Permission {
+    /// What a login class allows. Classes other than the built-in three
+    /// (configured ones, `unauthorized`) only view until class permissions
+    /// are implemented.
+    pub fn of_class(class: &str) -> Permission {
+        match class {
+            "super-user" => Permission::Configure,
+            "operator" => Permission::Operate,
+            _ => Permission::View,
         }
     }
 }
 
-/// Identifies the caller of a request on the Unix socket.
-pub fn identify<T>(req: &Request<T>, model: Option<&Model>) -> Result<Caller, Status> {
-    let uid = req
-        .extensions()
-        .get::<UdsConnectInfo>()
-        .and_then(|i| i.peer_cred)
-        .map(|c| c.uid())
-        .ok_or_else(|| {
-            Status::unauthenticated("no peer credentials: connect over the Unix socket")
+impl Caller {
+    /// A caller of `class`.
+    pub fn new(user: impl Into<String>, class: impl Into<String>) -> Caller {
+        let class = class.into();
+        Caller {
+            user: user.into(),
+            permission: Permission::of_class(&class),
+            class,
+        }
+    }
+
+    /// `Err(why)` unless the class allows `needed`.
+    pub fn check(&self, needed: Permission) -> Result<(), String> {
+        if self.permission >= needed {
+            Ok(())
+        } else {
+            Err(format!(
+                "user {} (class {}) is not allowed to do this",
+                self.user, self.class
+            ))
+        }
+    }
+
+    /// Refuses the call unless the class allows `needed`.
+    pub fn require(&self, needed: Permission) -> Result<(), Status> {
+        self.check(needed).map_err(Status::permission_denied)
+    }
+}
+
+/// Identifies the caller of a gRPC request: by uid on the Unix socket, by
+/// the `authorization` metadata (HTTP Basic) on TCP.
+pub async fn identify<T>(
+    req: &Request<T>,
+    active: &RwLock<Option<Model>>,
+) -> Result<Caller, Status> {
+    if let Some(info) = req.extensions().get::<UdsConnectInfo>() {
+        let uid = info.peer_cred.map(|c| c.uid()).ok_or_else(|| {
+            Status::unauthenticated("no peer credentials on the Unix socket connection")
         })?;
+        return by_uid(uid, active.read().await.as_ref());
+    }
+    let creds = req
+        .metadata()
+        .get("authorization")
+        .ok_or(auth::AuthError::Missing)
+        .and_then(|v| {
+            v.to_str()
+                .map_err(|_| auth::AuthError::Malformed("the value is not ASCII"))
+        })
+        .and_then(Credentials::from_header)
+        .map_err(|e| Status::unauthenticated(e.to_string()))?;
+    auth::authenticate(active, creds)
+        .await
+        .map_err(|e| Status::unauthenticated(e.to_string()))
+}
+
+/// The caller on the Unix socket, known by uid.
+fn by_uid(uid: u32, model: Option<&Model>) -> Result<Caller, Status> {
     if uid == 0 {
-        return Ok(Caller {
-            user: "root".into(),
-            class: "super-user".into(),
-            permission: Permission::Configure,
-        });
+        return Ok(Caller::new("root", "super-user"));
     }
     let name = user_name(uid)
         .ok_or_else(|| Status::unauthenticated(format!("uid {uid} has no user name")))?;
@@ -73,16 +124,7 @@ pub fn identify<T>(req: &Request<T>, model: Option<&Model>) -> Result<Caller, St
                 "user {name} is not configured under [edit system login]"
             ))
         })?;
-    let permission = match class.as_str() {
-        "super-user" => Permission::Configure,
-        "operator" => Permission::Operate,
-        _ => Permission::View,
-    };
-    Ok(Caller {
-        user: name,
-        class,
-        permission,
-    })
+    Ok(Caller::new(name, class))
 }
 
 /// The name of a uid, from /etc/passwd.

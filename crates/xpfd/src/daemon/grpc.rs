@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-//! The management API over the Unix socket: every call is identified by the
-//! caller's Unix user and checked against its login class.
+//! The management API over the Unix socket and TCP/TLS: every call is
+//! identified (by Unix user on the socket, by password on TCP) and checked
+//! against the caller's login class.
 
 use std::sync::Arc;
 
@@ -13,16 +14,37 @@ use super::caller::{identify, Caller, Permission};
 use super::supervisor::{Outcome, Supervisor};
 use super::{clock, show};
 
-/// Serves the API on `listener` until it fails.
-pub async fn serve(sup: Arc<Supervisor>, listener: tokio::net::UnixListener) -> anyhow::Result<()> {
+/// Where the API listens.
+pub enum Listener {
+    /// The Unix socket: callers known by uid.
+    Unix(tokio::net::UnixListener),
+    /// TCP with TLS: callers send a user name and password.
+    Tls(tokio::net::TcpListener, tonic::transport::ServerTlsConfig),
+}
+
+/// Serves the API (with server reflection) on `listener` until it fails.
+pub async fn serve(sup: Arc<Supervisor>, listener: Listener) -> anyhow::Result<()> {
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .build_v1()?;
-    tonic::transport::Server::builder()
-        .add_service(reflection)
-        .add_service(ManagementServer::new(Api(sup)))
-        .serve_with_incoming(tokio_stream::wrappers::UnixListenerStream::new(listener))
-        .await?;
+    let api = ManagementServer::new(Api(sup));
+    match listener {
+        Listener::Unix(l) => {
+            tonic::transport::Server::builder()
+                .add_service(reflection)
+                .add_service(api)
+                .serve_with_incoming(tokio_stream::wrappers::UnixListenerStream::new(l))
+                .await?
+        }
+        Listener::Tls(l, tls) => {
+            tonic::transport::Server::builder()
+                .tls_config(tls)?
+                .add_service(reflection)
+                .add_service(api)
+                .serve_with_incoming(tonic::transport::server::TcpIncoming::from(l))
+                .await?
+        }
+    }
     Ok(())
 }
 
@@ -30,8 +52,7 @@ struct Api(Arc<Supervisor>);
 
 impl Api {
     async fn caller<T>(&self, req: &Request<T>, needed: Permission) -> Result<Caller, Status> {
-        let model = self.0.active.read().await;
-        let c = identify(req, model.as_ref())?;
+        let c = identify(req, &self.0.active).await?;
         c.require(needed)?;
         Ok(c)
     }

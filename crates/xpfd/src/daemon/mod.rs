@@ -4,18 +4,24 @@
 //! Start-up: open the configuration database (seeding it from `--config` on
 //! the very first start), finish any `commit confirmed` whose time ran out
 //! while xpfd was down, apply the active configuration, then serve the
-//! management API on the Unix socket and tell systemd we are ready.
+//! management API on the Unix socket (and, with TLS and password logins,
+//! gRPC and REST on TCP) and tell systemd we are ready.
 
+mod auth;
 mod caller;
 mod clock;
 mod grpc;
 mod interfaces;
 mod logbuf;
+mod metrics;
 mod notify;
+mod rest;
 mod sessions;
 mod show;
 mod supervisor;
+mod tls;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +44,14 @@ pub struct Options {
     pub node: Option<String>,
     /// Bring down interfaces the configuration does not name.
     pub down_unmanaged: bool,
+    /// gRPC over TCP with TLS; `None`: off.
+    pub grpc_listen: Option<SocketAddr>,
+    /// REST over HTTPS; `None`: off.
+    pub rest_listen: Option<SocketAddr>,
+    /// The TLS certificate chain (PEM) for both; generated when absent.
+    pub tls_cert: Option<PathBuf>,
+    /// Its private key (PEM).
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Runs until SIGTERM or SIGINT.
@@ -53,8 +67,32 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
     let sup = Arc::new(Supervisor::open(&opts, logs).await?);
     sup.start(seed.as_deref()).await?;
 
+    let mut servers = tokio::task::JoinSet::new();
     let listener = bind(&opts.socket)?;
-    let server = tokio::spawn(grpc::serve(sup.clone(), listener));
+    servers.spawn(named(
+        "management API on the Unix socket",
+        grpc::serve(sup.clone(), grpc::Listener::Unix(listener)),
+    ));
+    if opts.grpc_listen.is_some() || opts.rest_listen.is_some() {
+        let id = tls::load_or_generate(
+            &opts.state_dir,
+            opts.tls_cert.as_deref(),
+            opts.tls_key.as_deref(),
+        )?;
+        tracing::info!(cert = %id.cert_path.display(), sha256 = %id.fingerprint, "TLS certificate");
+        if let Some(addr) = opts.grpc_listen {
+            let (l, at) = bind_tcp(addr).await?;
+            tracing::info!(%at, "gRPC listening (TLS, password logins)");
+            let tls = grpc::Listener::Tls(l, tls::grpc_config(&id));
+            servers.spawn(named("gRPC over TCP", grpc::serve(sup.clone(), tls)));
+        }
+        if let Some(addr) = opts.rest_listen {
+            let (l, at) = bind_tcp(addr).await?;
+            tracing::info!(%at, "REST listening (HTTPS, password logins)");
+            let cfg = tls::server_config(&id)?;
+            servers.spawn(named("REST API", rest::serve(sup.clone(), l, cfg)));
+        }
+    }
     tokio::spawn(confirm_timer(sup.clone()));
     tokio::spawn(interfaces::keep_applied(sup.clone()));
     notify::ready();
@@ -65,7 +103,7 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
     tokio::select! {
         _ = term.recv() => {}
         _ = tokio::signal::ctrl_c() => {}
-        r = server => { r.context("management API task")??; }
+        Some(r) = servers.join_next() => { r.context("API server task")??; }
     }
     notify::stopping();
     tracing::info!("xpfd stopping");
@@ -87,6 +125,37 @@ fn bind(path: &std::path::Path) -> anyhow::Result<tokio::net::UnixListener> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))?;
     Ok(listener)
+}
+
+/// Labels a server's error with what it was.
+async fn named(
+    what: &'static str,
+    server: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    server.await.with_context(|| format!("{what} stopped"))
+}
+
+/// Linux's errno for "address family not supported" (IPv6 disabled).
+const EAFNOSUPPORT: i32 = 97;
+
+/// Binds a TCP listener. `[::]` falls back to `0.0.0.0` on a host without
+/// IPv6, so the defaults work everywhere.
+async fn bind_tcp(addr: SocketAddr) -> anyhow::Result<(tokio::net::TcpListener, SocketAddr)> {
+    let l = match tokio::net::TcpListener::bind(addr).await {
+        Err(e)
+            if addr.ip().is_unspecified()
+                && addr.is_ipv6()
+                && e.raw_os_error() == Some(EAFNOSUPPORT) =>
+        {
+            let v4 = SocketAddr::from(([0, 0, 0, 0], addr.port()));
+            tracing::warn!("no IPv6 here ({e}): listening on {v4} instead of {addr}");
+            tokio::net::TcpListener::bind(v4).await
+        }
+        other => other,
+    }
+    .with_context(|| format!("listening on {addr}"))?;
+    let at = l.local_addr()?;
+    Ok((l, at))
 }
 
 /// Rolls back an unconfirmed `commit confirmed` when its time is up.

@@ -59,6 +59,11 @@ impl Sessions {
         self.open.remove(&id)
     }
 
+    /// How many sessions are open (for metrics).
+    pub fn count(&self) -> usize {
+        self.open.len()
+    }
+
     /// The session `id` if it is open and belongs to `user`.
     pub fn get(&self, id: u64, user: &str) -> Result<&Session, String> {
         match self.open.get(&id) {

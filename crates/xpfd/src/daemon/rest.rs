@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: Apache-2.0
+//! The REST API: health, metrics and the configuration over HTTPS, for
+//! tools that do not speak gRPC (monitoring, scripts, curl).
+//!
+//! Same TLS identity and same users as gRPC on TCP: HTTP Basic checked
+//! against the committed configuration, the login class deciding what a
+//! caller may do. Only `GET /health` answers without credentials, so a load
+//! balancer or systemd can probe it. Configuration writes open a
+//! configuration session for the length of the request, exactly as the CLI
+//! would, so a `configure exclusive` holder locks REST out too.
+//!
+//! `crates/xpfd/openapi.yaml` describes every route of [`routes`]; a test
+//! keeps the two equal.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{QueryRejection, StringRejection};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Query, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::{Json, Router};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_rustls::{rustls, TlsAcceptor};
+use xpf_config::{Diagnostic, LoadMode, Severity};
+
+use super::auth::{self, AuthError, Credentials};
+use super::caller::{Caller, Permission};
+use super::supervisor::{Outcome, Supervisor};
+use super::{metrics, tls};
+
+type Sup = Arc<Supervisor>;
+
+/// Connections served at once; more are closed as they arrive.
+const MAX_CONNECTIONS: usize = 256;
+
+/// The largest configuration `POST /v1/config/load` takes.
+const MAX_LOAD_BYTES: usize = 64 << 20;
+
+/// Serves the API on `listener` with `tls` until accepting fails for good.
+pub async fn serve(
+    sup: Sup,
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+) -> anyhow::Result<()> {
+    let acceptor = TlsAcceptor::from(tls);
+    let app = router(sup);
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let (tcp, peer) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                // Out of descriptors and the like: wait, then go on serving.
+                tracing::warn!("REST: accept: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "REST: {MAX_CONNECTIONS} connections open, refusing one more");
+            continue;
+        };
+        let (acceptor, app) = (acceptor.clone(), app.clone());
+        tokio::spawn(async move {
+            let _slot = slot;
+            let stream =
+                match tokio::time::timeout(tls::HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => return tracing::debug!(%peer, "REST: TLS handshake: {e}"),
+                    Err(_) => return tracing::debug!(%peer, "REST: TLS handshake timed out"),
+                };
+            let mut http = auto::Builder::new(TokioExecutor::new());
+            http.http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(30));
+            let served = http
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app))
+                .await;
+            if let Err(e) = served {
+                tracing::debug!(%peer, "REST: connection: {e}");
+            }
+        });
+    }
+}
+
+/// Every route: method, path, handler. `openapi.yaml` lists exactly these.
+pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Sup>)> {
+    vec![
+        ("get", "/health", get(health)),
+        ("get", "/metrics", get(metrics_text)),
+        ("get", "/v1/config", get(active_config)),
+        ("get", "/v1/config/candidate", get(candidate_config)),
+        ("get", "/v1/config/compare", get(compare)),
+        (
+            "post",
+            "/v1/config/load",
+            post(load).layer(DefaultBodyLimit::max(MAX_LOAD_BYTES)),
+        ),
+        ("post", "/v1/config/commit", post(commit)),
+        ("get", "/v1/sessions", get(sessions)),
+    ]
+}
+
+/// The application, routes and fallback.
+pub fn router(sup: Sup) -> Router {
+    routes()
+        .into_iter()
+        .fold(Router::new(), |r, (_, path, handler)| {
+            r.route(path, handler)
+        })
+        .fallback(|| async { ApiError::NotFound.into_response() })
+        .with_state(sup)
+}
+
+/// Why a request failed, as JSON `{"error": ...}` with its status.
+#[derive(Debug)]
+enum ApiError {
+    /// 401 with `WWW-Authenticate`.
+    Auth(AuthError),
+    /// 403: the class does not allow it.
+    Forbidden(String),
+    /// 400: the request itself is wrong.
+    BadRequest(String),
+    /// 404: no such route.
+    NotFound,
+    /// 409: the configuration database is locked by another session.
+    Conflict(String),
+    /// 500.
+    Internal(String),
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        ApiError::Auth(e)
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(e: QueryRejection) -> Self {
+        ApiError::BadRequest(e.body_text())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            ApiError::Auth(e) => {
+                let body = Json(json!({ "error": e.to_string() }));
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    [(WWW_AUTHENTICATE, r#"Basic realm="xpf", charset="UTF-8""#)],
+                    body,
+                )
+                    .into_response();
+            }
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "no such resource".into()),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, m),
+            ApiError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, m),
+        };
+        (status, Json(json!({ "error": message }))).into_response()
+    }
+}
+
+/// The caller, authenticated by HTTP Basic.
+struct Authed(Caller);
+
+impl FromRequestParts<Sup> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, sup: &Sup) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or(AuthError::Missing)?
+            .to_str()
+            .map_err(|_| AuthError::Malformed("the value is not ASCII"))?;
+        let creds = Credentials::from_header(header)?;
+        Ok(Authed(auth::authenticate(&sup.active, creds).await?))
+    }
+}
+
+impl Authed {
+    fn require(&self, needed: Permission) -> Result<&Caller, ApiError> {
+        self.0.check(needed).map_err(ApiError::Forbidden)?;
+        Ok(&self.0)
+    }
+}
+
+/// A configuration session held for one request, closed when dropped.
+struct ConfigSession<'a> {
+    sup: &'a Supervisor,
+    id: u64,
+}
+
+impl<'a> ConfigSession<'a> {
+    fn open(sup: &'a Supervisor, user: &str) -> Result<Self, ApiError> {
+        let (id, _notices) = sup
+            .sessions
+            .lock()
+            .map_err(|_| ApiError::Internal("session table poisoned".into()))?
+            .enter(user, false)
+            .map_err(ApiError::Conflict)?;
+        Ok(ConfigSession { sup, id })
+    }
+}
+
+impl Drop for ConfigSession<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut s) = self.sup.sessions.lock() {
+            s.exit(self.id);
+        }
+    }
+}
+
+fn text(body: String) -> Response {
+    ([(CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+async fn active_commit(sup: &Supervisor) -> Result<Option<u64>, ApiError> {
+    let history = sup
+        .db
+        .lock()
+        .await
+        .history()
+        .map_err(|e| ApiError::Internal(format!("reading the commit history: {e}")))?;
+    Ok(history.first().map(|r| r.seq))
+}
+
+async fn health(State(sup): State<Sup>) -> Result<Response, ApiError> {
+    let n = active_commit(&sup).await?;
+    Ok(Json(json!({ "status": "ok", "active_commit": n })).into_response())
+}
+
+async fn metrics_text(State(sup): State<Sup>, who: Authed) -> Result<Response, ApiError> {
+    who.require(Permission::View)?;
+    let body = metrics::render(&sup)
+        .await
+        .map_err(|e| ApiError::Internal(format!("{e:#}")))?;
+    Ok(([(CONTENT_TYPE, metrics::CONTENT_TYPE)], body).into_response())
+}
+
+/// `?format=`: how configuration text is laid out.
+#[derive(Debug, Default, Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum Form {
+    /// The Junos curly layout.
+    #[default]
+    Curly,
+    /// `display set` lines.
+    Set,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormatQuery {
+    #[serde(default)]
+    format: Form,
+}
+
+fn render(cfg: &xpf_config::Config, form: Form) -> String {
+    match form {
+        Form::Curly => xpf_config::print_curly(cfg),
+        Form::Set => xpf_config::print_set(cfg),
+    }
+}
+
+async fn active_config(
+    State(sup): State<Sup>,
+    who: Authed,
+    q: Result<Query<FormatQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    who.require(Permission::View)?;
+    let Query(q) = q?;
+    Ok(text(render(sup.db.lock().await.active(), q.format)))
+}
+
+// The candidate and its comparison are configuration-mode views, as in
+// the CLI: they need a class that may configure.
+async fn candidate_config(
+    State(sup): State<Sup>,
+    who: Authed,
+    q: Result<Query<FormatQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    who.require(Permission::Configure)?;
+    let Query(q) = q?;
+    Ok(text(render(sup.db.lock().await.candidate(), q.format)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompareQuery {
+    rollback: Option<u32>,
+}
+
+async fn compare(
+    State(sup): State<Sup>,
+    who: Authed,
+    q: Result<Query<CompareQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    who.require(Permission::Configure)?;
+    let Query(q) = q?;
+    let diff = sup
+        .db
+        .lock()
+        .await
+        .compare(q.rollback)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(text(diff))
+}
+
+#[derive(Debug, Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum Mode {
+    #[default]
+    Merge,
+    Override,
+    Replace,
+    Set,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoadQuery {
+    #[serde(default)]
+    mode: Mode,
+}
+
+fn diagnostic(d: &Diagnostic) -> Value {
+    json!({
+        "severity": match d.severity {
+            Severity::Syntax => "syntax",
+            Severity::Unsupported => "unsupported",
+            Severity::Warning => "warning",
+            _ => "error",
+        },
+        "line": d.span.map(|s| s.line),
+        "column": d.span.map(|s| s.col),
+        "path": d.path,
+        "statement": d.statement,
+        "message": d.message,
+        "text": d.to_string(),
+    })
+}
+
+/// An outcome as JSON: 200 when it worked, 400 when the configuration is
+/// at fault (diagnostics say where), 409 when it is sound but could not be
+/// applied or recorded (the text says why).
+fn outcome(o: Outcome) -> Response {
+    let status = match (o.ok, o.diagnostics.is_empty()) {
+        (true, _) => StatusCode::OK,
+        (false, false) => StatusCode::BAD_REQUEST,
+        (false, true) => StatusCode::CONFLICT,
+    };
+    let mut body = json!({
+        "ok": o.ok,
+        "text": o.text,
+        "diagnostics": o.diagnostics.iter().map(diagnostic).collect::<Vec<_>>(),
+    });
+    if o.commit != 0 {
+        body["commit"] = json!(o.commit);
+    }
+    if !o.ok {
+        let why = o
+            .diagnostics
+            .iter()
+            .map(|d| d.to_string())
+            .chain((!o.text.is_empty()).then(|| o.text.clone()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        body["error"] = json!(why);
+    }
+    (status, Json(body)).into_response()
+}
+
+async fn load(
+    State(sup): State<Sup>,
+    who: Authed,
+    q: Result<Query<LoadQuery>, QueryRejection>,
+    body: Result<String, StringRejection>,
+) -> Result<Response, ApiError> {
+    let caller = who.require(Permission::Configure)?;
+    let Query(q) = q?;
+    let body = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let mode = match q.mode {
+        Mode::Merge => LoadMode::Merge,
+        Mode::Override => LoadMode::Override,
+        Mode::Replace => LoadMode::Replace,
+        Mode::Set => LoadMode::Set,
+    };
+    let _session = ConfigSession::open(&sup, &caller.user)?;
+    Ok(outcome(sup.load(mode, &body, "request").await))
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CommitBody {
+    #[serde(default)]
+    comment: String,
+    confirmed_minutes: Option<u32>,
+    #[serde(default)]
+    check: bool,
+}
+
+async fn commit(State(sup): State<Sup>, who: Authed, body: Bytes) -> Result<Response, ApiError> {
+    let caller = who.require(Permission::Configure)?;
+    let req: CommitBody = if body.iter().all(u8::is_ascii_whitespace) {
+        CommitBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("commit request: {e}")))?
+    };
+    if req.confirmed_minutes == Some(0) {
+        return Err(ApiError::BadRequest(
+            "confirmed_minutes must be 1 or more".into(),
+        ));
+    }
+    let _session = ConfigSession::open(&sup, &caller.user)?;
+    Ok(outcome(
+        sup.commit(&caller.user, req.check, req.confirmed_minutes, &req.comment)
+            .await,
+    ))
+}
+
+async fn sessions(who: Authed) -> Result<Response, ApiError> {
+    who.require(Permission::View)?;
+    Ok((
+        StatusCode::NOT_IMPLEMENTED,
+        Json(json!({
+            "error": "not available: the session table arrives with the dataplane"
+        })),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// (method, path) pairs of `openapi.yaml`: paths are the two-space
+    /// indented keys under `paths:`, methods the four-space ones below them.
+    fn documented() -> BTreeSet<(String, String)> {
+        let spec = include_str!("../../openapi.yaml");
+        let mut out = BTreeSet::new();
+        let mut in_paths = false;
+        let mut path = None;
+        for line in spec.lines() {
+            if !line.starts_with(' ') && !line.trim().is_empty() {
+                in_paths = line == "paths:";
+                continue;
+            }
+            if !in_paths {
+                continue;
+            }
+            if let Some(p) = line.strip_prefix("  /") {
+                path = Some(format!("/{}", p.trim_end_matches(':')));
+            } else if let Some(m) = line.strip_prefix("    ") {
+                let m = m.trim_end_matches(':');
+                if ["get", "post", "put", "patch", "delete"].contains(&m) {
+                    out.insert((m.to_string(), path.clone().expect("a path first")));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn openapi_describes_every_route_and_nothing_else() {
+        let routed: BTreeSet<(String, String)> = routes()
+            .into_iter()
+            .map(|(m, p, _)| (m.to_string(), p.to_string()))
+            .collect();
+        assert_eq!(documented(), routed);
+    }
+
+    #[test]
+    fn failed_outcomes_map_to_400_and_409() {
+        let d = Diagnostic::syntax(xpf_config::Span { line: 3, col: 7 }, "syntax error");
+        let bad = Outcome {
+            ok: false,
+            diagnostics: vec![d],
+            text: String::new(),
+            commit: 0,
+        };
+        assert_eq!(outcome(bad).status(), StatusCode::BAD_REQUEST);
+        let refused = Outcome {
+            ok: false,
+            diagnostics: Vec::new(),
+            text: "error: interfaces: no such device".into(),
+            commit: 0,
+        };
+        assert_eq!(outcome(refused).status(), StatusCode::CONFLICT);
+    }
+}
