@@ -22,12 +22,16 @@ run: setup
 lab-down:
     ./qa/lab/lab.sh down
 
-# Format check, lints, every test.
+# Format check, lints, every test (lab tests need root: they say "skipped: <why>" otherwise).
 test: setup
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
-    cargo nextest run --workspace --no-fail-fast
+    cargo build --workspace --bins
     cargo test --workspace --doc
+    rm -f target/skipped.log target/nextest.log
+    XPF_SKIP_LOG="$PWD/target/skipped.log" cargo nextest run --workspace --no-fail-fast 2>&1 | tee target/nextest.log
+    @if [ -s target/skipped.log ]; then echo "== tests that did not run here =="; sort -u target/skipped.log; fi
+    @grep -E '^ *Summary' target/nextest.log | tail -n 1
 
 # Parse, check and commit a generated 10,000-policy, 50,000-address configuration.
 bench-config:

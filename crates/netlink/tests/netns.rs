@@ -28,8 +28,19 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 /// Says why a test (or part of one) did not run. Written to the stderr handle directly, not
 /// with `eprintln!`, so the test harness's output capture does not hide it.
+/// Also appended to `$XPF_SKIP_LOG`, which `just test` prints at the end.
 fn skipped(why: std::fmt::Arguments) {
-    let _ = writeln!(std::io::stderr().lock(), "skipped: {why}");
+    let line = format!("skipped: {why}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    if let Some(path) = std::env::var_os("XPF_SKIP_LOG") {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
 }
 
 /// A namespace by name, with `ip -n NAME …` helpers.

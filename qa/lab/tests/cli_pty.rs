@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 //! The CLI on a pseudo-terminal, typed at as a user would: abbreviations,
 //! `?`, TAB and space completion, caret errors, pipes, `load terminal`,
 //! Ctrl-C and Ctrl-D, and a `commit confirmed` that nobody confirms

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 //! xpfd owns the interfaces of its namespace: commits appear in the kernel,
 //! a refused commit changes nothing, and changes made behind xpfd's back
 //! are put back.
