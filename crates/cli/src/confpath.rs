@@ -144,3 +144,15 @@ mod tests {
         assert_eq!(h.len(), 1);
     }
 }
+
+#[cfg(test)]
+mod flat_tests {
+    use super::*;
+    use crate::words::split;
+
+    #[test]
+    fn flat_lines_expand() {
+        let r = expand(&[], &split("security policies from-zone a to-zone b policy p match source-address any destination-address any application junos-telnet"));
+        assert!(r.is_ok(), "{r:?}");
+    }
+}

@@ -105,6 +105,7 @@ fn main() -> ExitCode {
                     break;
                 }
             }
+            shell.close();
             if shell.failed {
                 ExitCode::FAILURE
             } else {
@@ -112,7 +113,10 @@ fn main() -> ExitCode {
             }
         }
         None => match terminal::interactive(&mut shell) {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(()) => {
+                shell.close();
+                ExitCode::SUCCESS
+            }
             Err(e) => {
                 eprintln!("error: {e:#}");
                 ExitCode::FAILURE

@@ -63,11 +63,13 @@ pub struct Shell {
 
 const CONFIG_COMMANDS: &[(&str, &str)] = &[
     ("activate", "Remove the inactive tag from a statement"),
+    ("annotate", "Annotate the statement with a comment"),
     ("commit", "Commit current set of changes"),
     ("deactivate", "Add the inactive tag to a statement"),
     ("delete", "Delete a data element"),
     ("edit", "Edit a sub-element"),
     ("exit", "Exit from this level"),
+    ("insert", "Insert a new ordered data element"),
     ("load", "Load configuration from ASCII file"),
     ("protect", "Protect the statement"),
     ("quit", "Quit from this level"),
@@ -147,6 +149,17 @@ impl Shell {
             {
                 self.host = h.trim().to_string();
             }
+        }
+    }
+
+    /// Ends a configuration session still open when the CLI leaves (as a
+    /// Junos session ends with the login).
+    pub fn close(&mut self) {
+        if let Mode::Configure { session, .. } = self.mode {
+            let _ = self
+                .rt
+                .block_on(self.client.exit_configuration(SessionRequest { session }));
+            self.mode = Mode::Operational;
         }
     }
 
@@ -455,6 +468,61 @@ impl Shell {
                 if verb == "set" {
                     self.precheck(&line, &edit, args)?;
                 }
+                let r = self
+                    .rt
+                    .block_on(self.client.edit(EditRequest { session, line }))
+                    .map_err(status)?
+                    .into_inner();
+                self.diagnostics(&r.diagnostics, r.ok, io);
+                Ok(Flow::Continue)
+            }
+            "annotate" => {
+                let Some((comment, path)) = args.split_last().filter(|(_, p)| !p.is_empty()) else {
+                    return Err(CliError::at(
+                        end,
+                        "syntax error, expecting <statement> \"<comment>\".",
+                    ));
+                };
+                let mut full: Vec<String> = edit.iter().map(|w| quote(w)).collect();
+                full.extend(confpath::expand(&edit, path)?.iter().map(|w| quote(w)));
+                let mut c = String::new();
+                xpf_config::write_word(&mut c, &comment.text, true);
+                let line = format!("annotate {} {c}", full.join(" "));
+                let r = self
+                    .rt
+                    .block_on(self.client.edit(EditRequest { session, line }))
+                    .map_err(status)?
+                    .into_inner();
+                self.diagnostics(&r.diagnostics, r.ok, io);
+                Ok(Flow::Continue)
+            }
+            "insert" => {
+                let Some(k) = args
+                    .iter()
+                    .rposition(|w| w.text == "before" || w.text == "after")
+                    .filter(|&k| k > 0 && k + 1 < args.len())
+                else {
+                    return Err(CliError::at(
+                        end,
+                        "syntax error, expecting <statement> before|after <statement>.",
+                    ));
+                };
+                let path = confpath::expand(&edit, &args[..k])?;
+                let mut moved = edit.clone();
+                moved.extend(path);
+                let mut parent = moved.clone();
+                pop_level(&mut parent);
+                let reference = confpath::expand(&parent, &args[k + 1..])?;
+                let line = format!(
+                    "insert {} {} {}",
+                    moved.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" "),
+                    args[k].text,
+                    reference
+                        .iter()
+                        .map(|w| quote(w))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
                 let r = self
                     .rt
                     .block_on(self.client.edit(EditRequest { session, line }))

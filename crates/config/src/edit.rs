@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use crate::ast::{Config, NodeId, Span, Statement, Word};
 use crate::error::{Diagnostic, Errors, Severity};
-use crate::parse::{parse, Command, Item, Verb};
+use crate::parse::{parse, Command, Item, Tail, Verb};
 use crate::schema::{Match, Schema, Token, APPLY_GROUPS, APPLY_GROUPS_EXCEPT, GROUPS, ROOT};
 
 /// How `load` combines the text with the existing configuration.
@@ -523,7 +523,7 @@ impl Tree {
             if is_leaf && !last {
                 if let Ctx::Node(p) = ctx {
                     let after: Vec<&str> = rest[consumed..].to_vec();
-                    if n.is_some_and(|n| !n.list) && schema.match_child(p, &after).is_some() {
+                    if n.is_some() && schema.match_child(p, &after).is_some() {
                         return Ok(Flow::Split {
                             parent: i,
                             leaf_end: i + consumed,
@@ -583,7 +583,7 @@ impl Tree {
             let found = cur.find(&key);
             if last {
                 return cur
-                    .finish(schema, cmd.verb, st, found, &path)
+                    .finish(schema, cmd, st, found, &path, ctx)
                     .map(|()| Flow::Done);
             }
             let idx = match found {
@@ -615,11 +615,13 @@ impl Tree {
     fn finish(
         &mut self,
         schema: &Schema,
-        verb: Verb,
+        cmd: &Command,
         st: Statement,
         found: Option<usize>,
         path: &[String],
+        ctx: Ctx,
     ) -> Result<(), Diagnostic> {
+        let verb = cmd.verb;
         let Some(i) = found else {
             if verb == Verb::Set {
                 self.push(schema, Tree::from_statement(schema, st));
@@ -676,8 +678,64 @@ impl Tree {
             Verb::Activate => cur.st.inactive = false,
             Verb::Protect => cur.st.protect = true,
             Verb::Unprotect => cur.st.protect = false,
+            Verb::Annotate => {
+                if let Some(Tail::Comment(c)) = &cmd.tail {
+                    cur.st.annotation = (!c.is_empty()).then(|| c.clone());
+                }
+            }
+            Verb::Insert => {
+                let Some(Tail::Place { before, reference }) = &cmd.tail else {
+                    return Ok(());
+                };
+                let before = *before;
+                let mut sibling = Statement {
+                    words: reference.clone(),
+                    span: reference.first().map(|w| w.span).unwrap_or(st.span),
+                    ..Statement::default()
+                };
+                if let Ctx::Node(p) = ctx {
+                    let words: Vec<&str> = reference.iter().map(|w| w.text.as_str()).collect();
+                    sibling.node = schema
+                        .match_child(p, &words)
+                        .filter(|m| m.consumed == words.len())
+                        .map(|m| m.node);
+                }
+                let Some(j) = self.find(&identity(schema, &sibling)) else {
+                    // Unlike a no-op delete, a missing reference is an error.
+                    return Err(Diagnostic {
+                        severity: Severity::Check,
+                        ..not_found(path, &sibling)
+                    });
+                };
+                self.reorder(i, j, before);
+            }
         }
         Ok(())
+    }
+
+    /// Moves child `i` before or after child `j`.
+    fn reorder(&mut self, i: usize, j: usize, before: bool) {
+        if i == j {
+            return;
+        }
+        let moving = self.kids[i].take();
+        let mut at = if before { j } else { j + 1 };
+        if i < at {
+            at -= 1;
+        }
+        self.kids.remove(i);
+        self.kids.insert(at, moving);
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
+        self.index = (self.kids.len() >= INDEX_FROM).then(|| {
+            self.kids
+                .iter()
+                .enumerate()
+                .filter_map(|(i, k)| k.as_ref().map(|k| (k.key.clone(), i)))
+                .collect()
+        });
     }
 
     fn into_statement(self, schema: &Schema) -> Statement {

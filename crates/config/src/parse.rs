@@ -24,6 +24,10 @@ pub enum Verb {
     Protect,
     /// `unprotect`
     Unprotect,
+    /// `annotate <statement> "comment"`
+    Annotate,
+    /// `insert <statement> before|after <sibling>`
+    Insert,
 }
 
 impl Verb {
@@ -35,6 +39,8 @@ impl Verb {
             "activate" => Verb::Activate,
             "protect" => Verb::Protect,
             "unprotect" => Verb::Unprotect,
+            "annotate" => Verb::Annotate,
+            "insert" => Verb::Insert,
             _ => return None,
         })
     }
@@ -48,6 +54,8 @@ impl Verb {
             Verb::Activate => "activate",
             Verb::Protect => "protect",
             Verb::Unprotect => "unprotect",
+            Verb::Annotate => "annotate",
+            Verb::Insert => "insert",
         }
     }
 }
@@ -63,6 +71,22 @@ pub struct Command {
     pub list: Option<Vec<Word>>,
     /// Where the line starts.
     pub span: Span,
+    /// What `annotate` and `insert` take after the statement path.
+    pub tail: Option<Tail>,
+}
+
+/// The part of an `annotate` or `insert` line after the statement path.
+#[derive(Debug, Clone)]
+pub enum Tail {
+    /// The annotation (empty removes it).
+    Comment(String),
+    /// Where to move the statement: before or after a sibling.
+    Place {
+        /// `before` (else `after`).
+        before: bool,
+        /// The sibling's words (`policy p1`).
+        reference: Vec<Word>,
+    },
 }
 
 /// One top-level item of configuration text.
@@ -169,6 +193,7 @@ impl Parser {
             words: Vec::new(),
             list: None,
             span,
+            tail: None,
         };
         while let Some(t) = self.peek().cloned() {
             self.pos += 1;
@@ -206,6 +231,35 @@ impl Parser {
                 format!("'{}' needs a statement path", verb.as_str()),
             )
             .into());
+        }
+        match verb {
+            Verb::Annotate => {
+                let comment = cmd
+                    .words
+                    .pop()
+                    .filter(|_| !cmd.words.is_empty())
+                    .ok_or_else(|| {
+                        Diagnostic::syntax(span, "annotate needs a statement and a \"comment\"")
+                    })?;
+                cmd.tail = Some(Tail::Comment(comment.text));
+            }
+            Verb::Insert => {
+                let at = cmd
+                    .words
+                    .iter()
+                    .rposition(|w| !w.quoted && (w.text == "before" || w.text == "after"))
+                    .filter(|&i| i > 0 && i + 1 < cmd.words.len())
+                    .ok_or_else(|| {
+                        Diagnostic::syntax(
+                            span,
+                            "insert needs <statement> before|after <statement>",
+                        )
+                    })?;
+                let reference = cmd.words.split_off(at + 1);
+                let before = cmd.words.pop().is_some_and(|w| w.text == "before");
+                cmd.tail = Some(Tail::Place { before, reference });
+            }
+            _ => {}
         }
         Ok(cmd)
     }

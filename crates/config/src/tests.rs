@@ -231,3 +231,68 @@ fn flat_statements_print_on_one_line_and_read_back() {
     assert!(curly.contains("route 0.0.0.0/0 next-hop [ 10.0.0.1 10.0.0.2 ];"));
     assert_eq!(print_curly(&cfg(&curly)), curly);
 }
+
+#[test]
+fn insert_moves_policies_and_annotate_marks_statements() {
+    let mut c = cfg(
+        "set security policies from-zone t to-zone u policy p1 then permit\n\
+        set security policies from-zone t to-zone u policy p2 then deny\n\
+        set security policies from-zone t to-zone u policy p3 then deny\n",
+    );
+    load_text(
+        &mut c,
+        "insert security policies from-zone t to-zone u policy p3 before policy p1\n",
+        LoadMode::Set,
+    )
+    .expect("inserts");
+    let set = print_set(&c);
+    let order: Vec<usize> = ["policy p3", "policy p1", "policy p2"]
+        .iter()
+        .map(|p| set.find(p).expect(p))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{set}");
+    load_text(
+        &mut c,
+        "insert security policies from-zone t to-zone u policy p3 after policy p2\n",
+        LoadMode::Set,
+    )
+    .expect("inserts");
+    let set = print_set(&c);
+    assert!(set.find("policy p2").expect("p2") < set.find("policy p3").expect("p3"));
+    assert!(load_text(
+        &mut c,
+        "insert security policies from-zone t to-zone u policy p3 after policy nope\n",
+        LoadMode::Set
+    )
+    .is_err());
+
+    load_text(
+        &mut c,
+        "annotate security policies from-zone t to-zone u policy p1 \"allow the web\"\n",
+        LoadMode::Set,
+    )
+    .expect("annotates");
+    assert!(
+        print_curly(&c).contains("/* allow the web */\n            policy p1 {"),
+        "{}",
+        print_curly(&c)
+    );
+    let again = cfg(&print_curly(&c));
+    assert!(print_curly(&again).contains("/* allow the web */"));
+    load_text(
+        &mut c,
+        "annotate security policies from-zone t to-zone u policy p1 \"\"\n",
+        LoadMode::Set,
+    )
+    .expect("clears");
+    assert!(!print_curly(&c).contains("/*"));
+}
+
+#[test]
+fn a_flat_line_of_list_leaves_splits() {
+    let c = cfg("set security policies from-zone t to-zone u policy p match source-address any destination-address any application junos-http\n");
+    let set = print_set(&c);
+    assert!(set.contains("match source-address any\n"), "{set}");
+    assert!(set.contains("match destination-address any\n"));
+    assert!(set.contains("match application junos-http\n"));
+}

@@ -31,11 +31,19 @@ impl Schema {
             }
             let rest = &words[i..];
             match self.match_child(node, rest) {
-                Some(m) => {
-                    let n = self.node(m.node);
-                    if !n.block && i + m.consumed < words.len() {
-                        return None;
+                // A complete leaf: what follows is a sibling, as in Junos'
+                // flat lines (`match source-address any destination-address any`).
+                // A list keyword with its value still to come.
+                Some(m)
+                    if !self.node(m.node).block && m.consumed < self.node(m.node).pattern.len() =>
+                {
+                    if i + m.consumed == words.len() {
+                        return Some(vec![self.candidate(m.node, m.consumed)]);
                     }
+                    i += m.consumed;
+                }
+                Some(m) if !self.node(m.node).block => i += m.consumed,
+                Some(m) => {
                     node = m.node;
                     i += m.consumed;
                 }

@@ -115,7 +115,9 @@ pub fn find_path<'a>(cfg: &'a Config, path: &[&str]) -> Option<&'a [Statement]> 
             s.words.iter().zip(rest).take(n).all(|(w, p)| w.text == *p)
         })?;
         let st = &level[pos];
-        if st.words.len() >= rest.len() {
+        // A path ending inside a statement's words, or at a leaf, names the
+        // statement; one ending at a block names what the block holds.
+        if rest.len() < st.words.len() || st.children.is_none() {
             return Some(std::slice::from_ref(st));
         }
         i += st.words.len();

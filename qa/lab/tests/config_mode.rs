@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+//! Configuration mode through `cli -c`: policy order with `insert`,
+//! `annotate`, `show` at a level, `configure exclusive`, and commit errors.
+
+use xpf_lab::{can_run, Lab};
+
+const SEED: &str = "interfaces { ge-0/0/0 { unit 0 { family inet { address 10.5.0.1/24; } } } ge-0/0/1 { unit 0 { family inet { address 10.5.1.1/24; } } } }
+security {
+    zones { security-zone trust { interfaces { ge-0/0/0.0; } } security-zone untrust { interfaces { ge-0/0/1.0; } } }
+    policies { from-zone trust to-zone untrust { policy allow-out { match { source-address any; destination-address any; application any; } then { permit; } } } }
+}
+";
+
+#[test]
+fn policy_order_annotations_and_levels() {
+    if !can_run("policy_order_annotations_and_levels") {
+        return;
+    }
+    let lab = Lab::start(Some(SEED));
+    let (ok, out) = lab.cli(
+        "configure; \
+         set security policies from-zone trust to-zone untrust policy block-telnet match source-address any destination-address any application junos-telnet; \
+         set security policies from-zone trust to-zone untrust policy block-telnet then reject; \
+         insert security policies from-zone trust to-zone untrust policy block-telnet before policy allow-out; \
+         edit security policies from-zone trust to-zone untrust; \
+         annotate policy block-telnet \"no telnet, ever\"; \
+         show; \
+         top; commit",
+    );
+    assert!(ok, "{out}");
+    // `show` at a level shows what the level holds, in the new order.
+    let shown = &out[out
+        .find("root@lab# show")
+        .or_else(|| out.find("# show"))
+        .expect("show ran")..];
+    let block = shown
+        .find("policy block-telnet {")
+        .expect("block-telnet shown");
+    let allow = shown.find("policy allow-out {").expect("allow-out shown");
+    assert!(block < allow, "{shown}");
+    assert!(shown.contains("/* no telnet, ever */"), "{shown}");
+    assert!(
+        !shown.contains("from-zone trust to-zone untrust {"),
+        "show at a level prints its contents:\n{shown}"
+    );
+    let (_, policies) = lab.cli("show security policies");
+    assert!(
+        policies.find("block-telnet").expect("listed")
+            < policies.find("allow-out").expect("listed"),
+        "{policies}"
+    );
+    assert!(policies.contains("Action: reject"), "{policies}");
+}
+
+#[test]
+fn exclusive_configuration_locks_others_out() {
+    if !can_run("exclusive_configuration_locks_others_out") {
+        return;
+    }
+    let lab = Lab::start(None);
+    // Another user's CLI holds `configure exclusive`.
+    let mut holder = std::process::Command::new(xpf_lab::binary("cli"))
+        .env("XPF_SOCKET", lab.socket())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("cli");
+    use std::io::{BufRead, Write};
+    writeln!(holder.stdin.as_mut().expect("stdin"), "configure exclusive").expect("types");
+    let mut out = std::io::BufReader::new(holder.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    while out.read_line(&mut line).expect("reads") > 0
+        && !line.contains("Entering configuration mode")
+    {}
+    let (ok, out) = lab.cli("configure");
+    assert!(
+        !ok && out.contains("configuration database locked by: root (exclusive)"),
+        "{out}"
+    );
+    let _ = holder.kill();
+    let _ = holder.wait();
+}
