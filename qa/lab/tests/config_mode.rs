@@ -51,6 +51,14 @@ fn policy_order_annotations_and_levels() {
         "{policies}"
     );
     assert!(policies.contains("Action: reject"), "{policies}");
+    let (_, detail) = lab.cli("show interfaces ge-0/0/0");
+    assert!(
+        detail.contains("Physical interface: ge-0/0/0, Enabled"),
+        "{detail}"
+    );
+    assert!(detail.contains("Logical interface ge-0/0/0.0"), "{detail}");
+    assert!(detail.contains("Security: Zone: trust"), "{detail}");
+    assert!(detail.contains("Local: 10.5.0.1/24"), "{detail}");
 }
 
 #[test]

@@ -186,6 +186,10 @@ impl Interfaces {
                     };
                     views.push(LinkView {
                         junos_name: junos,
+                        linux_name: l.name.clone(),
+                        index: l.index,
+                        mtu: l.mtu,
+                        description: l.alias.clone(),
                         admin_up: l.up,
                         link_up: l.up,
                         units,
@@ -197,11 +201,19 @@ impl Interfaces {
     }
 }
 
-/// One interface as `show interfaces terse` shows it.
+/// One interface as `show interfaces` shows it.
 #[derive(Debug, Clone, Default)]
 pub struct LinkView {
     /// Junos name.
     pub junos_name: String,
+    /// Linux name.
+    pub linux_name: String,
+    /// Kernel interface index.
+    pub index: u32,
+    /// MTU.
+    pub mtu: u32,
+    /// The description (link alias).
+    pub description: Option<String>,
     /// Administratively up.
     pub admin_up: bool,
     /// Operationally up (the admin state, until carrier is read).

@@ -146,13 +146,91 @@ pub fn set_at(cfg: &Config, path: &[&str]) -> String {
     out
 }
 
-async fn interfaces(sup: &Supervisor, rest: &[&str]) -> String {
+/// A counter from /sys/class/net/<if>/statistics.
+fn sys_counter(linux: &str, name: &str) -> u64 {
+    std::fs::read_to_string(format!("/sys/class/net/{linux}/statistics/{name}"))
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// `show interfaces [name]`: the detailed view, from the kernel's state.
+async fn interfaces_detail(sup: &Supervisor, only: Option<&str>) -> String {
     let model = sup.active.read().await;
-    let state = sup.interfaces.state().await;
+    let zone_of = |unit: &str| -> String {
+        model
+            .as_ref()
+            .and_then(|m| {
+                m.zones
+                    .iter()
+                    .find(|z| z.interfaces.iter().any(|i| i.name == unit))
+            })
+            .map(|z| z.name.clone())
+            .unwrap_or_else(|| "Null".into())
+    };
+    let mut out = String::new();
+    for link in sup.interfaces.state().await {
+        if only.is_some_and(|o| {
+            o != link.junos_name && !o.starts_with(&format!("{}.", link.junos_name))
+        }) {
+            continue;
+        }
+        let enabled = if link.admin_up {
+            "Enabled"
+        } else {
+            "Administratively down"
+        };
+        let up = if link.link_up { "Up" } else { "Down" };
+        let _ = writeln!(
+            out,
+            "Physical interface: {}, {enabled}, Physical link is {up}",
+            link.junos_name
+        );
+        let _ = writeln!(out, "  Interface index: {}", link.index);
+        if let Some(d) = &link.description {
+            let _ = writeln!(out, "  Description: {d}");
+        }
+        let _ = writeln!(out, "  Link-level type: Ethernet, MTU: {}", link.mtu);
+        let mac = std::fs::read_to_string(format!("/sys/class/net/{}/address", link.linux_name))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  Current address: {}", mac.trim());
+        let _ = writeln!(
+            out,
+            "  Input packets : {}\n  Output packets: {}",
+            sys_counter(&link.linux_name, "rx_packets"),
+            sys_counter(&link.linux_name, "tx_packets")
+        );
+        for unit in &link.units {
+            if only.is_some_and(|o| o.contains('.') && o != unit.name) {
+                continue;
+            }
+            let _ = writeln!(out, "\n  Logical interface {}", unit.name);
+            let _ = writeln!(out, "    Security: Zone: {}", zone_of(&unit.name));
+            for (family, addrs) in [("inet", &unit.inet), ("inet6", &unit.inet6)] {
+                if addrs.is_empty() {
+                    continue;
+                }
+                let _ = writeln!(out, "    Protocol {family}, MTU: {}", link.mtu);
+                for a in addrs {
+                    let _ = writeln!(out, "      Addresses\n        Local: {a}");
+                }
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+async fn interfaces(sup: &Supervisor, rest: &[&str]) -> String {
     let only: Option<&str> = rest
         .iter()
         .copied()
         .find(|w| *w != "terse" && *w != "detail");
+    if !rest.contains(&"terse") {
+        return interfaces_detail(sup, only).await;
+    }
+    let model = sup.active.read().await;
+    let state = sup.interfaces.state().await;
     let mut out =
         String::from("Interface               Admin Link Proto    Local                 Remote\n");
     for link in &state {
