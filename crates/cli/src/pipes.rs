@@ -16,7 +16,7 @@ pub struct Pipes {
     pub no_more: bool,
     /// `| display set`.
     pub display_set: bool,
-    /// `| display json` (refused: not available yet).
+    /// `| display json`.
     pub display_json: bool,
     /// `| compare [rollback N]`: `Some(None)` compares with the active configuration.
     pub compare: Option<Option<u32>>,
@@ -110,6 +110,17 @@ pub fn parse(parts: &[(String, usize)]) -> Result<Pipes, CliError> {
 }
 
 impl Pipes {
+    /// The configuration format the pipes ask for.
+    pub fn format(&self) -> xpf_api::Format {
+        if self.display_json {
+            xpf_api::Format::Json
+        } else if self.display_set {
+            xpf_api::Format::Set
+        } else {
+            xpf_api::Format::Curly
+        }
+    }
+
     /// Applies the text filters.
     pub fn filter(&self, text: &str) -> String {
         let mut lines: Vec<&str> = text.lines().collect();

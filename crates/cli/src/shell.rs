@@ -321,19 +321,10 @@ impl Shell {
             }
             ["exit"] | ["quit"] => Ok(Flow::Exit),
             ["show", "configuration", path @ ..] => {
-                if pipes.display_json {
-                    return Err(CliError::plain(
-                        "not available: display json arrives with the API's JSON views",
-                    ));
-                }
                 let req = ShowConfigurationRequest {
                     session: 0,
                     path: path.iter().map(|s| s.to_string()).collect(),
-                    format: if pipes.display_set {
-                        Format::Set
-                    } else {
-                        Format::Curly
-                    } as i32,
+                    format: pipes.format() as i32,
                 };
                 let r = self
                     .rt
@@ -589,11 +580,7 @@ impl Shell {
                 let req = ShowConfigurationRequest {
                     session,
                     path: full,
-                    format: if pipes.display_set {
-                        Format::Set
-                    } else {
-                        Format::Curly
-                    } as i32,
+                    format: pipes.format() as i32,
                 };
                 let r = self
                     .rt

@@ -38,3 +38,5 @@ pub use compare::compare;
 pub use groups::effective;
 mod check;
 pub use check::unsupported;
+mod json;
+pub use json::print_json;

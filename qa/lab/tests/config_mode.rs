@@ -51,6 +51,11 @@ fn policy_order_annotations_and_levels() {
         "{policies}"
     );
     assert!(policies.contains("Action: reject"), "{policies}");
+    let (ok, json) = lab.cli("show configuration security policies | display json");
+    assert!(
+        ok && json.contains("\"configuration\"") && json.contains("\"block-telnet\""),
+        "{json}"
+    );
     let (_, detail) = lab.cli("show interfaces ge-0/0/0");
     assert!(
         detail.contains("Physical interface: ge-0/0/0, Enabled"),

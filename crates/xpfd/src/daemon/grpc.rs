@@ -178,10 +178,10 @@ impl Management for Api {
             )
             .await
             .map_err(Status::not_found)?;
-            let text = if r.format() == Format::Set {
-                show::set_at(self.0.db.lock().await.active(), &path)
-            } else {
-                text
+            let text = match r.format() {
+                Format::Set => show::set_at(self.0.db.lock().await.active(), &path),
+                Format::Json => show::json_at(self.0.db.lock().await.active(), &path),
+                Format::Curly => text,
             };
             return Ok(Response::new(TextReply { ok: true, text }));
         }
@@ -190,6 +190,7 @@ impl Management for Api {
         let cfg = db.candidate();
         let text = match r.format() {
             Format::Set => show::set_at(cfg, &path),
+            Format::Json => show::json_at(cfg, &path),
             _ => match show::find_path(cfg, &path) {
                 Some(stmts) => {
                     let mut out = String::new();

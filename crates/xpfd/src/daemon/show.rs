@@ -126,6 +126,14 @@ pub fn find_path<'a>(cfg: &'a Config, path: &[&str]) -> Option<&'a [Statement]> 
     Some(level)
 }
 
+/// `display json` of the statements under a path.
+pub fn json_at(cfg: &Config, path: &[&str]) -> String {
+    let stmts = find_path(cfg, path).unwrap_or_default();
+    xpf_config::print_json(&Config {
+        statements: stmts.to_vec(),
+    })
+}
+
 /// `display set` of the statements under a path.
 pub fn set_at(cfg: &Config, path: &[&str]) -> String {
     let Some(stmts) = find_path(cfg, path) else {
