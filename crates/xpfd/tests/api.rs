@@ -254,6 +254,17 @@ fn unix_socket_serves_root_and_tcp_can_be_off() {
         "{}",
         reply.text
     );
+    // A structured view: the policies of the active configuration.
+    let socket = x.socket();
+    let policies = x.run_in(move || async move {
+        let mut c = xpf_api::connect_unix(&socket).await.expect("connects");
+        c.get_policies(xpf_api::Empty {})
+            .await
+            .expect("get_policies")
+            .into_inner()
+    });
+    assert_eq!(policies.default_policy, "deny-all");
+    assert!(policies.policies.is_empty());
     // `none` means no listener and no certificate.
     assert!(!x.state("tls").exists());
     let refused = x.run_in(|| async {

@@ -316,6 +316,47 @@ impl Management for Api {
         Ok(Response::new(CommitHistoryReply { commits }))
     }
 
+    async fn get_policies(&self, req: Request<Empty>) -> Result<Response<PoliciesReply>, Status> {
+        self.caller(&req, Permission::View).await?;
+        let guard = self.0.active.read().await;
+        let model = guard
+            .as_ref()
+            .ok_or_else(|| Status::unavailable("no active configuration"))?;
+        let one = |from: &str, to: &str, global: bool, p: &xpf_model::Policy| SecurityPolicy {
+            from_zone: from.to_string(),
+            to_zone: to.to_string(),
+            name: p.name.clone(),
+            source_addresses: p.matching.source_addresses.clone(),
+            destination_addresses: p.matching.destination_addresses.clone(),
+            applications: p.matching.applications.clone(),
+            action: format!("{:?}", p.then.action).to_lowercase(),
+            log_init: p.then.log_session_init,
+            log_close: p.then.log_session_close,
+            count: p.then.count,
+            global,
+        };
+        let mut policies: Vec<SecurityPolicy> = model
+            .policies
+            .zone_pairs
+            .iter()
+            .flat_map(|zp| {
+                zp.policies
+                    .iter()
+                    .map(move |p| one(&zp.from_zone, &zp.to_zone, false, p))
+            })
+            .collect();
+        policies.extend(model.policies.global.iter().map(|p| one("", "", true, p)));
+        let default_policy = match model.policies.default_policy {
+            xpf_model::DefaultPolicy::DenyAll => "deny-all",
+            xpf_model::DefaultPolicy::PermitAll => "permit-all",
+        }
+        .to_string();
+        Ok(Response::new(PoliciesReply {
+            default_policy,
+            policies,
+        }))
+    }
+
     async fn complete(
         &self,
         req: Request<CompleteRequest>,
