@@ -321,18 +321,8 @@ impl Shell {
             }
             ["exit"] | ["quit"] => Ok(Flow::Exit),
             ["show", "configuration", path @ ..] => {
-                let req = ShowConfigurationRequest {
-                    session: 0,
-                    path: path.iter().map(|s| s.to_string()).collect(),
-                    format: pipes.format() as i32,
-                };
-                let r = self
-                    .rt
-                    .block_on(self.client.show_configuration(req))
-                    .map_err(status)?
-                    .into_inner();
-                io.output(&pipes.filter(&r.text), pipes.no_more);
-                Ok(Flow::Continue)
+                let path = path.iter().map(|s| s.to_string()).collect();
+                self.show_configuration(0, path, pipes, io)
             }
             ["ping", host, rest @ ..] => {
                 let count = rest
@@ -379,6 +369,29 @@ impl Shell {
                 self.reply(r, pipes, io)
             }
         }
+    }
+
+    /// `show configuration` (session 0: the active one) or, in
+    /// configuration mode, `show` of the candidate, at a path.
+    fn show_configuration(
+        &mut self,
+        session: u64,
+        path: Vec<String>,
+        pipes: &Pipes,
+        io: &mut dyn Io,
+    ) -> Result<Flow, CliError> {
+        let req = ShowConfigurationRequest {
+            session,
+            path,
+            format: pipes.format() as i32,
+        };
+        let r = self
+            .rt
+            .block_on(self.client.show_configuration(req))
+            .map_err(status)?
+            .into_inner();
+        io.output(&pipes.filter(&r.text), pipes.no_more);
+        Ok(Flow::Continue)
     }
 
     fn reply(&mut self, r: TextReply, pipes: &Pipes, io: &mut dyn Io) -> Result<Flow, CliError> {
@@ -577,18 +590,7 @@ impl Shell {
                 }
                 let mut full = edit.clone();
                 full.extend(path);
-                let req = ShowConfigurationRequest {
-                    session,
-                    path: full,
-                    format: pipes.format() as i32,
-                };
-                let r = self
-                    .rt
-                    .block_on(self.client.show_configuration(req))
-                    .map_err(status)?
-                    .into_inner();
-                io.output(&pipes.filter(&r.text), pipes.no_more);
-                Ok(Flow::Continue)
+                self.show_configuration(session, full, pipes, io)
             }
             "commit" => self.commit(session, args, io),
             "rollback" => {

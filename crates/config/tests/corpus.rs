@@ -13,10 +13,13 @@ fn corpus() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        skipped(&format!(
-            "corpus not found at {} (shared/ must sit beside the repository)",
-            dir.display()
-        ));
+        xpf_lab::skip(
+            module_path!(),
+            &format!(
+                "corpus not found at {} (shared/ must sit beside the repository)",
+                dir.display()
+            ),
+        );
         None
     }
 }
@@ -269,21 +272,4 @@ fn junoser_groups_and_deactivate_pairs() {
         print_set(&cfg),
         "set interfaces ge-0/0/0 unit 0 family inet dhcp\ndeactivate interfaces ge-0/0/0 unit 0\n"
     );
-}
-
-/// Says loudly that a test did not run: on stderr past the harness's
-/// capture, and in `$XPF_SKIP_LOG`, which `just test` prints at the end.
-fn skipped(why: &str) {
-    use std::io::Write as _;
-    let line = format!("skipped: {why}\n");
-    let _ = std::io::stderr().write_all(line.as_bytes());
-    if let Some(path) = std::env::var_os("XPF_SKIP_LOG") {
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-        {
-            let _ = f.write_all(line.as_bytes());
-        }
-    }
 }

@@ -77,7 +77,7 @@ impl Xpfd {
     /// it is ready. `None` (after saying why) when this machine cannot.
     fn start(config: &str, flags: &[&str]) -> Option<Xpfd> {
         if let Some(why) = unable() {
-            skipped(&why);
+            xpf_lab::skip(module_path!(), &why);
             return None;
         }
         static N: AtomicUsize = AtomicUsize::new(0);
@@ -570,21 +570,4 @@ fn rest_serves_health_metrics_and_configuration() {
         }
         assert_eq!(https.call("GET", "/v2/nothing", admin, "").await.status, 404);
     });
-}
-
-/// Says loudly that a test did not run: on stderr past the harness's
-/// capture, and in `$XPF_SKIP_LOG`, which `just test` prints at the end.
-fn skipped(why: &str) {
-    use std::io::Write as _;
-    let line = format!("skipped: {why}\n");
-    let _ = std::io::stderr().write_all(line.as_bytes());
-    if let Some(path) = std::env::var_os("XPF_SKIP_LOG") {
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-        {
-            let _ = f.write_all(line.as_bytes());
-        }
-    }
 }

@@ -97,7 +97,10 @@ fn every_error_is_printed_with_its_position_and_path() {
 fn unsupported_statements_are_listed_for_migration() {
     let initial = repo().join("../shared/corpus/napalm/initial.conf");
     if !initial.exists() {
-        skipped("../shared/corpus is not beside the repository");
+        xpf_lab::skip(
+            module_path!(),
+            "../shared/corpus is not beside the repository",
+        );
         return;
     }
     let out = xpfd(&[
@@ -150,7 +153,10 @@ fn convert_round_trips_between_forms() {
 fn batfish_configs_parse_and_check_or_fail_by_name() {
     let dir = repo().join("../shared/corpus/batfish");
     if !dir.exists() {
-        skipped("../shared/corpus is not beside the repository");
+        xpf_lab::skip(
+            module_path!(),
+            "../shared/corpus is not beside the repository",
+        );
         return;
     }
     let mut files = Vec::new();
@@ -195,21 +201,4 @@ fn batfish_configs_parse_and_check_or_fail_by_name() {
     }
     eprintln!("batfish corpus: {clean} of {} files pass commit check; refused with named errors: {refused:?}", files.len());
     assert!(clean > 0);
-}
-
-/// Says loudly that a test did not run: on stderr past the harness's
-/// capture, and in `$XPF_SKIP_LOG`, which `just test` prints at the end.
-fn skipped(why: &str) {
-    use std::io::Write as _;
-    let line = format!("skipped: {why}\n");
-    let _ = std::io::stderr().write_all(line.as_bytes());
-    if let Some(path) = std::env::var_os("XPF_SKIP_LOG") {
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-        {
-            let _ = f.write_all(line.as_bytes());
-        }
-    }
 }
