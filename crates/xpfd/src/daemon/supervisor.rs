@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 //! The supervisor's state and its one transaction: the commit.
 //!
-//! A commit checks the candidate, applies it (interfaces now; dataplane and
-//! services as they land) and only then records it. If applying fails, the
-//! interfaces are put back and nothing is recorded: the active
-//! configuration, the system and the store stay as they were.
+//! A commit checks the candidate, applies it (interfaces now; accounts,
+//! services and the dataplane as they land) and only then records it. If
+//! applying fails, what was applied is put back as the active configuration
+//! has it and nothing is recorded: the active configuration, the system and
+//! the store stay as they were.
 
 use std::time::{Duration, SystemTime};
 
@@ -100,8 +101,7 @@ impl Supervisor {
                 let model = db
                     .check()
                     .map_err(|e| anyhow::anyhow!("--config fails commit check:\n{e}"))?;
-                self.interfaces
-                    .apply(&model)
+                self.apply(&model, None)
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 let info = CommitInfo {
@@ -119,7 +119,7 @@ impl Supervisor {
         let db = self.db.lock().await;
         match xpf_store::check_config(db.active(), None) {
             Ok(model) => {
-                if let Err(e) = self.interfaces.apply(&model).await {
+                if let Err(e) = self.apply(&model, None).await {
                     tracing::error!("applying the active configuration: {e}");
                 }
                 *self.active.write().await = Some(model);
@@ -181,7 +181,11 @@ impl Supervisor {
             let _ = db.confirm();
             return Outcome::ok("configuration check succeeds");
         }
-        if let Err(e) = self.interfaces.apply(&model).await {
+        let applied = {
+            let previous = self.active.read().await;
+            self.apply(&model, previous.as_ref()).await
+        };
+        if let Err(e) = applied {
             return Outcome::failed(
                 Vec::new(),
                 format!("error: {e}\nerror: configuration check-out failed"),
@@ -210,12 +214,32 @@ impl Supervisor {
             }
             Err(e) => {
                 // The system already runs the new configuration: put it back.
-                if let Some(old) = self.active.read().await.as_ref() {
-                    let _ = self.interfaces.apply(old).await;
-                }
+                self.put_back(self.active.read().await.as_ref()).await;
                 Outcome::from_db_error(e, "error: commit failed")
             }
         }
+    }
+
+    /// Makes the system run `model`: the interfaces (more steps to come).
+    /// If a step fails, everything is put back as it was with `previous`
+    /// (what the system ran before), so nothing is left half-applied.
+    async fn apply(&self, model: &Model, previous: Option<&Model>) -> Result<(), String> {
+        let result = self.apply_steps(model).await;
+        if result.is_err() {
+            self.put_back(previous).await;
+        }
+        result
+    }
+
+    async fn apply_steps(&self, model: &Model) -> Result<(), String> {
+        self.interfaces.apply(model).await
+    }
+
+    /// Undoes the last apply: the interfaces from their snapshot; later
+    /// steps will be applied again as `previous` has them.
+    async fn put_back(&self, previous: Option<&Model>) {
+        let _ = previous;
+        self.interfaces.undo().await;
     }
 
     /// The automatic rollback of an unconfirmed `commit confirmed`.
@@ -225,10 +249,12 @@ impl Supervisor {
         let Some((restored, model)) = db.due_rollback(now)? else {
             return Ok(());
         };
-        self.interfaces
-            .apply(&model)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        {
+            let previous = self.active.read().await;
+            self.apply(&model, previous.as_ref())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
         db.record_rollback(now, restored)?;
         *self.active.write().await = Some(model);
         tracing::warn!(
