@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //! The supervisor's state and its one transaction: the commit.
 //!
-//! A commit checks the candidate, applies it (interfaces now; accounts,
+//! A commit checks the candidate, applies it (interfaces, then accounts;
 //! services and the dataplane as they land) and only then records it. If
 //! applying fails, what was applied is put back as the active configuration
 //! has it and nothing is recorded: the active configuration, the system and
@@ -15,6 +15,7 @@ use xpf_config::{parse_command, Diagnostic, Errors, LoadMode};
 use xpf_model::Model;
 use xpf_store::{CommitInfo, ConfigDb, DbError};
 
+use super::accounts::Accounts;
 use super::interfaces::Interfaces;
 use super::sessions::Sessions;
 use super::{clock, LogBuffer, Options};
@@ -29,6 +30,8 @@ pub struct Supervisor {
     pub active: RwLock<Option<Model>>,
     /// The interfaces of this namespace.
     pub interfaces: Interfaces,
+    /// The Linux accounts of the configured users.
+    pub accounts: Accounts,
     /// Recent log lines.
     pub logs: LogBuffer,
     /// When xpfd started.
@@ -84,6 +87,7 @@ impl Supervisor {
             sessions: std::sync::Mutex::new(Sessions::default()),
             active: RwLock::new(None),
             interfaces: Interfaces::new(opts.down_unmanaged).await?,
+            accounts: Accounts::new(opts.manage_accounts, opts.cli_path.clone()),
             logs,
             started: SystemTime::now(),
         })
@@ -220,7 +224,7 @@ impl Supervisor {
         }
     }
 
-    /// Makes the system run `model`: the interfaces (more steps to come).
+    /// Makes the system run `model`: interfaces, then accounts.
     /// If a step fails, everything is put back as it was with `previous`
     /// (what the system ran before), so nothing is left half-applied.
     async fn apply(&self, model: &Model, previous: Option<&Model>) -> Result<(), String> {
@@ -232,14 +236,18 @@ impl Supervisor {
     }
 
     async fn apply_steps(&self, model: &Model) -> Result<(), String> {
-        self.interfaces.apply(model).await
+        self.interfaces.apply(model).await?;
+        self.accounts.apply(model).await
     }
 
-    /// Undoes the last apply: the interfaces from their snapshot; later
-    /// steps will be applied again as `previous` has them.
+    /// Undoes the last apply: the interfaces from their snapshot, accounts
+    /// as `previous` has them.
     async fn put_back(&self, previous: Option<&Model>) {
-        let _ = previous;
         self.interfaces.undo().await;
+        let Some(old) = previous else { return };
+        if let Err(e) = self.accounts.apply(old).await {
+            tracing::error!("putting back the previous accounts: {e}");
+        }
     }
 
     /// The automatic rollback of an unconfirmed `commit confirmed`.
