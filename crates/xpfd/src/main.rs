@@ -65,6 +65,16 @@ enum Command {
         /// The login shell of the accounts xpfd manages.
         #[arg(long, default_value = "/usr/bin/cli", value_name = "PATH")]
         cli_path: PathBuf,
+        /// Configure and reload sshd from `system services ssh`.
+        #[arg(long)]
+        manage_sshd: bool,
+        /// The sshd configuration file xpfd writes (sshd_config must Include it).
+        #[arg(
+            long,
+            default_value = "/etc/ssh/sshd_config.d/xpf.conf",
+            value_name = "PATH"
+        )]
+        sshd_config: PathBuf,
     },
     /// Parse and commit-check configuration files (curly, set or mixed).
     ///
@@ -148,6 +158,8 @@ fn main() -> ExitCode {
             tls_key,
             manage_accounts,
             cli_path,
+            manage_sshd,
+            sshd_config,
         } => run_daemon(daemon::Options {
             state_dir,
             config,
@@ -160,6 +172,8 @@ fn main() -> ExitCode {
             tls_key,
             manage_accounts,
             cli_path,
+            manage_sshd,
+            sshd_config,
         }),
         Command::Check {
             unsupported: true,

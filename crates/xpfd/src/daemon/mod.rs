@@ -8,7 +8,8 @@
 //! gRPC and REST on TCP) and tell systemd we are ready.
 //!
 //! With `--manage-accounts` the configured users become Linux accounts
-//! whose shell is the CLI (`accounts`).
+//! whose shell is the CLI (`accounts`); with `--manage-sshd`, `system
+//! services ssh` drives OpenSSH's server (`sshd`).
 
 mod accounts;
 mod auth;
@@ -22,6 +23,7 @@ mod notify;
 mod rest;
 mod sessions;
 mod show;
+mod sshd;
 mod supervisor;
 mod tls;
 
@@ -60,6 +62,10 @@ pub struct Options {
     pub manage_accounts: bool,
     /// The login shell of managed accounts: the CLI.
     pub cli_path: PathBuf,
+    /// Render `system services ssh` into `sshd_config` and tell sshd.
+    pub manage_sshd: bool,
+    /// The sshd configuration file xpfd writes.
+    pub sshd_config: PathBuf,
 }
 
 /// Runs until SIGTERM or SIGINT.

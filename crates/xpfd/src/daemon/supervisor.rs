@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //! The supervisor's state and its one transaction: the commit.
 //!
-//! A commit checks the candidate, applies it (interfaces, then accounts;
-//! services and the dataplane as they land) and only then records it. If
+//! A commit checks the candidate, applies it (interfaces, then accounts,
+//! then sshd; the dataplane as it lands) and only then records it. If
 //! applying fails, what was applied is put back as the active configuration
 //! has it and nothing is recorded: the active configuration, the system and
 //! the store stay as they were.
@@ -18,6 +18,7 @@ use xpf_store::{CommitInfo, ConfigDb, DbError};
 use super::accounts::Accounts;
 use super::interfaces::Interfaces;
 use super::sessions::Sessions;
+use super::sshd::Sshd;
 use super::{clock, LogBuffer, Options};
 
 /// Everything xpfd owns.
@@ -32,6 +33,8 @@ pub struct Supervisor {
     pub interfaces: Interfaces,
     /// The Linux accounts of the configured users.
     pub accounts: Accounts,
+    /// OpenSSH's server.
+    pub sshd: Sshd,
     /// Recent log lines.
     pub logs: LogBuffer,
     /// When xpfd started.
@@ -88,6 +91,7 @@ impl Supervisor {
             active: RwLock::new(None),
             interfaces: Interfaces::new(opts.down_unmanaged).await?,
             accounts: Accounts::new(opts.manage_accounts, opts.cli_path.clone()),
+            sshd: Sshd::new(opts.manage_sshd.then(|| opts.sshd_config.clone())),
             logs,
             started: SystemTime::now(),
         })
@@ -224,7 +228,7 @@ impl Supervisor {
         }
     }
 
-    /// Makes the system run `model`: interfaces, then accounts.
+    /// Makes the system run `model`: interfaces, then accounts, then sshd.
     /// If a step fails, everything is put back as it was with `previous`
     /// (what the system ran before), so nothing is left half-applied.
     async fn apply(&self, model: &Model, previous: Option<&Model>) -> Result<(), String> {
@@ -237,16 +241,20 @@ impl Supervisor {
 
     async fn apply_steps(&self, model: &Model) -> Result<(), String> {
         self.interfaces.apply(model).await?;
-        self.accounts.apply(model).await
+        self.accounts.apply(model).await?;
+        self.sshd.apply(model).await
     }
 
     /// Undoes the last apply: the interfaces from their snapshot, accounts
-    /// as `previous` has them.
+    /// and sshd as `previous` has them.
     async fn put_back(&self, previous: Option<&Model>) {
         self.interfaces.undo().await;
         let Some(old) = previous else { return };
         if let Err(e) = self.accounts.apply(old).await {
             tracing::error!("putting back the previous accounts: {e}");
+        }
+        if let Err(e) = self.sshd.apply(old).await {
+            tracing::error!("putting back the previous sshd configuration: {e}");
         }
     }
 
