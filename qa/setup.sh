@@ -14,7 +14,7 @@ fi
 
 # Debian packages (none of them is needed by the configuration work alone;
 # the list grows as the daemon, dataplane and image land).
-apt_packages=(iproute2 protobuf-compiler iputils-ping traceroute)
+apt_packages=(iproute2 protobuf-compiler iputils-ping traceroute openssh-server openssh-client)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -23,6 +23,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]}"
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
     $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${missing[@]}"
+    # openssh-server is here for the SSH lab test, which runs its own sshd in
+    # a namespace: do not leave a new SSH server listening on this machine.
+    if [[ " ${missing[*]} " == *" openssh-server "* ]] && [ -d /run/systemd/system ]; then
+        say "openssh-server installed for the tests: disabling its host service"
+        $SUDO systemctl disable --now ssh.service >/dev/null 2>&1 || true
+    fi
 fi
 
 if command -v rustup >/dev/null; then

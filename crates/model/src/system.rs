@@ -129,6 +129,9 @@ pub struct SshKey {
     pub kind: SshKeyKind,
     /// The key line as written (`ssh-ed25519 AAAA... user@host`).
     pub key: String,
+    /// `from`: the hosts or address patterns this key may log in from
+    /// (OpenSSH pattern syntax); `None`: anywhere.
+    pub from: Option<String>,
 }
 
 /// SSH key algorithms.
@@ -162,6 +165,12 @@ pub struct Ssh {
     pub protocol_versions: Vec<String>,
     /// `port`; `None` is 22.
     pub port: Option<u16>,
+    /// `max-sessions-per-connection`.
+    pub max_sessions_per_connection: Option<u32>,
+    /// `connection-limit`: simultaneous connections.
+    pub connection_limit: Option<u32>,
+    /// `rate-limit`: new connections per minute.
+    pub rate_limit: Option<u32>,
 }
 
 /// `services ssh root-login`.
@@ -381,6 +390,7 @@ fn authentication(st: &Statement) -> Authentication {
             ssh_keys.push(SshKey {
                 kind,
                 key: w.text.clone(),
+                from: text(value(c, "from")),
             });
         }
     }
@@ -404,6 +414,9 @@ fn services(st: &Statement, path: &Path, ck: &mut Checks) -> Services {
                 .map(|v| args(v).iter().map(|w| w.text.clone()).collect())
                 .unwrap_or_default(),
             port: number_of(ck, &p, s, "port"),
+            max_sessions_per_connection: number_of(ck, &p, s, "max-sessions-per-connection"),
+            connection_limit: number_of(ck, &p, s, "connection-limit"),
+            rate_limit: number_of(ck, &p, s, "rate-limit"),
         }
     });
     let netconf_ssh = child(st, "netconf")
@@ -450,10 +463,10 @@ mod tests {
                 root-authentication { encrypted-password "$6$abc"; ssh-ed25519 "ssh-ed25519 AAAAC3 root@x"; }
                 login {
                     class ops { permissions [ view clear ]; }
-                    user alice { uid 2001; class ops; authentication { ssh-rsa "ssh-rsa AAAAB3 alice@x"; } }
+                    user alice { uid 2001; class ops; authentication { ssh-rsa "ssh-rsa AAAAB3 alice@x" { from "10.0.0.0/8"; } } }
                     user bob { uid 2002; class super-user; }
                 }
-                services { ssh { root-login deny; port 2222; } netconf { ssh { port 830; } } }
+                services { ssh { root-login deny; port 2222; max-sessions-per-connection 4; connection-limit 20; } netconf { ssh { port 830; } } }
                 syslog { host 192.0.2.9 { any notice; authorization info; } file messages { any any; } }
                 ntp { server 192.0.2.123 prefer; }
             }"#,
@@ -478,6 +491,13 @@ mod tests {
         let ssh = s.services.ssh.as_ref().expect("ssh");
         assert_eq!(ssh.root_login, Some(RootLogin::Deny));
         assert_eq!(ssh.port, Some(2222));
+        assert_eq!(ssh.max_sessions_per_connection, Some(4));
+        assert_eq!(ssh.connection_limit, Some(20));
+        assert_eq!(ssh.rate_limit, None);
+        assert_eq!(
+            s.login.users[0].authentication.ssh_keys[0].from.as_deref(),
+            Some("10.0.0.0/8")
+        );
         assert_eq!(
             s.services.netconf_ssh.as_ref().and_then(|n| n.port),
             Some(830)

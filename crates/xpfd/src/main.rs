@@ -25,6 +25,7 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once at start: its size does not matter
 enum Command {
     /// Run the supervisor daemon.
     Run {
@@ -56,6 +57,24 @@ enum Command {
         /// The certificate's private key (PEM).
         #[arg(long, requires = "tls_cert", value_name = "FILE")]
         tls_key: Option<PathBuf>,
+        /// Make the Linux accounts match `system login` and
+        /// `root-authentication` (the appliance does; off so a developer's
+        /// machine keeps its accounts).
+        #[arg(long)]
+        manage_accounts: bool,
+        /// The login shell of the accounts xpfd manages.
+        #[arg(long, default_value = "/usr/bin/cli", value_name = "PATH")]
+        cli_path: PathBuf,
+        /// Configure and reload sshd from `system services ssh`.
+        #[arg(long)]
+        manage_sshd: bool,
+        /// The sshd configuration file xpfd writes (sshd_config must Include it).
+        #[arg(
+            long,
+            default_value = "/etc/ssh/sshd_config.d/xpf.conf",
+            value_name = "PATH"
+        )]
+        sshd_config: PathBuf,
     },
     /// Parse and commit-check configuration files (curly, set or mixed).
     ///
@@ -137,6 +156,10 @@ fn main() -> ExitCode {
             rest_listen,
             tls_cert,
             tls_key,
+            manage_accounts,
+            cli_path,
+            manage_sshd,
+            sshd_config,
         } => run_daemon(daemon::Options {
             state_dir,
             config,
@@ -147,6 +170,10 @@ fn main() -> ExitCode {
             rest_listen: rest_listen.0,
             tls_cert,
             tls_key,
+            manage_accounts,
+            cli_path,
+            manage_sshd,
+            sshd_config,
         }),
         Command::Check {
             unsupported: true,

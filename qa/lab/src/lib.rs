@@ -6,6 +6,7 @@
 //! The binaries come from the workspace's target directory (`just test`
 //! builds them first); a missing binary fails the test with that advice.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -85,6 +86,20 @@ pub fn sh(args: &[&str]) -> Output {
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
+/// How [`Lab::start_with`] starts xpfd.
+#[derive(Debug, Default)]
+pub struct Setup<'a> {
+    /// Configuration committed on xpfd's first start.
+    pub seed: Option<&'a str>,
+    /// Shell commands run as root just before xpfd, in a private mount
+    /// namespace inside the lab's network namespace: mounts that must not
+    /// reach the host (xpfd then runs in that namespace too). `$XPF_LAB_DIR`
+    /// is the lab's directory.
+    pub private_mounts: Option<String>,
+    /// More `xpfd run` arguments.
+    pub args: Vec<OsString>,
+}
+
 /// A network namespace with two veth pairs (`ge-0-0-0`/`p0`,
 /// `ge-0-0-1`/`p1`) and xpfd running in it; all removed on drop.
 pub struct Lab {
@@ -98,6 +113,14 @@ pub struct Lab {
 impl Lab {
     /// Creates the namespace and starts xpfd, optionally seeded.
     pub fn start(seed: Option<&str>) -> Lab {
+        Lab::start_with(Setup {
+            seed,
+            ..Setup::default()
+        })
+    }
+
+    /// Creates the namespace and starts xpfd as `setup` says.
+    pub fn start_with(setup: Setup) -> Lab {
         let ns = format!(
             "xpflab-{}-{}",
             std::process::id(),
@@ -118,12 +141,18 @@ impl Lab {
             ]);
         }
         let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &lab.ns])
-            .arg(binary("xpfd"))
-            .arg("run");
+        cmd.args(["netns", "exec", &lab.ns]);
+        if let Some(script) = &setup.private_mounts {
+            // unshare and sh exec in place: the child's pid ends up xpfd's.
+            cmd.args(["unshare", "--mount", "--propagation", "private"])
+                .args(["sh", "-ec", &format!("{script}\nexec \"$@\""), "xpf-lab"])
+                .env("XPF_LAB_DIR", &lab.dir);
+        }
+        cmd.arg(binary("xpfd")).arg("run");
         cmd.arg("--state-dir").arg(lab.dir.join("state"));
         cmd.arg("--socket").arg(lab.socket());
-        if let Some(text) = seed {
+        cmd.args(&setup.args);
+        if let Some(text) = setup.seed {
             let f = lab.dir.join("seed.conf");
             std::fs::write(&f, text).expect("seed");
             cmd.arg("--config").arg(f);
@@ -141,6 +170,21 @@ impl Lab {
             std::thread::sleep(Duration::from_millis(50));
         }
         lab
+    }
+
+    /// xpfd's process id.
+    pub fn xpfd_pid(&self) -> u32 {
+        self.xpfd.as_ref().map(Child::id).expect("xpfd runs")
+    }
+
+    /// A command that runs in xpfd's network and mount namespaces (see
+    /// [`Setup::private_mounts`]).
+    pub fn enter(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new("nsenter");
+        cmd.arg(format!("--target={}", self.xpfd_pid()))
+            .args(["--mount", "--net", "--"])
+            .arg(program);
+        cmd
     }
 
     /// The management socket.

@@ -5,7 +5,9 @@
 //! names by the rule of `xpf_netlink::linux_name` (`ge-0/0/1` is
 //! `ge-0-0-1`, `lo0` is Linux's `lo`); with `vlan-tagging` each unit is a
 //! VLAN sub-interface `ge-0-0-1.<unit>`, without it unit 0 is the device.
-//! Every apply snapshots first and restores the snapshot if it fails.
+//! Every apply snapshots first and restores the snapshot if it fails; the
+//! snapshot is kept so that a later step of the same commit that fails can
+//! [`Interfaces::undo`] it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +17,7 @@ use tokio::sync::Mutex;
 use xpf_model::Model;
 use xpf_netlink::{
     junos_name, linux_name, unit_linux_name, Desired, DesiredLink, IfAddr, ObservedKind, Owner,
+    Snapshot,
 };
 
 use super::supervisor::Supervisor;
@@ -25,6 +28,9 @@ pub struct Interfaces {
     down_unmanaged: bool,
     /// What the last successful apply installed (re-applied on changes).
     desired: Mutex<Option<Desired>>,
+    /// How the last successful apply found things: the kernel's state and
+    /// the desired state before it.
+    before: Mutex<Option<(Snapshot, Option<Desired>)>>,
 }
 
 /// Linux's loopback is `lo`; Junos calls it `lo0`.
@@ -110,6 +116,7 @@ impl Interfaces {
             owner: Owner::new()?,
             down_unmanaged,
             desired: Mutex::new(None),
+            before: Mutex::new(None),
         })
     }
 
@@ -120,15 +127,29 @@ impl Interfaces {
         match self.owner.apply(&want).await {
             Ok(report) => {
                 tracing::debug!("interfaces: {report}");
-                *self.desired.lock().await = Some(want);
+                let old = self.desired.lock().await.replace(want);
+                *self.before.lock().await = Some((before, old));
                 Ok(())
             }
             Err(e) => {
                 if let Err(r) = self.owner.restore(&before).await {
                     tracing::error!("restoring interfaces after a failed apply: {r}");
                 }
+                *self.before.lock().await = None;
                 Err(format!("interfaces: {e}"))
             }
+        }
+    }
+
+    /// Puts the interfaces back as the last successful apply found them
+    /// (a later step of the commit failed). Once; later calls do nothing.
+    pub async fn undo(&self) {
+        let Some((snapshot, old)) = self.before.lock().await.take() else {
+            return;
+        };
+        *self.desired.lock().await = old;
+        if let Err(e) = self.owner.restore(&snapshot).await {
+            tracing::error!("restoring interfaces: {e}");
         }
     }
 

@@ -6,7 +6,12 @@
 //! while xpfd was down, apply the active configuration, then serve the
 //! management API on the Unix socket (and, with TLS and password logins,
 //! gRPC and REST on TCP) and tell systemd we are ready.
+//!
+//! With `--manage-accounts` the configured users become Linux accounts
+//! whose shell is the CLI (`accounts`); with `--manage-sshd`, `system
+//! services ssh` drives OpenSSH's server (`sshd`).
 
+mod accounts;
 mod auth;
 mod caller;
 mod clock;
@@ -18,6 +23,7 @@ mod notify;
 mod rest;
 mod sessions;
 mod show;
+mod sshd;
 mod supervisor;
 mod tls;
 
@@ -52,6 +58,14 @@ pub struct Options {
     pub tls_cert: Option<PathBuf>,
     /// Its private key (PEM).
     pub tls_key: Option<PathBuf>,
+    /// Make the Linux accounts match `system login` and `root-authentication`.
+    pub manage_accounts: bool,
+    /// The login shell of managed accounts: the CLI.
+    pub cli_path: PathBuf,
+    /// Render `system services ssh` into `sshd_config` and tell sshd.
+    pub manage_sshd: bool,
+    /// The sshd configuration file xpfd writes.
+    pub sshd_config: PathBuf,
 }
 
 /// Runs until SIGTERM or SIGINT.
@@ -124,6 +138,15 @@ fn bind(path: &std::path::Path) -> anyhow::Result<tokio::net::UnixListener> {
     // Root and the `xpf` group; the API itself checks each caller's class.
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))?;
+    match nix::unistd::Group::from_name(accounts::GROUP) {
+        Ok(Some(group)) => std::os::unix::fs::chown(path, None, Some(group.gid.as_raw()))
+            .with_context(|| format!("giving {} to group {}", path.display(), group.name))?,
+        _ => tracing::info!(
+            "no group {}: only root may use {}",
+            accounts::GROUP,
+            path.display()
+        ),
+    }
     Ok(listener)
 }
 

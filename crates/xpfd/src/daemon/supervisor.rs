@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 //! The supervisor's state and its one transaction: the commit.
 //!
-//! A commit checks the candidate, applies it (interfaces now; dataplane and
-//! services as they land) and only then records it. If applying fails, the
-//! interfaces are put back and nothing is recorded: the active
-//! configuration, the system and the store stay as they were.
+//! A commit checks the candidate, applies it (interfaces, then accounts,
+//! then sshd; the dataplane as it lands) and only then records it. If
+//! applying fails, what was applied is put back as the active configuration
+//! has it and nothing is recorded: the active configuration, the system and
+//! the store stay as they were.
 
 use std::time::{Duration, SystemTime};
 
@@ -14,8 +15,10 @@ use xpf_config::{parse_command, Diagnostic, Errors, LoadMode};
 use xpf_model::Model;
 use xpf_store::{CommitInfo, ConfigDb, DbError};
 
+use super::accounts::Accounts;
 use super::interfaces::Interfaces;
 use super::sessions::Sessions;
+use super::sshd::Sshd;
 use super::{clock, LogBuffer, Options};
 
 /// Everything xpfd owns.
@@ -28,6 +31,10 @@ pub struct Supervisor {
     pub active: RwLock<Option<Model>>,
     /// The interfaces of this namespace.
     pub interfaces: Interfaces,
+    /// The Linux accounts of the configured users.
+    pub accounts: Accounts,
+    /// OpenSSH's server.
+    pub sshd: Sshd,
     /// Recent log lines.
     pub logs: LogBuffer,
     /// When xpfd started.
@@ -83,6 +90,8 @@ impl Supervisor {
             sessions: std::sync::Mutex::new(Sessions::default()),
             active: RwLock::new(None),
             interfaces: Interfaces::new(opts.down_unmanaged).await?,
+            accounts: Accounts::new(opts.manage_accounts, opts.cli_path.clone()),
+            sshd: Sshd::new(opts.manage_sshd.then(|| opts.sshd_config.clone())),
             logs,
             started: SystemTime::now(),
         })
@@ -100,8 +109,7 @@ impl Supervisor {
                 let model = db
                     .check()
                     .map_err(|e| anyhow::anyhow!("--config fails commit check:\n{e}"))?;
-                self.interfaces
-                    .apply(&model)
+                self.apply(&model, None)
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 let info = CommitInfo {
@@ -119,7 +127,7 @@ impl Supervisor {
         let db = self.db.lock().await;
         match xpf_store::check_config(db.active(), None) {
             Ok(model) => {
-                if let Err(e) = self.interfaces.apply(&model).await {
+                if let Err(e) = self.apply(&model, None).await {
                     tracing::error!("applying the active configuration: {e}");
                 }
                 *self.active.write().await = Some(model);
@@ -181,7 +189,11 @@ impl Supervisor {
             let _ = db.confirm();
             return Outcome::ok("configuration check succeeds");
         }
-        if let Err(e) = self.interfaces.apply(&model).await {
+        let applied = {
+            let previous = self.active.read().await;
+            self.apply(&model, previous.as_ref()).await
+        };
+        if let Err(e) = applied {
             return Outcome::failed(
                 Vec::new(),
                 format!("error: {e}\nerror: configuration check-out failed"),
@@ -210,11 +222,39 @@ impl Supervisor {
             }
             Err(e) => {
                 // The system already runs the new configuration: put it back.
-                if let Some(old) = self.active.read().await.as_ref() {
-                    let _ = self.interfaces.apply(old).await;
-                }
+                self.put_back(self.active.read().await.as_ref()).await;
                 Outcome::from_db_error(e, "error: commit failed")
             }
+        }
+    }
+
+    /// Makes the system run `model`: interfaces, then accounts, then sshd.
+    /// If a step fails, everything is put back as it was with `previous`
+    /// (what the system ran before), so nothing is left half-applied.
+    async fn apply(&self, model: &Model, previous: Option<&Model>) -> Result<(), String> {
+        let result = self.apply_steps(model).await;
+        if result.is_err() {
+            self.put_back(previous).await;
+        }
+        result
+    }
+
+    async fn apply_steps(&self, model: &Model) -> Result<(), String> {
+        self.interfaces.apply(model).await?;
+        self.accounts.apply(model).await?;
+        self.sshd.apply(model).await
+    }
+
+    /// Undoes the last apply: the interfaces from their snapshot, accounts
+    /// and sshd as `previous` has them.
+    async fn put_back(&self, previous: Option<&Model>) {
+        self.interfaces.undo().await;
+        let Some(old) = previous else { return };
+        if let Err(e) = self.accounts.apply(old).await {
+            tracing::error!("putting back the previous accounts: {e}");
+        }
+        if let Err(e) = self.sshd.apply(old).await {
+            tracing::error!("putting back the previous sshd configuration: {e}");
         }
     }
 
@@ -225,10 +265,12 @@ impl Supervisor {
         let Some((restored, model)) = db.due_rollback(now)? else {
             return Ok(());
         };
-        self.interfaces
-            .apply(&model)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        {
+            let previous = self.active.read().await;
+            self.apply(&model, previous.as_ref())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
         db.record_rollback(now, restored)?;
         *self.active.write().await = Some(model);
         tracing::warn!(
