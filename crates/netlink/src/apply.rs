@@ -192,6 +192,13 @@ pub struct Owner {
     lock: Mutex<()>,
 }
 
+impl Owner {
+    /// The netlink handle, for this crate's other request kinds.
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+
 impl Drop for Owner {
     fn drop(&mut self) {
         self.connection.abort();

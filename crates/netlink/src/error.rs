@@ -40,6 +40,12 @@ pub enum Op {
     AddAddress,
     /// Removing an address.
     RemoveAddress,
+    /// Dumping routes (`ip route show`).
+    DumpRoutes,
+    /// Adding a route.
+    AddRoute,
+    /// Deleting a route.
+    DeleteRoute,
 }
 
 impl fmt::Display for Op {
@@ -58,6 +64,9 @@ impl fmt::Display for Op {
             Op::SetDown => "set down",
             Op::AddAddress => "add address",
             Op::RemoveAddress => "remove address",
+            Op::DumpRoutes => "dump routes",
+            Op::AddRoute => "add route",
+            Op::DeleteRoute => "delete route",
         })
     }
 }

@@ -78,6 +78,7 @@ pub mod apply;
 pub mod desired;
 pub mod error;
 pub mod names;
+pub mod routes;
 pub mod state;
 mod sys;
 pub mod watch;
@@ -86,5 +87,8 @@ pub use apply::{Action, ApplyReport, Owner};
 pub use desired::{Desired, DesiredLink, IfAddr, IfAddrError, LinkKind};
 pub use error::{ApplyError, NetlinkError, Op, RestoreError};
 pub use names::{junos_name, linux_name, unit_linux_name, NameError, MAX_LINUX_NAME};
+pub use routes::{
+    DesiredRoute, RouteKind, RouteReport, RouteState, RouteTarget, XPF_ROUTE_PROTOCOL,
+};
 pub use state::{LinkState, ObservedKind, Snapshot, XPF_LINK_GROUP};
 pub use watch::{watch, Change, Watcher};

@@ -133,3 +133,57 @@ fn vlan_units_become_sub_interfaces() {
     assert!(ok);
     assert!(lab.link("ge-0-0-1.10").is_none());
 }
+
+#[test]
+fn static_routes_follow_the_configuration() {
+    if !can_run("static_routes_follow_the_configuration") {
+        return;
+    }
+    let lab = Lab::start(Some(
+        "interfaces { ge-0/0/1 { unit 0 { family inet { address 10.4.0.1/24; } family inet6 { address 2001:db8:4::1/64; } } } }\n",
+    ));
+    let routes =
+        || String::from_utf8_lossy(&lab.ip(&["route", "show", "proto", "200"]).stdout).into_owned();
+    let routes6 = || {
+        String::from_utf8_lossy(&lab.ip(&["-6", "route", "show", "proto", "200"]).stdout)
+            .into_owned()
+    };
+    let (ok, out) = lab.cli(
+        "configure; set routing-options static route 192.0.2.0/24 next-hop 10.4.0.254; \
+         set routing-options static route 198.51.100.0/24 discard; \
+         set routing-options static route 203.0.113.0/24 next-hop 172.31.9.9; \
+         set routing-options rib inet6.0 static route 2001:db8:99::/48 next-hop 2001:db8:4::fe; commit",
+    );
+    assert!(
+        ok,
+        "a route whose next hop is unreachable stays configured, as on Junos:\n{out}"
+    );
+    assert!(
+        routes().contains("192.0.2.0/24 via 10.4.0.254 dev ge-0-0-1"),
+        "{}",
+        routes()
+    );
+    assert!(
+        routes().contains("blackhole 198.51.100.0/24"),
+        "{}",
+        routes()
+    );
+    assert!(!routes().contains("203.0.113.0/24"));
+    assert!(
+        routes6().contains("2001:db8:99::/48 via 2001:db8:4::fe dev ge-0-0-1"),
+        "{}",
+        routes6()
+    );
+    let (_, shown) = lab.cli("show route");
+    assert!(shown.contains("192.0.2.0/24       *[Static/5]"), "{shown}");
+    assert!(shown.contains(">  to 10.4.0.254 via ge-0/0/1.0"), "{shown}");
+    assert!(shown.contains("10.4.0.0/24        *[Direct/0]"), "{shown}");
+
+    // Routes of any other origin are never touched; removed ones go.
+    lab.ip(&["route", "add", "10.77.0.0/16", "via", "10.4.0.254"]);
+    let (ok, out) = lab.cli("configure; delete routing-options static route 192.0.2.0/24; commit");
+    assert!(ok, "{out}");
+    assert!(!routes().contains("192.0.2.0/24"), "{}", routes());
+    let all = String::from_utf8_lossy(&lab.ip(&["route"]).stdout).into_owned();
+    assert!(all.contains("10.77.0.0/16"), "{all}");
+}

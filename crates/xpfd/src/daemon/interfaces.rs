@@ -16,8 +16,8 @@ use futures::StreamExt;
 use tokio::sync::Mutex;
 use xpf_model::Model;
 use xpf_netlink::{
-    junos_name, linux_name, unit_linux_name, Desired, DesiredLink, IfAddr, ObservedKind, Owner,
-    Snapshot,
+    junos_name, linux_name, unit_linux_name, Desired, DesiredLink, DesiredRoute, IfAddr,
+    ObservedKind, Owner, RouteState, RouteTarget, Snapshot,
 };
 
 use super::supervisor::Supervisor;
@@ -31,6 +31,39 @@ pub struct Interfaces {
     /// How the last successful apply found things: the kernel's state and
     /// the desired state before it.
     before: Mutex<Option<(Snapshot, Option<Desired>)>>,
+    /// The static routes installed now, and those before the last apply.
+    routes: Mutex<Vec<DesiredRoute>>,
+    old_routes: Mutex<Vec<DesiredRoute>>,
+}
+
+/// The static routes a model asks for: per route, `discard`/`reject`, the
+/// first `next-hop`, or the `qualified-next-hop` of best preference.
+pub fn desired_routes(model: &Model) -> Vec<DesiredRoute> {
+    let mut out = Vec::new();
+    for r in &model.routing.static_routes {
+        let target = match (&r.blackhole, r.next_hops.first()) {
+            (Some(xpf_model::Blackhole::Discard), _) => RouteTarget::Blackhole,
+            (Some(xpf_model::Blackhole::Reject), _) => RouteTarget::Unreachable,
+            (None, Some(gw)) => RouteTarget::Via(*gw),
+            (None, None) => match r
+                .qualified_next_hops
+                .iter()
+                .min_by_key(|q| q.preference.unwrap_or(5))
+            {
+                Some(q) => RouteTarget::Via(q.address),
+                None => continue, // interface next hops arrive with tunnels
+            },
+        };
+        let Ok(prefix) = IfAddr::new(r.prefix.addr, r.prefix.len) else {
+            continue;
+        };
+        out.push(DesiredRoute {
+            prefix,
+            target,
+            metric: r.metric.unwrap_or(0),
+        });
+    }
+    out
 }
 
 /// Linux's loopback is `lo`; Junos calls it `lo0`.
@@ -117,6 +150,8 @@ impl Interfaces {
             down_unmanaged,
             desired: Mutex::new(None),
             before: Mutex::new(None),
+            routes: Mutex::new(Vec::new()),
+            old_routes: Mutex::new(Vec::new()),
         })
     }
 
@@ -127,6 +162,14 @@ impl Interfaces {
         match self.owner.apply(&want).await {
             Ok(report) => {
                 tracing::debug!("interfaces: {report}");
+                if let Err(e) = self.apply_routes(&desired_routes(model)).await {
+                    if let Err(r) = self.owner.restore(&before).await {
+                        tracing::error!("restoring interfaces after a failed apply: {r}");
+                    }
+                    let old_routes = self.routes.lock().await.clone();
+                    let _ = self.apply_routes(&old_routes).await;
+                    return Err(format!("routes: {e}"));
+                }
                 let old = self.desired.lock().await.replace(want);
                 *self.before.lock().await = Some((before, old));
                 Ok(())
@@ -141,6 +184,51 @@ impl Interfaces {
         }
     }
 
+    /// Installs the static routes; records them for `reapply` and `undo`.
+    async fn apply_routes(&self, want: &[DesiredRoute]) -> Result<(), String> {
+        let report = self
+            .owner
+            .apply_routes(want)
+            .await
+            .map_err(|e| e.to_string())?;
+        for p in &report.unreachable {
+            tracing::warn!(route = %p, "static route not installed: its next hop is not on a connected network");
+        }
+        let mut routes = self.routes.lock().await;
+        let old = std::mem::replace(&mut *routes, want.to_vec());
+        *self.old_routes.lock().await = old;
+        Ok(())
+    }
+
+    /// The kernel's main routing table, each route with the Junos name of
+    /// its egress unit (`ge-0/0/1.0`).
+    pub async fn route_table(&self) -> Vec<(RouteState, Option<String>)> {
+        let names: std::collections::HashMap<u32, String> = match self.owner.snapshot().await {
+            Ok(snap) => snap
+                .links
+                .iter()
+                .map(|l| {
+                    let junos = to_junos(&l.name);
+                    let unit = if junos.contains('.') {
+                        junos
+                    } else {
+                        format!("{junos}.0")
+                    };
+                    (l.index, unit)
+                })
+                .collect(),
+            Err(_) => Default::default(),
+        };
+        let routes = self.owner.routes().await.unwrap_or_default();
+        routes
+            .into_iter()
+            .map(|r| {
+                let name = r.oif.and_then(|i| names.get(&i).cloned());
+                (r, name)
+            })
+            .collect()
+    }
+
     /// Puts the interfaces back as the last successful apply found them
     /// (a later step of the commit failed). Once; later calls do nothing.
     pub async fn undo(&self) {
@@ -150,6 +238,10 @@ impl Interfaces {
         *self.desired.lock().await = old;
         if let Err(e) = self.owner.restore(&snapshot).await {
             tracing::error!("restoring interfaces: {e}");
+        }
+        let old_routes = self.old_routes.lock().await.clone();
+        if let Err(e) = self.apply_routes(&old_routes).await {
+            tracing::error!("restoring routes: {e}");
         }
     }
 
@@ -256,14 +348,10 @@ pub struct UnitView {
 
 /// Puts interfaces back when something else changes them: kernel changes
 /// are collected for a moment, then the installed state is re-applied.
-pub async fn keep_applied(sup: Arc<Supervisor>) {
-    let mut changes = match xpf_netlink::watch() {
-        Ok(w) => w,
-        Err(e) => {
-            tracing::error!("cannot watch interfaces: {e}");
-            return;
-        }
-    };
+///
+/// `changes` must be subscribed before the first apply, so that nothing
+/// changed between that apply and this task starting goes unnoticed.
+pub async fn keep_applied(sup: Arc<Supervisor>, mut changes: xpf_netlink::Watcher) {
     while changes.next().await.is_some() {
         // Debounce: our own applies and bursts of kernel events.
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -79,6 +79,9 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
         None => None,
     };
     let sup = Arc::new(Supervisor::open(&opts, logs).await?);
+    // Watch the kernel before the first apply: a change made between that
+    // apply and the watch would otherwise never be repaired.
+    let changes = xpf_netlink::watch().context("watching interfaces")?;
     sup.start(seed.as_deref()).await?;
 
     let mut servers = tokio::task::JoinSet::new();
@@ -108,7 +111,7 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
         }
     }
     tokio::spawn(confirm_timer(sup.clone()));
-    tokio::spawn(interfaces::keep_applied(sup.clone()));
+    tokio::spawn(interfaces::keep_applied(sup.clone(), changes));
     notify::ready();
     tokio::spawn(notify::watchdog());
     tracing::info!(socket = %opts.socket.display(), "xpfd ready");

@@ -29,10 +29,7 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
         ["show", "security", "nat", ..] => {
             Err(not_yet("NAT rule and pool counters", "the dataplane"))
         }
-        ["show", "route", ..] => Err(not_yet(
-            "the routing table view",
-            "the dataplane's FIB mirror",
-        )),
+        ["show", "route", rest @ ..] => Ok(routes(sup, rest.first().copied()).await),
         ["show", "system", "commit"] => commits(sup).await,
         ["show", "system", "uptime"] => Ok(uptime(sup).await),
         ["show", "system", "dataplane"] => Err(not_yet("dataplane status", "the dataplane")),
@@ -269,6 +266,54 @@ async fn interfaces(sup: &Supervisor, rest: &[&str]) -> String {
         }
     }
     let _ = model;
+    out
+}
+
+/// `show route [prefix]`: the kernel's main table in Junos' layout.
+async fn routes(sup: &Supervisor, only: Option<&str>) -> String {
+    use xpf_netlink::{RouteKind, XPF_ROUTE_PROTOCOL};
+    let mut table = sup.interfaces.route_table().await;
+    table.retain(|(r, _)| {
+        r.kind != RouteKind::Other && !(r.prefix.addr.is_ipv6() && r.prefix.is_ipv6_link_local())
+    });
+    if let Some(o) = only {
+        table.retain(|(r, _)| r.prefix.to_string() == o || r.prefix.addr.to_string() == o);
+    }
+    table.sort_by(|a, b| {
+        (a.0.prefix.addr, a.0.prefix.prefix_len).cmp(&(b.0.prefix.addr, b.0.prefix.prefix_len))
+    });
+    let mut out = String::new();
+    for (family, v6) in [("inet.0", false), ("inet6.0", true)] {
+        let rows: Vec<_> = table
+            .iter()
+            .filter(|(r, _)| r.prefix.addr.is_ipv6() == v6)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let n = rows.len();
+        let _ = writeln!(
+            out,
+            "\n{family}: {n} destinations, {n} routes ({n} active, 0 holddown, 0 hidden)"
+        );
+        out.push_str("+ = Active Route, - = Last Active, * = Both\n\n");
+        for (r, via) in rows {
+            let proto = match (r.protocol, r.gateway) {
+                (XPF_ROUTE_PROTOCOL, _) => "Static/5".to_string(),
+                (_, None) if r.kind == RouteKind::Unicast => "Direct/0".to_string(),
+                (p, _) => format!("Kernel/{p}"),
+            };
+            let _ = writeln!(out, "{:<19}*[{proto}]", r.prefix.to_string());
+            let pad = " ".repeat(20);
+            let via = via.clone().unwrap_or_default();
+            let _ = match (r.kind, r.gateway) {
+                (RouteKind::Blackhole, _) => writeln!(out, "{pad}Discard"),
+                (RouteKind::Unreachable, _) => writeln!(out, "{pad}Reject"),
+                (_, Some(gw)) => writeln!(out, "{pad}>  to {gw} via {via}"),
+                (_, None) => writeln!(out, "{pad}>  via {via}"),
+            };
+        }
+    }
     out
 }
 
