@@ -94,6 +94,8 @@ drop_reasons! {
     NatExhausted = 41, "nat-exhausted";
     /// Interface source NAT on an egress without an address of the family.
     NatNoAddress = 42, "nat-no-address";
+    /// The new session's forward or reverse key belongs to another session.
+    SessionKeyTaken = 43, "session-key-taken";
     /// An ICMP error whose embedded packet belongs to no session.
     IcmpErrorNoSession = 50, "icmp-error-no-session";
     /// A non-first fragment: no ports to find a session by.

@@ -134,7 +134,7 @@ impl Classifier {
         // Set 0 is the empty set, what keys outside every range map to.
         interner.intern(&vec![0u64; words]);
         let pick = |f: &dyn Fn(&RuleSpec) -> &[KeyRange]| -> Vec<&[KeyRange]> {
-            rules.iter().map(|r| f(r)).collect::<Vec<_>>()
+            rules.iter().map(f).collect::<Vec<_>>()
         };
         let src4 = build_dim(&pick(&|r| &r.src[0]), &mut interner);
         let src6 = build_dim(&pick(&|r| &r.src[1]), &mut interner);

@@ -106,6 +106,8 @@ pub struct PolicyRef {
     pub to_zone: Arc<str>,
     /// Policy name.
     pub name: Arc<str>,
+    /// `then count`: the operator asked for this policy's statistics.
+    pub count: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -260,6 +262,7 @@ impl Snapshot {
                 from_zone: zp.from_zone.as_str().into(),
                 to_zone: zp.to_zone.as_str().into(),
                 name: r.name.clone(),
+                count: r.count,
             }));
             pairs.insert((f, t), set);
         }
@@ -268,6 +271,7 @@ impl Snapshot {
             from_zone: "global".into(),
             to_zone: "global".into(),
             name: r.name.clone(),
+            count: r.count,
         }));
 
         let ifindex = |n: &str| interfaces.by_name(n).map(|e| e.ifindex);
@@ -352,6 +356,13 @@ impl Snapshot {
 
     pub(crate) fn iface(&self, ifindex: u32) -> Option<&IfInfo> {
         self.ifaces.get(ifindex as usize)?.as_ref()
+    }
+
+    pub(crate) fn zone_id(&self, name: &str) -> Option<u16> {
+        self.zones
+            .iter()
+            .position(|z| &*z.name == name)
+            .map(|i| i as u16)
     }
 
     pub(crate) fn zone_name(&self, zone: u16) -> Arc<str> {
