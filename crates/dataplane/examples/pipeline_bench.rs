@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Micro-benchmark of the pipeline: ns per packet for (a) a session hit and
+//! (b) a first packet against 10,000 policies, matching the last one (the
+//! classifier's worst case): once denied (lookup only) and once permitted
+//! (lookup, interface source NAT and session creation).
+//!
+//! `cargo run --release -p xpf-dataplane --example pipeline_bench`
+//!
+//! Timings are of this process on this machine; `qa/bench` owns the
+//! comparisons. Each iteration copies a fresh 64-byte frame into the buffer
+//! (the pipeline rewrites in place), which is included in the figures.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use xpf_dataplane::{process, InterfaceTable, Snapshot, StaticFib, Verdict, Worker};
+
+const POLICIES: usize = 10_000;
+
+/// Counts allocations, to show the packet path makes none.
+struct Counting;
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: defers to the system allocator unchanged; only counts calls.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> u64 {
+    ALLOCS.load(Ordering::Relaxed)
+}
+
+fn config(action: &str) -> String {
+    let mut book = String::new();
+    let mut pols = String::new();
+    for i in 0..POLICIES {
+        let (hi, lo) = (i >> 8, i & 255);
+        book.push_str(&format!(
+            "address s{i} 10.{hi}.{lo}.0/24; address d{i} 172.16.{hi}.{lo}/32;\n"
+        ));
+        pols.push_str(&format!(
+            "policy p{i} {{ match {{ source-address s{i}; destination-address d{i}; application junos-http; }} then {{ {action}; }} }}\n"
+        ));
+    }
+    format!(
+        "interfaces {{
+    ge-0/0/0 {{ unit 0 {{ family inet {{ address 10.255.0.1/16; }} }} }}
+    ge-0/0/1 {{ unit 0 {{ family inet {{ address 203.0.113.1/24; }} }} }}
+}}
+security {{
+    address-book {{ global {{ {book} }} }}
+    nat {{ source {{ rule-set out {{ from zone trust; to zone untrust;
+        rule all {{ match {{ source-address 0.0.0.0/0; }} then {{ source-nat interface; }} }} }} }} }}
+    zones {{
+        security-zone trust {{ interfaces {{ ge-0/0/0.0; }} }}
+        security-zone untrust {{ interfaces {{ ge-0/0/1.0; }} }}
+    }}
+    policies {{ from-zone trust to-zone untrust {{ {pols} }} }}
+}}"
+    )
+}
+
+fn frame(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, proto: u8) -> Vec<u8> {
+    let mut f = vec![0u8; 14 + 20 + 20];
+    f[12] = 0x08;
+    let ip = &mut f[14..34];
+    ip[0] = 0x45;
+    ip[2..4].copy_from_slice(&40u16.to_be_bytes());
+    ip[8] = 64;
+    ip[9] = proto;
+    ip[12..16].copy_from_slice(&src);
+    ip[16..20].copy_from_slice(&dst);
+    let c = xpf_dataplane::checksum::finish(xpf_dataplane::checksum::sum(ip, 0));
+    ip[10..12].copy_from_slice(&c.to_be_bytes());
+    let l4 = &mut f[34..];
+    l4[0..2].copy_from_slice(&sport.to_be_bytes());
+    l4[2..4].copy_from_slice(&dport.to_be_bytes());
+    if proto == 6 {
+        l4[12] = 5 << 4;
+        l4[13] = 0x02; // SYN
+    } else {
+        l4[4..6].copy_from_slice(&20u16.to_be_bytes());
+    }
+    f.resize(64, 0);
+    f
+}
+
+fn snapshot(action: &str, ifs: &InterfaceTable) -> Snapshot {
+    let text = config(action);
+    let t = Instant::now();
+    let cfg = xpf_config::parse_config(&text).expect("config");
+    let model = xpf_model::build(&xpf_config::effective(&cfg, None)).expect("model");
+    let parsed = t.elapsed();
+    let t = Instant::now();
+    let snap = Snapshot::compile(&model, ifs).expect("compile");
+    println!(
+        "{POLICIES} policies ({action}): config+model {:.2?}, Snapshot::compile {:.2?}, classifier {} KiB",
+        parsed,
+        t.elapsed(),
+        snap.policy_memory() / 1024
+    );
+    snap
+}
+
+fn main() {
+    let ifs = InterfaceTable::new()
+        .with(2, "ge-0/0/0.0", &["10.255.0.1/16"])
+        .with(3, "ge-0/0/1.0", &["203.0.113.1/24"]);
+    let fib = StaticFib::connected(&ifs).route("0.0.0.0/0", 3, Some("203.0.113.254"));
+    let mut buf = [0u8; 2048];
+
+    // (b1) miss, denied by the last policy: parse, lookup, policy.
+    let deny = snapshot("deny", &ifs);
+    let mut w = Worker::with_capacity(&deny, 1024);
+    let f = frame([10, 39, 15, 5], 40000, [172, 16, 39, 15], 80, 6);
+    let n = 2_000_000;
+    let a0 = allocs();
+    let t = Instant::now();
+    for _ in 0..n {
+        buf[..64].copy_from_slice(&f);
+        black_box(process(&deny, &mut w, &fib, 2, &mut buf, 64, 1));
+    }
+    let miss_deny = t.elapsed().as_nanos() as f64 / n as f64;
+    let deny_allocs = allocs() - a0;
+
+    // (b2) miss, permitted by the last policy: + source NAT + session.
+    let permit = snapshot("permit", &ifs);
+    let sessions = 262_144;
+    let mut w = Worker::with_capacity(&permit, sessions);
+    // One NAT address toward one server port has ~64k ports: stay below.
+    let n = 50_000u32;
+    let frames: Vec<Vec<u8>> = (0..n)
+        .map(|i| {
+            frame(
+                [10, 39, 15, (i >> 16) as u8 + 1],
+                (i & 0xffff) as u16,
+                [172, 16, 39, 15],
+                80,
+                6,
+            )
+        })
+        .collect();
+    let a0 = allocs();
+    let t = Instant::now();
+    for f in &frames {
+        buf[..64].copy_from_slice(f);
+        let v = process(&permit, &mut w, &fib, 2, &mut buf, 64, 1);
+        debug_assert!(matches!(v, Verdict::Forward { .. }));
+        black_box(v);
+    }
+    let miss_permit = t.elapsed().as_nanos() as f64 / f64::from(n);
+    let permit_allocs = allocs() - a0;
+    assert_eq!(w.sessions.len(), n as usize, "every flow got a session");
+
+    // (a) session hit: UDP with interface source NAT.
+    let mut w = Worker::with_capacity(&permit, 1024);
+    let udp = frame([10, 39, 15, 5], 40000, [172, 16, 39, 15], 80, 17);
+    let udp_http = {
+        // junos-http is TCP: let the UDP flow in through a permissive copy.
+        let text = config("permit").replace("application junos-http", "application any");
+        let cfg = xpf_config::parse_config(&text).expect("config");
+        let model = xpf_model::build(&xpf_config::effective(&cfg, None)).expect("model");
+        Snapshot::compile(&model, &ifs).expect("compile")
+    };
+    buf[..64].copy_from_slice(&udp);
+    let first = process(&udp_http, &mut w, &fib, 2, &mut buf, 64, 1);
+    assert!(matches!(first, Verdict::Forward { .. }), "{first:?}");
+    let n = 5_000_000;
+    let a0 = allocs();
+    let t = Instant::now();
+    for _ in 0..n {
+        buf[..64].copy_from_slice(&udp);
+        black_box(process(&udp_http, &mut w, &fib, 2, &mut buf, 64, 2));
+    }
+    let hit = t.elapsed().as_nanos() as f64 / n as f64;
+    let hit_allocs = allocs() - a0;
+    assert_eq!(w.counters().sessions.hits, n);
+
+    println!("(a) session hit, UDP + source NAT:        {hit:>7.1} ns/packet (goal <= 50), {hit_allocs} allocations");
+    println!("(b) miss vs {POLICIES} policies, deny:         {miss_deny:>7.1} ns/packet (goal <= 500), {deny_allocs} allocations");
+    println!("(b) miss vs {POLICIES} policies, permit+NAT+new session: {miss_permit:>7.1} ns/packet, {permit_allocs} allocations");
+}
