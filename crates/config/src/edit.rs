@@ -131,6 +131,16 @@ fn resolve(
     let parent = match ctx {
         Ctx::Opaque => {
             st.node = None;
+            if let Some(list) = st.list.as_mut() {
+                let mut seen: Vec<Word> = Vec::with_capacity(list.len());
+                list.retain(|v| {
+                    let new = !seen.contains(v);
+                    if new {
+                        seen.push(v.clone());
+                    }
+                    new
+                });
+            }
             path.push(st.text());
             if let Some(kids) = st.children.take() {
                 st.children = Some(resolve_all(schema, kids, Ctx::Opaque, path, errors));
@@ -184,8 +194,27 @@ fn resolve(
     st.node = Some(id);
     if node.list {
         let key = node.key_len(words.len());
-        let mut values: Vec<Word> = st.words.drain(key..).collect();
-        values.extend(st.list.take().unwrap_or_default());
+        let mut values: Vec<Word> = Vec::new();
+        for v in st
+            .words
+            .drain(key..)
+            .chain(st.list.take().unwrap_or_default())
+        {
+            // A value named twice is one value, as `set` treats it.
+            if !values.contains(&v) {
+                values.push(v);
+            }
+        }
+        if values.is_empty() {
+            errors.push(Diagnostic::at(
+                Severity::Syntax,
+                Some(st.span),
+                path,
+                st.text(),
+                format!("syntax error, expecting {}", node.pattern_text()),
+            ));
+            return;
+        }
         st.list = Some(values);
     } else if st.list.is_some() {
         errors.push(Diagnostic::at(
@@ -550,6 +579,15 @@ impl Tree {
                     let key = n.key_len(st.words.len());
                     let mut values: Vec<Word> = st.words.drain(key..).collect();
                     values.extend(cmd.list.clone().unwrap_or_default());
+                    if values.is_empty() && creating {
+                        return Err(Diagnostic::at(
+                            Severity::Syntax,
+                            Some(words[i].span),
+                            &path,
+                            rest.join(" "),
+                            format!("syntax error, expecting {}", n.pattern_text()),
+                        ));
+                    }
                     st.list = Some(values);
                 } else if last && cmd.list.is_some() {
                     return Err(Diagnostic::at(

@@ -180,7 +180,10 @@ fn is_delimiter(b: u8) -> bool {
 
 /// Whether a word must be quoted to read back as the same single word.
 pub fn needs_quotes(s: &str) -> bool {
+    // A bare `inactive:` would read back as the tag, not as a name.
+    const TAGS: [&str; 5] = ["inactive:", "protect:", "replace:", "delete:", "active:"];
     s.is_empty()
+        || TAGS.contains(&s)
         || s.starts_with('#')
         || s.starts_with("/*")
         || s.bytes().any(|b| is_delimiter(b) || b == b'\\')

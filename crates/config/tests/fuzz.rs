@@ -57,8 +57,16 @@ fn junosish() -> impl Strategy<Value = String> {
     prop::collection::vec(atoms, 0..40).prop_map(|v| v.concat())
 }
 
+/// 3000 cases in CI (about a second); `PROPTEST_CASES=N` for a longer hunt.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_bytes_never_panic(s in "\\PC{0,200}") {

@@ -200,6 +200,30 @@ impl Interfaces {
         Ok(())
     }
 
+    /// The kernel's interfaces as the dataplane compiler needs them: each
+    /// Junos unit name with its ifindex and addresses.
+    pub async fn table(&self) -> xpf_dataplane::InterfaceTable {
+        let mut table = xpf_dataplane::InterfaceTable::new();
+        let Ok(snap) = self.owner.snapshot().await else {
+            return table;
+        };
+        for l in &snap.links {
+            let junos = to_junos(&l.name);
+            let unit = if junos.contains('.') {
+                junos
+            } else {
+                format!("{junos}.0")
+            };
+            let prefixes = l
+                .addresses
+                .iter()
+                .filter_map(|a| xpf_model::prefix::Prefix::parse(&a.to_string()))
+                .collect();
+            table.insert(l.index, &unit, prefixes);
+        }
+        table
+    }
+
     /// The kernel's main routing table, each route with the Junos name of
     /// its egress unit (`ge-0/0/1.0`).
     pub async fn route_table(&self) -> Vec<(RouteState, Option<String>)> {

@@ -32,7 +32,7 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
         ["show", "route", rest @ ..] => Ok(routes(sup, rest.first().copied()).await),
         ["show", "system", "commit"] => commits(sup).await,
         ["show", "system", "uptime"] => Ok(uptime(sup).await),
-        ["show", "system", "dataplane"] => Err(not_yet("dataplane status", "the dataplane")),
+        ["show", "system", "dataplane"] => Ok(dataplane(sup).await),
         ["show", "log", ..] => Ok(sup.logs.lines().join("\n") + "\n"),
         _ => Err(format!("{}: unknown command.", words.join(" "))),
     }
@@ -314,6 +314,27 @@ async fn routes(sup: &Supervisor, only: Option<&str>) -> String {
             };
         }
     }
+    out
+}
+
+/// `show system dataplane`: what is compiled, and what forwards.
+async fn dataplane(sup: &Supervisor) -> String {
+    let mut out = String::new();
+    match sup.snapshot.read().await.as_ref() {
+        Some(snap) => {
+            let _ = writeln!(
+                out,
+                "Compiled snapshot: generation {}, {} policies",
+                snap.generation(),
+                snap.policies().len()
+            );
+            for w in snap.warnings() {
+                let _ = writeln!(out, "  warning: {w}");
+            }
+        }
+        None => out.push_str("Compiled snapshot: none (no configuration applied yet)\n"),
+    }
+    out.push_str("Forwarding: none: the AF_XDP and eBPF engines are not attached yet; interfaces are plain Linux interfaces\n");
     out
 }
 

@@ -35,6 +35,9 @@ pub struct Supervisor {
     pub accounts: Accounts,
     /// OpenSSH's server.
     pub sshd: Sshd,
+    /// The dataplane snapshot compiled from the active configuration (the
+    /// forwarding engines take it when they run).
+    pub snapshot: RwLock<Option<std::sync::Arc<xpf_dataplane::Snapshot>>>,
     /// Recent log lines.
     pub logs: LogBuffer,
     /// When xpfd started.
@@ -92,6 +95,7 @@ impl Supervisor {
             interfaces: Interfaces::new(opts.down_unmanaged).await?,
             accounts: Accounts::new(opts.manage_accounts, opts.cli_path.clone()),
             sshd: Sshd::new(opts.manage_sshd.then(|| opts.sshd_config.clone())),
+            snapshot: RwLock::new(None),
             logs,
             started: SystemTime::now(),
         })
@@ -241,8 +245,15 @@ impl Supervisor {
 
     async fn apply_steps(&self, model: &Model) -> Result<(), String> {
         self.interfaces.apply(model).await?;
+        // The dataplane's snapshot is compiled against the interfaces as the
+        // kernel now has them (VLAN units get their ifindex in the step above).
+        let table = self.interfaces.table().await;
+        let snapshot = xpf_dataplane::Snapshot::compile(model, &table)
+            .map_err(|e| format!("dataplane: {e}"))?;
         self.accounts.apply(model).await?;
-        self.sshd.apply(model).await
+        self.sshd.apply(model).await?;
+        *self.snapshot.write().await = Some(std::sync::Arc::new(snapshot));
+        Ok(())
     }
 
     /// Undoes the last apply: the interfaces from their snapshot, accounts
