@@ -50,6 +50,18 @@ int xpf_xdp_shim(struct xdp_md *ctx)
 		return xpf_pass(XPF_CNT_PASS_UNMANAGED);
 
 	proto = xpf_parse_eth(data, data_end, &l3);
+	if (proto == 0)
+		return xpf_pass(XPF_CNT_PASS_MALFORMED);
+	if (proto != ETH_P_IP && proto != ETH_P_IPV6)
+		return xpf_pass(XPF_CNT_PASS_NON_IP);
+	/*
+	 * Broadcast and multicast (ARP aside, above): DHCP, VRRP, OSPF, IPv6
+	 * neighbour discovery. The box does not route multicast, so these are
+	 * the kernel's.
+	 */
+	if (xpf_eth_is_group(data, data_end))
+		return xpf_pass(XPF_CNT_PASS_LINK_SCOPE);
+
 	if (proto == ETH_P_IP) {
 		struct iphdr *ip = l3;
 
@@ -61,11 +73,11 @@ int xpf_xdp_shim(struct xdp_md *ctx)
 
 		if ((void *)(ip6 + 1) > data_end)
 			return xpf_pass(XPF_CNT_PASS_MALFORMED);
+		/* fe80::/10 is never routed: neighbour discovery and friends. */
+		if (ip6->daddr.in6_u.u6_addr8[0] == 0xfe &&
+		    (ip6->daddr.in6_u.u6_addr8[1] & 0xc0) == 0x80)
+			return xpf_pass(XPF_CNT_PASS_LINK_SCOPE);
 		local = xpf_is_local_v6(&ip6->daddr);
-	} else if (proto == 0) {
-		return xpf_pass(XPF_CNT_PASS_MALFORMED);
-	} else {
-		return xpf_pass(XPF_CNT_PASS_NON_IP);
 	}
 
 	if (local && !(iface->flags & XPF_IFACE_REDIRECT_HOST))

@@ -17,7 +17,8 @@
 #define XPF_CNT_PASS_UNMANAGED	3 /* interface not in xpf_ifaces */
 #define XPF_CNT_REDIRECT	4 /* handed to an AF_XDP socket */
 #define XPF_CNT_NO_SOCKET	5 /* transit, but no socket bound on that queue: kernel */
-#define XPF_CNT_MAX		6
+#define XPF_CNT_PASS_LINK_SCOPE	6 /* broadcast/multicast frames, IPv6 link-local: NDP, DHCP, VRRP */
+#define XPF_CNT_MAX		7
 
 /* Flags in struct xpf_iface.flags. */
 /* Send host-bound traffic to the workers too (the pipeline then decides,

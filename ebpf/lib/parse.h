@@ -41,4 +41,14 @@ static __always_inline __u16 xpf_parse_eth(void *data, void *data_end, void **l3
 	return proto;
 }
 
+/* Group (broadcast or multicast) destination MAC: never transit here. */
+static __always_inline int xpf_eth_is_group(void *data, void *data_end)
+{
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return 0;
+	return eth->h_dest[0] & 1;
+}
+
 #endif
