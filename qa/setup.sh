@@ -14,7 +14,9 @@ fi
 
 # Debian packages (none of them is needed by the configuration work alone;
 # the list grows as the daemon, dataplane and image land).
-apt_packages=(iproute2 protobuf-compiler iputils-ping traceroute openssh-server openssh-client)
+# clang-19 + libbpf-dev (bpf_helpers.h) build the XDP shim in ebpf/; ethtool turns
+# off veth TX checksum offload in the AF_XDP lab test.
+apt_packages=(iproute2 protobuf-compiler iputils-ping traceroute openssh-server openssh-client clang-19 libbpf-dev ethtool)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
+/*
+ * The contract between the XDP shim and userspace (crate xpf-afxdp,
+ * src/abi.rs mirrors every item here; its tests read this file and fail when
+ * the two disagree). Change both sides together; never reuse a retired
+ * counter index, mark it retired instead.
+ */
+#ifndef XPF_SHIM_ABI_H
+#define XPF_SHIM_ABI_H
+
+#include <linux/types.h>
+
+/* Indices into the per-CPU counter array xpf_shim_counters. */
+#define XPF_CNT_PASS_NON_IP	0 /* ARP, LLDP, anything that is not IPv4/IPv6 */
+#define XPF_CNT_PASS_HOST	1 /* destination is one of the box's own addresses */
+#define XPF_CNT_PASS_MALFORMED	2 /* truncated headers: the kernel counts and drops */
+#define XPF_CNT_PASS_UNMANAGED	3 /* interface not in xpf_ifaces */
+#define XPF_CNT_REDIRECT	4 /* handed to an AF_XDP socket */
+#define XPF_CNT_NO_SOCKET	5 /* transit, but no socket bound on that queue: kernel */
+#define XPF_CNT_PASS_LINK_SCOPE	6 /* broadcast/multicast frames, IPv6 link-local: NDP, DHCP, VRRP */
+#define XPF_CNT_MAX		7
+
+/* Flags in struct xpf_iface.flags. */
+/* Send host-bound traffic to the workers too (the pipeline then decides,
+ * per host-inbound-traffic, what reaches the kernel). */
+#define XPF_IFACE_REDIRECT_HOST	(1U << 0)
+
+/* Queues per interface the XSKMAP has room for; an interface's slot i owns
+ * XSKMAP keys [i * XPF_MAX_QUEUES, (i + 1) * XPF_MAX_QUEUES). */
+#define XPF_MAX_QUEUES		64
+#define XPF_MAX_IFACES		64
+#define XPF_XSKMAP_SIZE		(XPF_MAX_QUEUES * XPF_MAX_IFACES)
+
+/* Value of xpf_ifaces, keyed by ifindex (__u32). */
+struct xpf_iface {
+	__u32 xsk_base;	/* first XSKMAP key of this interface */
+	__u32 flags;	/* XPF_IFACE_* */
+};
+
+/*
+ * Key of the LPM trie xpf_local_addrs. IPv4 is stored IPv4-mapped
+ * (::ffff:a.b.c.d, prefix 96 + len) so one trie serves both families.
+ */
+struct xpf_local_addr_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+#endif /* XPF_SHIM_ABI_H */

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
+/*
+ * XDP shim of the AF_XDP dataplane (ARCHITECTURE.md, "Packet path").
+ *
+ * Host-bound and non-IP traffic goes to the kernel (XDP_PASS): ARP, routing
+ * protocols, SSH to the box. Transit traffic is redirected to the AF_XDP
+ * socket of the receiving (interface, queue), where a worker runs the
+ * pipeline. With no socket bound the redirect falls back to XDP_PASS, so an
+ * interface whose worker is not running still works as a plain host port.
+ */
+#include <linux/bpf.h>
+#include <linux/in6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <bpf/bpf_helpers.h>
+
+#include "xpf_shim_abi.h"
+#include "lib/counters_map.h"
+#include "lib/ifaces_map.h"
+#include "lib/local_addr.h"
+#include "lib/parse.h"
+#include "lib/xsk_map.h"
+
+/* Keep the ABI header honest: src/abi.rs asserts the same numbers. */
+_Static_assert(sizeof(struct xpf_iface) == 8, "struct xpf_iface size");
+_Static_assert(sizeof(struct xpf_local_addr_key) == 20, "struct xpf_local_addr_key size");
+_Static_assert(__builtin_offsetof(struct xpf_local_addr_key, addr) == 4, "addr offset");
+
+static __always_inline int xpf_pass(__u32 counter)
+{
+	xpf_count(counter);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int xpf_xdp_shim(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 ifindex = ctx->ingress_ifindex;
+	struct xpf_iface *iface;
+	void *l3 = data;
+	int local = 0;
+	__u32 key;
+	__u16 proto;
+	long ret;
+
+	iface = bpf_map_lookup_elem(&xpf_ifaces, &ifindex);
+	if (!iface)
+		return xpf_pass(XPF_CNT_PASS_UNMANAGED);
+
+	proto = xpf_parse_eth(data, data_end, &l3);
+	if (proto == 0)
+		return xpf_pass(XPF_CNT_PASS_MALFORMED);
+	if (proto != ETH_P_IP && proto != ETH_P_IPV6)
+		return xpf_pass(XPF_CNT_PASS_NON_IP);
+	/*
+	 * Broadcast and multicast (ARP aside, above): DHCP, VRRP, OSPF, IPv6
+	 * neighbour discovery. The box does not route multicast, so these are
+	 * the kernel's.
+	 */
+	if (xpf_eth_is_group(data, data_end))
+		return xpf_pass(XPF_CNT_PASS_LINK_SCOPE);
+
+	if (proto == ETH_P_IP) {
+		struct iphdr *ip = l3;
+
+		if ((void *)(ip + 1) > data_end)
+			return xpf_pass(XPF_CNT_PASS_MALFORMED);
+		local = xpf_is_local_v4(ip->daddr);
+	} else if (proto == ETH_P_IPV6) {
+		struct ipv6hdr *ip6 = l3;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return xpf_pass(XPF_CNT_PASS_MALFORMED);
+		/* fe80::/10 is never routed: neighbour discovery and friends. */
+		if (ip6->daddr.in6_u.u6_addr8[0] == 0xfe &&
+		    (ip6->daddr.in6_u.u6_addr8[1] & 0xc0) == 0x80)
+			return xpf_pass(XPF_CNT_PASS_LINK_SCOPE);
+		local = xpf_is_local_v6(&ip6->daddr);
+	}
+
+	if (local && !(iface->flags & XPF_IFACE_REDIRECT_HOST))
+		return xpf_pass(XPF_CNT_PASS_HOST);
+
+	if (ctx->rx_queue_index >= XPF_MAX_QUEUES)
+		return xpf_pass(XPF_CNT_NO_SOCKET);
+	key = iface->xsk_base + ctx->rx_queue_index;
+	ret = bpf_redirect_map(&xpf_xsks, key, XDP_PASS);
+	xpf_count(ret == XDP_REDIRECT ? XPF_CNT_REDIRECT : XPF_CNT_NO_SOCKET);
+	return ret;
+}
+
+/* GPL-compatible, so the verifier allows GPL-only helpers. */
+char _license[] SEC("license") = "GPL";
