@@ -12,10 +12,10 @@ if ! command -v cargo >/dev/null; then
     exit 1
 fi
 
-# Debian packages (none of them is needed by the configuration work alone;
-# the list grows as the daemon, dataplane and image land).
-# clang-19 + libbpf-dev (bpf_helpers.h) build the XDP shim in ebpf/; ethtool turns
-# off veth TX checksum offload in the AF_XDP lab test.
+# Debian packages: iproute2 for the lab; protobuf-compiler for the gRPC code;
+# ping/traceroute for the CLI; OpenSSH for the SSH test; clang-19 and
+# libbpf-dev (bpf_helpers.h) build the XDP shim in ebpf/; ethtool turns off
+# veth TX checksum offload in the AF_XDP tests.
 apt_packages=(iproute2 protobuf-compiler iputils-ping traceroute openssh-server openssh-client clang-19 libbpf-dev ethtool)
 missing=()
 for p in "${apt_packages[@]}"; do
