@@ -265,6 +265,18 @@ fn unix_socket_serves_root_and_tcp_can_be_off() {
     });
     assert_eq!(policies.default_policy, "deny-all");
     assert!(policies.policies.is_empty());
+    let socket = x.socket();
+    let routes = x.run_in(move || async move {
+        let mut c = xpf_api::connect_unix(&socket).await.expect("connects");
+        c.get_routes(xpf_api::Empty {})
+            .await
+            .expect("get_routes")
+            .into_inner()
+    });
+    assert!(
+        routes.routes.iter().all(|r| !r.prefix.is_empty()),
+        "{routes:?}"
+    );
     // `none` means no listener and no certificate.
     assert!(!x.state("tls").exists());
     let refused = x.run_in(|| async {

@@ -316,6 +316,38 @@ impl Management for Api {
         Ok(Response::new(CommitHistoryReply { commits }))
     }
 
+    async fn get_routes(&self, req: Request<Empty>) -> Result<Response<RoutesReply>, Status> {
+        use xpf_netlink::{RouteKind, XPF_ROUTE_PROTOCOL};
+        self.caller(&req, Permission::View).await?;
+        let routes = self
+            .0
+            .interfaces
+            .route_table()
+            .await
+            .into_iter()
+            .filter(|(r, _)| r.kind != RouteKind::Other)
+            .map(|(r, via)| Route {
+                prefix: r.prefix.to_string(),
+                protocol: match (r.protocol, r.gateway) {
+                    (XPF_ROUTE_PROTOCOL, _) => "Static",
+                    (_, None) if r.kind == RouteKind::Unicast => "Direct",
+                    _ => "Kernel",
+                }
+                .into(),
+                next_hop: r.gateway.map(|g| g.to_string()).unwrap_or_default(),
+                interface: via.unwrap_or_default(),
+                action: match r.kind {
+                    RouteKind::Blackhole => "discard",
+                    RouteKind::Unreachable => "reject",
+                    _ => "forward",
+                }
+                .into(),
+                metric: r.metric,
+            })
+            .collect();
+        Ok(Response::new(RoutesReply { routes }))
+    }
+
     async fn get_policies(&self, req: Request<Empty>) -> Result<Response<PoliciesReply>, Status> {
         self.caller(&req, Permission::View).await?;
         let guard = self.0.active.read().await;
