@@ -79,10 +79,19 @@ pub trait Processor: Send {
     /// rewriting it in place as needed. `now_ns` is a monotonic clock read
     /// once per batch.
     fn process(&mut self, ingress_ifindex: u32, frame: &mut Frame<'_>, now_ns: u64) -> Action;
+
+    /// Called once per worker loop, busy or idle (at least every few
+    /// milliseconds): the place for per-batch work such as picking up a new
+    /// configuration, answering the daemon or expiring state.
+    fn poll(&mut self, _now_ns: u64) {}
 }
 
 impl<P: Processor + ?Sized> Processor for Box<P> {
     fn process(&mut self, ingress_ifindex: u32, frame: &mut Frame<'_>, now_ns: u64) -> Action {
         (**self).process(ingress_ifindex, frame, now_ns)
+    }
+
+    fn poll(&mut self, now_ns: u64) {
+        (**self).poll(now_ns)
     }
 }

@@ -262,6 +262,8 @@ impl<P: Processor> Worker<P> {
         let mut idle = 0u32;
         self.refill();
         while !stop.load(Ordering::Relaxed) {
+            let now = self.epoch.elapsed().as_nanos() as u64;
+            self.processor.poll(now);
             let mut work = self.complete();
             for p in 0..self.ports.len() {
                 work += self.receive(p, &mut descs);

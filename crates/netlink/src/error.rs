@@ -46,6 +46,8 @@ pub enum Op {
     AddRoute,
     /// Deleting a route.
     DeleteRoute,
+    /// Dumping neighbours (`ip neigh show`).
+    DumpNeighbours,
 }
 
 impl fmt::Display for Op {
@@ -65,6 +67,7 @@ impl fmt::Display for Op {
             Op::AddAddress => "add address",
             Op::RemoveAddress => "remove address",
             Op::DumpRoutes => "dump routes",
+            Op::DumpNeighbours => "dump neighbours",
             Op::AddRoute => "add route",
             Op::DeleteRoute => "delete route",
         })

@@ -78,6 +78,7 @@ pub mod apply;
 pub mod desired;
 pub mod error;
 pub mod names;
+pub mod neighbours;
 pub mod routes;
 pub mod state;
 mod sys;
@@ -87,6 +88,7 @@ pub use apply::{Action, ApplyReport, Owner};
 pub use desired::{Desired, DesiredLink, IfAddr, IfAddrError, LinkKind};
 pub use error::{ApplyError, NetlinkError, Op, RestoreError};
 pub use names::{junos_name, linux_name, unit_linux_name, NameError, MAX_LINUX_NAME};
+pub use neighbours::Neighbour;
 pub use routes::{
     DesiredRoute, RouteKind, RouteReport, RouteState, RouteTarget, XPF_ROUTE_PROTOCOL,
 };

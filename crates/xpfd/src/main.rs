@@ -75,6 +75,11 @@ enum Command {
             value_name = "PATH"
         )]
         sshd_config: PathBuf,
+        /// The userspace forwarding engine. `afxdp` runs the pipeline on
+        /// AF_XDP sockets of the data interfaces (needs root); the default
+        /// stays `none` until the forwarding lab tests pass reliably.
+        #[arg(long, value_enum, default_value = "none")]
+        dataplane: DataplaneArg,
     },
     /// Parse and commit-check configuration files (curly, set or mixed).
     ///
@@ -119,6 +124,14 @@ impl std::str::FromStr for Listen {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum DataplaneArg {
+    /// AF_XDP workers running the pipeline.
+    Afxdp,
+    /// No userspace forwarding.
+    None,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Form {
     /// `display set` lines.
     Set,
@@ -160,6 +173,7 @@ fn main() -> ExitCode {
             cli_path,
             manage_sshd,
             sshd_config,
+            dataplane,
         } => run_daemon(daemon::Options {
             state_dir,
             config,
@@ -174,6 +188,10 @@ fn main() -> ExitCode {
             cli_path,
             manage_sshd,
             sshd_config,
+            dataplane: match dataplane {
+                DataplaneArg::Afxdp => daemon::Engine::Afxdp,
+                DataplaneArg::None => daemon::Engine::None,
+            },
         }),
         Command::Check {
             unsupported: true,

@@ -385,3 +385,77 @@ pub async fn keep_applied(sup: Arc<Supervisor>, mut changes: xpf_netlink::Watche
         sup.interfaces.reapply().await;
     }
 }
+
+impl Interfaces {
+    /// The Linux names of the configured physical interfaces that are up
+    /// (not `lo`, not VLAN units): where the AF_XDP dataplane attaches.
+    pub async fn data_interfaces(&self, model: &Model) -> Vec<String> {
+        let Ok(snap) = self.owner.snapshot().await else {
+            return Vec::new();
+        };
+        let configured: Vec<String> = model
+            .interfaces
+            .iter()
+            .filter_map(|i| xpf_netlink::linux_name(&i.name).ok())
+            .collect();
+        snap.links
+            .iter()
+            .filter(|l| l.up && l.name != "lo" && !l.name.contains('.'))
+            .filter(|l| configured.contains(&l.name))
+            .map(|l| l.name.clone())
+            .collect()
+    }
+
+    /// The kernel's routes, neighbours and link MACs, for the workers.
+    pub async fn kernel_tables(
+        &self,
+    ) -> Option<(Vec<xpf_forward::KernelRoute>, xpf_forward::L2Table)> {
+        let routes = self.owner.routes().await.ok()?;
+        let neighbours = self.owner.neighbours().await.ok()?;
+        let macs = self.owner.link_macs().await.ok()?;
+        let mut l2 = xpf_forward::L2Table::new();
+        for (i, mac) in macs {
+            l2.set_mac(i, mac);
+        }
+        for n in neighbours {
+            l2.add_neighbour(n.ifindex, n.addr, n.mac);
+        }
+        let fib = routes
+            .iter()
+            .filter(|r| r.kind == xpf_netlink::RouteKind::Unicast)
+            .filter_map(|r| {
+                Some(xpf_forward::KernelRoute {
+                    prefix: r.prefix.addr,
+                    len: r.prefix.prefix_len,
+                    ifindex: r.oif?,
+                    gateway: r.gateway,
+                })
+            })
+            .collect();
+        Some((fib, l2))
+    }
+}
+
+/// Keeps the workers' FIB and neighbour table in step with the kernel's:
+/// every second, and within 50 ms when a worker asked for a neighbour.
+pub async fn mirror_kernel_tables(sup: Arc<Supervisor>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
+    let mut since = 0u32;
+    loop {
+        tick.tick().await;
+        let Some(tables) = sup.forwarding.tables() else {
+            continue;
+        };
+        since += 1;
+        let wanted = tables
+            .neighbours_wanted
+            .swap(false, std::sync::atomic::Ordering::Relaxed);
+        if !wanted && since < 20 {
+            continue;
+        }
+        since = 0;
+        if let Some((routes, l2)) = sup.interfaces.kernel_tables().await {
+            sup.forwarding.refresh(&routes, l2);
+        }
+    }
+}

@@ -15,6 +15,7 @@ mod accounts;
 mod auth;
 mod caller;
 mod clock;
+mod forwarding;
 mod grpc;
 mod interfaces;
 mod logbuf;
@@ -66,7 +67,11 @@ pub struct Options {
     pub manage_sshd: bool,
     /// The sshd configuration file xpfd writes.
     pub sshd_config: PathBuf,
+    /// The userspace forwarding engine to run.
+    pub dataplane: forwarding::Engine,
 }
+
+pub use forwarding::Engine;
 
 /// Runs until SIGTERM or SIGINT.
 pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
@@ -112,6 +117,7 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
     }
     tokio::spawn(confirm_timer(sup.clone()));
     tokio::spawn(interfaces::keep_applied(sup.clone(), changes));
+    tokio::spawn(interfaces::mirror_kernel_tables(sup.clone()));
     notify::ready();
     tokio::spawn(notify::watchdog());
     tracing::info!(socket = %opts.socket.display(), "xpfd ready");
@@ -123,6 +129,7 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
         Some(r) = servers.join_next() => { r.context("API server task")??; }
     }
     notify::stopping();
+    sup.forwarding.stop();
     tracing::info!("xpfd stopping");
     let _ = std::fs::remove_file(&opts.socket);
     Ok(())

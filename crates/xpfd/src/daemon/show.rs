@@ -20,11 +20,17 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
         ["show", "interfaces", rest @ ..] => Ok(interfaces(sup, rest).await),
         ["show", "security", "zones", rest @ ..] => zones(sup, rest.first().copied()).await,
         ["show", "security", "policies"] => policies(sup).await,
-        ["show", "security", "policies", "hit-count"] => {
-            Err(not_yet("policy hit counters", "the dataplane"))
+        ["show", "security", "policies", "hit-count"] => hit_count(sup).await,
+        ["show", "security", "flow", "session", rest @ ..] => flow_sessions(sup, rest).await,
+        ["clear", "security", "flow", "session", ..] => {
+            if !sup.forwarding.is_running() {
+                return Err(not_yet("the session table", "the AF_XDP dataplane"));
+            }
+            let n = sup.forwarding.control.clear(Default::default());
+            Ok(format!("{n} sessions cleared\n"))
         }
         ["show", "security", "flow", ..] | ["clear", "security", "flow", ..] => {
-            Err(not_yet("the session table", "the dataplane"))
+            Err(not_yet("this flow command", "the dataplane"))
         }
         ["show", "security", "nat", ..] => {
             Err(not_yet("NAT rule and pool counters", "the dataplane"))
@@ -334,8 +340,77 @@ async fn dataplane(sup: &Supervisor) -> String {
         }
         None => out.push_str("Compiled snapshot: none (no configuration applied yet)\n"),
     }
-    out.push_str("Forwarding: none: the AF_XDP and eBPF engines are not attached yet; interfaces are plain Linux interfaces\n");
+    match sup.forwarding.describe() {
+        Ok((ifaces, missing)) => {
+            out.push_str("Forwarding: AF_XDP (userspace pipeline)\n");
+            let _ = writeln!(
+                out,
+                "  {:<12} {:<8} {:<8} {:<10} Queues",
+                "Interface", "Engine", "XDP", "Copy"
+            );
+            for i in ifaces {
+                let _ = writeln!(
+                    out,
+                    "  {:<12} {:<8} {:<8} {:<10} {}",
+                    i.name,
+                    "afxdp",
+                    format!("{:?}", i.xdp_mode).to_lowercase(),
+                    if i.zero_copy { "zero-copy" } else { "copy" },
+                    i.queues
+                );
+            }
+            let _ = writeln!(
+                out,
+                "  Packets waiting for neighbour resolution (dropped): {missing}"
+            );
+        }
+        Err(why) => {
+            let _ = writeln!(
+                out,
+                "Forwarding: {why}; interfaces are plain Linux interfaces"
+            );
+        }
+    }
     out
+}
+
+/// `show security policies hit-count`, from the workers' counters.
+async fn hit_count(sup: &Supervisor) -> Result<String, String> {
+    if !sup.forwarding.is_running() {
+        return Err(not_yet("policy hit counters", "the AF_XDP dataplane"));
+    }
+    let snap = sup
+        .snapshot
+        .read()
+        .await
+        .clone()
+        .ok_or("no configuration applied")?;
+    let counters = sup.forwarding.control.counters();
+    Ok(xpf_forward::show::hit_count(snap.policies(), &counters))
+}
+
+/// `show security flow session [summary]`.
+async fn flow_sessions(sup: &Supervisor, rest: &[&str]) -> Result<String, String> {
+    if !sup.forwarding.is_running() {
+        return Err(not_yet("the session table", "the AF_XDP dataplane"));
+    }
+    let list = sup.forwarding.control.sessions(Default::default());
+    if rest.first() == Some(&"summary") {
+        let max = sup
+            .snapshot
+            .read()
+            .await
+            .as_ref()
+            .map_or(0, |s| s.session_capacity());
+        return Ok(xpf_forward::show::summary(&list, max));
+    }
+    let table = sup.interfaces.table().await;
+    let name = |i: u32| {
+        table
+            .by_ifindex(i)
+            .map_or_else(|| i.to_string(), |e| e.name.clone())
+    };
+    Ok(xpf_forward::show::sessions(&list, &name))
 }
 
 async fn zones(sup: &Supervisor, only: Option<&str>) -> Result<String, String> {

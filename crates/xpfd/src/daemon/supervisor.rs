@@ -38,6 +38,8 @@ pub struct Supervisor {
     /// The dataplane snapshot compiled from the active configuration (the
     /// forwarding engines take it when they run).
     pub snapshot: RwLock<Option<std::sync::Arc<xpf_dataplane::Snapshot>>>,
+    /// The userspace forwarding engine.
+    pub forwarding: super::forwarding::Forwarding,
     /// Recent log lines.
     pub logs: LogBuffer,
     /// When xpfd started.
@@ -96,6 +98,7 @@ impl Supervisor {
             accounts: Accounts::new(opts.manage_accounts, opts.cli_path.clone()),
             sshd: Sshd::new(opts.manage_sshd.then(|| opts.sshd_config.clone())),
             snapshot: RwLock::new(None),
+            forwarding: super::forwarding::Forwarding::new(opts.dataplane),
             logs,
             started: SystemTime::now(),
         })
@@ -252,7 +255,10 @@ impl Supervisor {
             .map_err(|e| format!("dataplane: {e}"))?;
         self.accounts.apply(model).await?;
         self.sshd.apply(model).await?;
-        *self.snapshot.write().await = Some(std::sync::Arc::new(snapshot));
+        let snapshot = std::sync::Arc::new(snapshot);
+        *self.snapshot.write().await = Some(snapshot.clone());
+        let names = self.interfaces.data_interfaces(model).await;
+        self.forwarding.commit(model, snapshot, &table, names);
         Ok(())
     }
 
