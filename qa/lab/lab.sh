@@ -36,7 +36,7 @@ up() {
     ip -n xpf-client -6 route add default via 2001:db8:1::1
     ip -n xpf-server addr add 2001:db8:2::2/64 dev eth0 nodad
     ip -n xpf-server -6 route add default via 2001:db8:2::1
-    ip netns exec xpf-fw "$bin/xpfd" run --state-dir "$run/state" --socket "$run/xpfd.sock" \
+    ip netns exec xpf-fw "$bin/xpfd" run --state-dir "$run/state" --socket "$run/xpfd.sock" --dataplane "${XPF_DATAPLANE:-none}" \
         --config "$here/lab.conf" >"$run/xpfd.log" 2>&1 &
     echo $! >"$run/xpfd.pid"
     for _ in $(seq 50); do

@@ -98,6 +98,12 @@ impl Forwarding {
             local_addrs,
             ..Config::default()
         };
+        if let Err(e) = ensure_bpffs(&config.pin_dir) {
+            *self.why_not.lock().unwrap_or_else(|e| e.into_inner()) =
+                format!("AF_XDP did not start: {e}");
+            tracing::error!("AF_XDP did not start: {e}");
+            return;
+        }
         let tables = Tables::new(snapshot);
         let mut stats = Vec::new();
         let control = self.control.clone();
@@ -168,4 +174,31 @@ impl Forwarding {
             drop(r.dp.stop());
         }
     }
+}
+
+/// Mounts the BPF filesystem where the pins go when nothing is mounted
+/// there (a minimal system may not mount /sys/fs/bpf), and makes the pin
+/// directory.
+fn ensure_bpffs(pin_dir: &std::path::Path) -> Result<(), String> {
+    const BPF_FS_MAGIC: i64 = 0xcafe_4a11;
+    let root = std::path::Path::new("/sys/fs/bpf");
+    if pin_dir.starts_with(root) {
+        let mounted = nix::sys::statfs::statfs(root)
+            .map(|s| s.filesystem_type().0 as i64 == BPF_FS_MAGIC)
+            .unwrap_or(false);
+        if !mounted {
+            std::fs::create_dir_all(root)
+                .map_err(|e| format!("creating {}: {e}", root.display()))?;
+            nix::mount::mount(
+                Some("bpf"),
+                root,
+                Some("bpf"),
+                nix::mount::MsFlags::empty(),
+                None::<&str>,
+            )
+            .map_err(|e| format!("mounting bpffs on {}: {e}", root.display()))?;
+            tracing::info!("mounted the BPF filesystem on {}", root.display());
+        }
+    }
+    std::fs::create_dir_all(pin_dir).map_err(|e| format!("creating {}: {e}", pin_dir.display()))
 }
