@@ -184,7 +184,7 @@ fn ensure_bpffs(pin_dir: &std::path::Path) -> Result<(), String> {
     let root = std::path::Path::new("/sys/fs/bpf");
     if pin_dir.starts_with(root) {
         let mounted = nix::sys::statfs::statfs(root)
-            .map(|s| s.filesystem_type().0 as i64 == BPF_FS_MAGIC)
+            .map(|s| s.filesystem_type().0 == BPF_FS_MAGIC)
             .unwrap_or(false);
         if !mounted {
             std::fs::create_dir_all(root)
