@@ -9,6 +9,7 @@
  * interface whose worker is not running still works as a plain host port.
  */
 #include <linux/bpf.h>
+#include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -32,6 +33,36 @@ static __always_inline int xpf_pass(__u32 counter)
 	return XDP_PASS;
 }
 
+/*
+ * Whether a packet for the box's own address answers an interface-NAT
+ * session: TCP/UDP to a port in the NAT range, or an echo reply whose id
+ * is in it. `l4` points just past a plain IPv4 or IPv6 header.
+ */
+static __always_inline int xpf_is_nat_reply(__u8 proto, void *l4, void *data_end, int v6)
+{
+	__u16 port;
+
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+		__u16 *ports = l4;
+
+		if ((void *)(ports + 2) > data_end)
+			return 0;
+		port = bpf_ntohs(ports[1]);
+	} else if ((proto == IPPROTO_ICMP && !v6) || (proto == IPPROTO_ICMPV6 && v6)) {
+		__u8 *icmp = l4;
+
+		if ((void *)(icmp + 8) > data_end)
+			return 0;
+		/* Echo reply: type 0 (ICMP) or 129 (ICMPv6); the id follows the checksum. */
+		if (icmp[0] != (v6 ? 129 : 0))
+			return 0;
+		port = ((__u16)icmp[4] << 8) | icmp[5];
+	} else {
+		return 0;
+	}
+	return port >= XPF_NAT_PORT_LO && port <= XPF_NAT_PORT_HI;
+}
+
 SEC("xdp")
 int xpf_xdp_shim(struct xdp_md *ctx)
 {
@@ -41,6 +72,7 @@ int xpf_xdp_shim(struct xdp_md *ctx)
 	struct xpf_iface *iface;
 	void *l3 = data;
 	int local = 0;
+	int nat_reply = 0;
 	__u32 key;
 	__u16 proto;
 	long ret;
@@ -68,6 +100,8 @@ int xpf_xdp_shim(struct xdp_md *ctx)
 		if ((void *)(ip + 1) > data_end)
 			return xpf_pass(XPF_CNT_PASS_MALFORMED);
 		local = xpf_is_local_v4(ip->daddr);
+		if (local && ip->ihl == 5 && !(ip->frag_off & bpf_htons(0x3fff)))
+			nat_reply = xpf_is_nat_reply(ip->protocol, ip + 1, data_end, 0);
 	} else if (proto == ETH_P_IPV6) {
 		struct ipv6hdr *ip6 = l3;
 
@@ -78,9 +112,11 @@ int xpf_xdp_shim(struct xdp_md *ctx)
 		    (ip6->daddr.in6_u.u6_addr8[1] & 0xc0) == 0x80)
 			return xpf_pass(XPF_CNT_PASS_LINK_SCOPE);
 		local = xpf_is_local_v6(&ip6->daddr);
+		if (local)
+			nat_reply = xpf_is_nat_reply(ip6->nexthdr, ip6 + 1, data_end, 1);
 	}
 
-	if (local && !(iface->flags & XPF_IFACE_REDIRECT_HOST))
+	if (local && !nat_reply && !(iface->flags & XPF_IFACE_REDIRECT_HOST))
 		return xpf_pass(XPF_CNT_PASS_HOST);
 
 	if (ctx->rx_queue_index >= XPF_MAX_QUEUES)

@@ -27,6 +27,16 @@
 
 /* Queues per interface the XSKMAP has room for; an interface's slot i owns
  * XSKMAP keys [i * XPF_MAX_QUEUES, (i + 1) * XPF_MAX_QUEUES). */
+/*
+ * Interface source NAT translates to ports in this range, outside the
+ * kernel's ephemeral ports (xpfd keeps net.ipv4.ip_local_port_range below
+ * it): replies to the box's own address on these ports (and echo replies
+ * with such an id) belong to a NAT session, so the shim redirects them to
+ * the workers instead of passing them to the kernel.
+ */
+#define XPF_NAT_PORT_LO		61000
+#define XPF_NAT_PORT_HI		65535
+
 #define XPF_MAX_QUEUES		64
 #define XPF_MAX_IFACES		64
 #define XPF_XSKMAP_SIZE		(XPF_MAX_QUEUES * XPF_MAX_IFACES)

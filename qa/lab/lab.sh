@@ -29,6 +29,8 @@ up() {
         ns=xpf-$name
         ip -n "$ns" link set lo up
         ip -n "$ns" link set eth0 up
+        # veth hands XDP half-computed checksums otherwise (real NICs do not).
+        ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null 2>&1 || true
         ip -n "$ns" addr add "$v4/24" dev eth0
         ip -n "$ns" route add default via "$gw4"
     done
@@ -36,7 +38,7 @@ up() {
     ip -n xpf-client -6 route add default via 2001:db8:1::1
     ip -n xpf-server addr add 2001:db8:2::2/64 dev eth0 nodad
     ip -n xpf-server -6 route add default via 2001:db8:2::1
-    ip netns exec xpf-fw "$bin/xpfd" run --state-dir "$run/state" --socket "$run/xpfd.sock" --dataplane "${XPF_DATAPLANE:-none}" \
+    ip netns exec xpf-fw "$bin/xpfd" run --state-dir "$run/state" --socket "$run/xpfd.sock" --dataplane "${XPF_DATAPLANE:-afxdp}" \
         --config "$here/lab.conf" >"$run/xpfd.log" 2>&1 &
     echo $! >"$run/xpfd.pid"
     for _ in $(seq 50); do

@@ -20,6 +20,9 @@ pub(crate) mod cnt {
 
 /// `XPF_IFACE_REDIRECT_HOST`.
 pub(crate) const IFACE_REDIRECT_HOST: u32 = 1 << 0;
+/// `XPF_NAT_PORT_LO` / `XPF_NAT_PORT_HI`: the ports interface source NAT
+/// uses; replies to them are redirected to the workers.
+pub const NAT_PORTS: (u16, u16) = (61000, 65535);
 /// `XPF_MAX_QUEUES`.
 pub(crate) const MAX_QUEUES: u32 = 64;
 /// `XPF_MAX_IFACES`.
@@ -94,6 +97,8 @@ mod tests {
             ("XPF_IFACE_REDIRECT_HOST", IFACE_REDIRECT_HOST),
             ("XPF_MAX_QUEUES", MAX_QUEUES),
             ("XPF_MAX_IFACES", MAX_IFACES),
+            ("XPF_NAT_PORT_LO", u32::from(NAT_PORTS.0)),
+            ("XPF_NAT_PORT_HI", u32::from(NAT_PORTS.1)),
         ] {
             assert_eq!(define(name), v, "{name}");
         }

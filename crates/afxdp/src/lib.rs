@@ -49,6 +49,7 @@ mod shim;
 mod sys;
 mod worker;
 
+pub use abi::NAT_PORTS;
 pub use dataplane::{Config, Dataplane, InterfaceConfig, InterfaceInfo};
 pub use error::Error;
 pub use l2fwd::{L2Forwarder, L2Route, L2Stats};

@@ -75,10 +75,11 @@ enum Command {
             value_name = "PATH"
         )]
         sshd_config: PathBuf,
-        /// The userspace forwarding engine. `afxdp` runs the pipeline on
-        /// AF_XDP sockets of the data interfaces (needs root); the default
-        /// stays `none` until the forwarding lab tests pass reliably.
-        #[arg(long, value_enum, default_value = "none")]
+        /// The forwarding engine: `afxdp` runs the pipeline on AF_XDP
+        /// sockets of the data interfaces (needs root; falls back loudly to
+        /// plain Linux interfaces when it cannot start); `none` never
+        /// forwards in user space.
+        #[arg(long, value_enum, default_value = "afxdp")]
         dataplane: DataplaneArg,
     },
     /// Parse and commit-check configuration files (curly, set or mixed).

@@ -183,6 +183,28 @@ impl Topology {
             .unwrap_or(0)
     }
 
+    /// The `address:port` a server in `to` sees a TCP connection from `from` come from.
+    fn tcp_peer(&self, from: &str, to: &str, addr: &str, port: u16) -> String {
+        let server = Command::new("ip")
+            .args(["netns", "exec", &self.ns(to), "python3", "-c"])
+            .arg(format!(
+                "import socket;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',{port}));s.listen(1);s.settimeout(4);c,a=s.accept();print('%s:%d'%a,flush=True);c.sendall(b'ok')"
+            ))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3");
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = Command::new("ip")
+            .args(["netns", "exec", &self.ns(from), "python3", "-c"])
+            .arg(format!(
+                "import socket;c=socket.create_connection(('{addr}',{port}),timeout=2);c.recv(10)"
+            ))
+            .output();
+        let out = server.wait_with_output().expect("server");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     /// A TCP exchange from `from` to a one-shot echo server in `to`.
     fn tcp(&self, from: &str, to: &str, addr: &str, port: u16) -> bool {
         let server = Command::new("ip")
@@ -321,5 +343,31 @@ fn traffic_crosses_xpf_only_as_policy_allows() {
     assert!(
         t.tcp("c", "s", "10.91.2.2", 7003),
         "TCP is still permitted by policy out"
+    );
+
+    // Interface source NAT: the server sees the firewall's untrust address
+    // and a port from the NAT range; replies find their way back through
+    // the shim, which hands replies on those ports to the workers.
+    let out = t.cli(
+        "configure; delete security policies from-zone trust to-zone untrust policy no-ping; \
+         set security nat source rule-set out from zone trust; set security nat source rule-set out to zone untrust; \
+         set security nat source rule-set out rule all match source-address 0.0.0.0/0; \
+         set security nat source rule-set out rule all then source-nat interface; commit",
+    );
+    assert!(out.contains("commit complete"), "{out}");
+    let peer = t.tcp_peer("c", "s", "10.91.2.2", 7004);
+    let (addr, port) = peer
+        .split_once(':')
+        .unwrap_or_else(|| panic!("no connection seen: {peer:?}\n{}", t.log()));
+    assert_eq!(addr, "10.91.2.1", "source NAT to the interface address");
+    let port: u16 = port.parse().expect("a port");
+    assert!(
+        (61000..=65535).contains(&port),
+        "NAT port {port} outside the interface NAT range"
+    );
+    assert!(
+        t.ping("c", "10.91.2.2", 4) >= 3,
+        "ping through interface NAT\n{}",
+        t.log()
     );
 }

@@ -8,6 +8,7 @@
 mod classify;
 pub(crate) mod host_inbound;
 pub(crate) mod nat;
+pub use nat::INTERFACE_NAT_PORTS;
 pub(crate) mod policy;
 pub(crate) mod screen;
 

@@ -165,6 +165,11 @@ pub(crate) struct NatTables {
 /// The port range interface NAT and `port` default translate into.
 pub(crate) const DEFAULT_PORTS: PortMode = PortMode::Translate(1024, 65535);
 
+/// The ports interface source NAT translates to: outside the kernel's
+/// ephemeral range, so the XDP shim can tell replies to a NAT session from
+/// traffic for the box's own sockets (`XPF_NAT_PORT_LO..=HI` in the shim).
+pub const INTERFACE_NAT_PORTS: (u16, u16) = (61000, 65535);
+
 pub(crate) struct Resolve<'a> {
     pub model: &'a Model,
     pub zone_id: &'a dyn Fn(&str) -> Option<u16>,

@@ -6,7 +6,7 @@
 
 use super::parse::Packet;
 use crate::session::{FlowKey, Sessions};
-use crate::snapshot::nat::{NatKey, PortMode, SnatAction, DEFAULT_PORTS};
+use crate::snapshot::nat::{NatKey, PortMode, SnatAction};
 use crate::snapshot::Snapshot;
 use crate::verdict::DropReason;
 use std::sync::Arc;
@@ -122,15 +122,22 @@ pub(crate) fn source(
                 .iface(to.1)
                 .and_then(|i| i.first_addr(pkt.v6))
                 .ok_or(DropReason::NatNoAddress)?;
-            return allocate(sessions, pkt, dst, dport, &[(pkt.v6, a, a)], DEFAULT_PORTS).map(
-                |(addr, port)| {
-                    Some(Translation {
-                        addr,
-                        port,
-                        rule: rule.name.clone(),
-                    })
-                },
-            );
+            let (lo, hi) = crate::INTERFACE_NAT_PORTS;
+            return allocate(
+                sessions,
+                pkt,
+                dst,
+                dport,
+                &[(pkt.v6, a, a)],
+                PortMode::Translate(lo, hi),
+            )
+            .map(|(addr, port)| {
+                Some(Translation {
+                    addr,
+                    port,
+                    rule: rule.name.clone(),
+                })
+            });
         }
         SnatAction::Pool(i) => {
             let pool = snap.nat.pools.get(i).ok_or(DropReason::NatNoAddress)?;

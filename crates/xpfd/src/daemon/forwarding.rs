@@ -98,6 +98,11 @@ impl Forwarding {
             local_addrs,
             ..Config::default()
         };
+        if let Err(e) = keep_ephemeral_ports_below_nat() {
+            tracing::warn!(
+                "{e}: replies to the box's own connections may be taken for NAT traffic"
+            );
+        }
         if let Err(e) = ensure_bpffs(&config.pin_dir) {
             *self.why_not.lock().unwrap_or_else(|e| e.into_inner()) =
                 format!("AF_XDP did not start: {e}");
@@ -201,4 +206,25 @@ fn ensure_bpffs(pin_dir: &std::path::Path) -> Result<(), String> {
         }
     }
     std::fs::create_dir_all(pin_dir).map_err(|e| format!("creating {}: {e}", pin_dir.display()))
+}
+
+/// Interface source NAT translates to ports `xpf_afxdp::NAT_PORTS`, and the
+/// XDP shim sends replies on those ports to the workers; the kernel's own
+/// connections must therefore take their ephemeral ports below that range
+/// (Linux's default, 32768-60999, already does).
+fn keep_ephemeral_ports_below_nat() -> Result<(), String> {
+    const PATH: &str = "/proc/sys/net/ipv4/ip_local_port_range";
+    let text = std::fs::read_to_string(PATH).map_err(|e| format!("reading {PATH}: {e}"))?;
+    let mut it = text
+        .split_whitespace()
+        .filter_map(|v| v.parse::<u16>().ok());
+    let (lo, hi) = (it.next().unwrap_or(32768), it.next().unwrap_or(60999));
+    let limit = xpf_afxdp::NAT_PORTS.0 - 1;
+    if hi <= limit {
+        return Ok(());
+    }
+    let lo = lo.min(limit - 1024);
+    std::fs::write(PATH, format!("{lo} {limit}")).map_err(|e| format!("writing {PATH}: {e}"))?;
+    tracing::info!("ephemeral ports set to {lo}-{limit}, below interface NAT's ports");
+    Ok(())
 }
