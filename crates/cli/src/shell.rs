@@ -472,13 +472,7 @@ impl Shell {
                 if verb == "set" {
                     self.precheck(&line, &edit, args)?;
                 }
-                let r = self
-                    .rt
-                    .block_on(self.client.edit(EditRequest { session, line }))
-                    .map_err(status)?
-                    .into_inner();
-                self.diagnostics(&r.diagnostics, r.ok, io);
-                Ok(Flow::Continue)
+                self.send_edit(session, line, io)
             }
             "annotate" => {
                 let Some((comment, path)) = args.split_last().filter(|(_, p)| !p.is_empty()) else {
@@ -492,13 +486,7 @@ impl Shell {
                 let mut c = String::new();
                 xpf_config::write_word(&mut c, &comment.text, true);
                 let line = format!("annotate {} {c}", full.join(" "));
-                let r = self
-                    .rt
-                    .block_on(self.client.edit(EditRequest { session, line }))
-                    .map_err(status)?
-                    .into_inner();
-                self.diagnostics(&r.diagnostics, r.ok, io);
-                Ok(Flow::Continue)
+                self.send_edit(session, line, io)
             }
             "insert" => {
                 let Some(k) = args
@@ -527,13 +515,7 @@ impl Shell {
                         .collect::<Vec<_>>()
                         .join(" ")
                 );
-                let r = self
-                    .rt
-                    .block_on(self.client.edit(EditRequest { session, line }))
-                    .map_err(status)?
-                    .into_inner();
-                self.diagnostics(&r.diagnostics, r.ok, io);
-                Ok(Flow::Continue)
+                self.send_edit(session, line, io)
             }
             "edit" => {
                 let path = confpath::expand(&edit, args)?;
@@ -660,6 +642,17 @@ impl Shell {
             });
         }
         Ok(())
+    }
+
+    /// Sends one set-form line of the candidate to xpfd and prints what it says.
+    fn send_edit(&mut self, session: u64, line: String, io: &mut dyn Io) -> Result<Flow, CliError> {
+        let r = self
+            .rt
+            .block_on(self.client.edit(EditRequest { session, line }))
+            .map_err(status)?
+            .into_inner();
+        self.diagnostics(&r.diagnostics, r.ok, io);
+        Ok(Flow::Continue)
     }
 
     fn diagnostics(&mut self, ds: &[Diagnostic], ok: bool, io: &mut dyn Io) {

@@ -183,36 +183,16 @@ impl Topology {
             .unwrap_or(0)
     }
 
-    /// The `address:port` a server in `to` sees a TCP connection from `from` come from.
-    fn tcp_peer(&self, from: &str, to: &str, addr: &str, port: u16) -> String {
+    /// Runs a one-shot TCP server in `to` (it prints the peer's
+    /// `address:port` and answers the first message in upper case) and a
+    /// client in `from` that sends "hello". Returns (client output, server output).
+    fn tcp_exchange(&self, from: &str, to: &str, addr: &str, port: u16) -> (String, String) {
         let server = Command::new("ip")
             .args(["netns", "exec", &self.ns(to), "python3", "-c"])
             .arg(format!(
-                "import socket;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',{port}));s.listen(1);s.settimeout(4);c,a=s.accept();print('%s:%d'%a,flush=True);c.sendall(b'ok')"
+                "import socket;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',{port}));s.listen(1);s.settimeout(4);c,a=s.accept();print('%s:%d'%a,flush=True);c.sendall(c.recv(100).upper())"
             ))
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3");
-        std::thread::sleep(Duration::from_millis(300));
-        let _ = Command::new("ip")
-            .args(["netns", "exec", &self.ns(from), "python3", "-c"])
-            .arg(format!(
-                "import socket;c=socket.create_connection(('{addr}',{port}),timeout=2);c.recv(10)"
-            ))
-            .output();
-        let out = server.wait_with_output().expect("server");
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    /// A TCP exchange from `from` to a one-shot echo server in `to`.
-    fn tcp(&self, from: &str, to: &str, addr: &str, port: u16) -> bool {
-        let server = Command::new("ip")
-            .args(["netns", "exec", &self.ns(to), "python3", "-c"])
-            .arg(format!(
-                "import socket;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',{port}));s.listen(1);s.settimeout(4);c,_=s.accept();c.sendall(c.recv(100).upper())"
-            ))
-            .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("python3");
@@ -225,9 +205,29 @@ impl Topology {
             .output()
             .expect("python3");
         let mut server = server;
+        if client.status.success() {
+            let out = server.wait_with_output().expect("server");
+            return (
+                String::from_utf8_lossy(&client.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stdout).trim().to_string(),
+            );
+        }
         let _ = server.kill();
         let _ = server.wait();
-        String::from_utf8_lossy(&client.stdout).contains("HELLO")
+        (
+            String::from_utf8_lossy(&client.stdout).into_owned(),
+            String::new(),
+        )
+    }
+
+    /// Whether a TCP exchange from `from` to `to` works.
+    fn tcp(&self, from: &str, to: &str, addr: &str, port: u16) -> bool {
+        self.tcp_exchange(from, to, addr, port).0.contains("HELLO")
+    }
+
+    /// The `address:port` the server in `to` sees the connection come from.
+    fn tcp_peer(&self, from: &str, to: &str, addr: &str, port: u16) -> String {
+        self.tcp_exchange(from, to, addr, port).1
     }
 }
 
