@@ -7,6 +7,10 @@
 //! management API on the Unix socket (and, with TLS and password logins,
 //! gRPC and REST on TCP) and tell systemd we are ready.
 //!
+//! Forwarding (`forwarding`): with `--dataplane afxdp` (the default) the
+//! first commit starts the AF_XDP engine running the packet pipeline on the
+//! data interfaces, and every later commit swaps in its new snapshot.
+//!
 //! With `--manage-accounts` the configured users become Linux accounts
 //! whose shell is the CLI (`accounts`); with `--manage-sshd`, `system
 //! services ssh` drives OpenSSH's server (`sshd`).
