@@ -16,7 +16,7 @@ fi
 # ping/traceroute for the CLI; OpenSSH for the SSH test; clang-19 and
 # libbpf-dev (bpf_helpers.h) build the XDP shim in ebpf/; ethtool turns off
 # veth TX checksum offload in the AF_XDP tests.
-apt_packages=(iproute2 protobuf-compiler iputils-ping traceroute openssh-server openssh-client clang-19 libbpf-dev ethtool)
+apt_packages=(iproute2 protobuf-compiler iputils-ping traceroute openssh-server openssh-client clang-19 libbpf-dev ethtool nftables)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

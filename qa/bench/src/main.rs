@@ -1,17 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 //! `xpf-bench config`: parse, check and commit a generated large
 //! configuration and report the times (goal: under 1 s together on the
-//! 2-core reference machine). Figures only; nothing here passes or fails.
+//! 2-core reference machine). `xpf-bench forwarding`: packets per second
+//! and ns/packet through Linux, nftables, xpf and bare XDP (see
+//! `forwarding.rs`). Figures only; nothing here passes or fails.
 
 mod config;
+mod forwarding;
+mod xdp;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
-    let which = std::env::args().nth(1).unwrap_or_else(|| "config".into());
+    let args: Vec<String> = std::env::args().collect();
+    let which = args.get(1).cloned().unwrap_or_else(|| "config".into());
     match which.as_str() {
         "config" => config::run(),
-        other => anyhow::bail!("unknown benchmark '{other}' (known: config)"),
+        "forwarding" => forwarding::run(),
+        // Helpers the forwarding benchmark runs inside its namespaces.
+        "xdp-gen" => xdp::gen(&args[2..]),
+        "xdp-attach" => xdp::attach(&args[2..]),
+        other => anyhow::bail!("unknown benchmark '{other}' (known: config, forwarding)"),
     }
 }
