@@ -668,19 +668,12 @@ impl Shell {
     fn leave(&mut self, session: u64, io: &mut dyn Io) -> Result<Flow, CliError> {
         let changed = self
             .rt
-            .block_on(self.client.show_configuration(ShowConfigurationRequest {
+            .block_on(self.client.compare(CompareRequest {
                 session,
-                ..Default::default()
+                rollback: None,
             }))
-            .is_ok()
-            && self
-                .rt
-                .block_on(self.client.compare(CompareRequest {
-                    session,
-                    rollback: None,
-                }))
-                .map(|r| !r.get_ref().text.is_empty())
-                .unwrap_or(false);
+            .map(|r| !r.get_ref().text.is_empty())
+            .unwrap_or(false);
         if changed {
             io.output(
                 "The configuration has been changed but not committed\n",
@@ -690,10 +683,7 @@ impl Shell {
                 return Ok(Flow::Continue);
             }
         }
-        let _ = self
-            .rt
-            .block_on(self.client.exit_configuration(SessionRequest { session }));
-        self.mode = Mode::Operational;
+        self.close();
         io.output("Exiting configuration mode\n", true);
         Ok(Flow::Continue)
     }
@@ -762,10 +752,7 @@ impl Shell {
         }
         self.refresh_host();
         if and_quit {
-            let _ = self
-                .rt
-                .block_on(self.client.exit_configuration(SessionRequest { session }));
-            self.mode = Mode::Operational;
+            self.close();
             io.output("Exiting configuration mode\n", true);
         }
         Ok(Flow::Continue)

@@ -40,6 +40,13 @@ impl Differ<'_> {
             .enumerate()
             .map(|(i, s)| (identity(self.schema, s), i))
             .collect();
+        // Old statements that some new statement keeps (possibly moved).
+        let mut kept = vec![false; old.len()];
+        for n in new {
+            if let Some(&i) = old_index.get(&identity(self.schema, n)) {
+                kept[i] = true;
+            }
+        }
         let mut matched = vec![false; old.len()];
         let mut flushed = 0usize;
         let mut prev_added = false;
@@ -56,7 +63,7 @@ impl Differ<'_> {
             };
             prev_added = false;
             while flushed < i {
-                if !matched[flushed] && !new_has(&old_index, flushed, new, self.schema) {
+                if !matched[flushed] && !kept[flushed] {
                     self.whole('-', path, h, &old[flushed]);
                 }
                 flushed += 1;
@@ -65,7 +72,7 @@ impl Differ<'_> {
             self.changed(&old[i], n, path, h);
         }
         for (i, o) in old.iter().enumerate().skip(flushed) {
-            if !matched[i] && !new_has(&old_index, i, new, self.schema) {
+            if !matched[i] && !kept[i] {
                 self.whole('-', path, h, o);
             }
         }
@@ -183,16 +190,4 @@ impl Differ<'_> {
             self.out.push('\n');
         }
     }
-}
-
-fn new_has(
-    old_index: &HashMap<String, usize>,
-    i: usize,
-    new: &[Statement],
-    schema: &Schema,
-) -> bool {
-    // `old_index` maps identity -> old position; an old statement is kept if
-    // some new statement has its identity. Checked lazily: only for removals.
-    new.iter()
-        .any(|n| old_index.get(&identity(schema, n)) == Some(&i))
 }

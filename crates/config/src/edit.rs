@@ -530,10 +530,7 @@ impl Tree {
         while i < words.len() {
             let rest: Vec<&str> = words[i..].iter().map(|w| w.text.as_str()).collect();
             let (node, consumed) = match ctx {
-                Ctx::Opaque => (
-                    None,
-                    opaque_step(cur, &words[i..], cmd.list.is_some(), creating),
-                ),
+                Ctx::Opaque => (None, opaque_step(cur, &words[i..], creating)),
                 Ctx::Node(p) => {
                     let m = match_for(schema, p, &rest, creating).ok_or_else(|| {
                         let mut d = unknown_statement(schema, p, &words[i..], words[i].span, &path);
@@ -835,7 +832,7 @@ fn match_for(schema: &Schema, parent: NodeId, words: &[&str], creating: bool) ->
 /// Inside an opaque subtree the schema cannot split words into levels:
 /// follow the longest existing statement whose words prefix the rest, else
 /// take everything as one leaf (lossless, and prints back the same line).
-fn opaque_step(cur: &Tree, rest: &[Word], has_list: bool, creating: bool) -> usize {
+fn opaque_step(cur: &Tree, rest: &[Word], creating: bool) -> usize {
     let best = cur
         .kids
         .iter()
@@ -847,10 +844,7 @@ fn opaque_step(cur: &Tree, rest: &[Word], has_list: bool, creating: bool) -> usi
         .max();
     match best {
         Some(n) if n < rest.len() || !creating => n,
-        _ => {
-            let _ = has_list;
-            rest.len()
-        }
+        _ => rest.len(),
     }
 }
 

@@ -86,24 +86,9 @@ impl Topology {
             ]);
         }
         // Only xpf may forward in the firewall namespace.
-        sh(&[
-            "ip",
-            "netns",
-            "exec",
-            &f,
-            "sysctl",
-            "-qw",
-            "net.ipv4.ip_forward=0",
-        ]);
-        sh(&[
-            "ip",
-            "netns",
-            "exec",
-            &f,
-            "sysctl",
-            "-qw",
-            "net.ipv6.conf.all.forwarding=0",
-        ]);
+        for knob in ["net.ipv4.ip_forward=0", "net.ipv6.conf.all.forwarding=0"] {
+            sh(&["ip", "netns", "exec", &f, "sysctl", "-qw", knob]);
+        }
         std::fs::write(t.dir.join("seed.conf"), CONFIG).unwrap();
         let log = std::fs::File::create(t.dir.join("xpfd.log")).unwrap();
         t.xpfd = Some(

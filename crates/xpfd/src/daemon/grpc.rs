@@ -8,11 +8,11 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use xpf_api::management_server::{Management, ManagementServer};
 use xpf_api::*;
-use xpf_config::{print_curly, LoadMode as CfgLoadMode};
+use xpf_config::LoadMode as CfgLoadMode;
 
 use super::caller::{identify, Caller, Permission};
+use super::show;
 use super::supervisor::{Outcome, Supervisor};
-use super::{clock, show};
 
 /// Where the API listens.
 pub enum Listener {
@@ -200,7 +200,6 @@ impl Management for Api {
                 None => String::new(),
             },
         };
-        let _ = print_curly;
         Ok(Response::new(TextReply { ok: true, text }))
     }
 
@@ -312,7 +311,6 @@ impl Management for Api {
                 comment: r.comment.unwrap_or_default(),
             })
             .collect();
-        let _ = clock::now;
         Ok(Response::new(CommitHistoryReply { commits }))
     }
 

@@ -240,7 +240,6 @@ async fn interfaces(sup: &Supervisor, rest: &[&str]) -> String {
     if !rest.contains(&"terse") {
         return interfaces_detail(sup, only).await;
     }
-    let model = sup.active.read().await;
     let state = sup.interfaces.state().await;
     let mut out =
         String::from("Interface               Admin Link Proto    Local                 Remote\n");
@@ -271,7 +270,6 @@ async fn interfaces(sup: &Supervisor, rest: &[&str]) -> String {
             }
         }
     }
-    let _ = model;
     out
 }
 

@@ -108,6 +108,7 @@ impl Supervisor {
     /// and applies the active configuration.
     pub async fn start(&self, seed: Option<&str>) -> anyhow::Result<()> {
         let mut db = self.db.lock().await;
+        let mut seeded = false;
         if let Some(text) = seed {
             let fresh = db.history().map(|h| h.is_empty()).unwrap_or(false);
             if fresh {
@@ -127,9 +128,14 @@ impl Supervisor {
                 db.record_commit(&info, clock::now(), None)?;
                 *self.active.write().await = Some(model);
                 tracing::info!("seeded the configuration database");
+                seeded = true;
             }
         }
         drop(db);
+        if seeded {
+            // Just applied; a fresh database has no commit confirmed pending.
+            return Ok(());
+        }
         self.expire_confirm().await?;
         let db = self.db.lock().await;
         match xpf_store::check_config(db.active(), None) {
