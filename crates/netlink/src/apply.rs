@@ -190,12 +190,20 @@ pub struct Owner {
     handle: Handle,
     connection: JoinHandle<()>,
     lock: Mutex<()>,
+    /// Held for each dump: the kernel refuses (EBUSY) a second dump on a
+    /// socket while one is running, and callers share this `Owner`.
+    dumps: Mutex<()>,
 }
 
 impl Owner {
     /// The netlink handle, for this crate's other request kinds.
     pub(crate) fn handle(&self) -> &Handle {
         &self.handle
+    }
+
+    /// Waits for the socket to be free of other dumps.
+    pub(crate) async fn dumping(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.dumps.lock().await
     }
 }
 
@@ -233,13 +241,14 @@ impl Owner {
             handle,
             connection,
             lock: Mutex::new(()),
+            dumps: Mutex::new(()),
         })
     }
 
     /// Every link of the namespace with its kind, MTU, admin state, alias, group and
     /// addresses.
     pub async fn snapshot(&self) -> Result<Snapshot, NetlinkError> {
-        sys::snapshot(&self.handle).await
+        sys::snapshot(&self.handle, &self.dumps).await
     }
 
     /// Makes the namespace's links match `desired`.
@@ -254,7 +263,7 @@ impl Owner {
         let _guard = self.lock.lock().await;
         let snap = self.snapshot().await?;
         let targets = targets_from_desired(desired, &snap)?;
-        let mut run = Run::new(&self.handle, false);
+        let mut run = Run::new(&self.handle, &self.dumps, false);
         match run.reconcile(snap, &targets, desired.down_unmanaged).await {
             Ok(()) => Ok(ApplyReport { actions: run.done }),
             Err(source) => Err(ApplyError::Failed {
@@ -271,7 +280,7 @@ impl Owner {
     pub async fn restore(&self, snapshot: &Snapshot) -> Result<ApplyReport, RestoreError> {
         let _guard = self.lock.lock().await;
         let targets = targets_from_snapshot(snapshot);
-        let mut run = Run::new(&self.handle, true);
+        let mut run = Run::new(&self.handle, &self.dumps, true);
         let current = match self.snapshot().await {
             Ok(s) => s,
             Err(e) => {
@@ -660,15 +669,17 @@ fn plan_additions(snap: &Snapshot, targets: &[Target]) -> Vec<Step> {
 /// One apply or restore run: what it did and, in best-effort mode, what failed.
 struct Run<'a> {
     h: &'a Handle,
+    dumps: &'a Mutex<()>,
     best_effort: bool,
     done: Vec<Action>,
     failures: Vec<ApplyError>,
 }
 
 impl<'a> Run<'a> {
-    fn new(h: &'a Handle, best_effort: bool) -> Self {
+    fn new(h: &'a Handle, dumps: &'a Mutex<()>, best_effort: bool) -> Self {
         Run {
             h,
+            dumps,
             best_effort,
             done: Vec::new(),
             failures: Vec::new(),
@@ -740,16 +751,16 @@ impl<'a> Run<'a> {
         down_unmanaged: bool,
     ) -> Result<(), ApplyError> {
         self.run(plan_structure(&snap, targets)).await?;
-        let snap = sys::snapshot(self.h).await?;
+        let snap = sys::snapshot(self.h, self.dumps).await?;
         self.run(plan_links(&snap, targets, down_unmanaged)).await?;
-        let snap = sys::snapshot(self.h).await?;
+        let snap = sys::snapshot(self.h, self.dumps).await?;
         let removals = plan_removals(&snap, targets);
         let snap = if removals.is_empty() {
             snap
         } else {
             self.run((removals, Vec::new())).await?;
             // Removing an IPv4 primary can take its secondaries along: look again.
-            sys::snapshot(self.h).await?
+            sys::snapshot(self.h, self.dumps).await?
         };
         self.run((plan_additions(&snap, targets), Vec::new())).await
     }

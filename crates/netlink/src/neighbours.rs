@@ -53,6 +53,7 @@ fn parse(msg: &NeighbourMessage) -> Option<Neighbour> {
 impl Owner {
     /// The resolved (usable) entries of the kernel's neighbour cache.
     pub async fn neighbours(&self) -> Result<Vec<Neighbour>, NetlinkError> {
+        let _dumping = self.dumping().await;
         let msgs: Vec<NeighbourMessage> = self
             .handle()
             .neighbours()
@@ -66,6 +67,7 @@ impl Owner {
 
     /// Every link's Ethernet address, by ifindex.
     pub async fn link_macs(&self) -> Result<Vec<(u32, [u8; 6])>, NetlinkError> {
+        let _dumping = self.dumping().await;
         let msgs: Vec<_> = self
             .handle()
             .link()

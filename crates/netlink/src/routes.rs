@@ -216,6 +216,7 @@ pub struct RouteReport {
 impl Owner {
     /// The kernel's main routing table, both families.
     pub async fn routes(&self) -> Result<Vec<RouteState>, NetlinkError> {
+        let _dumping = self.dumping().await;
         dump(self.handle()).await
     }
 
@@ -223,7 +224,8 @@ impl Owner {
     /// other origin are left alone.
     pub async fn apply_routes(&self, want: &[DesiredRoute]) -> Result<RouteReport, NetlinkError> {
         let h = self.handle();
-        let have: Vec<RouteState> = dump(h)
+        let have: Vec<RouteState> = self
+            .routes()
             .await?
             .into_iter()
             .filter(RouteState::is_xpf)

@@ -12,6 +12,8 @@ use rtnetlink::packet_route::link::{
 };
 use rtnetlink::{AddressMessageBuilder, Handle, LinkUnspec, LinkVlan};
 
+use tokio::sync::Mutex;
+
 use crate::desired::IfAddr;
 use crate::error::{both_names, NetlinkError, Op};
 use crate::state::{LinkState, ObservedKind, Snapshot};
@@ -20,7 +22,11 @@ use crate::state::{LinkState, ObservedKind, Snapshot};
 pub(crate) const EADDRNOTAVAIL: i32 = 99;
 
 /// Dumps links and addresses into a [`Snapshot`].
-pub(crate) async fn snapshot(h: &Handle) -> Result<Snapshot, NetlinkError> {
+///
+/// `dumps` serialises dumps on the one socket: the kernel answers a second
+/// dump started while one runs with EBUSY.
+pub(crate) async fn snapshot(h: &Handle, dumps: &Mutex<()>) -> Result<Snapshot, NetlinkError> {
+    let _dumping = dumps.lock().await;
     let msgs: Vec<LinkMessage> = h
         .link()
         .get()

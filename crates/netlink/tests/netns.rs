@@ -666,3 +666,35 @@ fn a_disabled_link_keeps_its_ipv6_address_and_reapply_is_a_no_op() {
         },
     );
 }
+/// The daemon shares one `Owner` between commits, the watcher, `show` and the
+/// forwarding tables; their dumps must not collide on the socket (EBUSY).
+#[test]
+fn concurrent_readers_and_an_apply_share_one_owner() {
+    in_netns(
+        "concurrent_readers_and_an_apply_share_one_owner",
+        TWO_VETHS,
+        Vlans::Unused,
+        |_ns| async move {
+            let owner = Owner::new().unwrap();
+            let desired = full_desired(false);
+            let readers = (0..16).map(|i| {
+                let owner = &owner;
+                async move {
+                    match i % 4 {
+                        0 => owner.snapshot().await.map(|_| ()),
+                        1 => owner.routes().await.map(|_| ()),
+                        2 => owner.neighbours().await.map(|_| ()),
+                        _ => owner.link_macs().await.map(|_| ()),
+                    }
+                }
+            });
+            let (applied, read) =
+                futures::future::join(owner.apply(&desired), futures::future::join_all(readers))
+                    .await;
+            applied.unwrap();
+            for r in read {
+                r.unwrap();
+            }
+        },
+    );
+}
