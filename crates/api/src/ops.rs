@@ -206,6 +206,19 @@ pub const OPERATIONAL: &[OpNode] = &[
         )],
     ),
     node("show", "Show system information", SHOW),
+    node(
+        "start",
+        "Start shell",
+        &[opt(
+            "shell",
+            "Start shell",
+            &[
+                leaf("bash", "Start GNU Bourne-Again shell"),
+                leaf("sh", "Start Bourne shell"),
+            ],
+            Arg::None,
+        )],
+    ),
     opt(
         "traceroute",
         "Trace route to remote host",

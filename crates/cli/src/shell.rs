@@ -360,6 +360,7 @@ impl Shell {
                 self.reply(r, pipes, io)
             }
             ["file", ..] => Err(CliError::plain("not available: file operations")),
+            ["start", "shell", rest @ ..] => self.start_shell(rest),
             _ => {
                 let r = self
                     .rt
@@ -400,6 +401,25 @@ impl Shell {
         }
         io.output(&pipes.filter(&r.text), pipes.no_more);
         Ok(Flow::Continue)
+    }
+
+    /// `start shell [sh|bash]`: a Unix shell on the terminal, for root only
+    /// (the appliance's other users live in the CLI, as on an SRX).
+    fn start_shell(&mut self, rest: &[&str]) -> Result<Flow, CliError> {
+        if !nix::unistd::Uid::current().is_root() {
+            return Err(CliError::plain(
+                "error: permission denied: only root may start a shell",
+            ));
+        }
+        let program = match rest.first().copied().unwrap_or("sh") {
+            "sh" => "/bin/sh",
+            "bash" => "/bin/bash",
+            other => return Err(CliError::plain(format!("error: unknown shell: {other}"))),
+        };
+        match std::process::Command::new(program).status() {
+            Ok(_) => Ok(Flow::Continue),
+            Err(e) => Err(CliError::plain(format!("{program}: {e}"))),
+        }
     }
 
     fn external(

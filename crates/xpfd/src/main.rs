@@ -35,6 +35,11 @@ enum Command {
         /// Configuration to commit on the very first start (ignored afterwards).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Zero-touch bootstrap: on the very first start, the first of these
+        /// files that exists is committed; one that does not load or check is
+        /// logged and skipped, and xpfd starts with an empty configuration.
+        #[arg(long, value_name = "PATH")]
+        bootstrap: Vec<PathBuf>,
         /// The management API's Unix socket.
         #[arg(long, default_value = xpf_api::DEFAULT_SOCKET)]
         socket: PathBuf,
@@ -163,6 +168,7 @@ fn main() -> ExitCode {
         Command::Run {
             state_dir,
             config,
+            bootstrap,
             socket,
             node,
             keep_unmanaged,
@@ -178,6 +184,7 @@ fn main() -> ExitCode {
         } => run_daemon(daemon::Options {
             state_dir,
             config,
+            bootstrap,
             socket,
             node,
             down_unmanaged: !keep_unmanaged,

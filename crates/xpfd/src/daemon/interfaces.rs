@@ -142,6 +142,10 @@ pub fn desired(model: &Model, down_unmanaged: bool) -> Result<Desired, String> {
     })
 }
 
+/// The out-of-band management port: addressed by the configuration, never
+/// forwarded through, never in a zone.
+pub const MANAGEMENT: &str = "fxp0";
+
 impl Interfaces {
     /// Takes the namespace's interfaces.
     pub async fn new(down_unmanaged: bool) -> anyhow::Result<Interfaces> {
@@ -401,6 +405,8 @@ impl Interfaces {
         snap.links
             .iter()
             .filter(|l| l.up && l.name != "lo" && !l.name.contains('.'))
+            // fxp0 is out-of-band management, as on an SRX: host traffic only.
+            .filter(|l| l.name != MANAGEMENT)
             .filter(|l| configured.contains(&l.name))
             .map(|l| l.name.clone())
             .collect()

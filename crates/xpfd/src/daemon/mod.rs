@@ -28,6 +28,7 @@ mod notify;
 mod rest;
 mod sessions;
 mod show;
+mod slot;
 mod sshd;
 mod supervisor;
 mod tls;
@@ -49,6 +50,9 @@ pub struct Options {
     pub state_dir: PathBuf,
     /// Seeds the database on first start only.
     pub config: Option<PathBuf>,
+    /// Zero-touch bootstrap files: the first that exists seeds the database
+    /// on first start; unlike `config`, a bad one is logged, not fatal.
+    pub bootstrap: Vec<PathBuf>,
     /// The management API's Unix socket.
     pub socket: PathBuf,
     /// Cluster node name for `${node}` groups.
@@ -77,6 +81,18 @@ pub struct Options {
 
 pub use forwarding::Engine;
 
+/// The first bootstrap file that exists, with its text.
+fn bootstrap(paths: &[PathBuf]) -> Option<(PathBuf, String)> {
+    paths.iter().find_map(|p| match std::fs::read_to_string(p) {
+        Ok(text) => Some((p.clone(), text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            tracing::error!(file = %p.display(), "bootstrap configuration unreadable: {e}");
+            None
+        }
+    })
+}
+
 /// Runs until SIGTERM or SIGINT.
 pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
     std::fs::create_dir_all(&opts.state_dir)
@@ -91,7 +107,17 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
     // Watch the kernel before the first apply: a change made between that
     // apply and the watch would otherwise never be repaired.
     let changes = xpf_netlink::watch().context("watching interfaces")?;
-    sup.start(seed.as_deref()).await?;
+    match (&seed, bootstrap(&opts.bootstrap)) {
+        (None, Some((path, text))) => {
+            if let Err(e) = sup.start(Some(&text)).await {
+                tracing::error!(file = %path.display(), "bootstrap configuration refused: {e:#}");
+                sup.start(None).await?;
+            } else {
+                tracing::info!(file = %path.display(), "bootstrap configuration taken");
+            }
+        }
+        _ => sup.start(seed.as_deref()).await?,
+    }
 
     let mut servers = tokio::task::JoinSet::new();
     let listener = bind(&opts.socket)?;

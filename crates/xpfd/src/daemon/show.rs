@@ -67,7 +67,10 @@ async fn host_name(sup: &Supervisor) -> String {
 async fn version(sup: &Supervisor) -> String {
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let image = match (os_release("IMAGE_ID"), os_release("IMAGE_VERSION")) {
-        (Some(id), Some(v)) if id == "xpf" => format!("xpf image {v}"),
+        (Some(id), Some(v)) if id == "xpf" => match super::slot::booted() {
+            Some(slot) => format!("xpf image {v}, slot {slot}"),
+            None => format!("xpf image {v}"),
+        },
         _ => "none (not booted from an xpf image)".into(),
     };
     format!(
