@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Builds the appliance image into build/: xpf_<version>.raw plus the split
+# root, verity and UKI files an update ships. Reuses the tools tree, the
+# package cache and the incremental cache between builds.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+start=$(date +%s)
+
+version="${XPF_IMAGE_VERSION:-$(cargo metadata --no-deps --format-version 1 \
+    | python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"]=="xpfd"))')}"
+if [ -z "${XPF_IMAGE_VERSION:-}" ] && git rev-parse --git-dir >/dev/null 2>&1; then
+    # A build of uncommitted or later work must not share a release's version.
+    version="$version.$(git log -1 --format=%ct)"
+fi
+
+./image/tools.sh
+mkosi=(env PYTHONPATH="$root/build/tools/mkosi/usr/lib/python3/dist-packages" python3 -m mkosi)
+
+echo "image: building the xpf binaries (release)"
+cargo build --release -p xpfd -p xpf-cli
+staging="$root/build/staging"
+rm -rf "$staging"
+install -D -m 0755 target/release/xpfd "$staging/usr/bin/xpfd"
+install -D -m 0755 target/release/cli "$staging/usr/bin/cli"
+install -D -m 0644 README.md "$staging/usr/share/doc/xpf/README.md"
+# /var's initial contents: the writable /etc's overlay directories.
+install -d -m 0755 "$staging/var/lib/overlay/etc/upper" "$staging/var/lib/overlay/etc/work"
+
+out="$root/build/image"
+rm -rf "$out" && mkdir -p "$out"
+echo "image: mkosi build of xpf $version"
+(cd image && "${mkosi[@]}" --image-version="$version" --output-directory="$out" -f build)
+
+# Publish under stable names (mkosi -f would leave stale split files).
+cp --sparse=always "$out/xpf_$version.raw" "build/xpf_$version.raw"
+ln -sfn "xpf_$version.raw" build/xpf.raw
+echo "$version" >build/VERSION
+end=$(date +%s)
+size=$(stat -c %s "build/xpf_$version.raw")
+alloc=$(du -B1 "build/xpf_$version.raw" | cut -f1)
+echo "image: build/xpf_$version.raw: $((size / 1048576)) MiB sparse, $((alloc / 1048576)) MiB allocated, built in $((end - start)) s"
+ls -l "$out" | sed 's/^/image:   /'
