@@ -50,8 +50,10 @@ impl Worker {
 
     /// Moves per-snapshot state to a new snapshot: policy and NAT rule hit
     /// counters follow their rule by name; interface and zone arrays are resized.
-    /// The only allocation a swap costs, once per worker.
-    pub(crate) fn adopt(&mut self, snap: &Snapshot) {
+    /// The only allocation a swap costs, once per worker. The pipeline
+    /// adopts on its own; a driver calls this after a swap so counters read
+    /// before the next packet are indexed by the new snapshot already.
+    pub fn adopt(&mut self, snap: &Snapshot) {
         if self.generation == snap.generation() {
             return;
         }
