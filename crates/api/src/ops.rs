@@ -63,27 +63,186 @@ const fn opt(
     }
 }
 
-const SESSION_VIEWS: &[OpNode] = &[
+/// A session filter word: a value, then more filters or views may follow
+/// (`source-prefix 10.0.1.0/24 destination-port 80 summary`).
+const fn filter(
+    word: &'static str,
+    help: &'static str,
+    value: &'static str,
+    then: &'static [OpNode],
+) -> OpNode {
+    OpNode {
+        word,
+        help,
+        children: then,
+        arg: Arg::Value(value),
+        runnable: false,
+    }
+}
+
+// Statics, not consts: each filter's children are the list it is in.
+static SESSION_VIEWS: [OpNode; 11] = [
+    filter(
+        "application",
+        "Application name",
+        "<application-name>",
+        &SESSION_VIEWS,
+    ),
     leaf("brief", "Display brief output (default)"),
+    filter(
+        "destination-port",
+        "Destination port",
+        "<port>",
+        &SESSION_VIEWS,
+    ),
+    filter(
+        "destination-prefix",
+        "Destination IP prefix or address",
+        "<prefix>",
+        &SESSION_VIEWS,
+    ),
     leaf("extensive", "Display extensive output"),
+    filter(
+        "interface",
+        "Name of incoming or outgoing interface",
+        "<interface-name>",
+        &SESSION_VIEWS,
+    ),
+    filter(
+        "protocol",
+        "IP protocol name or number",
+        "<protocol>",
+        &SESSION_VIEWS,
+    ),
+    filter(
+        "session-identifier",
+        "Show session with specified session identifier",
+        "<session-identifier>",
+        &SESSION_VIEWS,
+    ),
+    filter("source-port", "Source port", "<port>", &SESSION_VIEWS),
+    filter(
+        "source-prefix",
+        "Source IP prefix or address",
+        "<prefix>",
+        &SESSION_VIEWS,
+    ),
     leaf("summary", "Display output summary"),
 ];
 
-const NAT_VIEWS: &[OpNode] = &[
-    leaf("summary", "Show summary information"),
-    opt(
-        "rule",
-        "Show rule information",
-        &[],
-        Arg::Value("<rule-name|all>"),
+static CLEAR_FILTERS: [OpNode; 9] = [
+    leaf("all", "Clear all sessions"),
+    filter(
+        "application",
+        "Application name",
+        "<application-name>",
+        &CLEAR_FILTERS,
     ),
+    filter(
+        "destination-port",
+        "Destination port",
+        "<port>",
+        &CLEAR_FILTERS,
+    ),
+    filter(
+        "destination-prefix",
+        "Destination IP prefix or address",
+        "<prefix>",
+        &CLEAR_FILTERS,
+    ),
+    filter(
+        "interface",
+        "Name of incoming or outgoing interface",
+        "<interface-name>",
+        &CLEAR_FILTERS,
+    ),
+    filter(
+        "protocol",
+        "IP protocol name or number",
+        "<protocol>",
+        &CLEAR_FILTERS,
+    ),
+    filter(
+        "session-identifier",
+        "Clear session with specified session identifier",
+        "<session-identifier>",
+        &CLEAR_FILTERS,
+    ),
+    filter("source-port", "Source port", "<port>", &CLEAR_FILTERS),
+    filter(
+        "source-prefix",
+        "Source IP prefix or address",
+        "<prefix>",
+        &CLEAR_FILTERS,
+    ),
+];
+
+const NAT_VIEWS: &[OpNode] = &[
     opt(
         "pool",
         "Show pool information",
         &[],
         Arg::Value("<pool-name|all>"),
     ),
+    opt(
+        "rule",
+        "Show rule information",
+        &[],
+        Arg::Value("<rule-name|all>"),
+    ),
+    leaf("summary", "Show summary information"),
 ];
+
+const STATIC_NAT_VIEWS: &[OpNode] = &[opt(
+    "rule",
+    "Show rule information",
+    &[],
+    Arg::Value("<rule-name|all>"),
+)];
+
+// A const may not hold a temporary that points at a static, so every level
+// above the session filters is a static too.
+static SHOW_SECURITY: [OpNode; 4] = [
+    node("flow", "Show flow information", &SHOW_FLOW),
+    node(
+        "nat",
+        "Show Network Address Translation information",
+        &[
+            node("destination", "Show destination NAT information", NAT_VIEWS),
+            node("source", "Show source NAT information", NAT_VIEWS),
+            node("static", "Show static NAT information", STATIC_NAT_VIEWS),
+        ],
+    ),
+    opt(
+        "policies",
+        "Show security firewall policies",
+        &[leaf("hit-count", "Show policies hit count")],
+        Arg::None,
+    ),
+    opt(
+        "zones",
+        "Show security zone information",
+        &[],
+        Arg::Value("<zone-name>"),
+    ),
+];
+
+static SHOW_FLOW: [OpNode; 1] = [opt(
+    "session",
+    "Show session information",
+    &SESSION_VIEWS,
+    Arg::None,
+)];
+
+static CLEAR: [OpNode; 1] = [node(
+    "security",
+    "Clear security information",
+    &CLEAR_SECURITY,
+)];
+
+static CLEAR_SECURITY: [OpNode; 1] = [node("flow", "Clear flow information", &CLEAR_FLOW)];
+
+static CLEAR_FLOW: [OpNode; 1] = [opt("session", "Clear session", &CLEAR_FILTERS, Arg::None)];
 
 const SHOW: &[OpNode] = &[
     opt(
@@ -113,43 +272,7 @@ const SHOW: &[OpNode] = &[
         &[],
         Arg::Value("<destination-prefix>"),
     ),
-    node(
-        "security",
-        "Show security information",
-        &[
-            node(
-                "flow",
-                "Show flow information",
-                &[opt(
-                    "session",
-                    "Show session information",
-                    SESSION_VIEWS,
-                    Arg::None,
-                )],
-            ),
-            node(
-                "nat",
-                "Show Network Address Translation information",
-                &[
-                    node("destination", "Show destination NAT information", NAT_VIEWS),
-                    node("source", "Show source NAT information", NAT_VIEWS),
-                    node("static", "Show static NAT information", NAT_VIEWS),
-                ],
-            ),
-            opt(
-                "policies",
-                "Show security firewall policies",
-                &[leaf("hit-count", "Show policies hit count")],
-                Arg::None,
-            ),
-            opt(
-                "zones",
-                "Show security zone information",
-                &[],
-                Arg::Value("<zone-name>"),
-            ),
-        ],
-    ),
+    node("security", "Show security information", &SHOW_SECURITY),
     node(
         "system",
         "Show system information",
@@ -167,19 +290,7 @@ const SHOW: &[OpNode] = &[
 
 /// The operational command tree.
 pub const OPERATIONAL: &[OpNode] = &[
-    node(
-        "clear",
-        "Clear information in the system",
-        &[node(
-            "security",
-            "Clear security information",
-            &[node(
-                "flow",
-                "Clear flow information",
-                &[leaf("session", "Clear session")],
-            )],
-        )],
-    ),
+    node("clear", "Clear information in the system", &CLEAR),
     opt(
         "configure",
         "Manipulate software configuration information",
@@ -255,5 +366,16 @@ mod tests {
         assert!(lookup(OPERATIONAL, "bogus").unwrap().is_none());
         // "s" could be "show"... only one op word starts with s.
         assert!(lookup(SHOW, "s").is_err(), "security and system");
+    }
+
+    #[test]
+    fn session_filters_chain() {
+        let dport = lookup(&SESSION_VIEWS, "destination-po").unwrap().unwrap();
+        assert_eq!(dport.arg, Arg::Value("<port>"));
+        assert!(!dport.runnable, "a filter needs its value");
+        let again = lookup(dport.children, "source-pr").unwrap().unwrap();
+        assert_eq!(again.word, "source-prefix");
+        assert!(lookup(again.children, "sum").unwrap().is_some());
+        assert!(lookup(&CLEAR_FILTERS, "summary").unwrap().is_none());
     }
 }

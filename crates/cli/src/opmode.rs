@@ -97,25 +97,30 @@ pub fn help(words: &[Typed], trailing_space: bool) -> Vec<(String, String)> {
     };
     let mut level: &'static [OpNode] = OPERATIONAL;
     let mut last: Option<&'static OpNode> = None;
+    // Whether `last` has had its value.
+    let mut given = false;
     for w in done {
         match lookup(level, &w.text) {
             Ok(Some(n)) => {
                 last = Some(n);
                 level = n.children;
+                given = false;
             }
             _ => {
                 // A value: the keywords of this level still follow.
+                given = true;
             }
         }
     }
     let mut out: Vec<(String, String)> = Vec::new();
+    let complete = last.is_some_and(|n| n.runnable || (n.arg != Arg::None && given));
     if let Some(n) = last {
         if partial.is_empty() {
             match n.arg {
-                Arg::Value(p) | Arg::Rest(p) => out.push((p.to_string(), "Value".into())),
-                Arg::None => {}
+                Arg::Value(p) | Arg::Rest(p) if !given => out.push((p.to_string(), "Value".into())),
+                _ => {}
             }
-            if n.runnable {
+            if complete {
                 out.insert(0, ("<[Enter]>".into(), "Execute this command".into()));
             }
         }
@@ -123,7 +128,7 @@ pub fn help(words: &[Typed], trailing_space: bool) -> Vec<(String, String)> {
     for c in level.iter().filter(|c| c.word.starts_with(partial)) {
         out.push((c.word.to_string(), c.help.to_string()));
     }
-    if last.is_some_and(|n| n.runnable) && partial.is_empty() {
+    if complete && partial.is_empty() {
         out.push(("|".into(), "Pipe through a command".into()));
     }
     out
@@ -187,5 +192,54 @@ mod tests {
         );
         let h = help(&split("show version "), true);
         assert_eq!(h[0].0, "<[Enter]>");
+    }
+
+    #[test]
+    fn session_filters_take_values_and_chain() {
+        assert_eq!(
+            r("sh sec fl sess source-pr 10.0.1.0/24 destination-po 80 prot tcp sum").unwrap(),
+            [
+                "show",
+                "security",
+                "flow",
+                "session",
+                "source-prefix",
+                "10.0.1.0/24",
+                "destination-port",
+                "80",
+                "protocol",
+                "tcp",
+                "summary"
+            ]
+        );
+        assert_eq!(
+            r("clear security flow session destination-port 7005").unwrap(),
+            [
+                "clear",
+                "security",
+                "flow",
+                "session",
+                "destination-port",
+                "7005"
+            ]
+        );
+        assert_eq!(
+            r("show security flow session destination-port")
+                .unwrap_err()
+                .message,
+            "syntax error, expecting <command>.",
+            "a filter needs its value"
+        );
+        let h = help(&split("show security flow session destination-port "), true);
+        assert_eq!(h[0], ("<port>".to_string(), "Value".to_string()));
+        let h = help(
+            &split("show security flow session destination-port 80 "),
+            true,
+        );
+        assert_eq!(h[0].0, "<[Enter]>", "{h:?}");
+        assert!(h.iter().any(|(w, _)| w == "source-prefix"), "{h:?}");
+        assert!(!h.iter().any(|(w, _)| w == "<port>"), "{h:?}");
+        let h = help(&split("show security nat static "), true);
+        assert_eq!(h.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(), ["rule"]);
     }
 }

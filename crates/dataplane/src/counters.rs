@@ -3,7 +3,7 @@
 //! workers ([`Counters::add`]). Every packet outcome lands in one.
 
 use crate::session::SessionCounters;
-use crate::stage::nat::NatCounters;
+use crate::stage::nat::{NatCounters, NatRuleHits};
 use crate::verdict::DropReason;
 
 /// Packets and bytes of one interface.
@@ -26,6 +26,9 @@ pub struct Counters {
     pub drops: [u64; DropReason::SLOTS],
     /// Hits per policy, indexed like [`crate::Snapshot::policies`].
     pub policy_hits: Vec<u64>,
+    /// Translation hits per NAT rule, indexed like
+    /// [`crate::Snapshot::nat_rules`].
+    pub nat_rules: Vec<NatRuleHits>,
     /// Per kernel ifindex.
     pub interfaces: Vec<InterfaceCounters>,
     /// Frames forwarded.
@@ -49,6 +52,7 @@ impl Default for Counters {
         Counters {
             drops: [0; DropReason::SLOTS],
             policy_hits: Vec::new(),
+            nat_rules: Vec::new(),
             interfaces: Vec::new(),
             forwarded: 0,
             to_kernel: 0,
@@ -69,6 +73,17 @@ impl Counters {
 
     pub(crate) fn drop(&mut self, reason: DropReason) {
         self.drops[reason as usize] += 1;
+    }
+
+    /// Counts a NAT rule's translation: `ok` when its session was made.
+    pub(crate) fn nat_hit(&mut self, id: u32, ok: bool) {
+        if let Some(h) = self.nat_rules.get_mut(id as usize) {
+            if ok {
+                h.successful += 1;
+            } else {
+                h.failed += 1;
+            }
+        }
     }
 
     /// Counters of one interface (zero if never seen).
@@ -104,6 +119,14 @@ impl Counters {
         }
         for (a, b) in self.policy_hits.iter_mut().zip(&o.policy_hits) {
             *a += b;
+        }
+        if self.nat_rules.len() < o.nat_rules.len() {
+            self.nat_rules
+                .resize(o.nat_rules.len(), NatRuleHits::default());
+        }
+        for (a, b) in self.nat_rules.iter_mut().zip(&o.nat_rules) {
+            a.successful += b.successful;
+            a.failed += b.failed;
         }
         if self.interfaces.len() < o.interfaces.len() {
             self.interfaces
@@ -146,9 +169,16 @@ mod tests {
         };
         b.rx(2, 100);
         b.drop(DropReason::PolicyDeny);
+        b.nat_rules = vec![NatRuleHits::default(); 2];
+        b.nat_hit(1, true);
+        b.nat_hit(1, false);
+        b.nat_hit(9, true); // a rule of no snapshot: ignored
         a.add(&b);
-        assert_eq!(a.dropped(DropReason::PolicyDeny), 2);
-        assert_eq!(a.policy_hits, [1, 2]);
-        assert_eq!(a.interface(2).rx_bytes, 100);
+        a.add(&b);
+        assert_eq!(a.nat_rules[1].successful, 2);
+        assert_eq!(a.nat_rules[1].total(), 4);
+        assert_eq!(a.dropped(DropReason::PolicyDeny), 3);
+        assert_eq!(a.policy_hits, [2, 4]);
+        assert_eq!(a.interface(2).rx_bytes, 200);
     }
 }

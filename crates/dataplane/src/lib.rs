@@ -78,8 +78,9 @@ pub use log::{rt_flow_line, LogQueue, Record, RecordKind};
 pub use pipeline::process;
 pub use session::{Dir, FlowKey, Session, SessionCounters, Sessions, TcpState, TcpTracker, Xlate};
 pub use snapshot::{
-    CompileError, PolicyRef, Snapshot, Timeouts, DEFAULT_SESSION_CAPACITY, INTERFACE_NAT_PORTS,
+    CompileError, NatKind, NatRef, PolicyRef, Snapshot, Timeouts, DEFAULT_SESSION_CAPACITY,
+    INTERFACE_NAT_PORTS,
 };
-pub use stage::nat::NatCounters;
+pub use stage::nat::{NatCounters, NatRuleHits};
 pub use verdict::{DropReason, Verdict};
 pub use worker::{Worker, LOG_QUEUE};

@@ -247,7 +247,13 @@ fn first_packet<F: Fib + ?Sized>(
         (to_zone, route.ifindex),
     ) {
         Ok(t) => t,
-        Err(r) => return Verdict::Drop(r),
+        Err((r, rule)) => {
+            w.counters.nat_hit(rule, false);
+            if let Some(d) = &dnat {
+                w.counters.nat_hit(d.id, false);
+            }
+            return Verdict::Drop(r);
+        }
     };
     let (src, sport) = snat
         .as_ref()
@@ -312,7 +318,11 @@ fn first_packet<F: Fib + ?Sized>(
         // Make room from idle sessions before refusing a new one.
         w.sweep(snap, now);
     }
-    match w.sessions.insert(session) {
+    let inserted = w.sessions.insert(session);
+    for t in dnat.iter().chain(snat.iter()) {
+        w.counters.nat_hit(t.id, inserted.is_ok());
+    }
+    match inserted {
         Ok(slot) => {
             if let (Some(mut r), Some(s)) = (log, w.sessions.get(slot)) {
                 r.session_id = s.id;

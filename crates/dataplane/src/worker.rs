@@ -6,7 +6,8 @@
 use crate::counters::{Counters, InterfaceCounters};
 use crate::log::{LogQueue, Record, RecordKind};
 use crate::session::{Session, Sessions};
-use crate::snapshot::{PolicyRef, Snapshot};
+use crate::snapshot::{NatRef, PolicyRef, Snapshot};
+use crate::stage::nat::NatRuleHits;
 use crate::stage::screen::ScreenState;
 
 /// Records a worker's log queue holds before dropping.
@@ -23,6 +24,7 @@ pub struct Worker {
     pub(crate) screens: ScreenState,
     generation: u64,
     policies: Vec<PolicyRef>,
+    nat_rules: Vec<NatRef>,
 }
 
 impl Worker {
@@ -40,15 +42,18 @@ impl Worker {
             screens: ScreenState::default(),
             generation: 0,
             policies: Vec::new(),
+            nat_rules: Vec::new(),
         };
         w.adopt(snap);
         w
     }
 
-    /// Moves per-snapshot state to a new snapshot: policy hit counters
-    /// follow their policy by name; interface and zone arrays are resized.
-    /// The only allocation a swap costs, once per worker.
-    pub(crate) fn adopt(&mut self, snap: &Snapshot) {
+    /// Moves per-snapshot state to a new snapshot: policy and NAT rule hit
+    /// counters follow their rule by name; interface and zone arrays are resized.
+    /// The only allocation a swap costs, once per worker. The pipeline
+    /// adopts on its own; a driver calls this after a swap so counters read
+    /// before the next packet are indexed by the new snapshot already.
+    pub fn adopt(&mut self, snap: &Snapshot) {
         if self.generation == snap.generation() {
             return;
         }
@@ -64,6 +69,19 @@ impl Worker {
             })
             .collect();
         self.counters.policy_hits = hits;
+        let nat: Vec<NatRuleHits> = snap
+            .nat_rules()
+            .iter()
+            .map(|r| {
+                self.nat_rules
+                    .iter()
+                    .position(|o| o == r)
+                    .and_then(|i| self.counters.nat_rules.get(i).copied())
+                    .unwrap_or_default()
+            })
+            .collect();
+        self.counters.nat_rules = nat;
+        self.nat_rules = snap.nat_rules().to_vec();
         self.counters.interfaces.resize(
             snap.ifaces.len().max(self.counters.interfaces.len()),
             InterfaceCounters::default(),

@@ -9,7 +9,9 @@ mod common;
 use std::net::IpAddr;
 
 use common::*;
-use xpf_dataplane::{process, DropReason, InterfaceTable, Snapshot, StaticFib, Verdict, Worker};
+use xpf_dataplane::{
+    process, DropReason, InterfaceTable, NatKind, Snapshot, StaticFib, Verdict, Worker,
+};
 
 const TRUST: u32 = 2;
 const UNTRUST: u32 = 3;
@@ -348,6 +350,63 @@ fn static_nat_both_directions() {
     assert_eq!(
         (view(&out).src(), view(&out).sport()),
         (a("203.0.113.200"), 6000)
+    );
+}
+
+/// `show security nat ... rule` counts: each rule its own translations,
+/// kept across a commit that leaves the rule as it was.
+#[test]
+fn nat_rule_hits_are_counted_per_rule() {
+    let mut l = lab();
+    let hits = |l: &Lab, kind: NatKind, name: &str| {
+        let i = l
+            .snap
+            .nat_rules()
+            .iter()
+            .position(|r| r.kind == kind && &*r.name == name)
+            .unwrap_or_else(|| panic!("{name} compiled"));
+        l.w.counters().nat_rules[i]
+    };
+    l.forward(
+        UNTRUST,
+        &tcp("198.51.100.7", 50000, "203.0.113.100", 80, SYN, 1, 0),
+        DMZ,
+    );
+    l.forward(
+        UNTRUST,
+        &udp("198.51.100.7", 1234, "203.0.113.200", 5060),
+        DMZ,
+    );
+    l.forward(DMZ, &udp("10.0.2.20", 6000, "198.51.100.99", 53), UNTRUST);
+    for port in [40000, 40001] {
+        l.forward(
+            TRUST,
+            &tcp("10.0.1.50", port, "198.51.100.80", 80, SYN, 1, 0),
+            UNTRUST,
+        );
+    }
+    assert_eq!(hits(&l, NatKind::Destination, "publish-web").successful, 1);
+    assert_eq!(hits(&l, NatKind::Static, "s1").successful, 2, "both ways");
+    assert_eq!(hits(&l, NatKind::Source, "masquerade").successful, 2);
+    assert_eq!(hits(&l, NatKind::Source, "via-pool").total(), 0);
+    // `source-nat off` translates nothing, so it counts nothing.
+    l.forward(
+        TRUST,
+        &tcp("10.0.1.70", 40000, "198.51.100.80", 80, SYN, 1, 0),
+        UNTRUST,
+    );
+    assert_eq!(hits(&l, NatKind::Source, "no-nat").total(), 0);
+
+    l.snap = snapshot(&CONF.replace("policy pings {", "policy pings2 {"));
+    l.forward(
+        TRUST,
+        &tcp("10.0.1.50", 40002, "198.51.100.80", 80, SYN, 1, 0),
+        UNTRUST,
+    );
+    assert_eq!(
+        hits(&l, NatKind::Source, "masquerade").successful,
+        3,
+        "counters follow their rule into a new snapshot"
     );
 }
 

@@ -9,26 +9,123 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use xpf_dataplane::{Counters, Session};
+use xpf_dataplane::{addr, Counters, Session};
+use xpf_model::{Prefix, Protocol};
 
 /// Which sessions a request is about (all fields must match; `None`: any).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Addresses and ports are the initiator's, before NAT (the `In` wing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SessionFilter {
     /// `source-prefix`: the session's original source address.
-    pub source: Option<IpAddr>,
+    pub source: Option<Prefix>,
     /// `destination-prefix`: its original destination.
-    pub destination: Option<IpAddr>,
+    pub destination: Option<Prefix>,
+    /// `source-port`.
+    pub source_port: Option<u16>,
+    /// `destination-port`.
+    pub destination_port: Option<u16>,
     /// `protocol`: IP protocol number.
     pub protocol: Option<u8>,
+    /// `application`: the policy application the session matched
+    /// (`junos-http`).
+    pub application: Option<String>,
+    /// `interface`: a kernel ifindex either wing arrives on.
+    pub interface: Option<u32>,
+    /// `session-identifier`.
+    pub id: Option<u64>,
 }
+
+/// The words [`SessionFilter::set`] takes, with what their value is.
+pub const FILTER_WORDS: &[(&str, &str)] = &[
+    ("source-prefix", "an address or prefix"),
+    ("destination-prefix", "an address or prefix"),
+    ("source-port", "a port number (1-65535)"),
+    ("destination-port", "a port number (1-65535)"),
+    ("protocol", "a protocol name or number"),
+    ("application", "an application name"),
+    ("interface", "an interface name"),
+    ("session-identifier", "a session identifier"),
+];
 
 impl SessionFilter {
     /// Whether `s` matches.
     pub fn matches(&self, s: &Session) -> bool {
-        let ip = |a: u128| join(a, s.fwd.v6);
-        self.source.is_none_or(|a| a == ip(s.fwd.src))
-            && self.destination.is_none_or(|a| a == ip(s.fwd.dst))
+        let within = |p: &Prefix, a: u128| {
+            let (v6, lo, hi) = addr::prefix_range(p);
+            v6 == s.fwd.v6 && lo <= a && a <= hi
+        };
+        self.source.is_none_or(|p| within(&p, s.fwd.src))
+            && self.destination.is_none_or(|p| within(&p, s.fwd.dst))
+            && self.source_port.is_none_or(|p| p == s.fwd.sport)
+            && self.destination_port.is_none_or(|p| p == s.fwd.dport)
             && self.protocol.is_none_or(|p| p == s.fwd.proto)
+            && self
+                .application
+                .as_deref()
+                .is_none_or(|a| a == &*s.application)
+            && self
+                .interface
+                .is_none_or(|i| i == s.ingress_ifindex || i == s.route[0].ifindex)
+            && self.id.is_none_or(|i| i == s.id)
+    }
+
+    /// Sets the field a filter word names from its value as typed;
+    /// `ifindex` finds an interface by Junos name. The error says what
+    /// was wrong, for the operator.
+    pub fn set(
+        &mut self,
+        word: &str,
+        value: &str,
+        ifindex: &dyn Fn(&str) -> Option<u32>,
+    ) -> Result<(), String> {
+        let bad = |what: &str| format!("invalid {word} '{value}': expected {what}");
+        let port = || match value.parse::<u16>() {
+            Ok(p) if p > 0 => Ok(p),
+            _ => Err(bad("a port number (1-65535)")),
+        };
+        match word {
+            "source-prefix" | "destination-prefix" => {
+                let p = Prefix::parse(value).ok_or_else(|| bad("an address or prefix"))?;
+                if word == "source-prefix" {
+                    self.source = Some(p);
+                } else {
+                    self.destination = Some(p);
+                }
+            }
+            "source-port" => self.source_port = Some(port()?),
+            "destination-port" => self.destination_port = Some(port()?),
+            "protocol" => {
+                let name = match value {
+                    "icmpv6" => "icmp6",
+                    v => v,
+                };
+                let p = Protocol::parse(name)
+                    .ok_or_else(|| bad("a protocol name (tcp, udp, icmp, ...) or number"))?;
+                self.protocol = Some(p.number());
+            }
+            "application" => {
+                if value.is_empty() {
+                    return Err(bad("an application name"));
+                }
+                self.application = Some(value.to_string());
+            }
+            "interface" => {
+                let unit = if value.contains('.') {
+                    None
+                } else {
+                    ifindex(&format!("{value}.0"))
+                };
+                let i = ifindex(value)
+                    .or(unit)
+                    .ok_or_else(|| format!("invalid interface '{value}': no such interface"))?;
+                self.interface = Some(i);
+            }
+            "session-identifier" => {
+                self.id = Some(value.parse().map_err(|_| bad("a session identifier"))?);
+            }
+            _ => return Err(format!("unknown session filter '{word}'")),
+        }
+        Ok(())
     }
 }
 
@@ -81,6 +178,12 @@ pub struct SessionView {
     pub inbound: Wing,
     /// The responder's direction (after NAT).
     pub outbound: Wing,
+    /// Seconds since the session was created.
+    pub age_s: u64,
+    /// The source (or static) NAT rule that translated it.
+    pub source_nat_rule: Option<String>,
+    /// The destination (or static) NAT rule that translated it.
+    pub destination_nat_rule: Option<String>,
 }
 
 impl SessionView {
@@ -112,6 +215,9 @@ impl SessionView {
                 packets: s.packets[1],
                 bytes: s.bytes[1],
             },
+            age_s: secs(now.saturating_sub(s.created)),
+            source_nat_rule: s.snat_rule.as_deref().map(str::to_string),
+            destination_nat_rule: s.dnat_rule.as_deref().map(str::to_string),
         }
     }
 }
@@ -177,9 +283,9 @@ impl Control {
     }
 
     /// Every worker's matching sessions, by id.
-    pub fn sessions(&self, filter: SessionFilter) -> Vec<SessionView> {
+    pub fn sessions(&self, filter: &SessionFilter) -> Vec<SessionView> {
         let mut all: Vec<SessionView> = self
-            .ask(|r| Request::Sessions(filter, r))
+            .ask(|r| Request::Sessions(filter.clone(), r))
             .into_iter()
             .flatten()
             .collect();
@@ -188,8 +294,10 @@ impl Control {
     }
 
     /// Clears the matching sessions everywhere; how many went.
-    pub fn clear(&self, filter: SessionFilter) -> usize {
-        self.ask(|r| Request::Clear(filter, r)).into_iter().sum()
+    pub fn clear(&self, filter: &SessionFilter) -> usize {
+        self.ask(|r| Request::Clear(filter.clone(), r))
+            .into_iter()
+            .sum()
     }
 
     /// The workers' counters, summed.

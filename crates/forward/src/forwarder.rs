@@ -189,7 +189,11 @@ impl Processor for Forwarder {
     }
 
     fn poll(&mut self, now_ns: u64) {
-        self.snapshot.refresh(&self.tables.snapshot);
+        if self.snapshot.refresh(&self.tables.snapshot) {
+            // Counters answered below follow the new snapshot's rule lists.
+            let snap = self.snapshot.get().clone();
+            self.worker.adopt(&snap);
+        }
         self.fib.refresh(&self.tables.fib);
         self.l2.refresh(&self.tables.l2);
         self.answer(now_ns);

@@ -30,7 +30,7 @@ mod published;
 mod resolve;
 pub mod show;
 
-pub use control::{Control, Request, SessionFilter, SessionView};
+pub use control::{Control, Request, SessionFilter, SessionView, Wing, FILTER_WORDS};
 pub use fib::{KernelFib, KernelRoute};
 pub use forwarder::{ForwardStats, Forwarder};
 pub use l2::L2Table;

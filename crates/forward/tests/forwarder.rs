@@ -114,8 +114,8 @@ fn forwards_with_the_neighbours_mac_once_the_kernel_knows_it() {
     // The session is visible and clearable through the control channel,
     // which the worker answers from poll.
     let t = std::thread::spawn(move || {
-        let list = control.sessions(SessionFilter::default());
-        let cleared = control.clear(SessionFilter::default());
+        let list = control.sessions(&SessionFilter::default());
+        let cleared = control.clear(&SessionFilter::default());
         (list, cleared)
     });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);

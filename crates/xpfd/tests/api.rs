@@ -523,6 +523,9 @@ fn rest_serves_health_metrics_and_configuration() {
             .find(|s| s.metric == "xpf_interface_up" && s.labels.get("interface") == Some("lo0"))
             .expect("xpf_interface_up{interface=\"lo0\"}");
         assert!(matches!(lo.value, prometheus_parse::Value::Gauge(v) if v == 1.0), "{lo:?}");
+        let running = sample("xpf_dataplane_running").expect("xpf_dataplane_running");
+        assert!(matches!(running.value, prometheus_parse::Value::Gauge(v) if v == 0.0), "{running:?}");
+        assert!(sample("xpf_sessions_active").is_none(), "no dataplane, no session gauge");
 
         // Writes need super-user.
         let load = "/v1/config/load?mode=set";
@@ -571,9 +574,15 @@ fn rest_serves_health_metrics_and_configuration() {
         let r = https.call("GET", "/v1/config?format=set", viewer, "").await;
         assert!(r.body.contains("set system host-name via-rest\n"), "{}", r.body);
 
-        let r = https.call("GET", "/v1/sessions", viewer, "").await;
-        assert_eq!(r.status, 501);
-        assert!(r.body.contains("arrives with the dataplane"), "{}", r.body);
+        // No dataplane runs here: the live views say so rather than
+        // answering with empty tables.
+        for path in ["/v1/sessions", "/v1/counters"] {
+            let r = https.call("GET", path, viewer, "").await;
+            assert_eq!(r.status, 503, "{path}: {}", r.body);
+            assert!(r.body.contains("dataplane is not running"), "{}", r.body);
+        }
+        let r = https.call("GET", "/v1/sessions?bogus=1", viewer, "").await;
+        assert_eq!(r.status, 400, "{}", r.body);
 
         // Everything the description lists is served, and nothing else is.
         for (method, path) in documented() {

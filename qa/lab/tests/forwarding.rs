@@ -9,7 +9,14 @@ use std::time::{Duration, Instant};
 
 use xpf_lab::{binary, can_run, sh, skip};
 
-const CONFIG: &str = "system { host-name fwd; }
+/// REST (metrics, sessions) as the lab user over the firewall's loopback.
+const REST: &str = "127.0.0.1:8443";
+const REST_USER: &str = "lab:labpass";
+
+const CONFIG: &str = "system {
+    host-name fwd;
+    login { user lab { class read-only; authentication { encrypted-password \"$6$xpflab0123$aTdAHT7tKsT5s00u1ad5XddoUSymXdpT2xejdin/rHy7xId1GOy5sW3fPYHxU2BL5vDWq12lgLv462HCaeDb/0\"; } } }
+}
 interfaces {
     ge-0/0/0 { unit 0 { family inet { address 10.91.1.1/24; } family inet6 { address 2001:db8:91:1::1/64; } } }
     ge-0/0/1 { unit 0 { family inet { address 10.91.2.1/24; } family inet6 { address 2001:db8:91:2::1/64; } } }
@@ -85,6 +92,7 @@ impl Topology {
                 "ip", "netns", "exec", ns, "ethtool", "-K", "eth0", "tx", "off",
             ]);
         }
+        sh(&["ip", "-n", &f, "link", "set", "lo", "up"]);
         // Only xpf may forward in the firewall namespace.
         for knob in ["net.ipv4.ip_forward=0", "net.ipv6.conf.all.forwarding=0"] {
             sh(&["ip", "netns", "exec", &f, "sysctl", "-qw", knob]);
@@ -102,7 +110,7 @@ impl Topology {
                     "--grpc-listen",
                     "none",
                     "--rest-listen",
-                    "none",
+                    REST,
                 ])
                 .arg("--state-dir")
                 .arg(t.dir.join("state"))
@@ -203,6 +211,45 @@ impl Topology {
             String::from_utf8_lossy(&client.stdout).into_owned(),
             String::new(),
         )
+    }
+
+    /// Sends one UDP datagram from `from` to `addr:port` (nothing answers:
+    /// the first packet makes the session).
+    fn udp(&self, from: &str, addr: &str, port: u16) {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.ns(from), "python3", "-c"])
+            .arg(format!(
+                "import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.sendto(b'x',('{addr}',{port}))"
+            ))
+            .output()
+            .expect("python3");
+        assert!(out.status.success(), "sending UDP: {out:?}");
+    }
+
+    /// `GET path` on xpfd's REST API from the firewall namespace; the body.
+    fn rest(&self, path: &str) -> String {
+        let out = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.ns("f"),
+                "curl",
+                "-sSk",
+                "--max-time",
+                "5",
+                "-u",
+            ])
+            .arg(REST_USER)
+            .arg(format!("https://{REST}{path}"))
+            .output()
+            .expect("curl");
+        assert!(
+            out.status.success(),
+            "curl {path}: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            self.log()
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Whether a TCP exchange from `from` to `to` works.
@@ -313,6 +360,56 @@ fn traffic_crosses_xpf_only_as_policy_allows() {
         "{hits}"
     );
 
+    // Session filters: two UDP flows, told apart by destination port.
+    t.udp("c", "10.91.2.2", 7005);
+    t.udp("c", "10.91.2.2", 7006);
+    let only = t.cli("show security flow session destination-port 7005");
+    assert!(only.contains("10.91.2.2/7005;udp"), "{only}");
+    assert!(
+        !only.contains("/7006;"),
+        "the filter lets 7006 through:\n{only}"
+    );
+    assert!(only.ends_with("Total sessions: 1\n"), "{only}");
+    let udp = t.cli("show security flow session protocol udp source-prefix 10.91.1.0/24 summary");
+    assert!(udp.contains("Valid sessions: 2\n"), "{udp}");
+    let cleared = t.cli("clear security flow session destination-port 7005");
+    assert!(cleared.contains("1 sessions cleared"), "{cleared}");
+    let gone = t.cli("show security flow session destination-port 7005");
+    assert!(gone.ends_with("Total sessions: 0\n"), "{gone}");
+    let kept = t.cli("show security flow session destination-port 7006");
+    assert!(
+        kept.contains("10.91.2.2/7006;udp"),
+        "clear took too much:\n{kept}"
+    );
+
+    // The same table through REST, and the counters through /metrics.
+    if has("curl") {
+        let body = t.rest("/v1/sessions?destination_port=7006");
+        let v: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        let list = v["sessions"].as_array().expect("sessions");
+        assert_eq!(list.len(), 1, "{body}");
+        assert_eq!(list[0]["inbound"]["destination"], "10.91.2.2", "{body}");
+        assert_eq!(list[0]["inbound"]["destination_port"], 7006, "{body}");
+        assert_eq!(list[0]["protocol"], "udp", "{body}");
+        let metrics = t.rest("/metrics");
+        assert!(metrics.contains("\nxpf_sessions_active "), "{metrics}");
+        let hits = metrics
+            .lines()
+            .find(|l| {
+                l.starts_with("xpf_policy_hits_total{")
+                    && l.contains("policy=\"out\"")
+                    && l.contains("from_zone=\"trust\"")
+            })
+            .unwrap_or_else(|| panic!("no hit counter of policy out:\n{metrics}"));
+        let n: f64 = hits.rsplit(' ').next().unwrap().parse().unwrap();
+        assert!(n > 0.0, "{hits}");
+    } else {
+        skip(
+            "traffic_crosses_xpf_only_as_policy_allows",
+            "curl is not installed: REST sessions and /metrics unchecked",
+        );
+    }
+
     // A policy committed in front affects new flows.
     let out = t.cli(
         "configure; set security policies from-zone trust to-zone untrust policy no-ping match source-address any destination-address any application junos-icmp-all; \
@@ -355,4 +452,25 @@ fn traffic_crosses_xpf_only_as_policy_allows() {
         "ping through interface NAT\n{}",
         t.log()
     );
+    // Both flows were translated by rule `all` of rule-set `out`.
+    let rules = t.cli("show security nat source rule all");
+    assert!(
+        rules.contains("source NAT rule: all") && rules.contains("Rule-set: out"),
+        "{rules}"
+    );
+    let hits: u64 = rules
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Translation hits"))
+        .and_then(|v| v.trim_start_matches([' ', ':']).trim().parse().ok())
+        .unwrap_or_else(|| panic!("no translation hits:\n{rules}"));
+    assert!(hits >= 2, "{rules}");
+    let summary = t.cli("show security nat source summary");
+    assert!(summary.contains("Total rules: 1"), "{summary}");
+}
+
+fn has(tool: &str) -> bool {
+    Command::new("which")
+        .arg(tool)
+        .output()
+        .is_ok_and(|o| o.status.success())
 }

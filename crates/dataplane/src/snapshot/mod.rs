@@ -8,7 +8,7 @@
 mod classify;
 pub(crate) mod host_inbound;
 pub(crate) mod nat;
-pub use nat::INTERFACE_NAT_PORTS;
+pub use nat::{NatKind, NatRef, INTERFACE_NAT_PORTS};
 pub(crate) mod policy;
 pub(crate) mod screen;
 
@@ -332,6 +332,12 @@ impl Snapshot {
     /// global. `Counters::policy_hits[i]` counts `policies()[i]`.
     pub fn policies(&self) -> &[PolicyRef] {
         &self.policy_refs
+    }
+
+    /// NAT rules in counter order. `Counters::nat_rules[i]` counts
+    /// `nat_rules()[i]`.
+    pub fn nat_rules(&self) -> &[NatRef] {
+        &self.nat.refs
     }
 
     /// Things compiled with reduced meaning (unsupported values).

@@ -87,10 +87,46 @@ impl Match {
     }
 }
 
+/// The three NAT rule kinds, as `show security nat <kind>` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NatKind {
+    /// `security nat source`.
+    Source,
+    /// `security nat destination`.
+    Destination,
+    /// `security nat static`.
+    Static,
+}
+
+impl NatKind {
+    /// The configuration word: `source`, `destination`, `static`.
+    pub fn name(self) -> &'static str {
+        match self {
+            NatKind::Source => "source",
+            NatKind::Destination => "destination",
+            NatKind::Static => "static",
+        }
+    }
+}
+
+/// One NAT rule in the flat list its counters are indexed by
+/// ([`crate::Counters::nat_rules`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatRef {
+    /// Source, destination or static.
+    pub kind: NatKind,
+    /// The rule-set's name.
+    pub rule_set: Arc<str>,
+    /// The rule's name.
+    pub name: Arc<str>,
+}
+
 /// A static NAT rule: `ext` ↔ `int`, same length.
 #[derive(Debug, Clone)]
 pub(crate) struct StaticRule {
     pub name: Arc<str>,
+    /// Index in [`NatTables::refs`].
+    pub id: u32,
     pub from: Ctx,
     pub v6: bool,
     pub ext: u128,
@@ -116,6 +152,8 @@ impl StaticRule {
 #[derive(Debug, Clone)]
 pub(crate) struct DnatRule {
     pub name: Arc<str>,
+    /// Index in [`NatTables::refs`].
+    pub id: u32,
     pub from: Ctx,
     pub matching: Match,
     pub to: Option<(bool, u128, Option<u16>)>,
@@ -133,6 +171,8 @@ pub(crate) enum SnatAction {
 #[derive(Debug, Clone)]
 pub(crate) struct SnatRule {
     pub name: Arc<str>,
+    /// Index in [`NatTables::refs`].
+    pub id: u32,
     pub from: Ctx,
     pub to: Ctx,
     pub matching: Match,
@@ -160,6 +200,20 @@ pub(crate) struct NatTables {
     pub dnat: Vec<DnatRule>,
     pub snat: Vec<SnatRule>,
     pub pools: Vec<SnatPool>,
+    /// Every rule, in the order compiled; rules carry their index here.
+    pub refs: Vec<NatRef>,
+}
+
+impl NatTables {
+    /// Appends a rule to [`NatTables::refs`]; its id.
+    fn add_ref(&mut self, kind: NatKind, rule_set: &str, name: &str) -> u32 {
+        self.refs.push(NatRef {
+            kind,
+            rule_set: rule_set.into(),
+            name: name.into(),
+        });
+        (self.refs.len() - 1) as u32
+    }
 }
 
 /// The port range interface NAT and `port` default translate into.
@@ -330,8 +384,10 @@ pub(crate) fn compile(r: &Resolve<'_>) -> Result<NatTables, CompileError> {
                 });
             }
             let (_, int_low, _) = addr::prefix_range(&xpf_model::Prefix { len, ..int });
+            let id = t.add_ref(NatKind::Static, &set.name, &rule.name);
             t.statics.push(StaticRule {
                 name: rule.name.as_str().into(),
+                id,
                 from: from.clone(),
                 v6,
                 ext: ext_low,
@@ -359,8 +415,10 @@ pub(crate) fn compile(r: &Resolve<'_>) -> Result<NatTables, CompileError> {
                     Some((v6, low, p.port))
                 }
             };
+            let id = t.add_ref(NatKind::Destination, &set.name, &rule.name);
             t.dnat.push(DnatRule {
                 name: rule.name.as_str().into(),
+                id,
                 from: from.clone(),
                 matching: r.matching(&rule.matching, &rule.name)?,
                 to,
@@ -385,8 +443,10 @@ pub(crate) fn compile(r: &Resolve<'_>) -> Result<NatTables, CompileError> {
                         })?,
                 ),
             };
+            let id = t.add_ref(NatKind::Source, &set.name, &rule.name);
             t.snat.push(SnatRule {
                 name: rule.name.as_str().into(),
+                id,
                 from: from.clone(),
                 to: to.clone(),
                 matching: r.matching(&rule.matching, &rule.name)?,
@@ -407,6 +467,7 @@ mod tests {
     fn static_mapping_both_ways() {
         let s = StaticRule {
             name: "s".into(),
+            id: 0,
             from: Ctx::Any,
             v6: false,
             ext: 0xcb00_7100,

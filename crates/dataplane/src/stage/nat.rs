@@ -17,6 +17,25 @@ pub(crate) struct Translation {
     pub addr: u128,
     pub port: u16,
     pub rule: Arc<str>,
+    /// The rule's index in [`Snapshot::nat_rules`].
+    pub id: u32,
+}
+
+/// Translation hits of one NAT rule (`show security nat ... rule`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NatRuleHits {
+    /// Sessions created with this rule's translation.
+    pub successful: u64,
+    /// Flows the rule matched that got no session: no free address or
+    /// port, or no room in the session table.
+    pub failed: u64,
+}
+
+impl NatRuleHits {
+    /// Translation hits: successful and failed.
+    pub fn total(&self) -> u64 {
+        self.successful + self.failed
+    }
 }
 
 /// NAT counters.
@@ -60,6 +79,7 @@ pub(crate) fn destination(
                 addr,
                 port: pkt.dport,
                 rule: s.name.clone(),
+                id: s.id,
             });
         }
     }
@@ -78,6 +98,7 @@ pub(crate) fn destination(
                 addr,
                 port,
                 rule: r.name.clone(),
+                id: r.id,
             });
         }
     }
@@ -85,7 +106,8 @@ pub(crate) fn destination(
 }
 
 /// The new source for a session, if any: static NAT's reverse mapping,
-/// else the first matching source rule. `dst`/`dport` are post-DNAT.
+/// else the first matching source rule. `dst`/`dport` are post-DNAT. A
+/// failure names the rule that matched, for its counters.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn source(
     snap: &Snapshot,
@@ -95,13 +117,14 @@ pub(crate) fn source(
     dport: u16,
     from: (u16, u32),
     to: (u16, u32),
-) -> Result<Option<Translation>, DropReason> {
+) -> Result<Option<Translation>, (DropReason, u32)> {
     for s in &snap.nat.statics {
         if let Some(addr) = s.outbound(pkt.v6, pkt.src) {
             return Ok(Some(Translation {
                 addr,
                 port: pkt.sport,
                 rule: s.name.clone(),
+                id: s.id,
             }));
         }
     }
@@ -115,13 +138,14 @@ pub(crate) fn source(
     }) else {
         return Ok(None);
     };
+    let failed = |r: DropReason| (r, rule.id);
     let (addrs, ports): (&[(bool, u128, u128)], PortMode) = match rule.action {
         SnatAction::Off => return Ok(None),
         SnatAction::Interface => {
             let a = snap
                 .iface(to.1)
                 .and_then(|i| i.first_addr(pkt.v6))
-                .ok_or(DropReason::NatNoAddress)?;
+                .ok_or(failed(DropReason::NatNoAddress))?;
             let (lo, hi) = crate::INTERFACE_NAT_PORTS;
             return allocate(
                 sessions,
@@ -136,21 +160,30 @@ pub(crate) fn source(
                     addr,
                     port,
                     rule: rule.name.clone(),
+                    id: rule.id,
                 })
-            });
+            })
+            .map_err(failed);
         }
         SnatAction::Pool(i) => {
-            let pool = snap.nat.pools.get(i).ok_or(DropReason::NatNoAddress)?;
+            let pool = snap
+                .nat
+                .pools
+                .get(i)
+                .ok_or(failed(DropReason::NatNoAddress))?;
             (&pool.addrs, pool.ports)
         }
     };
-    allocate(sessions, pkt, dst, dport, addrs, ports).map(|(addr, port)| {
-        Some(Translation {
-            addr,
-            port,
-            rule: rule.name.clone(),
+    allocate(sessions, pkt, dst, dport, addrs, ports)
+        .map(|(addr, port)| {
+            Some(Translation {
+                addr,
+                port,
+                rule: rule.name.clone(),
+                id: rule.id,
+            })
         })
-    })
+        .map_err(failed)
 }
 
 /// Probes tried before a pool counts as exhausted for a flow.

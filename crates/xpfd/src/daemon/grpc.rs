@@ -11,6 +11,7 @@ use xpf_api::*;
 use xpf_config::LoadMode as CfgLoadMode;
 
 use super::caller::{identify, Caller, Permission};
+use super::live::{self, LiveError};
 use super::show;
 use super::supervisor::{Outcome, Supervisor};
 
@@ -88,6 +89,25 @@ fn diagnostics(ds: &[xpf_config::Diagnostic]) -> Vec<Diagnostic> {
             text: d.to_string(),
         })
         .collect()
+}
+
+fn live_status(e: LiveError) -> Status {
+    match e {
+        LiveError::Filter(_) => Status::invalid_argument(e.to_string()),
+        LiveError::NotRunning(_) => Status::unavailable(e.to_string()),
+    }
+}
+
+fn wing(w: &xpf_forward::Wing, ifname: &dyn Fn(u32) -> String) -> SessionWing {
+    SessionWing {
+        source: w.src.0.to_string(),
+        source_port: u32::from(w.src.1),
+        destination: w.dst.0.to_string(),
+        destination_port: u32::from(w.dst.1),
+        interface: ifname(w.ifindex),
+        packets: w.packets,
+        bytes: w.bytes,
+    }
 }
 
 fn edit_reply(o: Outcome) -> EditReply {
@@ -344,6 +364,98 @@ impl Management for Api {
             })
             .collect();
         Ok(Response::new(RoutesReply { routes }))
+    }
+
+    async fn get_sessions(
+        &self,
+        req: Request<SessionsRequest>,
+    ) -> Result<Response<SessionsReply>, Status> {
+        self.caller(&req, Permission::View).await?;
+        let r = req.get_ref();
+        let port = |p: u32| if p == 0 { String::new() } else { p.to_string() };
+        let filters = [
+            ("source-prefix", r.source_prefix.clone()),
+            ("destination-prefix", r.destination_prefix.clone()),
+            ("source-port", port(r.source_port)),
+            ("destination-port", port(r.destination_port)),
+            ("protocol", r.protocol.clone()),
+            ("application", r.application.clone()),
+            ("interface", r.interface.clone()),
+            (
+                "session-identifier",
+                r.session_id.map(|i| i.to_string()).unwrap_or_default(),
+            ),
+        ];
+        let (list, ifname, max) = live::sessions(&self.0, &filters)
+            .await
+            .map_err(live_status)?;
+        let sessions = list
+            .iter()
+            .map(|s| FlowSession {
+                id: s.id,
+                policy: s.policy.clone(),
+                from_zone: s.zones.0.clone(),
+                to_zone: s.zones.1.clone(),
+                protocol: xpf_forward::show::proto_name(s.proto),
+                application: s.application.clone(),
+                timeout_seconds: s.timeout_s,
+                remaining_seconds: s.remaining_s,
+                age_seconds: s.age_s,
+                inbound: Some(wing(&s.inbound, &ifname)),
+                outbound: Some(wing(&s.outbound, &ifname)),
+                source_nat_rule: s.source_nat_rule.clone().unwrap_or_default(),
+                destination_nat_rule: s.destination_nat_rule.clone().unwrap_or_default(),
+            })
+            .collect();
+        Ok(Response::new(SessionsReply {
+            sessions,
+            maximum_sessions: max as u64,
+        }))
+    }
+
+    async fn get_counters(&self, req: Request<Empty>) -> Result<Response<CountersReply>, Status> {
+        self.caller(&req, Permission::View).await?;
+        let (snap, c) = live::counters(&self.0).await.map_err(live_status)?;
+        Ok(Response::new(CountersReply {
+            sessions_active: c.sessions.created.saturating_sub(c.sessions.closed),
+            sessions_created: c.sessions.created,
+            sessions_closed: c.sessions.closed,
+            packets_forwarded: c.forwarded,
+            policies: snap
+                .policies()
+                .iter()
+                .enumerate()
+                .map(|(i, p)| PolicyCounter {
+                    from_zone: p.from_zone.to_string(),
+                    to_zone: p.to_zone.to_string(),
+                    name: p.name.to_string(),
+                    hits: c.policy_hits.get(i).copied().unwrap_or(0),
+                })
+                .collect(),
+            nat_rules: snap
+                .nat_rules()
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let h = c.nat_rules.get(i).copied().unwrap_or_default();
+                    NatRuleCounter {
+                        r#type: r.kind.name().to_string(),
+                        rule_set: r.rule_set.to_string(),
+                        name: r.name.to_string(),
+                        successful: h.successful,
+                        failed: h.failed,
+                    }
+                })
+                .collect(),
+            drops: live::drops(&c)
+                .into_iter()
+                .map(|(reason, code, packets)| DropCounter {
+                    reason: reason.to_string(),
+                    code: u32::from(code),
+                    packets,
+                })
+                .collect(),
+        }))
     }
 
     async fn get_policies(&self, req: Request<Empty>) -> Result<Response<PoliciesReply>, Status> {

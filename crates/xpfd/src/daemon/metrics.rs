@@ -5,18 +5,21 @@
 //! the numbers live in the configuration database, the session table and
 //! the kernel, not in counters of our own that could drift from them.
 //!
-//! Only real numbers are exported. Sessions, policy hits, drops by reason
-//! and dataplane health arrive with the dataplane; until then they are
-//! absent, not zero (a zero would read as "no traffic", which is a claim).
+//! Only real numbers are exported. The dataplane's (sessions, policy and
+//! NAT rule hits, drops by reason) are there while it runs, summed over
+//! its workers, and absent otherwise, not zero (a zero would read as "no
+//! traffic", which is a claim); `xpf_dataplane_running` says which.
 
 use std::time::UNIX_EPOCH;
 
 use prometheus_client::encoding::text::encode;
-use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
+
+use xpf_dataplane::DropReason;
 
 use super::supervisor::Supervisor;
 
@@ -127,8 +130,7 @@ pub async fn render(sup: &Supervisor) -> anyhow::Result<String> {
     );
 
     let up = Family::<Labels, Gauge>::default();
-    let counters: Vec<Family<Labels, prometheus_client::metrics::counter::Counter>> =
-        STATS.iter().map(|_| Family::default()).collect();
+    let counters: Vec<Family<Labels, Counter>> = STATS.iter().map(|_| Family::default()).collect();
     for link in sup.interfaces.state().await {
         let labels = vec![("interface".to_string(), link.junos_name.clone())];
         up.get_or_create(&labels).set(i64::from(link.link_up));
@@ -148,9 +150,100 @@ pub async fn render(sup: &Supervisor) -> anyhow::Result<String> {
         reg.register(*name, *help, family);
     }
 
+    dataplane(sup, &mut reg).await;
+
     let mut out = String::new();
     encode(&mut out, &reg).map_err(|e| anyhow::anyhow!("encoding metrics: {e}"))?;
     Ok(out)
+}
+
+/// The dataplane's counters, summed over the workers, while it runs.
+async fn dataplane(sup: &Supervisor, reg: &mut Registry) {
+    let running = sup.forwarding.is_running();
+    reg.register(
+        "dataplane_running",
+        "1 while the userspace dataplane forwards; its metrics are absent otherwise",
+        ConstGauge::new(i64::from(running)),
+    );
+    let Some(snap) = sup.snapshot.read().await.clone().filter(|_| running) else {
+        return;
+    };
+    let c = sup.forwarding.control.counters();
+    let active = c.sessions.created.saturating_sub(c.sessions.closed);
+    reg.register(
+        "sessions_active",
+        "Sessions in the session tables",
+        ConstGauge::new(i64::try_from(active).unwrap_or(i64::MAX)),
+    );
+    reg.register(
+        "sessions_created",
+        "Sessions created",
+        ConstCounter::new(c.sessions.created),
+    );
+    reg.register(
+        "sessions_closed",
+        "Sessions closed: expired, reset or cleared",
+        ConstCounter::new(c.sessions.closed),
+    );
+    reg.register(
+        "packets_forwarded",
+        "Packets the pipeline forwarded",
+        ConstCounter::new(c.forwarded),
+    );
+
+    let policy = Family::<Labels, Counter>::default();
+    for (p, hits) in snap.policies().iter().zip(&c.policy_hits) {
+        let labels = vec![
+            ("from_zone".to_string(), p.from_zone.to_string()),
+            ("to_zone".to_string(), p.to_zone.to_string()),
+            ("policy".to_string(), p.name.to_string()),
+        ];
+        policy.get_or_create(&labels).inc_by(*hits);
+    }
+    reg.register(
+        "policy_hits",
+        "First packets of flows that matched the policy",
+        policy,
+    );
+
+    let drops = Family::<Labels, Counter>::default();
+    for r in DropReason::ALL {
+        let n = c.dropped(*r);
+        if n > 0 {
+            drops
+                .get_or_create(&vec![("reason".to_string(), r.name().to_string())])
+                .inc_by(n);
+        }
+    }
+    reg.register(
+        "drops",
+        "Packets dropped by the pipeline, by reason (reasons never seen are left out)",
+        drops,
+    );
+
+    let (hits, failed) = (
+        Family::<Labels, Counter>::default(),
+        Family::<Labels, Counter>::default(),
+    );
+    for (r, h) in snap.nat_rules().iter().zip(&c.nat_rules) {
+        let labels = vec![
+            ("type".to_string(), r.kind.name().to_string()),
+            ("rule_set".to_string(), r.rule_set.to_string()),
+            ("rule".to_string(), r.name.to_string()),
+        ];
+        hits.get_or_create(&labels).inc_by(h.total());
+        failed.get_or_create(&labels).inc_by(h.failed);
+    }
+    reg.register(
+        "nat_rule_hits",
+        "Translations a NAT rule was asked for (successful and failed)",
+        hits,
+    );
+    reg.register(
+        "nat_rule_failures",
+        "Translations a NAT rule could not make (no address or port, table full)",
+        failed,
+    );
 }
 
 #[cfg(test)]

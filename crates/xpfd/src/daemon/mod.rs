@@ -22,6 +22,7 @@ mod clock;
 mod forwarding;
 mod grpc;
 mod interfaces;
+mod live;
 mod logbuf;
 mod metrics;
 mod notify;

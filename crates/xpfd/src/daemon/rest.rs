@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-//! The REST API: health, metrics and the configuration over HTTPS, for
-//! tools that do not speak gRPC (monitoring, scripts, curl).
+//! The REST API: health, metrics, the configuration and the dataplane's
+//! sessions and counters over HTTPS, for tools that do not speak gRPC
+//! (monitoring, scripts, curl).
 //!
 //! Same TLS identity and same users as gRPC on TCP: HTTP Basic checked
 //! against the committed configuration, the login class deciding what a
@@ -36,6 +37,7 @@ use xpf_config::{Diagnostic, LoadMode, Severity};
 
 use super::auth::{self, AuthError, Credentials};
 use super::caller::{Caller, Permission};
+use super::live::{self, LiveError};
 use super::supervisor::{Outcome, Supervisor};
 use super::{metrics, tls};
 
@@ -108,6 +110,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Sup>)> {
         ),
         ("post", "/v1/config/commit", post(commit)),
         ("get", "/v1/sessions", get(sessions)),
+        ("get", "/v1/counters", get(counters)),
     ]
 }
 
@@ -135,6 +138,8 @@ enum ApiError {
     NotFound,
     /// 409: the configuration database is locked by another session.
     Conflict(String),
+    /// 503: the dataplane is not running.
+    Unavailable(String),
     /// 500.
     Internal(String),
 }
@@ -167,6 +172,7 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "no such resource".into()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, m),
+            ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
             ApiError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, m),
         };
         (status, Json(json!({ "error": message }))).into_response()
@@ -433,15 +439,138 @@ async fn commit(State(sup): State<Sup>, who: Authed, body: Bytes) -> Result<Resp
     ))
 }
 
-async fn sessions(who: Authed) -> Result<Response, ApiError> {
+impl From<LiveError> for ApiError {
+    fn from(e: LiveError) -> Self {
+        match e {
+            LiveError::Filter(_) => ApiError::BadRequest(e.to_string()),
+            LiveError::NotRunning(_) => ApiError::Unavailable(e.to_string()),
+        }
+    }
+}
+
+/// The filters of `show security flow session`, named as in the gRPC
+/// `SessionsRequest`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SessionsQuery {
+    #[serde(default)]
+    source_prefix: String,
+    #[serde(default)]
+    destination_prefix: String,
+    #[serde(default)]
+    source_port: String,
+    #[serde(default)]
+    destination_port: String,
+    #[serde(default)]
+    protocol: String,
+    #[serde(default)]
+    application: String,
+    #[serde(default)]
+    interface: String,
+    #[serde(default)]
+    session_id: String,
+}
+
+fn wing(w: &xpf_forward::Wing, ifname: &dyn Fn(u32) -> String) -> Value {
+    json!({
+        "source": w.src.0.to_string(),
+        "source_port": w.src.1,
+        "destination": w.dst.0.to_string(),
+        "destination_port": w.dst.1,
+        "interface": ifname(w.ifindex),
+        "packets": w.packets,
+        "bytes": w.bytes,
+    })
+}
+
+async fn sessions(
+    State(sup): State<Sup>,
+    who: Authed,
+    q: Result<Query<SessionsQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
     who.require(Permission::View)?;
-    Ok((
-        StatusCode::NOT_IMPLEMENTED,
-        Json(json!({
-            "error": "not available: the session table arrives with the dataplane"
-        })),
-    )
-        .into_response())
+    let Query(q) = q?;
+    let filters = [
+        ("source-prefix", q.source_prefix),
+        ("destination-prefix", q.destination_prefix),
+        ("source-port", q.source_port),
+        ("destination-port", q.destination_port),
+        ("protocol", q.protocol),
+        ("application", q.application),
+        ("interface", q.interface),
+        ("session-identifier", q.session_id),
+    ];
+    let (list, ifname, max) = live::sessions(&sup, &filters).await?;
+    let sessions: Vec<Value> = list
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "policy": s.policy,
+                "from_zone": s.zones.0,
+                "to_zone": s.zones.1,
+                "protocol": xpf_forward::show::proto_name(s.proto),
+                "application": s.application,
+                "timeout_seconds": s.timeout_s,
+                "remaining_seconds": s.remaining_s,
+                "age_seconds": s.age_s,
+                "inbound": wing(&s.inbound, &ifname),
+                "outbound": wing(&s.outbound, &ifname),
+                "source_nat_rule": s.source_nat_rule,
+                "destination_nat_rule": s.destination_nat_rule,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "sessions": sessions, "maximum_sessions": max })).into_response())
+}
+
+async fn counters(State(sup): State<Sup>, who: Authed) -> Result<Response, ApiError> {
+    who.require(Permission::View)?;
+    let (snap, c) = live::counters(&sup).await?;
+    let policies: Vec<Value> = snap
+        .policies()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            json!({
+                "from_zone": &*p.from_zone,
+                "to_zone": &*p.to_zone,
+                "name": &*p.name,
+                "hits": c.policy_hits.get(i).copied().unwrap_or(0),
+            })
+        })
+        .collect();
+    let nat_rules: Vec<Value> = snap
+        .nat_rules()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let h = c.nat_rules.get(i).copied().unwrap_or_default();
+            json!({
+                "type": r.kind.name(),
+                "rule_set": &*r.rule_set,
+                "name": &*r.name,
+                "successful": h.successful,
+                "failed": h.failed,
+            })
+        })
+        .collect();
+    let drops: Vec<Value> = live::drops(&c)
+        .into_iter()
+        .map(
+            |(reason, code, packets)| json!({ "reason": reason, "code": code, "packets": packets }),
+        )
+        .collect();
+    Ok(Json(json!({
+        "sessions_active": c.sessions.created.saturating_sub(c.sessions.closed),
+        "sessions_created": c.sessions.created,
+        "sessions_closed": c.sessions.closed,
+        "packets_forwarded": c.forwarded,
+        "policies": policies,
+        "nat_rules": nat_rules,
+        "drops": drops,
+    }))
+    .into_response())
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-//! Operational commands, rendered in the Junos layouts. Commands whose data
-//! arrives with a later stage (sessions, NAT counters, the FIB) say so
-//! plainly instead of printing made-up rows.
+//! Operational commands, rendered in the Junos layouts. Views of the live
+//! tables (sessions, hit counters) say plainly when no dataplane runs
+//! instead of printing made-up rows.
 
 use std::fmt::Write as _;
 
@@ -22,19 +22,18 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
         ["show", "security", "policies"] => policies(sup).await,
         ["show", "security", "policies", "hit-count"] => hit_count(sup).await,
         ["show", "security", "flow", "session", rest @ ..] => flow_sessions(sup, rest).await,
-        ["clear", "security", "flow", "session", ..] => {
+        ["clear", "security", "flow", "session", rest @ ..] => {
             if !sup.forwarding.is_running() {
-                return Err(not_yet("the session table", "the AF_XDP dataplane"));
+                return Err(not_running(sup, "the session table"));
             }
-            let n = sup.forwarding.control.clear(Default::default());
+            let (filter, _) = session_words(rest, &ifindex_of(sup).await)?;
+            let n = sup.forwarding.control.clear(&filter);
             Ok(format!("{n} sessions cleared\n"))
         }
         ["show", "security", "flow", ..] | ["clear", "security", "flow", ..] => {
-            Err(not_yet("this flow command", "the dataplane"))
+            Err(format!("{}: unknown command.", words.join(" ")))
         }
-        ["show", "security", "nat", ..] => {
-            Err(not_yet("NAT rule and pool counters", "the dataplane"))
-        }
+        ["show", "security", "nat", kind, rest @ ..] => nat(sup, kind, rest).await,
         ["show", "route", rest @ ..] => Ok(routes(sup, rest.first().copied()).await),
         ["show", "system", "commit"] => commits(sup).await,
         ["show", "system", "uptime"] => Ok(uptime(sup).await),
@@ -44,8 +43,58 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
     }
 }
 
-fn not_yet(what: &str, stage: &str) -> String {
-    format!("not available: {what} arrives with {stage}; xpf does not forward traffic yet")
+/// Why a live view is empty: the dataplane is not running, and why not.
+fn not_running(sup: &Supervisor, what: &str) -> String {
+    let why = sup.forwarding.describe().err().unwrap_or_default();
+    format!("not available: {what} lives in the dataplane, which is not running ({why})")
+}
+
+/// How `show|clear security flow session` shows what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionLayout {
+    /// The default: two lines a session.
+    Brief,
+    /// `extensive`.
+    Extensive,
+    /// `summary`: counts only.
+    Summary,
+}
+
+/// Reads the words after `show|clear security flow session`: filters with
+/// their values, then at most one layout word (`all` is clear's "every
+/// session"). `ifindex` finds an interface by Junos name.
+pub fn session_words(
+    words: &[&str],
+    ifindex: &dyn Fn(&str) -> Option<u32>,
+) -> Result<(xpf_forward::SessionFilter, SessionLayout), String> {
+    let mut filter = xpf_forward::SessionFilter::default();
+    let mut layout = SessionLayout::Brief;
+    let mut it = words.iter();
+    while let Some(&w) = it.next() {
+        match w {
+            "brief" | "all" => layout = SessionLayout::Brief,
+            "extensive" => layout = SessionLayout::Extensive,
+            "summary" => layout = SessionLayout::Summary,
+            _ if xpf_forward::FILTER_WORDS.iter().any(|(f, _)| *f == w) => {
+                let value = it.next().ok_or_else(|| {
+                    let what = xpf_forward::FILTER_WORDS
+                        .iter()
+                        .find(|(f, _)| *f == w)
+                        .map_or("a value", |(_, v)| v);
+                    format!("{w} needs {what}")
+                })?;
+                filter.set(w, value, ifindex)?;
+            }
+            _ => return Err(format!("syntax error: unexpected '{w}'")),
+        }
+    }
+    Ok((filter, layout))
+}
+
+/// Finds interfaces by Junos unit name in the kernel's table as it is now.
+async fn ifindex_of(sup: &Supervisor) -> impl Fn(&str) -> Option<u32> {
+    let table = sup.interfaces.table().await;
+    move |name: &str| table.by_name(name).map(|e| e.ifindex)
 }
 
 fn os_release(key: &str) -> Option<String> {
@@ -378,7 +427,7 @@ async fn dataplane(sup: &Supervisor) -> String {
 /// `show security policies hit-count`, from the workers' counters.
 async fn hit_count(sup: &Supervisor) -> Result<String, String> {
     if !sup.forwarding.is_running() {
-        return Err(not_yet("policy hit counters", "the AF_XDP dataplane"));
+        return Err(not_running(sup, "policy hit counters"));
     }
     let snap = sup
         .snapshot
@@ -390,13 +439,14 @@ async fn hit_count(sup: &Supervisor) -> Result<String, String> {
     Ok(xpf_forward::show::hit_count(snap.policies(), &counters))
 }
 
-/// `show security flow session [summary]`.
+/// `show security flow session [filters] [brief|extensive|summary]`.
 async fn flow_sessions(sup: &Supervisor, rest: &[&str]) -> Result<String, String> {
     if !sup.forwarding.is_running() {
-        return Err(not_yet("the session table", "the AF_XDP dataplane"));
+        return Err(not_running(sup, "the session table"));
     }
-    let list = sup.forwarding.control.sessions(Default::default());
-    if rest.first() == Some(&"summary") {
+    let (filter, layout) = session_words(rest, &ifindex_of(sup).await)?;
+    let list = sup.forwarding.control.sessions(&filter);
+    if layout == SessionLayout::Summary {
         let max = sup
             .snapshot
             .read()
@@ -411,7 +461,44 @@ async fn flow_sessions(sup: &Supervisor, rest: &[&str]) -> Result<String, String
             .by_ifindex(i)
             .map_or_else(|| i.to_string(), |e| e.name.clone())
     };
-    Ok(xpf_forward::show::sessions(&list, &name))
+    Ok(match layout {
+        SessionLayout::Extensive => xpf_forward::show::extensive(&list, &name),
+        _ => xpf_forward::show::sessions(&list, &name),
+    })
+}
+
+/// `show security nat source|destination|static summary|pool|rule`: the
+/// active configuration's NAT, with the dataplane's counters when it runs.
+async fn nat(sup: &Supervisor, kind: &str, rest: &[&str]) -> Result<String, String> {
+    use xpf_dataplane::NatKind;
+    use xpf_forward::show::nat::{render, Live, NatView};
+    let kind = match kind {
+        "source" => NatKind::Source,
+        "destination" => NatKind::Destination,
+        "static" => NatKind::Static,
+        other => return Err(format!("syntax error: unexpected '{other}'")),
+    };
+    let view = NatView::parse(rest)?;
+    let guard = sup.active.read().await;
+    let model = guard.as_ref().ok_or("no active configuration")?;
+    let snap = sup.snapshot.read().await.clone();
+    match snap.filter(|_| sup.forwarding.is_running()) {
+        Some(snap) => {
+            let counters = sup.forwarding.control.counters();
+            let sessions = if view == NatView::Summary {
+                Vec::new()
+            } else {
+                sup.forwarding.control.sessions(&Default::default())
+            };
+            let live = Live {
+                rules: snap.nat_rules(),
+                hits: &counters.nat_rules,
+                sessions: &sessions,
+            };
+            render(model, kind, &view, Some(&live))
+        }
+        None => render(model, kind, &view, None),
+    }
 }
 
 async fn zones(sup: &Supervisor, only: Option<&str>) -> Result<String, String> {
@@ -570,4 +657,72 @@ async fn uptime(sup: &Supervisor) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(line: &str) -> Result<(xpf_forward::SessionFilter, SessionLayout), String> {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        session_words(&w, &|n: &str| (n == "ge-0/0/1.0").then_some(3))
+    }
+
+    #[test]
+    fn session_filters_parse() {
+        let (f, layout) = words(
+            "source-prefix 10.0.1.0/24 destination-prefix 2001:db8::1 source-port 40000 \
+             destination-port 80 protocol tcp application junos-http interface ge-0/0/1 \
+             session-identifier 42 summary",
+        )
+        .unwrap();
+        assert_eq!(layout, SessionLayout::Summary);
+        assert_eq!(f.source.unwrap().to_string(), "10.0.1.0/24");
+        assert_eq!(f.destination.unwrap().len, 128);
+        assert_eq!((f.source_port, f.destination_port), (Some(40000), Some(80)));
+        assert_eq!(f.protocol, Some(6));
+        assert_eq!(f.application.as_deref(), Some("junos-http"));
+        assert_eq!(f.interface, Some(3), "ge-0/0/1 means its unit 0");
+        assert_eq!(f.id, Some(42));
+        assert_eq!(words("protocol 47").unwrap().0.protocol, Some(47));
+        assert_eq!(words("protocol icmpv6").unwrap().0.protocol, Some(58));
+        assert_eq!(words("").unwrap().1, SessionLayout::Brief);
+        assert_eq!(words("extensive").unwrap().1, SessionLayout::Extensive);
+        assert_eq!(words("all").unwrap().0, Default::default());
+    }
+
+    #[test]
+    fn bad_session_filters_say_why() {
+        assert_eq!(
+            words("destination-port 0").unwrap_err(),
+            "invalid destination-port '0': expected a port number (1-65535)"
+        );
+        assert_eq!(
+            words("source-port 70000").unwrap_err(),
+            "invalid source-port '70000': expected a port number (1-65535)"
+        );
+        assert_eq!(
+            words("source-prefix 10.0.0.300").unwrap_err(),
+            "invalid source-prefix '10.0.0.300': expected an address or prefix"
+        );
+        assert!(words("protocol bogus")
+            .unwrap_err()
+            .starts_with("invalid protocol 'bogus'"));
+        assert_eq!(
+            words("interface ge-9/9/9").unwrap_err(),
+            "invalid interface 'ge-9/9/9': no such interface"
+        );
+        assert_eq!(
+            words("session-identifier x").unwrap_err(),
+            "invalid session-identifier 'x': expected a session identifier"
+        );
+        assert_eq!(
+            words("destination-port").unwrap_err(),
+            "destination-port needs a port number (1-65535)"
+        );
+        assert_eq!(
+            words("bogus").unwrap_err(),
+            "syntax error: unexpected 'bogus'"
+        );
+    }
 }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 //! Junos text layouts of the live tables: `show security flow session`
-//! (and `summary`), `show security policies hit-count`. Pure functions, so
-//! the layouts are tested without a dataplane.
+//! (and `summary`, `extensive`), `show security policies hit-count`, and
+//! the NAT views ([`nat`]). Pure functions, so the layouts are tested
+//! without a dataplane.
+
+pub mod nat;
 
 use std::fmt::Write;
 
@@ -47,6 +50,48 @@ pub fn sessions(list: &[SessionView], ifname: &dyn Fn(u32) -> String) -> String 
         );
         wing(&mut out, "In", &s.inbound, s.proto, ifname);
         wing(&mut out, "Out", &s.outbound, s.proto, ifname);
+        out.push('\n');
+    }
+    let _ = writeln!(out, "Total sessions: {}", list.len());
+    out
+}
+
+/// `show security flow session extensive`: the fields xpf keeps of each
+/// session, in Junos' order.
+pub fn extensive(list: &[SessionView], ifname: &dyn Fn(u32) -> String) -> String {
+    let mut out = String::new();
+    for s in list {
+        let index = s.policy_id.map_or(0, |i| i + 1);
+        let _ = writeln!(out, "Session ID: {}, Status: Normal", s.id);
+        let _ = writeln!(out, "Policy name: {}/{}", s.policy, index);
+        let _ = writeln!(out, "From zone: {}, To zone: {}", s.zones.0, s.zones.1);
+        let _ = writeln!(
+            out,
+            "Source NAT rule: {}, Destination NAT rule: {}, Application: {}",
+            s.source_nat_rule.as_deref().unwrap_or("Null"),
+            s.destination_nat_rule.as_deref().unwrap_or("Null"),
+            s.application
+        );
+        let _ = writeln!(
+            out,
+            "Maximum timeout: {}, Current timeout: {}",
+            s.timeout_s, s.remaining_s
+        );
+        let _ = writeln!(out, "Session State: Valid");
+        let _ = writeln!(out, "Duration: {}", s.age_s);
+        for (label, w) in [("In", &s.inbound), ("Out", &s.outbound)] {
+            let _ = writeln!(
+                out,
+                "   {label}: {}/{} --> {}/{};{},",
+                w.src.0,
+                w.src.1,
+                w.dst.0,
+                w.dst.1,
+                proto_name(s.proto)
+            );
+            let _ = writeln!(out, " Conn Tag: 0x0, Interface: {},", ifname(w.ifindex));
+            let _ = writeln!(out, "    Pkts: {}, Bytes: {}", w.packets, w.bytes);
+        }
         out.push('\n');
     }
     let _ = writeln!(out, "Total sessions: {}", list.len());
@@ -122,8 +167,30 @@ mod tests {
                 packets: 2,
                 bytes: 120,
             },
+            age_s: 6,
+            source_nat_rule: Some("masquerade".into()),
+            destination_nat_rule: None,
         };
         let name = |i: u32| format!("ge-0/0/{}.0", i - 2);
+        let long = extensive(std::slice::from_ref(&s), &name);
+        assert_eq!(
+            long,
+            "Session ID: 7, Status: Normal\n\
+             Policy name: p1/4\n\
+             From zone: trust, To zone: untrust\n\
+             Source NAT rule: masquerade, Destination NAT rule: Null, Application: junos-http\n\
+             Maximum timeout: 1800, Current timeout: 1800\n\
+             Session State: Valid\n\
+             Duration: 6\n   \
+             In: 10.0.1.2/40000 --> 10.0.2.2/80;tcp,\n \
+             Conn Tag: 0x0, Interface: ge-0/0/0.0,\n    \
+             Pkts: 3, Bytes: 180\n   \
+             Out: 10.0.2.2/80 --> 10.0.2.1/40000;tcp,\n \
+             Conn Tag: 0x0, Interface: ge-0/0/1.0,\n    \
+             Pkts: 2, Bytes: 120\n\
+             \n\
+             Total sessions: 1\n"
+        );
         let text = sessions(&[s], &name);
         assert!(text.starts_with("Session ID: 7, Policy name: p1/4, Timeout: 1800, Valid\n"));
         assert!(text.contains(

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+//! The dataplane's live tables for the APIs: sessions by filter and the
+//! summed counters, read once here so gRPC and REST answer alike.
+
+use xpf_dataplane::{Counters, DropReason, Snapshot};
+use xpf_forward::{SessionFilter, SessionView};
+
+use super::supervisor::Supervisor;
+
+/// Why a live view has nothing to show.
+#[derive(Debug)]
+pub enum LiveError {
+    /// A filter value is wrong (the text says which and why).
+    Filter(String),
+    /// No dataplane runs (the text says why).
+    NotRunning(String),
+}
+
+impl std::fmt::Display for LiveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LiveError::Filter(e) => f.write_str(e),
+            LiveError::NotRunning(why) => {
+                write!(f, "not available: the dataplane is not running ({why})")
+            }
+        }
+    }
+}
+
+fn running(sup: &Supervisor) -> Result<(), LiveError> {
+    match sup.forwarding.describe() {
+        Ok(_) => Ok(()),
+        Err(why) => Err(LiveError::NotRunning(why)),
+    }
+}
+
+/// Sessions matching filters given as (filter word, value) pairs; empty
+/// values are left out. Each session comes with a function naming
+/// interfaces by kernel ifindex.
+pub async fn sessions(
+    sup: &Supervisor,
+    filters: &[(&str, String)],
+) -> Result<(Vec<SessionView>, impl Fn(u32) -> String, usize), LiveError> {
+    running(sup)?;
+    let table = sup.interfaces.table().await;
+    let mut filter = SessionFilter::default();
+    for (word, value) in filters.iter().filter(|(_, v)| !v.is_empty()) {
+        filter
+            .set(word, value, &|n| table.by_name(n).map(|e| e.ifindex))
+            .map_err(LiveError::Filter)?;
+    }
+    let list = sup.forwarding.control.sessions(&filter);
+    let max = sup
+        .snapshot
+        .read()
+        .await
+        .as_ref()
+        .map_or(0, |s| s.session_capacity());
+    let name = move |i: u32| {
+        table
+            .by_ifindex(i)
+            .map_or_else(|| i.to_string(), |e| e.name.clone())
+    };
+    Ok((list, name, max))
+}
+
+/// The running snapshot and the workers' counters, summed.
+pub async fn counters(sup: &Supervisor) -> Result<(std::sync::Arc<Snapshot>, Counters), LiveError> {
+    running(sup)?;
+    let snap = sup
+        .snapshot
+        .read()
+        .await
+        .clone()
+        .ok_or_else(|| LiveError::NotRunning("no configuration applied".into()))?;
+    Ok((snap, sup.forwarding.control.counters()))
+}
+
+/// Drop reasons with at least one drop: (name, number, packets).
+pub fn drops(c: &Counters) -> Vec<(&'static str, u16, u64)> {
+    DropReason::ALL
+        .iter()
+        .map(|r| (r.name(), *r as u16, c.dropped(*r)))
+        .filter(|d| d.2 > 0)
+        .collect()
+}
