@@ -12,8 +12,23 @@ default:
 setup:
     ./qa/setup.sh
 
-# Start the lab (client -- xpfd -- server namespaces) and open the Junos CLI in it.
+# Boot the appliance image in QEMU (built first if there is none) with its
+# serial console here: log in as root. SSH on 127.0.0.1:2222; data NICs in
+# namespaces xpfvm-client and xpfvm-server. Ctrl-A X quits.
 run: setup
+    ./qa/vm/vm.sh up
+
+# Stop the VM and remove its namespaces.
+vm-down:
+    ./qa/vm/vm.sh down
+
+# Build the appliance image into build/ (xpf_<version>.raw and the split
+# root, verity and UKI files an update ships).
+image: setup
+    ./image/build.sh
+
+# Start the lab (client -- xpfd -- server namespaces, no VM) and open the CLI in it.
+lab: setup
     cargo build --release -p xpfd -p xpf-cli
     ./qa/lab/lab.sh up
     ./qa/lab/lab.sh cli
@@ -29,9 +44,12 @@ test: setup
     cargo build --workspace --bins
     cargo test --workspace --doc
     rm -f target/skipped.log target/nextest.log
-    XPF_SKIP_LOG="$PWD/target/skipped.log" cargo nextest run --workspace --no-fail-fast 2>&1 | tee target/nextest.log
+    XPF_SKIP_LOG="$PWD/target/skipped.log" cargo nextest run --workspace --exclude xpf-vm --no-fail-fast 2>&1 | tee target/nextest.log
+    # The VM tests build the image and boot it under QEMU: alone, so their
+    # CPU use cannot disturb the tests above.
+    XPF_SKIP_LOG="$PWD/target/skipped.log" cargo nextest run -p xpf-vm --no-fail-fast --no-capture 2>&1 | tee -a target/nextest.log
     @if [ -s target/skipped.log ]; then echo "== tests that did not run here =="; sort -u target/skipped.log; fi
-    @grep -E '^ *Summary' target/nextest.log | tail -n 1
+    @grep -E '^ *Summary' target/nextest.log | tail -n 2
 
 # Parse, check and commit a generated 10,000-policy, 50,000-address configuration.
 bench-config:

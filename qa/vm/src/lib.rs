@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Helpers for the VM tests: build the appliance image, boot it with
+//! `qa/vm/vm.sh` (the serial console is the spawned process's terminal),
+//! and reach it as a user would.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use rexpect::session::{spawn_command, PtySession};
+
+/// The repository's root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// What building the image reported.
+#[derive(Debug)]
+pub struct Built {
+    /// The image version (`build/VERSION`).
+    pub version: String,
+    /// The image's apparent size in bytes.
+    pub size: u64,
+    /// The build's wall time; `None` when an existing image was reused.
+    pub took: Option<Duration>,
+}
+
+/// Builds the image unless one exists (`XPF_VM_REBUILD=1` forces it).
+pub fn build_image() -> Result<Built, String> {
+    let root = root();
+    let image = root.join("build/xpf.raw");
+    let mut took = None;
+    if !image.exists() || std::env::var_os("XPF_VM_REBUILD").is_some() {
+        let start = Instant::now();
+        let out = Command::new(root.join("image/build.sh"))
+            .current_dir(&root)
+            .output()
+            .map_err(|e| format!("image/build.sh: {e}"))?;
+        if !out.status.success() {
+            let tail = |b: &[u8]| {
+                let s = String::from_utf8_lossy(b).into_owned();
+                let lines: Vec<&str> = s.lines().collect();
+                lines[lines.len().saturating_sub(40)..].join("\n")
+            };
+            return Err(format!(
+                "image/build.sh failed:\n{}\n{}",
+                tail(&out.stdout),
+                tail(&out.stderr)
+            ));
+        }
+        took = Some(start.elapsed());
+    }
+    let version = std::fs::read_to_string(root.join("build/VERSION"))
+        .map_err(|e| format!("build/VERSION: {e}"))?
+        .trim()
+        .to_string();
+    let size = std::fs::metadata(&image)
+        .map_err(|e| format!("{}: {e}", image.display()))?
+        .len();
+    Ok(Built {
+        version,
+        size,
+        took,
+    })
+}
+
+/// A booted appliance: QEMU with its serial console on a pty.
+pub struct Vm {
+    /// The serial console.
+    pub console: PtySession,
+    /// When QEMU was started.
+    pub started: Instant,
+}
+
+impl Vm {
+    /// Boots the image; `qemu_args` are extra QEMU arguments.
+    pub fn boot(qemu_args: &str) -> Result<Vm, String> {
+        let mut cmd = Command::new(root().join("qa/vm/vm.sh"));
+        cmd.arg("up")
+            .env("XPF_VM_QEMU_ARGS", qemu_args)
+            .env("TERM", "vt100");
+        let console = spawn_command(cmd, Some(300_000)).map_err(|e| format!("vm.sh up: {e}"))?;
+        Ok(Vm {
+            console,
+            started: Instant::now(),
+        })
+    }
+
+    /// Waits for `text` on the console (within the session's timeout).
+    pub fn expect(&mut self, text: &str) -> Result<String, String> {
+        self.console
+            .exp_string(text)
+            .map_err(|e| format!("console: expected {text:?}: {e}"))
+    }
+
+    /// Types a line on the console.
+    pub fn line(&mut self, text: &str) -> Result<(), String> {
+        self.console
+            .send_line(text)
+            .map(drop)
+            .map_err(|e| format!("console: {e}"))
+    }
+}
+
+impl Drop for Vm {
+    fn drop(&mut self) {
+        let _ = Command::new(root().join("qa/vm/vm.sh"))
+            .arg("down")
+            .status();
+    }
+}
+
+/// Runs a command in one of the VM's host-side namespaces; its success.
+pub fn in_ns(ns: &str, args: &[&str]) -> bool {
+    Command::new("ip")
+        .args(["netns", "exec", ns])
+        .args(args)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
