@@ -24,8 +24,13 @@ vm-down:
 
 # Build the appliance image into build/ (xpf_<version>.raw and the split
 # root, verity and UKI files an update ships).
-image: setup
-    ./image/build.sh
+image version="": setup
+    ./image/build.sh {{version}}
+
+# Signed updates end to end in QEMU: builds two image versions, serves the
+# newer with update-server, and prints PASS/FAIL per scenario.
+test-ota: setup
+    cargo nextest run -p xpf-vm --test ota --no-capture --test-threads 1 2>&1 | grep -E '^(PASS|FAIL|ota:|published)|Summary'
 
 # Start the lab (client -- xpfd -- server namespaces, no VM) and open the CLI in it.
 lab: setup
@@ -47,7 +52,7 @@ test: setup
     XPF_SKIP_LOG="$PWD/target/skipped.log" cargo nextest run --workspace --exclude xpf-vm --no-fail-fast 2>&1 | tee target/nextest.log
     # The VM tests build the image and boot it under QEMU: alone, so their
     # CPU use cannot disturb the tests above.
-    XPF_SKIP_LOG="$PWD/target/skipped.log" cargo nextest run -p xpf-vm --no-fail-fast --no-capture 2>&1 | tee -a target/nextest.log
+    XPF_SKIP_LOG="$PWD/target/skipped.log" cargo nextest run -p xpf-vm --no-fail-fast --no-capture --test-threads 1 2>&1 | tee -a target/nextest.log
     @if [ -s target/skipped.log ]; then echo "== tests that did not run here =="; sort -u target/skipped.log; fi
     @grep -E '^ *Summary' target/nextest.log | tail -n 2
 

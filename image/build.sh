@@ -3,7 +3,14 @@
 # Builds the appliance image into build/: xpf_<version>.raw plus the split
 # root, verity and UKI files an update ships. Reuses the tools tree, the
 # package cache and the incremental cache between builds.
+#
+#   image/build.sh [VERSION]     (default: the workspace version + commit time)
+#
+# The release public key in image/keys/release.pub is built into the image;
+# when there is none, a development pair is made there (see README: hold a
+# real release key offline and put only its .pub here).
 set -euo pipefail
+if [ -n "${1:-}" ]; then XPF_IMAGE_VERSION=$1; fi
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -20,12 +27,17 @@ fi
 mkosi=(env PYTHONPATH="$root/build/tools/mkosi/usr/lib/python3/dist-packages" python3 -m mkosi)
 
 echo "image: building the xpf binaries (release)"
-cargo build --release -p xpfd -p xpf-cli
+cargo build --release -p xpfd -p xpf-cli -p xpf-update-server
+if [ ! -f image/keys/release.pub ]; then
+    echo "image: no image/keys/release.pub: making a development release key"
+    target/release/update-server keygen --dir image/keys
+fi
 staging="$root/build/staging"
 rm -rf "$staging"
 install -D -m 0755 target/release/xpfd "$staging/usr/bin/xpfd"
 install -D -m 0755 target/release/cli "$staging/usr/bin/cli"
 install -D -m 0644 README.md "$staging/usr/share/doc/xpf/README.md"
+install -D -m 0644 image/keys/release.pub "$staging/usr/share/xpf/keys/release.pub"
 # /var's initial contents: the writable /etc's overlay directories.
 install -d -m 0755 "$staging/var/lib/overlay/etc/upper" "$staging/var/lib/overlay/etc/work"
 

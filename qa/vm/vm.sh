@@ -9,7 +9,7 @@
 #
 #   vm.sh up      boot (the console is this terminal; Ctrl-A X quits QEMU)
 #   vm.sh down    stop QEMU and remove the namespaces
-# Extra QEMU arguments come from $XPF_VM_QEMU_ARGS (e.g. a credential), and
+# XPF_VM_IMAGE boots another image than build/xpf.raw. Extra QEMU arguments come from $XPF_VM_QEMU_ARGS (e.g. a credential), and
 # XPF_VM_SERIAL=unix:PATH,server,nowait puts the console on a socket instead.
 set -euo pipefail
 
@@ -53,7 +53,7 @@ attach() {
 }
 
 up() {
-    image="$root/build/xpf.raw"
+    image="${XPF_VM_IMAGE:-$root/build/xpf.raw}"
     [ -e "$image" ] && [ -d "$tools/usr/share/OVMF" ] || "$root/image/build.sh"
     down
     mkdir -p "$state"

@@ -282,6 +282,10 @@ const SHOW: &[OpNode] = &[
                 "dataplane",
                 "Show which dataplane forwards on each interface",
             ),
+            leaf(
+                "software",
+                "Show the A/B slots, boot entries and the last update",
+            ),
             leaf("uptime", "Show time since system and processes started"),
         ],
     ),
@@ -313,6 +317,27 @@ pub const OPERATIONAL: &[OpNode] = &[
             &[
                 leaf("halt", "Halt the system"),
                 leaf("reboot", "Reboot the system"),
+                node(
+                    "software",
+                    "Perform system software extension or upgrade",
+                    &[
+                        opt(
+                            "add",
+                            "Install a signed release in the other slot",
+                            &[
+                                leaf("no-validate", "Do not check the configuration against it"),
+                                leaf("reboot", "Reboot after installing"),
+                            ],
+                            Arg::Value("<package-name>"),
+                        ),
+                        opt(
+                            "rollback",
+                            "Boot the other slot's version next",
+                            &[leaf("reboot", "Reboot after rolling back")],
+                            Arg::None,
+                        ),
+                    ],
+                ),
             ],
         )],
     ),

@@ -333,7 +333,7 @@ impl Shell {
                 self.external("ping", &["-c", count, host], pipes, io)
             }
             ["traceroute", host] => self.external("traceroute", &[host], pipes, io),
-            ["request", "system", action] => {
+            ["request", "system", action @ ("reboot" | "halt")] => {
                 let q = format!(
                     "{} the system ? [yes,no] (no) ",
                     if *action == "reboot" {

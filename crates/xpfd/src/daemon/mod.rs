@@ -30,6 +30,7 @@ mod rest;
 mod sessions;
 mod show;
 mod slot;
+mod software;
 mod sshd;
 mod supervisor;
 mod tls;

@@ -38,6 +38,13 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
         ["show", "system", "commit"] => commits(sup).await,
         ["show", "system", "uptime"] => Ok(uptime(sup).await),
         ["show", "system", "dataplane"] => Ok(dataplane(sup).await),
+        ["show", "system", "software"] => super::software::show(sup).await,
+        ["request", "system", "software", "add", rest @ ..] => {
+            super::software::add(sup, rest).await
+        }
+        ["request", "system", "software", "rollback", rest @ ..] => {
+            super::software::rollback(sup, rest).await
+        }
         ["show", "log", ..] => Ok(sup.logs.lines().join("\n") + "\n"),
         _ => Err(format!("{}: unknown command.", words.join(" "))),
     }

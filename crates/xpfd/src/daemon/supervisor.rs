@@ -42,6 +42,8 @@ pub struct Supervisor {
     pub forwarding: super::forwarding::Forwarding,
     /// Recent log lines.
     pub logs: LogBuffer,
+    /// Where the database and the update agent's files live.
+    pub state_dir: std::path::PathBuf,
     /// When xpfd started.
     pub started: SystemTime,
 }
@@ -100,6 +102,7 @@ impl Supervisor {
             snapshot: RwLock::new(None),
             forwarding: super::forwarding::Forwarding::new(opts.dataplane),
             logs,
+            state_dir: opts.state_dir.clone(),
             started: SystemTime::now(),
         })
     }

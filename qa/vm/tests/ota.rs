@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: Apache-2.0
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+//! Signed over-the-air updates, end to end: two image versions are built,
+//! the newer is published (plus a copy signed by another key and a copy
+//! with a flipped byte), update-server serves them over HTTPS on the host,
+//! and the older version, booted in QEMU, is driven on its console:
+//!
+//! - wrong-key: a manifest signed by another key is refused, nothing written;
+//! - tampered-artifact: a flipped byte is refused, nothing written;
+//! - happy-path: `request system software add … reboot` comes up on the new
+//!   version in slot B with its configuration;
+//! - rollback-command: `request system software rollback reboot` brings the
+//!   old version back in slot A.
+//!
+//! Prints `PASS <name>` or `FAIL <name>: <why>` per scenario, the download
+//! size of the update and the time from `add` to the new version's login.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::Instant;
+
+use xpf_lab::skip;
+use xpf_vm::{root, Vm};
+
+const TEST: &str = "signed_updates_install_refuse_and_roll_back";
+const OLD: &str = "2026.11.1";
+const NEW: &str = "2026.11.2";
+const PROMPT: &str = "root@xpf> ";
+const BOOTSTRAP: &str =
+    "interfaces { fxp0 { unit 0 { family inet { address 10.0.2.15/24; } } } }\n";
+
+fn sh(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Builds `version` unless its image is there and the build directory
+/// still holds its split files.
+fn build(version: &str) {
+    let r = root();
+    let current = std::fs::read_to_string(r.join("build/VERSION")).unwrap_or_default();
+    let raw = r.join(format!("build/xpf_{version}.raw"));
+    if raw.exists() && current.trim() == version && std::env::var_os("XPF_VM_REBUILD").is_none() {
+        return;
+    }
+    if raw.exists() && current.trim() != version && version == OLD {
+        return;
+    }
+    sh(Command::new(r.join("image/build.sh"))
+        .arg(version)
+        .current_dir(&r));
+}
+
+fn update_server() -> PathBuf {
+    root().join("target/release/update-server")
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn flip_a_byte(file: &Path) {
+    let mut bytes = std::fs::read(file).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x01;
+    std::fs::write(file, bytes).unwrap();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    sh(Command::new("cp").arg("-a").arg(from).arg(to));
+}
+
+struct Report {
+    failed: Vec<String>,
+}
+
+impl Report {
+    fn check(&mut self, name: &str, result: Result<(), String>) {
+        match result {
+            Ok(()) => eprintln!("PASS {name}"),
+            Err(why) => {
+                eprintln!("FAIL {name}: {why}");
+                self.failed.push(name.to_string());
+            }
+        }
+    }
+}
+
+fn login(vm: &mut Vm) -> Result<(), String> {
+    vm.expect("xpf login:")?;
+    vm.line("root")?;
+    vm.expect(PROMPT).map(drop)
+}
+
+/// Runs a CLI line; its output up to the next prompt.
+fn cli(vm: &mut Vm, line: &str) -> Result<String, String> {
+    vm.line(line)?;
+    vm.expect(PROMPT)
+}
+
+fn slot_b_untouched(vm: &mut Vm) -> Result<(), String> {
+    let out = cli(vm, "show system software")?;
+    let slot_b = out
+        .lines()
+        .find(|l| l.starts_with("B "))
+        .ok_or(format!("no slot B in: {out}"))?;
+    if !slot_b.contains("(empty)") {
+        return Err(format!("slot B changed: {slot_b}"));
+    }
+    if out.matches(".efi").count() != 1 {
+        return Err(format!("the ESP gained a boot entry:\n{out}"));
+    }
+    Ok(())
+}
+
+#[test]
+fn signed_updates_install_refuse_and_roll_back() {
+    let is_root = std::fs::read_to_string("/proc/self/status")
+        .map(|s| s.lines().any(|l| l.starts_with("Uid:\t0\t")))
+        .unwrap_or(false);
+    if !is_root {
+        skip(TEST, "needs root (image builds, taps, namespaces)");
+        return;
+    }
+    if std::env::var_os("XPF_VM_SKIP").is_some() {
+        skip(TEST, "XPF_VM_SKIP is set");
+        return;
+    }
+    let r = root();
+    build(OLD);
+    build(NEW);
+    let ota = r.join("build/ota");
+    let _ = std::fs::remove_dir_all(&ota);
+    let releases = ota.join("releases");
+    std::fs::create_dir_all(&releases).unwrap();
+    let key = r.join("image/keys/release.key");
+    let publish = |key: &Path, channel: &str| {
+        sh(Command::new(update_server())
+            .arg("publish")
+            .arg("--key")
+            .arg(key)
+            .args(["--channel", channel, "--dir"])
+            .arg(&releases)
+            .arg(r.join("build")))
+    };
+    eprintln!("{}", publish(&key, "stable").trim());
+    sh(Command::new(update_server())
+        .args(["keygen", "--dir"])
+        .arg(ota.join("other-key")));
+    publish(&ota.join("other-key/release.key"), "wrongkey");
+    copy_dir(&releases.join("stable"), &releases.join("tampered"));
+    flip_a_byte(&releases.join(format!("tampered/{NEW}/root.raw.zst")));
+    let manifest = std::fs::read_to_string(releases.join("stable/manifest.signed")).unwrap();
+    let download: u64 = manifest
+        .split("compressed_size")
+        .skip(1)
+        .filter_map(|s| {
+            s.trim_start_matches(['\\', '"', ':', ' '])
+                .split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum();
+    let _server = Server(
+        Command::new(update_server())
+            .arg("serve")
+            .arg("--dir")
+            .arg(&releases)
+            .args(["--listen", "127.0.0.1:8443"])
+            .spawn()
+            .unwrap(),
+    );
+    let conf = ota.join("bootstrap.conf");
+    std::fs::write(&conf, BOOTSTRAP).unwrap();
+    std::env::set_var(
+        "XPF_VM_IMAGE",
+        r.join(format!("build/xpf_{OLD}.raw")).as_os_str(),
+    );
+    let mut vm = Vm::boot(&format!(
+        "-fw_cfg name=opt/io.systemd.credentials/xpf.bootstrap,file={}",
+        conf.display()
+    ))
+    .unwrap();
+    login(&mut vm).unwrap();
+    let version = cli(&mut vm, "show version").unwrap();
+    assert!(
+        version.contains(&format!("xpf image {OLD}, slot A")),
+        "{version}"
+    );
+
+    let mut report = Report { failed: Vec::new() };
+    // QEMU's user network: the host's 127.0.0.1 is 10.0.2.2 from the guest.
+    let server = "https://10.0.2.2:8443";
+    report.check(
+        "wrong-key",
+        (|| {
+            let out = cli(
+                &mut vm,
+                &format!("request system software add {server}/wrongkey"),
+            )?;
+            if !out.contains("does not verify") {
+                return Err(format!("not refused for its signature: {out}"));
+            }
+            slot_b_untouched(&mut vm)
+        })(),
+    );
+    report.check(
+        "tampered-artifact",
+        (|| {
+            let out = cli(
+                &mut vm,
+                &format!("request system software add {server}/tampered"),
+            )?;
+            if !out.contains("does not match") {
+                return Err(format!("not refused for its checksum: {out}"));
+            }
+            slot_b_untouched(&mut vm)
+        })(),
+    );
+    let started = Instant::now();
+    report.check(
+        "happy-path",
+        (|| {
+            vm.line(&format!(
+                "request system software add {server}/stable reboot"
+            ))?;
+            vm.expect(&format!("Installed xpf {NEW}"))?;
+            login(&mut vm)?;
+            let v = cli(&mut vm, "show version")?;
+            if !v.contains(&format!("xpf image {NEW}, slot B")) {
+                return Err(format!("not on {NEW} in slot B: {v}"));
+            }
+            let c = cli(&mut vm, "show configuration interfaces fxp0")?;
+            if !c.contains("10.0.2.15/24") {
+                return Err(format!("the configuration did not carry over: {c}"));
+            }
+            Ok(())
+        })(),
+    );
+    let took = started.elapsed();
+    report.check(
+        "rollback-command",
+        (|| {
+            vm.line("request system software rollback reboot")?;
+            login(&mut vm)?;
+            let v = cli(&mut vm, "show version")?;
+            if !v.contains(&format!("xpf image {OLD}, slot A")) {
+                return Err(format!("not back on {OLD} in slot A: {v}"));
+            }
+            Ok(())
+        })(),
+    );
+    eprintln!(
+        "ota: update download {} MB; request system software add to the new version's login {:.0} s (TCG)",
+        download / 1_000_000,
+        took.as_secs_f64()
+    );
+    assert!(report.failed.is_empty(), "failed: {:?}", report.failed);
+}
