@@ -125,7 +125,10 @@ pub(crate) fn is_bpffs(dir: &Path) -> bool {
     let mut st: libc::statfs = unsafe_zeroed_statfs();
     // SAFETY: `c` is a NUL-terminated path and `st` a valid statfs buffer.
     let rc = unsafe { libc::statfs(c.as_ptr(), &mut st) };
-    rc == 0 && st.f_type as i64 == BPF_FS_MAGIC
+    // f_type is i64 on x86_64 and narrower elsewhere.
+    #[allow(clippy::unnecessary_cast)]
+    let ty = st.f_type as i64;
+    rc == 0 && ty == BPF_FS_MAGIC
 }
 
 fn unsafe_zeroed_statfs() -> libc::statfs {
