@@ -15,8 +15,8 @@
  *     exceeded back out of the ingress (dataplane/reply.h).
  *
  * What the pipeline does and this program does not (screens, destination
- * and static NAT, IPv6, MSS clamp, ICMP errors to sessions, reject
- * replies, TCP window checks) is either refused by the loader's compile or
+ * and static NAT, IPv6, MSS clamp, ICMP errors to sessions, TCP window
+ * checks) is either refused by the loader's compile or
  * counted as XPF_DROP_UNSUPPORTED: never forwarded unchecked.
  */
 #include <linux/bpf.h>
@@ -94,6 +94,17 @@ static __always_inline int xpf_time_exceeded(struct xdp_md *ctx, struct xpf_out 
 {
 	if (!iface->addr4 || xpf_icmp_error(ctx, p, 11, 0, iface->addr4))
 		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
+	o->ifindex = ingress;
+	return XDP_TX;
+}
+
+/* A rejecting policy: a TCP RST, else ICMP administratively prohibited. */
+static __always_inline int xpf_reject(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p, __u32 ingress)
+{
+	int err = p->proto == 6 ? xpf_tcp_rst(ctx, p) : xpf_icmp_error(ctx, p, 3, 13, p->dst);
+
+	if (err)
+		return xpf_drop(o, XPF_DROP_POLICY_REJECT);
 	o->ifindex = ingress;
 	return XDP_TX;
 }
@@ -178,7 +189,7 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 		if (rule->action == XPF_DP_DENY)
 			return xpf_drop(o, XPF_DROP_POLICY_DENY);
 		if (rule->action != XPF_DP_PERMIT)
-			return xpf_drop(o, XPF_DROP_POLICY_REJECT);
+			return xpf_reject(ctx, o, p, ingress);
 		policy_id = rule->policy_id;
 		timeout_s = rule->timeout_s;
 	}

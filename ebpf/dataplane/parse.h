@@ -39,6 +39,9 @@ struct xpf_pkt {
 	__u8 icmp_type;
 	__u8 echo;
 	__u8 error;
+	__u32 seq; /* TCP */
+	__u32 ack;
+	__u32 payload; /* TCP payload bytes */
 };
 
 #define XPF_PARSED_IP 0
@@ -134,6 +137,9 @@ static __always_inline int xpf_parse(struct xdp_md *ctx, struct xpf_pkt *p)
 		p->dport = (l4[2] << 8) | l4[3];
 		p->port = p->dport;
 		p->tcp_flags = l4[13];
+		p->seq = ((__u32)l4[4] << 24) | ((__u32)l4[5] << 16) | ((__u32)l4[6] << 8) | l4[7];
+		p->ack = ((__u32)l4[8] << 24) | ((__u32)l4[9] << 16) | ((__u32)l4[10] << 8) | l4[11];
+		p->payload = l4len - hl;
 	} else if (p->proto == 17) {
 		if (l4len < 8 || (void *)(l4 + 8) > data_end)
 			return -XPF_DROP_MALFORMED;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
 /*
  * Stage: replies the dataplane writes itself (crates/dataplane/src/stage/
- * reply.rs): ICMP time exceeded, byte for byte as the pipeline builds it:
- * the original IP packet quoted up to 576 bytes in all, DF, TTL 64, MACs
- * swapped, sent back out of the ingress (XDP_TX).
+ * reply.rs), byte for byte as the pipeline builds them: ICMP errors (time
+ * exceeded, administratively prohibited) quoting the original IP packet up
+ * to 576 bytes in all, and TCP RSTs; DF, TTL 64, MACs swapped, sent back
+ * out of the ingress (XDP_TX).
  */
 #ifndef XPF_DP_REPLY_H
 #define XPF_DP_REPLY_H
@@ -17,8 +18,7 @@
 
 struct xpf_scratch {
 	__u8 b[XPF_QUOTE_MAX + 8];
-	__u8 hdr[28];
-	__u8 pad[4];
+	__u8 hdr[40];
 };
 
 struct {
@@ -39,6 +39,28 @@ static __always_inline __u16 xpf_finish(__u32 acc)
 	acc = (acc & 0xffff) + (acc >> 16);
 	acc = (acc & 0xffff) + (acc >> 16);
 	return ~(__u16)acc;
+}
+
+static __always_inline void xpf_swap_macs(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *eth = data;
+	__u8 tmp[6];
+
+	if ((void *)(eth + 12) > data_end)
+		return;
+	__builtin_memcpy(tmp, eth, 6);
+	__builtin_memcpy(eth, eth + 6, 6);
+	__builtin_memcpy(eth + 6, tmp, 6);
+}
+
+static __always_inline void xpf_put32(__u8 *b, __u32 v)
+{
+	b[0] = v >> 24;
+	b[1] = v >> 16;
+	b[2] = v >> 8;
+	b[3] = v;
 }
 
 /* Checksum of the quote in the scratch buffer, for bpf_loop. */
@@ -124,19 +146,67 @@ static __always_inline int xpf_icmp_error(struct xdp_md *ctx, struct xpf_pkt *p,
 	bpf_loop(XPF_QUOTE_MAX / 2, xpf_sum_one, &sm, 0);
 	acc = sm.acc;
 	xpf_put16(hdr + 22, xpf_finish(acc));
-	if (bpf_xdp_store_bytes(ctx, l3, hdr, sizeof(s->hdr)))
+	if (bpf_xdp_store_bytes(ctx, l3, hdr, 28))
 		return -1;
 
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	__u8 *eth = data;
-	__u8 tmp[6];
+	xpf_swap_macs(ctx);
+	return 0;
+}
 
-	if ((void *)(eth + 12) > data_end)
+/* Rewrites the frame into the RST answering a TCP segment; 0 on success. */
+static __always_inline int xpf_tcp_rst(struct xdp_md *ctx, struct xpf_pkt *p)
+{
+	__u32 zero = 0;
+	struct xpf_scratch *s = bpf_map_lookup_elem(&xpf_dp_scratch, &zero);
+	__u32 l3 = p->l3 == 18 ? 18 : 14;
+	__u32 cur = bpf_xdp_get_buff_len(ctx);
+	__u32 seq, ack, acc = 0;
+	__u8 flags, *h;
+
+	if (!s)
 		return -1;
-	__builtin_memcpy(tmp, eth, 6);
-	__builtin_memcpy(eth, eth + 6, 6);
-	__builtin_memcpy(eth + 6, tmp, 6);
+	h = s->hdr;
+	__builtin_memset(h, 0, sizeof(s->hdr));
+	if (p->tcp_flags & XPF_TCP_ACK) {
+		seq = p->ack;
+		ack = 0;
+		flags = XPF_TCP_RST;
+	} else {
+		seq = 0;
+		ack = p->seq + p->payload + !!(p->tcp_flags & XPF_TCP_SYN) + !!(p->tcp_flags & XPF_TCP_FIN);
+		flags = XPF_TCP_RST | XPF_TCP_ACK;
+	}
+	h[0] = 0x45;
+	h[3] = 40;
+	h[6] = 0x40;
+	h[8] = 64;
+	h[9] = 6;
+	xpf_put32(h + 12, p->dst);
+	xpf_put32(h + 16, p->src);
+#pragma unroll
+	for (int i = 0; i < 10; i++)
+		acc = xpf_sum_add(acc, ((__u16)h[2 * i] << 8) | h[2 * i + 1]);
+	xpf_put16(h + 10, xpf_finish(acc));
+
+	__u8 *t = h + 20;
+
+	xpf_put16(t, p->dport);
+	xpf_put16(t + 2, p->sport);
+	xpf_put32(t + 4, seq);
+	xpf_put32(t + 8, ack);
+	t[12] = 5 << 4;
+	t[13] = flags;
+	/* Pseudo header: addresses, protocol, TCP length. */
+	acc = (p->dst >> 16) + (p->dst & 0xffff) + (p->src >> 16) + (p->src & 0xffff) + 6 + 20;
+#pragma unroll
+	for (int i = 0; i < 10; i++)
+		acc = xpf_sum_add(acc, ((__u16)t[2 * i] << 8) | t[2 * i + 1]);
+	xpf_put16(t + 16, xpf_finish(acc));
+	if (bpf_xdp_adjust_tail(ctx, (int)(l3 + 40) - (int)cur))
+		return -1;
+	if (bpf_xdp_store_bytes(ctx, l3, h, 40))
+		return -1;
+	xpf_swap_macs(ctx);
 	return 0;
 }
 

@@ -66,6 +66,8 @@ security {
             policy pings { match { source-address any; destination-address any; application [ junos-ping junos-pingv6 ]; } then { permit; } }
             policy no-dns { match { source-address any; destination-address any; application junos-dns-udp; } then { deny; } }
             policy ntp { match { source-address any; destination-address any; application junos-ntp; } then { permit; } }
+            policy no-telnet { match { source-address any; destination-address any; application junos-telnet; } then { reject; } }
+            policy no-tftp { match { source-address any; destination-address any; application junos-tftp; } then { reject; } }
         }
         from-zone trust to-zone dmz {
             policy ssh-from-high { match { source-address lan-high; destination-address web-server; application junos-ssh; } then { permit; } }
@@ -487,6 +489,17 @@ fn scenarios(net: &Net) {
     // Deny by policy; default deny.
     p.run(trust, &udp("10.0.1.50", 5000, "198.51.100.53", 53));
     p.run(trust, &udp("10.0.1.50", 5000, "198.51.100.53", 9999));
+    // Reject: a RST for TCP, ICMP prohibited for UDP; a stray ACK to a
+    // rejected service never reaches the policy (not a SYN).
+    p.run(
+        trust,
+        &tcp("10.0.1.50", 40003, "198.51.100.80", 23, SYN, 77, 0),
+    );
+    p.run(
+        trust,
+        &tcp("10.0.1.50", 40003, "198.51.100.80", 23, ACK | PSH, 78, 99),
+    );
+    p.run(trust, &udp("10.0.1.50", 40004, "198.51.100.80", 69));
     // By application: https permitted, 8443 not.
     p.forward(
         trust,
