@@ -242,15 +242,23 @@ struct Pair {
     dmz: u32,
 }
 
-fn pair(net: &Net, pins: &str) -> Pair {
-    let ifs = LINKS
+fn interfaces(net: &Net) -> InterfaceTable {
+    LINKS
         .iter()
         .fold(InterfaceTable::new(), |t, (dev, name, addr)| {
             t.with(net.ifindex[dev], name, &[addr])
-        });
-    let cfg = xpf_config::parse_config(CONF).expect("config loads");
+        })
+}
+
+fn snapshot(net: &Net, text: &str) -> Snapshot {
+    let cfg = xpf_config::parse_config(text).expect("config loads");
     let model = xpf_model::build(&xpf_config::effective(&cfg, None)).expect("model builds");
-    let snap = Snapshot::compile(&model, &ifs).expect("snapshot compiles");
+    Snapshot::compile(&model, &interfaces(net)).expect("snapshot compiles")
+}
+
+fn pair(net: &Net, pins: &str) -> Pair {
+    let ifs = interfaces(net);
+    let snap = snapshot(net, CONF);
     let untrust = net.ifindex["ge1"];
     let fib = StaticFib::connected(&ifs).route("0.0.0.0/0", untrust, Some(GATEWAY));
     let w = Worker::with_capacity(&snap, 1024);
@@ -614,18 +622,60 @@ fn scenarios(net: &Net) {
     eprintln!("pipeline sessions: {}", p.w.sessions.len());
 }
 
-#[test]
-fn pipeline_and_xdp_program_agree_on_the_corpus() {
+/// Configuration swaps: each apply fills the idle buffer and flips the
+/// generation; new flows are judged by the new snapshot in both engines,
+/// sessions of policies that remain keep flowing.
+fn swaps(net: &Net) {
+    let mut p = pair(net, "swap");
+    let (trust, untrust) = (p.trust, p.untrust);
+    let out = p.forward(trust, &udp("10.0.1.50", 123, "198.51.100.7", 123), untrust);
+    let nat_port = view(&out).sport();
+    // Appended last, so the ids of the policies before it do not move.
+    let extra = "\nsecurity { policies { from-zone untrust to-zone trust { policy in-9999 { match { source-address any; destination-address any; application in-9999; } then { permit; } } } } }\napplications { application in-9999 { protocol udp; destination-port 9999; } }\n";
+    for round in 0..4u16 {
+        let text = if round % 2 == 1 {
+            format!("{CONF}{extra}")
+        } else {
+            CONF.to_string()
+        };
+        let snap = snapshot(net, &text);
+        p.ebpf.apply(&snap).unwrap();
+        assert_eq!(
+            p.ebpf.generation(),
+            snap.generation(),
+            "the new generation is live"
+        );
+        p.snap = snap;
+        let inbound = udp("198.51.100.9", 5000 + round, "10.0.1.50", 9999);
+        let b = p.run(untrust, &inbound);
+        let permitted = matches!(b.outcome, Outcome::Redirect(_));
+        assert_eq!(permitted, round % 2 == 1, "round {round}: {b:?}");
+        p.forward(
+            untrust,
+            &udp("198.51.100.7", 123, "203.0.113.1", nat_port),
+            trust,
+        );
+    }
+    p.same_sessions();
+}
+
+fn run(f: fn(&Net)) {
     if let Some(why) = why_not() {
         eprintln!("skipped: {why}");
         return;
     }
-    let net = match setup() {
-        Ok(n) => n,
-        Err(why) => {
-            eprintln!("skipped: {why}");
-            return;
-        }
-    };
-    scenarios(&net);
+    match setup() {
+        Ok(net) => f(&net),
+        Err(why) => eprintln!("skipped: {why}"),
+    }
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_the_corpus() {
+    run(scenarios);
+}
+
+#[test]
+fn a_new_snapshot_is_swapped_in_whole() {
+    run(swaps);
 }
