@@ -77,6 +77,7 @@ pub use interfaces::{InterfaceEntry, InterfaceTable};
 pub use log::{rt_flow_line, LogQueue, Record, RecordKind};
 pub use pipeline::process;
 pub use session::{Dir, FlowKey, Session, SessionCounters, Sessions, TcpState, TcpTracker, Xlate};
+pub use snapshot::export;
 pub use snapshot::{
     CompileError, NatKind, NatRef, PolicyRef, Snapshot, Timeouts, DEFAULT_SESSION_CAPACITY,
     INTERFACE_NAT_PORTS,

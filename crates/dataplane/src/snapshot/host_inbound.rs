@@ -7,12 +7,12 @@ use xpf_model::{HostInbound, HostInboundItem};
 /// One accepted kind of packet. For ICMP/ICMPv6, `low..=high` are types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct HostRule {
-    proto: u8,
-    low: u16,
-    high: u16,
+    pub proto: u8,
+    pub low: u16,
+    pub high: u16,
     /// Also match the source port (peering protocols such as BGP, where the
     /// box may be either end of the connection).
-    either: bool,
+    pub either: bool,
 }
 
 const fn r(proto: u8, low: u16, high: u16) -> HostRule {
@@ -89,8 +89,8 @@ const PROTOCOLS: &[(&str, &[HostRule])] = &[
 /// The compiled host-inbound settings of one interface.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct HostInboundSet {
-    any: bool,
-    rules: Vec<HostRule>,
+    pub any: bool,
+    pub rules: Vec<HostRule>,
 }
 
 fn expand(

@@ -6,6 +6,7 @@
 //! it through `&Snapshot` and never see a half-applied configuration.
 
 mod classify;
+pub mod export;
 pub(crate) mod host_inbound;
 pub(crate) mod nat;
 pub use nat::{NatKind, NatRef, INTERFACE_NAT_PORTS};

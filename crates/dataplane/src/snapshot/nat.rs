@@ -48,11 +48,11 @@ impl Ctx {
 /// A rule's match, numeric. Empty lists match anything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Match {
-    src: Vec<(bool, u128, u128)>,
-    dst: Vec<(bool, u128, u128)>,
-    sport: Vec<(u16, u16)>,
-    dport: Vec<(u16, u16)>,
-    protos: Vec<u8>,
+    pub src: Vec<(bool, u128, u128)>,
+    pub dst: Vec<(bool, u128, u128)>,
+    pub sport: Vec<(u16, u16)>,
+    pub dport: Vec<(u16, u16)>,
+    pub protos: Vec<u8>,
 }
 
 /// The fields of a packet a NAT rule looks at.

@@ -24,7 +24,7 @@ const ALL_SVC: KeyRange = (0, 0xff_ffff);
 #[derive(Debug, Clone)]
 pub(crate) struct AppTerm {
     pub app: Arc<str>,
-    proto: Option<u8>,
+    pub proto: Option<u8>,
     sport: (u16, u16),
     dport: (u16, u16),
     icmp: Option<(u8, Option<u8>)>,
@@ -91,10 +91,10 @@ pub(crate) struct CompiledPolicy {
     /// Application terms; empty means `any`.
     pub terms: Vec<AppTerm>,
     /// Whether some term restricts source ports (the classifier does not).
-    check_sport: bool,
+    pub check_sport: bool,
     /// Global policies: `from-zone` / `to-zone` ids (empty: any).
-    from_zones: Vec<u16>,
-    to_zones: Vec<u16>,
+    pub from_zones: Vec<u16>,
+    pub to_zones: Vec<u16>,
 }
 
 impl CompiledPolicy {
@@ -114,6 +114,8 @@ impl CompiledPolicy {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PolicySet {
     pub rules: Vec<CompiledPolicy>,
+    /// What each rule covers, per dimension (exported for other engines).
+    pub specs: Vec<RuleSpec>,
     classifier: Classifier,
 }
 
@@ -296,6 +298,7 @@ impl Compiler<'_> {
         Ok(PolicySet {
             rules,
             classifier: Classifier::build(&specs),
+            specs,
         })
     }
 }

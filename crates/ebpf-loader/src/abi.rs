@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: Apache-2.0
+//! The map layouts of `ebpf/include/xpf_dp_abi.h`, mirrored. Sizes are
+//! checked against the header's `_Static_assert`s by a test; the `Pod`
+//! impls (the only unsafe part) are in `sys.rs`.
+
+/// Policy set ids: `buf * SET_STRIDE + index`.
+pub const SET_STRIDE: u32 = 0x8000;
+/// "No set" / "none" in 32-bit fields.
+pub const NONE32: u32 = u32::MAX;
+/// Rules per policy set (bits of a `u64`).
+pub const SET_RULES: usize = 64;
+/// Policy hit counters per buffer.
+pub const MAX_POLICIES: u32 = 1024;
+/// Source NAT rules per buffer.
+pub const SNAT_RULES: u32 = 16;
+/// Source NAT pools per buffer.
+pub const POOLS: u32 = 16;
+/// Entries of the short lists in `Snat`/`Pool`/`Iface`.
+pub const LIST: usize = 4;
+/// A list that matches no IPv4 value.
+pub const LIST_NONE: u8 = 0xff;
+/// No zone.
+pub const NO_ZONE: u16 = 0xffff;
+
+/// Policy actions.
+pub const PERMIT: u8 = 0;
+/// Deny.
+pub const DENY: u8 = 1;
+/// Reject.
+pub const REJECT: u8 = 2;
+/// Source NAT actions.
+pub const SNAT_OFF: u8 = 0;
+/// Interface NAT.
+pub const SNAT_IFACE: u8 = 1;
+/// Pool NAT.
+pub const SNAT_POOL: u8 = 2;
+/// Host-inbound LPM values.
+pub const HOST_PORT: u32 = 1;
+/// The rule also matches the source port.
+pub const HOST_EITHER: u32 = 2;
+/// Session translation flags.
+pub const X_SRC: u8 = 1;
+/// Destination translated.
+pub const X_DST: u8 = 2;
+
+/// Counter slots after the drop reasons.
+pub const CNT_FORWARDED: u32 = 64;
+/// Passed to the kernel.
+pub const CNT_TO_KERNEL: u32 = 65;
+/// Replies (XDP_TX).
+pub const CNT_REPLIES: u32 = 66;
+/// Sessions created.
+pub const CNT_CREATED: u32 = 67;
+/// Session hits.
+pub const CNT_HITS: u32 = 68;
+/// Session misses.
+pub const CNT_MISSES: u32 = 69;
+/// Size of the counter array.
+pub const CNT_MAX: u32 = 72;
+
+/// `struct xpf_dp_active`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Active {
+    pub buf: u32,
+    pub pad: u32,
+    pub generation: u64,
+}
+
+/// `struct xpf_dp_conf`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Conf {
+    pub generation: u64,
+    pub tcp_initial: u64,
+    pub tcp_established: u64,
+    pub tcp_closing: u64,
+    pub udp: u64,
+    pub icmp: u64,
+    pub other: u64,
+    pub global_set: u32,
+    pub default_permit: u8,
+    pub syn_check: u8,
+    pub rst_invalidate: u8,
+    pub n_snat: u8,
+    pub mss: u16,
+    pub pad: u16,
+    pub pad2: u32,
+}
+
+/// `struct xpf_dp_if_key`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IfKey {
+    pub buf: u32,
+    pub ifindex: u32,
+}
+
+/// `struct xpf_dp_iface`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Iface {
+    pub zone: u16,
+    pub host_any: u8,
+    pub n_bcast: u8,
+    pub addr4: u32,
+    pub bcast4: [u32; LIST],
+}
+
+/// `struct xpf_dp_local_key`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LocalKey {
+    pub buf: u32,
+    pub addr: u32,
+}
+
+/// `struct xpf_dp_pair_key`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PairKey {
+    pub buf: u32,
+    pub from: u16,
+    pub to: u16,
+}
+
+/// The data of every LPM key (after `prefixlen`): 4 bytes of set id,
+/// then 4 bytes of value, big-endian.
+pub type LpmData = [u8; 8];
+
+/// `struct xpf_dp_rule_key`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleKey {
+    pub set: u32,
+    pub idx: u32,
+}
+
+/// `struct xpf_dp_rule`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rule {
+    pub policy_id: u32,
+    pub action: u8,
+    pub pad: [u8; 3],
+    pub timeout_s: u32,
+    pub pad2: u32,
+}
+
+/// `struct xpf_dp_snat`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Snat {
+    pub from_zones: u64,
+    pub to_zones: u64,
+    pub id: u32,
+    pub action: u8,
+    pub pool: u8,
+    pub n_src: u8,
+    pub n_dst: u8,
+    pub n_sport: u8,
+    pub n_dport: u8,
+    pub n_proto: u8,
+    pub pad: u8,
+    pub src_lo: [u32; LIST],
+    pub src_hi: [u32; LIST],
+    pub dst_lo: [u32; LIST],
+    pub dst_hi: [u32; LIST],
+    pub sport_lo: [u16; LIST],
+    pub sport_hi: [u16; LIST],
+    pub dport_lo: [u16; LIST],
+    pub dport_hi: [u16; LIST],
+    pub protos: [u8; LIST],
+    pub pad2: [u32; 2],
+}
+
+/// `struct xpf_dp_pool`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pool {
+    pub n: u8,
+    pub keep_ports: u8,
+    pub port_lo: u16,
+    pub port_hi: u16,
+    pub pad: u16,
+    pub lo: [u32; LIST],
+    pub hi: [u32; LIST],
+}
+
+/// `struct xpf_dp_flow`: one direction's key (IPv4, host byte order).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Flow {
+    pub src: u32,
+    pub dst: u32,
+    pub sport: u16,
+    pub dport: u16,
+    pub proto: u8,
+    pub pad: [u8; 3],
+}
+
+/// `struct xpf_dp_session`: one direction of a session.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionEntry {
+    pub twin: Flow,
+    pub created: u64,
+    pub expires: u64,
+    pub timeout: u64,
+    pub packets: u64,
+    pub bytes: u64,
+    pub generation: u64,
+    pub policy_id: u32,
+    pub snat_rule: u32,
+    pub egress_ifindex: u32,
+    pub ingress_ifindex: u32,
+    pub xsrc: u32,
+    pub xdst: u32,
+    pub xsport: u16,
+    pub xdport: u16,
+    pub xflags: u8,
+    pub dir: u8,
+    pub tcp_state: u8,
+    pub mac_flags: u8,
+    pub smac: [u8; 6],
+    pub dmac: [u8; 6],
+    pub pad: u32,
+}
+
+/// `struct xpf_dp_last`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Last {
+    pub action: u32,
+    pub ifindex: u32,
+    pub reason: u32,
+    pub pad: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// The sizes `xpf_xdp_dataplane.c` asserts; a mismatch would make
+    /// every map update fail or, worse, misread fields.
+    #[test]
+    fn sizes_match_the_c_header() {
+        let src = include_str!("../../../ebpf/xpf_xdp_dataplane.c");
+        let sizes = [
+            ("xpf_dp_active", size_of::<Active>()),
+            ("xpf_dp_conf", size_of::<Conf>()),
+            ("xpf_dp_iface", size_of::<Iface>()),
+            ("xpf_dp_addr_lpm", 4 + size_of::<LpmData>()),
+            ("xpf_dp_svc_lpm", 4 + size_of::<LpmData>()),
+            ("xpf_dp_host_lpm", 4 + size_of::<LpmData>()),
+            ("xpf_dp_rule", size_of::<Rule>()),
+            ("xpf_dp_snat", size_of::<Snat>()),
+            ("xpf_dp_pool", size_of::<Pool>()),
+            ("xpf_dp_flow", size_of::<Flow>()),
+            ("xpf_dp_session", size_of::<SessionEntry>()),
+            ("xpf_dp_last", size_of::<Last>()),
+        ];
+        for (name, size) in sizes {
+            let line = format!("sizeof(struct {name}) == {size},");
+            assert!(
+                src.contains(&line),
+                "C asserts another size for {name} (Rust: {size})"
+            );
+        }
+    }
+}

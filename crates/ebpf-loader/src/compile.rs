@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Snapshot → map contents: the eBPF program's view of one
+//! [`xpf_dataplane::Snapshot`], for one config buffer.
+//!
+//! The policy classifier is the pipeline's (first match by bit-vector
+//! intersection, `crates/dataplane/src/snapshot/classify.rs`) laid into LPM
+//! tries: each dimension is cut into elementary intervals, each interval
+//! carries the bit set of the rules covering it, and each interval is cut
+//! into the prefixes that tile it exactly, so the trie's longest match is
+//! the interval. What the eBPF program does not implement is refused here
+//! ([`CompileError::Unsupported`]): a configuration is enforced whole or
+//! not loaded.
+
+use xpf_dataplane::export::{Context, Export, SnatAction};
+use xpf_dataplane::INTERFACE_NAT_PORTS;
+use xpf_model::PolicyAction;
+
+use crate::abi::{self, Conf, IfKey, Iface, LocalKey, LpmData, PairKey, Pool, Rule, RuleKey, Snat};
+
+/// Why a snapshot cannot be loaded into the eBPF dataplane.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CompileError {
+    /// The snapshot uses something the eBPF program does not implement.
+    #[error("the eBPF dataplane does not implement {0}")]
+    Unsupported(String),
+}
+
+fn unsupported<T>(what: impl Into<String>) -> Result<T, CompileError> {
+    Err(CompileError::Unsupported(what.into()))
+}
+
+/// One LPM trie entry: prefix length in bits of `data`, data, value.
+pub(crate) type LpmEntry<V> = (u32, LpmData, V);
+
+/// Everything one config buffer holds.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Contents {
+    pub buf: u32,
+    pub conf: Conf,
+    pub ifaces: Vec<(IfKey, Iface)>,
+    pub local: Vec<LocalKey>,
+    pub pairs: Vec<(PairKey, u32)>,
+    pub src4: Vec<LpmEntry<u64>>,
+    pub dst4: Vec<LpmEntry<u64>>,
+    pub svc: Vec<LpmEntry<u64>>,
+    pub host: Vec<LpmEntry<u32>>,
+    pub rules: Vec<(RuleKey, Rule)>,
+    pub snat: Vec<Snat>,
+    pub pools: Vec<Pool>,
+    /// Interfaces the program may redirect to.
+    pub devmap: Vec<u32>,
+}
+
+/// Elementary intervals of `[0, max]` with the OR of the values of the
+/// ranges covering each; intervals covered by nothing are left out.
+pub(crate) fn intervals<V>(max: u128, ranges: &[(u128, u128, V)]) -> Vec<(u128, u128, V)>
+where
+    V: Copy + Default + PartialEq + std::ops::BitOr<Output = V>,
+{
+    let mut bounds: Vec<u128> = vec![0];
+    for &(lo, hi, _) in ranges {
+        bounds.push(lo.min(max));
+        if hi < max {
+            bounds.push(hi + 1);
+        }
+    }
+    bounds.sort_unstable();
+    bounds.dedup();
+    let mut out: Vec<(u128, u128, V)> = Vec::new();
+    for (i, &lo) in bounds.iter().enumerate() {
+        let hi = bounds.get(i + 1).map_or(max, |n| n - 1);
+        let v = ranges
+            .iter()
+            .filter(|r| r.0 <= lo && hi <= r.1)
+            .fold(V::default(), |acc, r| acc | r.2);
+        if v == V::default() {
+            continue;
+        }
+        match out.last_mut() {
+            // Neighbours with the same value are one interval.
+            Some(last) if last.1 + 1 == lo && last.2 == v => last.1 = hi,
+            _ => out.push((lo, hi, v)),
+        }
+    }
+    out
+}
+
+/// The prefixes (base, length) of a `width`-bit space tiling `[lo, hi]`.
+pub(crate) fn prefixes(lo: u128, hi: u128, width: u32) -> Vec<(u128, u32)> {
+    let mut out = Vec::new();
+    let mut cur = lo;
+    loop {
+        // The largest aligned block at `cur` that stays within `hi`.
+        let mut size_bits = if cur == 0 {
+            width
+        } else {
+            cur.trailing_zeros().min(width)
+        };
+        while size_bits > 0 && cur + ((1u128 << size_bits) - 1) > hi {
+            size_bits -= 1;
+        }
+        out.push((cur, width - size_bits));
+        let next = cur + ((1u128 << size_bits) - 1);
+        if next >= hi {
+            break;
+        }
+        cur = next + 1;
+    }
+    out
+}
+
+/// LPM entries of a set's dimension: `width`-bit values after the set id.
+fn lpm<V: Copy + Default + PartialEq + std::ops::BitOr<Output = V>>(
+    set: u32,
+    width: u32,
+    ranges: &[(u128, u128, V)],
+    out: &mut Vec<LpmEntry<V>>,
+) {
+    let max = (1u128 << width) - 1;
+    for (lo, hi, v) in intervals(max, ranges) {
+        for (base, len) in prefixes(lo, hi, width) {
+            let mut data = [0u8; 8];
+            data[..4].copy_from_slice(&set.to_be_bytes());
+            // Left-align the value in the 4 bytes after the set id.
+            let shifted = (base << (32 - width)) as u32;
+            data[4..].copy_from_slice(&shifted.to_be_bytes());
+            out.push((32 + len, data, v));
+        }
+    }
+}
+
+fn v4_ranges(list: &[(bool, u128, u128)]) -> Vec<(u128, u128)> {
+    list.iter().filter(|r| !r.0).map(|r| (r.1, r.2)).collect()
+}
+
+fn zone_mask(c: &Context, what: &str) -> Result<u64, CompileError> {
+    match c {
+        Context::Any => Ok(u64::MAX),
+        Context::Zones(z) => z.iter().try_fold(0u64, |m, &id| {
+            if id >= 64 {
+                unsupported(format!("source NAT {what} zone ids above 63"))
+            } else {
+                Ok(m | 1 << id)
+            }
+        }),
+        Context::Interfaces(_) => unsupported(format!("source NAT rule-sets {what} interface")),
+    }
+}
+
+/// A short list for the C side: count (0 any, LIST_NONE nothing) and items.
+fn list32(
+    all: &[(bool, u128, u128)],
+    what: &str,
+) -> Result<(u8, [u32; abi::LIST], [u32; abi::LIST]), CompileError> {
+    let v4 = v4_ranges(all);
+    let (mut lo, mut hi) = ([0u32; abi::LIST], [0u32; abi::LIST]);
+    if all.is_empty() {
+        return Ok((0, lo, hi));
+    }
+    if v4.is_empty() {
+        return Ok((abi::LIST_NONE, lo, hi));
+    }
+    if v4.len() > abi::LIST {
+        return unsupported(format!(
+            "more than {} IPv4 ranges in a source NAT {what}",
+            abi::LIST
+        ));
+    }
+    for (i, r) in v4.iter().enumerate() {
+        lo[i] = r.0 as u32;
+        hi[i] = r.1 as u32;
+    }
+    Ok((v4.len() as u8, lo, hi))
+}
+
+fn list16(
+    all: &[(u16, u16)],
+    what: &str,
+) -> Result<(u8, [u16; abi::LIST], [u16; abi::LIST]), CompileError> {
+    let (mut lo, mut hi) = ([0u16; abi::LIST], [0u16; abi::LIST]);
+    if all.len() > abi::LIST {
+        return unsupported(format!(
+            "more than {} port ranges in a source NAT {what}",
+            abi::LIST
+        ));
+    }
+    for (i, r) in all.iter().enumerate() {
+        lo[i] = r.0;
+        hi[i] = r.1;
+    }
+    Ok((all.len() as u8, lo, hi))
+}
+
+/// Compiles a snapshot's export for config buffer `buf` (0 or 1).
+pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
+    if !x.screened_zones.is_empty() {
+        return unsupported("screens");
+    }
+    if x.dnat_rules > 0 {
+        return unsupported("destination NAT");
+    }
+    if x.static_rules > 0 {
+        return unsupported("static NAT");
+    }
+    if x.mss.is_some() {
+        return unsupported("tcp-mss");
+    }
+    if x.zones.len() >= usize::from(abi::NO_ZONE) {
+        return unsupported("65535 zones or more");
+    }
+    let mut c = Contents {
+        buf,
+        ..Contents::default()
+    };
+
+    for i in &x.interfaces {
+        if i.ifindex >= 1 << 24 {
+            return unsupported(format!("ifindex {} (above 2^24)", i.ifindex));
+        }
+        let mut f = Iface {
+            zone: i.zone.unwrap_or(abi::NO_ZONE),
+            host_any: u8::from(i.host_any),
+            ..Iface::default()
+        };
+        for &(v6, a, len) in &i.addrs {
+            if v6 {
+                continue;
+            }
+            if f.addr4 == 0 {
+                f.addr4 = a as u32;
+            }
+            c.local.push(LocalKey {
+                buf,
+                addr: a as u32,
+            });
+            if len < 31 {
+                if usize::from(f.n_bcast) == abi::LIST {
+                    return unsupported(format!(
+                        "more than {} IPv4 subnets on ifindex {}",
+                        abi::LIST,
+                        i.ifindex
+                    ));
+                }
+                let host = (1u32 << (32 - len)) - 1;
+                f.bcast4[usize::from(f.n_bcast)] = (a as u32 & !host) | host;
+                f.n_bcast += 1;
+            }
+        }
+        c.ifaces.push((
+            IfKey {
+                buf,
+                ifindex: i.ifindex,
+            },
+            f,
+        ));
+        c.devmap.push(i.ifindex);
+        let host_set = buf << 24 | i.ifindex;
+        let ranges: Vec<(u128, u128, u32)> = i
+            .host
+            .iter()
+            .map(|r| {
+                let p = u128::from(r.proto) << 16;
+                let v = abi::HOST_PORT | if r.either { abi::HOST_EITHER } else { 0 };
+                (p | u128::from(r.low), p | u128::from(r.high), v)
+            })
+            .collect();
+        lpm(host_set, 24, &ranges, &mut c.host);
+    }
+
+    let total: usize = x.policy_sets.iter().map(|s| s.rules.len()).sum();
+    if total > abi::MAX_POLICIES as usize {
+        return unsupported(format!("more than {} policies", abi::MAX_POLICIES));
+    }
+    c.conf.global_set = abi::NONE32;
+    for (index, s) in x.policy_sets.iter().enumerate() {
+        if s.rules.len() > abi::SET_RULES {
+            return unsupported(format!(
+                "more than {} policies in one zone pair",
+                abi::SET_RULES
+            ));
+        }
+        let set = buf * abi::SET_STRIDE + index as u32;
+        match s.zones {
+            Some((from, to)) => c.pairs.push((PairKey { buf, from, to }, set)),
+            None if !s.rules.is_empty() => c.conf.global_set = set,
+            None => {}
+        }
+        let (mut src, mut dst, mut svc) = (Vec::new(), Vec::new(), Vec::new());
+        for (bit, p) in s.rules.iter().enumerate() {
+            let b = 1u64 << bit;
+            if p.check_sport {
+                return unsupported("applications with source-port ranges");
+            }
+            if !p.from_zones.is_empty() || !p.to_zones.is_empty() {
+                return unsupported("global policies with from-zone/to-zone");
+            }
+            let timeout = match p.term_timeouts.split_first() {
+                None => None,
+                Some((first, rest)) if rest.iter().all(|t| t == first) => *first,
+                Some(_) => return unsupported("different inactivity-timeouts within one policy"),
+            };
+            src.extend(p.src[0].iter().map(|r| (r.0, r.1, b)));
+            dst.extend(p.dst[0].iter().map(|r| (r.0, r.1, b)));
+            svc.extend(p.svc.iter().map(|r| (r.0, r.1, b)));
+            c.rules.push((
+                RuleKey {
+                    set,
+                    idx: bit as u32,
+                },
+                Rule {
+                    policy_id: p.id,
+                    action: match p.action {
+                        PolicyAction::Permit => abi::PERMIT,
+                        PolicyAction::Deny => abi::DENY,
+                        _ => abi::REJECT,
+                    },
+                    timeout_s: timeout.unwrap_or(0),
+                    ..Rule::default()
+                },
+            ));
+        }
+        lpm(set, 32, &src, &mut c.src4);
+        lpm(set, 32, &dst, &mut c.dst4);
+        lpm(set, 24, &svc, &mut c.svc);
+    }
+
+    if x.snat.len() > abi::SNAT_RULES as usize {
+        return unsupported(format!("more than {} source NAT rules", abi::SNAT_RULES));
+    }
+    if x.pools.len() > abi::POOLS as usize {
+        return unsupported(format!("more than {} source NAT pools", abi::POOLS));
+    }
+    for r in &x.snat {
+        let (n_src, src_lo, src_hi) = list32(&r.src, "source-address")?;
+        let (n_dst, dst_lo, dst_hi) = list32(&r.dst, "destination-address")?;
+        let (n_sport, sport_lo, sport_hi) = list16(&r.sport, "source-port")?;
+        let (n_dport, dport_lo, dport_hi) = list16(&r.dport, "destination-port")?;
+        if r.protos.len() > abi::LIST {
+            return unsupported("more than 4 protocols in a source NAT match");
+        }
+        let mut protos = [0u8; abi::LIST];
+        protos[..r.protos.len()].copy_from_slice(&r.protos);
+        let (action, pool) = match r.action {
+            SnatAction::Off => (abi::SNAT_OFF, 0),
+            SnatAction::Interface => (abi::SNAT_IFACE, 0),
+            SnatAction::Pool(i) => (abi::SNAT_POOL, i as u8),
+        };
+        c.snat.push(Snat {
+            from_zones: zone_mask(&r.from, "from")?,
+            to_zones: zone_mask(&r.to, "to")?,
+            id: r.id,
+            action,
+            pool,
+            n_src,
+            n_dst,
+            n_sport,
+            n_dport,
+            n_proto: r.protos.len() as u8,
+            src_lo,
+            src_hi,
+            dst_lo,
+            dst_hi,
+            sport_lo,
+            sport_hi,
+            dport_lo,
+            dport_hi,
+            protos,
+            ..Snat::default()
+        });
+    }
+    for p in &x.pools {
+        let v4 = v4_ranges(&p.addrs);
+        if v4.len() > abi::LIST {
+            return unsupported("more than 4 IPv4 ranges in a source NAT pool");
+        }
+        let mut pool = Pool {
+            n: v4.len() as u8,
+            keep_ports: u8::from(p.ports.is_none()),
+            ..Pool::default()
+        };
+        if let Some((lo, hi)) = p.ports {
+            pool.port_lo = lo;
+            pool.port_hi = hi;
+        }
+        for (i, r) in v4.iter().enumerate() {
+            pool.lo[i] = r.0 as u32;
+            pool.hi[i] = r.1 as u32;
+        }
+        c.pools.push(pool);
+    }
+    // The C side hard-codes the interface NAT range; keep them one.
+    debug_assert_eq!(INTERFACE_NAT_PORTS, (61000, 65535));
+
+    let t = &x.timeouts;
+    c.conf = Conf {
+        generation: x.generation,
+        tcp_initial: t.tcp_initial,
+        tcp_established: t.tcp_established,
+        tcp_closing: t.tcp_closing,
+        udp: t.udp,
+        icmp: t.icmp,
+        other: t.other,
+        default_permit: u8::from(x.default_permit),
+        syn_check: u8::from(x.syn_check),
+        rst_invalidate: u8::from(x.rst_invalidate),
+        n_snat: c.snat.len() as u8,
+        ..c.conf
+    };
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_tile_ranges_exactly() {
+        assert_eq!(prefixes(0, 255, 8), vec![(0, 0)]);
+        assert_eq!(prefixes(10, 10, 8), vec![(10, 8)]);
+        assert_eq!(prefixes(1, 6, 8), vec![(1, 8), (2, 7), (4, 7), (6, 8)]);
+        assert_eq!(prefixes(0, u128::from(u32::MAX), 32), vec![(0, 0)]);
+        // 10.0.1.128/25 as a range.
+        assert_eq!(
+            prefixes(0x0a00_0180, 0x0a00_01ff, 32),
+            vec![(0x0a00_0180, 25)]
+        );
+    }
+
+    #[test]
+    fn intervals_or_the_covering_values() {
+        let got = intervals(99, &[(10, 20, 1u64), (15, 30, 2), (50, 99, 1)]);
+        assert_eq!(
+            got,
+            vec![(10, 14, 1), (15, 20, 3), (21, 30, 2), (50, 99, 1)]
+        );
+    }
+
+    #[test]
+    fn lpm_keys_put_the_set_first() {
+        let mut out = Vec::new();
+        lpm(0x8001, 24, &[(6 << 16 | 80, 6 << 16 | 80, 1u64)], &mut out);
+        assert_eq!(out, vec![(56, [0, 0, 0x80, 1, 6, 0, 80, 0], 1)]);
+    }
+}

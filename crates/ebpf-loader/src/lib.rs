@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+//! The eBPF fallback dataplane's userspace half (issue 6): builds
+//! `ebpf/xpf_xdp_dataplane.c` (build.rs), loads it with aya, fills its
+//! maps from the same [`xpf_dataplane::Snapshot`] the Rust pipeline runs
+//! on, swaps configurations whole (two config buffers and a generation),
+//! attaches it, and reads sessions and counters back.
+//!
+//! Main types: [`EbpfDataplane`] (load, [`EbpfDataplane::apply`],
+//! [`EbpfDataplane::attach`], [`EbpfDataplane::test_run`],
+//! [`EbpfDataplane::sessions`], [`EbpfDataplane::counters`]) and
+//! [`CompileError`] for configurations the program does not implement.
+//!
+//! Data flow: `Snapshot` → `Snapshot::export` → `compile` (map contents
+//! for the idle buffer) → map writes → one write of `xpf_dp_active`.
+//!
+//! The program is held to the pipeline's behaviour by
+//! `tests/differential.rs`, which runs corpus frames through both.
+//!
+//! ```no_run
+//! use xpf_ebpf_loader::{EbpfDataplane, Options};
+//! # fn demo(snap: &xpf_dataplane::Snapshot) -> Result<(), xpf_ebpf_loader::Error> {
+//! let mut dp = EbpfDataplane::load(&Options::default())?; // pins under /sys/fs/bpf/xpf
+//! dp.apply(snap)?;
+//! dp.attach(2)?;
+//! println!("{} sessions", dp.sessions()?.len());
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod abi;
+mod compile;
+mod error;
+mod program;
+mod sys;
+
+pub use compile::CompileError;
+pub use error::Error;
+pub use program::{
+    AttachMode, EbpfCounters, EbpfDataplane, EbpfSession, Options, Outcome, TestRun, PIN_DIR,
+    PROGRAM,
+};
+
+/// Drop reasons only the eBPF program has (numbers above the pipeline's),
+/// as `(number, name)`; `ebpf/dataplane/drop_reasons.h` defines them.
+pub const EBPF_ONLY_REASONS: &[(u32, &str)] = &[
+    (56, "unsupported"),
+    (57, "no-neighbour"),
+    (58, "redirect-failed"),
+    (59, "no-config"),
+];
+
+#[cfg(test)]
+mod tests {
+    use xpf_dataplane::DropReason;
+
+    /// drop_reasons.h and the Rust enum are one list.
+    #[test]
+    fn drop_reason_numbers_match_the_c_header() {
+        let h = include_str!("../../../ebpf/dataplane/drop_reasons.h");
+        let mut seen = 0;
+        for line in h.lines() {
+            let mut w = line.split_whitespace();
+            if w.next() != Some("#define") {
+                continue;
+            }
+            let (Some(name), Some(num)) = (w.next(), w.next()) else {
+                continue;
+            };
+            let Some(name) = name.strip_prefix("XPF_DROP_") else {
+                continue;
+            };
+            let num: u32 = num.parse().expect("a number");
+            let kebab = name.to_ascii_lowercase().replace('_', "-");
+            if let Some(r) = DropReason::ALL.iter().find(|r| **r as u32 == num) {
+                assert_eq!(r.name(), kebab, "reason {num}");
+            } else {
+                let known = super::EBPF_ONLY_REASONS
+                    .iter()
+                    .any(|&(n, s)| n == num && s == kebab);
+                assert!(
+                    known,
+                    "{kebab} = {num} is neither a DropReason nor in EBPF_ONLY_REASONS"
+                );
+                assert!(
+                    DropReason::ALL.iter().all(|r| (*r as u32) < num),
+                    "eBPF-only numbers sit above the pipeline's"
+                );
+            }
+            seen += 1;
+        }
+        assert!(seen > 10);
+    }
+}

@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Load, fill, swap, attach, pin and read: the one module that touches the
+//! loaded object (STYLE.md item 14).
+
+use std::collections::BTreeSet;
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
+
+use aya::maps::lpm_trie::{Key, LpmTrie};
+use aya::maps::{Array, DevMapHash, HashMap, Map, PerCpuArray, PerCpuValues};
+use aya::programs::{Xdp, XdpMode};
+use aya::{include_bytes_aligned, Ebpf, EbpfLoader};
+use xpf_dataplane::{FlowKey, Snapshot, Xlate};
+
+use crate::abi::{
+    self, Active, Conf, Flow, IfKey, Iface, LocalKey, LpmData, PairKey, Rule, RuleKey, SessionEntry,
+};
+use crate::compile::{compile, Contents};
+use crate::error::{map_err, Error};
+use crate::sys;
+
+static OBJECT: &[u8] = include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xpf_xdp_dataplane.o"));
+
+/// The XDP program's name in the object.
+pub const PROGRAM: &str = "xpf_xdp_dataplane";
+/// Where xpfd pins the fallback dataplane.
+pub const PIN_DIR: &str = "/sys/fs/bpf/xpf";
+
+const M_ACTIVE: &str = "xpf_dp_active";
+const M_CONF: &str = "xpf_dp_conf";
+const M_IFACES: &str = "xpf_dp_ifaces";
+const M_LOCAL: &str = "xpf_dp_local";
+const M_PAIRS: &str = "xpf_dp_pairs";
+const M_SRC4: &str = "xpf_dp_src4";
+const M_DST4: &str = "xpf_dp_dst4";
+const M_SVC: &str = "xpf_dp_svc";
+const M_HOST: &str = "xpf_dp_host";
+const M_RULES: &str = "xpf_dp_rules";
+const M_SNAT: &str = "xpf_dp_snat";
+const M_POOLS: &str = "xpf_dp_pools";
+const M_TX: &str = "xpf_dp_tx";
+const M_SESSIONS: &str = "xpf_dp_sessions";
+const M_COUNTERS: &str = "xpf_dp_counters";
+const M_HITS: &str = "xpf_dp_policy_hits";
+const M_LAST: &str = "xpf_dp_last";
+
+/// How to load the dataplane.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Pin maps and the program here (bpffs; mounted at /sys/fs/bpf when
+    /// absent). `None`: no pins (tests).
+    pub pin_dir: Option<PathBuf>,
+    /// Session table size (entries; each session takes two).
+    pub session_entries: u32,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            pin_dir: Some(PathBuf::from(PIN_DIR)),
+            session_entries: 2 * xpf_dataplane::DEFAULT_SESSION_CAPACITY as u32,
+        }
+    }
+}
+
+/// How XDP got attached to an interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttachMode {
+    /// In the driver.
+    Native,
+    /// Generic (SKB) mode: the driver has no native XDP.
+    Generic,
+}
+
+/// What the program did with a frame in a test run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// XDP_PASS: the kernel's.
+    Pass,
+    /// XDP_DROP with a drop reason number.
+    Drop(u32),
+    /// XDP_REDIRECT to an ifindex.
+    Redirect(u32),
+    /// XDP_TX: a reply out of the ingress.
+    Tx,
+    /// Anything else (XDP_ABORTED): a bug.
+    Other(u32),
+}
+
+/// A test run's result: outcome and the frame as the program left it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestRun {
+    /// What happened.
+    pub outcome: Outcome,
+    /// The frame afterwards.
+    pub frame: Vec<u8>,
+}
+
+/// One session as the eBPF dataplane holds it, in the pipeline's terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EbpfSession {
+    /// Forward key.
+    pub fwd: FlowKey,
+    /// Reverse key.
+    pub rev: FlowKey,
+    /// Rewrites, forward and reverse.
+    pub xlate: [Xlate; 2],
+    /// Egress ifindex, forward and reverse.
+    pub egress: [u32; 2],
+    /// The permitting policy's id (`None`: default-policy permit-all).
+    pub policy_id: Option<u32>,
+    /// Packets per direction.
+    pub packets: [u64; 2],
+    /// Bytes per direction.
+    pub bytes: [u64; 2],
+    /// Snapshot generation that created it.
+    pub generation: u64,
+}
+
+/// Counters summed over CPUs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EbpfCounters {
+    /// Drops by reason number (index).
+    pub drops: Vec<u64>,
+    /// Redirected.
+    pub forwarded: u64,
+    /// Passed to the kernel.
+    pub to_kernel: u64,
+    /// Replies sent (XDP_TX).
+    pub replies: u64,
+    /// Sessions created.
+    pub sessions_created: u64,
+    /// Session hits.
+    pub session_hits: u64,
+    /// Session misses.
+    pub session_misses: u64,
+    /// Hits per policy id of the live snapshot.
+    pub policy_hits: Vec<u64>,
+}
+
+/// The loaded eBPF fallback dataplane.
+pub struct EbpfDataplane {
+    ebpf: Ebpf,
+    active: Active,
+    policies: usize,
+}
+
+impl std::fmt::Debug for EbpfDataplane {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EbpfDataplane")
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+fn key(prefix_len: u32, data: LpmData) -> Key<LpmData> {
+    Key::new(prefix_len, data)
+}
+
+fn flow_key(f: &Flow) -> FlowKey {
+    FlowKey {
+        src: u128::from(f.src),
+        dst: u128::from(f.dst),
+        sport: f.sport,
+        dport: f.dport,
+        proto: f.proto,
+        v6: false,
+        instance: 0,
+    }
+}
+
+fn xlate(e: &SessionEntry) -> Xlate {
+    Xlate {
+        src: (e.xflags & abi::X_SRC != 0).then_some((u128::from(e.xsrc), e.xsport)),
+        dst: (e.xflags & abi::X_DST != 0).then_some((u128::from(e.xdst), e.xdport)),
+    }
+}
+
+/// Makes sure `dir` exists on a bpffs, mounting one at /sys/fs/bpf if the
+/// system has none there.
+fn prepare_pin_dir(dir: &Path) -> Result<(), Error> {
+    let bpffs = Path::new("/sys/fs/bpf");
+    if dir.starts_with(bpffs) && !sys::is_bpffs(bpffs) {
+        sys::mount_bpffs(bpffs).map_err(|source| Error::Io {
+            what: "mounting bpffs on /sys/fs/bpf".into(),
+            source,
+        })?;
+    }
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        what: format!("creating {}", dir.display()),
+        source,
+    })
+}
+
+impl EbpfDataplane {
+    /// Loads and verifies the program and creates (or, when pinned, opens)
+    /// its maps. Until [`EbpfDataplane::apply`] gives it a snapshot it
+    /// drops every IP packet (fails closed).
+    pub fn load(opts: &Options) -> Result<EbpfDataplane, Error> {
+        let mut loader = EbpfLoader::new();
+        loader.map_max_entries(M_SESSIONS, opts.session_entries.max(2));
+        if let Some(dir) = &opts.pin_dir {
+            prepare_pin_dir(dir)?;
+            loader.default_map_pin_directory(dir);
+        }
+        let mut ebpf = loader.load(OBJECT)?;
+        let prog = xdp(&mut ebpf)?;
+        prog.load().map_err(|source| Error::Program {
+            what: "load (verifier)".into(),
+            source,
+        })?;
+        if let Some(dir) = &opts.pin_dir {
+            let path = dir.join(PROGRAM);
+            // A pin from an earlier run is replaced: the maps, not the
+            // program, carry the state.
+            let _ = std::fs::remove_file(&path);
+            prog.pin(&path).map_err(|e| Error::Io {
+                what: format!("pinning {}", path.display()),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+        }
+        let active =
+            Array::<_, Active>::try_from(ebpf.map(M_ACTIVE).ok_or(Error::Missing(M_ACTIVE))?)
+                .map_err(map_err(M_ACTIVE))?
+                .get(&0, 0)
+                .map_err(map_err(M_ACTIVE))?;
+        Ok(EbpfDataplane {
+            ebpf,
+            active,
+            policies: 0,
+        })
+    }
+
+    /// The live snapshot's generation (0: none yet).
+    pub fn generation(&self) -> u64 {
+        self.active.generation
+    }
+
+    /// Compiles `snap` into the idle config buffer and makes it live with
+    /// one write: packets see the old snapshot or the new one, never a mix.
+    pub fn apply(&mut self, snap: &Snapshot) -> Result<(), Error> {
+        let export = snap.export();
+        let next = if self.active.generation == 0 {
+            0
+        } else {
+            1 - (self.active.buf & 1)
+        };
+        let c = compile(&export, next)?;
+        self.clear_buffer(next)?;
+        self.fill(&c)?;
+        let active = Active {
+            buf: next,
+            pad: 0,
+            generation: export.generation,
+        };
+        let mut a =
+            Array::<_, Active>::try_from(self.map_mut(M_ACTIVE)?).map_err(map_err(M_ACTIVE))?;
+        a.set(0, active, 0).map_err(map_err(M_ACTIVE))?;
+        self.active = active;
+        self.policies = snap.policies().len();
+        Ok(())
+    }
+
+    fn map_mut(&mut self, name: &'static str) -> Result<&mut Map, Error> {
+        self.ebpf.map_mut(name).ok_or(Error::Missing(name))
+    }
+
+    fn map(&self, name: &'static str) -> Result<&Map, Error> {
+        self.ebpf.map(name).ok_or(Error::Missing(name))
+    }
+
+    /// Empties buffer `buf` of every config map (it is idle: no packet
+    /// reads it once the previous swap's in-flight packets are done, which
+    /// takes microseconds; commits are seconds apart).
+    fn clear_buffer(&mut self, buf: u32) -> Result<(), Error> {
+        fn clear_hash<K: aya::Pod + Ord, V: aya::Pod>(
+            m: &mut Map,
+            name: &'static str,
+            of_buf: impl Fn(&K) -> bool,
+        ) -> Result<(), Error> {
+            let mut h = HashMap::<_, K, V>::try_from(m).map_err(map_err(name))?;
+            let keys: BTreeSet<K> = h
+                .keys()
+                .filter_map(Result::ok)
+                .filter(|k| of_buf(k))
+                .collect();
+            for k in keys {
+                h.remove(&k).map_err(map_err(name))?;
+            }
+            Ok(())
+        }
+        fn clear_lpm<V: aya::Pod>(
+            m: &mut Map,
+            name: &'static str,
+            of_buf: impl Fn(u32) -> bool,
+        ) -> Result<(), Error> {
+            let mut t = LpmTrie::<_, LpmData, V>::try_from(m).map_err(map_err(name))?;
+            let keys: Vec<(u32, LpmData)> = t
+                .keys()
+                .filter_map(Result::ok)
+                .map(|k| (k.prefix_len(), k.data()))
+                .filter(|(_, d)| of_buf(u32::from_be_bytes([d[0], d[1], d[2], d[3]])))
+                .collect();
+            for (len, data) in keys {
+                t.remove(&key(len, data)).map_err(map_err(name))?;
+            }
+            Ok(())
+        }
+        clear_hash::<IfKey, Iface>(self.map_mut(M_IFACES)?, M_IFACES, |k| k.buf == buf)?;
+        clear_hash::<LocalKey, u32>(self.map_mut(M_LOCAL)?, M_LOCAL, |k| k.buf == buf)?;
+        clear_hash::<PairKey, u32>(self.map_mut(M_PAIRS)?, M_PAIRS, |k| k.buf == buf)?;
+        clear_hash::<RuleKey, Rule>(self.map_mut(M_RULES)?, M_RULES, |k| {
+            k.set / abi::SET_STRIDE == buf
+        })?;
+        for m in [M_SRC4, M_DST4, M_SVC] {
+            clear_lpm::<u64>(self.map_mut(m)?, m, |set| set / abi::SET_STRIDE == buf)?;
+        }
+        clear_lpm::<u32>(self.map_mut(M_HOST)?, M_HOST, |set| set >> 24 == buf)?;
+        let cpus = aya::util::nr_cpus().map_err(|(what, source)| Error::Io {
+            what: what.into(),
+            source,
+        })?;
+        let mut hits =
+            PerCpuArray::<_, u64>::try_from(self.map_mut(M_HITS)?).map_err(map_err(M_HITS))?;
+        for i in 0..abi::MAX_POLICIES {
+            let zeros = PerCpuValues::try_from(vec![0u64; cpus]).map_err(|source| Error::Io {
+                what: "per-CPU values".into(),
+                source,
+            })?;
+            hits.set(buf * abi::MAX_POLICIES + i, zeros, 0)
+                .map_err(map_err(M_HITS))?;
+        }
+        Ok(())
+    }
+
+    fn fill(&mut self, c: &Contents) -> Result<(), Error> {
+        let mut m = Array::<_, Conf>::try_from(self.map_mut(M_CONF)?).map_err(map_err(M_CONF))?;
+        m.set(c.buf, c.conf, 0).map_err(map_err(M_CONF))?;
+        let mut m = HashMap::<_, IfKey, Iface>::try_from(self.map_mut(M_IFACES)?)
+            .map_err(map_err(M_IFACES))?;
+        for (k, v) in &c.ifaces {
+            m.insert(k, v, 0).map_err(map_err(M_IFACES))?;
+        }
+        let mut m = HashMap::<_, LocalKey, u32>::try_from(self.map_mut(M_LOCAL)?)
+            .map_err(map_err(M_LOCAL))?;
+        for k in &c.local {
+            m.insert(k, 1, 0).map_err(map_err(M_LOCAL))?;
+        }
+        let mut m = HashMap::<_, PairKey, u32>::try_from(self.map_mut(M_PAIRS)?)
+            .map_err(map_err(M_PAIRS))?;
+        for (k, v) in &c.pairs {
+            m.insert(k, v, 0).map_err(map_err(M_PAIRS))?;
+        }
+        let mut m = HashMap::<_, RuleKey, Rule>::try_from(self.map_mut(M_RULES)?)
+            .map_err(map_err(M_RULES))?;
+        for (k, v) in &c.rules {
+            m.insert(k, v, 0).map_err(map_err(M_RULES))?;
+        }
+        for (name, entries) in [(M_SRC4, &c.src4), (M_DST4, &c.dst4), (M_SVC, &c.svc)] {
+            let mut t =
+                LpmTrie::<_, LpmData, u64>::try_from(self.map_mut(name)?).map_err(map_err(name))?;
+            for (len, data, v) in entries {
+                t.insert(&key(*len, *data), v, 0).map_err(map_err(name))?;
+            }
+        }
+        let mut t =
+            LpmTrie::<_, LpmData, u32>::try_from(self.map_mut(M_HOST)?).map_err(map_err(M_HOST))?;
+        for (len, data, v) in &c.host {
+            t.insert(&key(*len, *data), v, 0).map_err(map_err(M_HOST))?;
+        }
+        let mut m =
+            Array::<_, abi::Snat>::try_from(self.map_mut(M_SNAT)?).map_err(map_err(M_SNAT))?;
+        for i in 0..abi::SNAT_RULES {
+            let v = c.snat.get(i as usize).copied().unwrap_or_default();
+            m.set(c.buf * abi::SNAT_RULES + i, v, 0)
+                .map_err(map_err(M_SNAT))?;
+        }
+        let mut m =
+            Array::<_, abi::Pool>::try_from(self.map_mut(M_POOLS)?).map_err(map_err(M_POOLS))?;
+        for i in 0..abi::POOLS {
+            let v = c.pools.get(i as usize).copied().unwrap_or_default();
+            m.set(c.buf * abi::POOLS + i, v, 0)
+                .map_err(map_err(M_POOLS))?;
+        }
+        let mut d = DevMapHash::<_>::try_from(self.map_mut(M_TX)?).map_err(map_err(M_TX))?;
+        for &ifindex in &c.devmap {
+            d.insert(ifindex, ifindex, None, 0).map_err(|e| Error::Io {
+                what: format!("devmap entry for ifindex {ifindex}"),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Attaches the program to an interface: native XDP, or generic when
+    /// the driver has none (logged).
+    pub fn attach(&mut self, ifindex: u32) -> Result<AttachMode, Error> {
+        let prog = xdp(&mut self.ebpf)?;
+        match prog.attach_to_if_index(ifindex, XdpMode::Driver) {
+            Ok(_) => Ok(AttachMode::Native),
+            Err(e) => {
+                tracing::warn!(ifindex, reason = %e, "native XDP unavailable, attaching the eBPF dataplane in generic mode");
+                prog.attach_to_if_index(ifindex, XdpMode::Skb)
+                    .map(|_| AttachMode::Generic)
+                    .map_err(|source| Error::Program {
+                        what: format!("attach to ifindex {ifindex}"),
+                        source,
+                    })
+            }
+        }
+    }
+
+    /// Runs the program once over `frame` received on `ingress_ifindex`
+    /// (BPF_PROG_TEST_RUN): sessions and counters change as for a real
+    /// packet; nothing is transmitted.
+    pub fn test_run(&mut self, ingress_ifindex: u32, frame: &[u8]) -> Result<TestRun, Error> {
+        let prog = xdp(&mut self.ebpf)?;
+        let fd = prog.fd().map_err(|source| Error::Program {
+            what: "program fd".into(),
+            source,
+        })?;
+        let (action, out) =
+            sys::xdp_test_run(fd.as_fd(), frame, ingress_ifindex).map_err(|source| Error::Io {
+                what: "BPF_PROG_TEST_RUN".into(),
+                source,
+            })?;
+        let last = PerCpuArray::<_, abi::Last>::try_from(self.map(M_LAST)?)
+            .map_err(map_err(M_LAST))?
+            .get(&0, 0)
+            .map_err(map_err(M_LAST))?;
+        // The run happened on one CPU: the slot whose action matches.
+        let l = last
+            .iter()
+            .find(|l| l.action == action)
+            .copied()
+            .unwrap_or_default();
+        let outcome = match action {
+            1 => Outcome::Drop(l.reason),
+            2 => Outcome::Pass,
+            3 => Outcome::Tx,
+            4 => Outcome::Redirect(l.ifindex),
+            a => Outcome::Other(a),
+        };
+        Ok(TestRun {
+            outcome,
+            frame: out,
+        })
+    }
+
+    /// The sessions, each once, forward entry and reverse entry joined.
+    pub fn sessions(&self) -> Result<Vec<EbpfSession>, Error> {
+        let m = HashMap::<_, Flow, SessionEntry>::try_from(self.map(M_SESSIONS)?)
+            .map_err(map_err(M_SESSIONS))?;
+        let all: std::collections::HashMap<Flow, SessionEntry> =
+            m.iter().filter_map(Result::ok).collect();
+        let mut out: Vec<EbpfSession> = all
+            .iter()
+            .filter(|(_, e)| e.dir == 0)
+            .filter_map(|(k, f)| {
+                let r = all.get(&f.twin)?;
+                Some(EbpfSession {
+                    fwd: flow_key(k),
+                    rev: flow_key(&f.twin),
+                    xlate: [xlate(f), xlate(r)],
+                    egress: [f.egress_ifindex, r.egress_ifindex],
+                    policy_id: (f.policy_id != abi::NONE32).then_some(f.policy_id),
+                    packets: [f.packets, r.packets],
+                    bytes: [f.bytes, r.bytes],
+                    generation: f.generation,
+                })
+            })
+            .collect();
+        out.sort_by_key(|s| (s.fwd.src, s.fwd.dst, s.fwd.sport, s.fwd.dport, s.fwd.proto));
+        Ok(out)
+    }
+
+    /// Removes every session.
+    pub fn clear_sessions(&mut self) -> Result<usize, Error> {
+        let mut m = HashMap::<_, Flow, SessionEntry>::try_from(self.map_mut(M_SESSIONS)?)
+            .map_err(map_err(M_SESSIONS))?;
+        let keys: Vec<Flow> = m.keys().filter_map(Result::ok).collect();
+        for k in &keys {
+            let _ = m.remove(k);
+        }
+        Ok(keys.len() / 2)
+    }
+
+    /// The counters, summed over CPUs.
+    pub fn counters(&self) -> Result<EbpfCounters, Error> {
+        let c =
+            PerCpuArray::<_, u64>::try_from(self.map(M_COUNTERS)?).map_err(map_err(M_COUNTERS))?;
+        let mut slots = Vec::with_capacity(abi::CNT_MAX as usize);
+        for i in 0..abi::CNT_MAX {
+            slots.push(
+                c.get(&i, 0)
+                    .map_err(map_err(M_COUNTERS))?
+                    .iter()
+                    .sum::<u64>(),
+            );
+        }
+        let h = PerCpuArray::<_, u64>::try_from(self.map(M_HITS)?).map_err(map_err(M_HITS))?;
+        let base = (self.active.buf & 1) * abi::MAX_POLICIES;
+        let mut policy_hits = Vec::with_capacity(self.policies);
+        for i in 0..self.policies as u32 {
+            policy_hits.push(
+                h.get(&(base + i), 0)
+                    .map_err(map_err(M_HITS))?
+                    .iter()
+                    .sum::<u64>(),
+            );
+        }
+        let at = |i: u32| slots[i as usize];
+        Ok(EbpfCounters {
+            drops: slots[..64].to_vec(),
+            forwarded: at(abi::CNT_FORWARDED),
+            to_kernel: at(abi::CNT_TO_KERNEL),
+            replies: at(abi::CNT_REPLIES),
+            sessions_created: at(abi::CNT_CREATED),
+            session_hits: at(abi::CNT_HITS),
+            session_misses: at(abi::CNT_MISSES),
+            policy_hits,
+        })
+    }
+}
+
+fn xdp(ebpf: &mut Ebpf) -> Result<&mut Xdp, Error> {
+    ebpf.program_mut(PROGRAM)
+        .ok_or(Error::Missing(PROGRAM))?
+        .try_into()
+        .map_err(|source| Error::Program {
+            what: "program type".into(),
+            source,
+        })
+}

@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: Apache-2.0
+//! The differential test of issue 6: frame sequences built with the packet
+//! corpus's builders (`crates/dataplane/tests/common`) run through the Rust
+//! pipeline and through the XDP program (BPF_PROG_TEST_RUN) with the same
+//! Snapshot; verdicts, rewritten bytes and the resulting sessions must be
+//! identical. A mismatch fails and prints both sides.
+//!
+//! Routes: the XDP program asks the kernel (`bpf_fib_lookup`), so the test
+//! builds the same topology twice, as a `StaticFib` for the pipeline and as
+//! real routes and permanent neighbours in a private network namespace
+//! (veth pairs, forwarding on) for the program. Ethernet addresses
+//! are the one place the engines differ by design: the pipeline leaves
+//! them to its driver, the program writes the neighbour's; the test checks
+//! the program's against the neighbour table it set up.
+//!
+//! Needs root and BPF; says "skipped: <why>" and passes otherwise.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns too
+
+#[path = "../../dataplane/tests/common/mod.rs"]
+mod common;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::*;
+use xpf_dataplane::{
+    process, FlowKey, InterfaceTable, Snapshot, StaticFib, Verdict, Worker, Xlate,
+};
+use xpf_ebpf_loader::{EbpfDataplane, EbpfSession, Options, Outcome};
+
+const SEC: u64 = 1_000_000_000;
+
+/// The corpus configuration (crates/dataplane/tests/corpus.rs) without
+/// what the eBPF program refuses (screens, destination and static NAT,
+/// tcp-mss), plus a policy by address.
+const CONF: &str = r#"
+interfaces {
+    ge-0/0/0 { unit 0 { family inet { address 10.0.1.1/24; } } }
+    ge-0/0/1 { unit 0 { family inet { address 203.0.113.1/24; } } }
+    ge-0/0/2 { unit 0 { family inet { address 10.0.2.1/24; } } }
+}
+security {
+    address-book {
+        global {
+            address web-server 10.0.2.10/32;
+            address lan-high 10.0.1.128/25;
+        }
+    }
+    nat {
+        source {
+            pool out-pool { address { 198.51.100.10/32 to 198.51.100.11/32; } port range 20000 to 20009; }
+            rule-set trust-out {
+                from zone trust;
+                to zone untrust;
+                rule via-pool { match { source-address 10.0.1.128/25; } then { source-nat pool out-pool; } }
+                rule no-nat { match { source-address 10.0.1.64/26; } then { source-nat off; } }
+                rule masquerade { match { source-address [ 0.0.0.0/0 ::/0 ]; } then { source-nat interface; } }
+            }
+        }
+    }
+    policies {
+        from-zone trust to-zone untrust {
+            policy web { match { source-address any; destination-address any; application [ junos-http junos-https ]; } then { permit; log { session-init session-close; } count; } }
+            policy pings { match { source-address any; destination-address any; application [ junos-ping junos-pingv6 ]; } then { permit; } }
+            policy no-dns { match { source-address any; destination-address any; application junos-dns-udp; } then { deny; } }
+            policy ntp { match { source-address any; destination-address any; application junos-ntp; } then { permit; } }
+            policy no-telnet { match { source-address any; destination-address any; application junos-telnet; } then { reject; } }
+            policy no-tftp { match { source-address any; destination-address any; application junos-tftp; } then { reject; } }
+        }
+        from-zone trust to-zone dmz {
+            policy ssh-from-high { match { source-address lan-high; destination-address web-server; application junos-ssh; } then { permit; } }
+        }
+        from-zone untrust to-zone dmz {
+            policy published { match { source-address any; destination-address web-server; application any; } then { permit; } }
+        }
+        from-zone dmz to-zone untrust {
+            policy dmz-out { match { source-address any; destination-address any; application any; } then { permit; } }
+        }
+    }
+    zones {
+        security-zone trust {
+            host-inbound-traffic { system-services { ssh; ping; } }
+            interfaces { ge-0/0/0.0; }
+        }
+        security-zone untrust { interfaces { ge-0/0/1.0; } }
+        security-zone dmz { interfaces { ge-0/0/2.0; } }
+    }
+}
+"#;
+
+/// (kernel name, Junos name, address)
+const LINKS: &[(&str, &str, &str)] = &[
+    ("ge0", "ge-0/0/0.0", "10.0.1.1/24"),
+    ("ge1", "ge-0/0/1.0", "203.0.113.1/24"),
+    ("ge2", "ge-0/0/2.0", "10.0.2.1/24"),
+];
+const GATEWAY: &str = "203.0.113.254";
+/// Hosts on connected networks the scenarios talk to (neighbours).
+const HOSTS: &[&str] = &[
+    "10.0.1.50",
+    "10.0.1.70",
+    "10.0.1.200",
+    "10.0.1.201",
+    "10.0.2.10",
+    GATEWAY,
+];
+
+fn sh(args: &[&str]) {
+    let out = Command::new(args[0]).args(&args[1..]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn mac_of(host: &str) -> [u8; 6] {
+    let v4: std::net::Ipv4Addr = host.parse().unwrap();
+    let o = v4.octets();
+    [0x02, 0x42, o[0], o[1], o[2], o[3]]
+}
+
+fn mac_text(m: [u8; 6]) -> String {
+    m.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+fn ifindex(name: &str) -> u32 {
+    let out = Command::new("ip")
+        .args(["-o", "link", "show", "dev", name])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split(':').next().unwrap().trim().parse().unwrap()
+}
+
+/// The kernel side: a private netns with the topology, and a bpffs for pins.
+struct Net {
+    ifindex: HashMap<&'static str, u32>,
+    bpffs: PathBuf,
+    _tmp: tempfile::TempDir,
+}
+
+impl Drop for Net {
+    fn drop(&mut self) {
+        let _ = nix::mount::umount2(&self.bpffs, nix::mount::MntFlags::MNT_DETACH);
+    }
+}
+
+fn why_not() -> Option<String> {
+    // SAFETY-free checks: effective uid via /proc, bpf via the syscall's
+    // presence in a loaded program later.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let uid = status
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .unwrap_or("1");
+    if uid != "0" {
+        return Some("not root (needs CAP_SYS_ADMIN/CAP_BPF and CAP_NET_ADMIN)".into());
+    }
+    if Command::new("ip").arg("-V").output().is_err() {
+        return Some("no `ip` command (iproute2)".into());
+    }
+    None
+}
+
+fn setup() -> Result<Net, String> {
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET)
+        .map_err(|e| format!("unshare(CLONE_NEWNET): {e}"))?;
+    sh(&["ip", "link", "set", "lo", "up"]);
+    let mut ifindex_of = HashMap::new();
+    for (dev, _, addr) in LINKS {
+        let peer = format!("{dev}p");
+        sh(&[
+            "ip", "link", "add", dev, "type", "veth", "peer", "name", &peer,
+        ]);
+        sh(&["ip", "addr", "add", addr, "dev", dev]);
+        sh(&["ip", "link", "set", dev, "up"]);
+        sh(&["ip", "link", "set", &peer, "up"]);
+        ifindex_of.insert(*dev, ifindex(dev));
+    }
+    sh(&[
+        "ip", "route", "add", "default", "via", GATEWAY, "dev", "ge1",
+    ]);
+    for h in HOSTS {
+        let dev = if h.starts_with("10.0.1.") {
+            "ge0"
+        } else if h.starts_with("10.0.2.") {
+            "ge2"
+        } else {
+            "ge1"
+        };
+        sh(&[
+            "ip",
+            "neigh",
+            "replace",
+            h,
+            "lladdr",
+            &mac_text(mac_of(h)),
+            "dev",
+            dev,
+            "nud",
+            "permanent",
+        ]);
+    }
+    // bpf_fib_lookup answers only for interfaces that forward.
+    std::fs::write("/proc/sys/net/ipv4/conf/all/forwarding", "1")
+        .map_err(|e| format!("forwarding: {e}"))?;
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let bpffs = tmp.path().join("bpf");
+    std::fs::create_dir(&bpffs).map_err(|e| e.to_string())?;
+    nix::mount::mount(
+        Some("bpf"),
+        &bpffs,
+        Some("bpf"),
+        nix::mount::MsFlags::empty(),
+        None::<&str>,
+    )
+    .map_err(|e| format!("mounting bpffs: {e}"))?;
+    Ok(Net {
+        ifindex: ifindex_of,
+        bpffs,
+        _tmp: tmp,
+    })
+}
+
+/// Both engines with the same snapshot.
+struct Pair {
+    snap: Snapshot,
+    fib: StaticFib,
+    w: Worker,
+    ebpf: EbpfDataplane,
+    macs: HashMap<IpAddr, [u8; 6]>,
+    now: u64,
+    trust: u32,
+    untrust: u32,
+    dmz: u32,
+}
+
+fn interfaces(net: &Net) -> InterfaceTable {
+    LINKS
+        .iter()
+        .fold(InterfaceTable::new(), |t, (dev, name, addr)| {
+            t.with(net.ifindex[dev], name, &[addr])
+        })
+}
+
+fn snapshot(net: &Net, text: &str) -> Snapshot {
+    let cfg = xpf_config::parse_config(text).expect("config loads");
+    let model = xpf_model::build(&xpf_config::effective(&cfg, None)).expect("model builds");
+    Snapshot::compile(&model, &interfaces(net)).expect("snapshot compiles")
+}
+
+fn pair(net: &Net, pins: &str) -> Pair {
+    let ifs = interfaces(net);
+    let snap = snapshot(net, CONF);
+    let untrust = net.ifindex["ge1"];
+    let fib = StaticFib::connected(&ifs).route("0.0.0.0/0", untrust, Some(GATEWAY));
+    let w = Worker::with_capacity(&snap, 1024);
+    let mut ebpf = EbpfDataplane::load(&Options {
+        pin_dir: Some(net.bpffs.join(pins)),
+        session_entries: 4096,
+    })
+    .unwrap_or_else(|e| panic!("loading the eBPF dataplane: {e:?}"));
+    ebpf.apply(&snap)
+        .unwrap_or_else(|e| panic!("applying the snapshot: {e}"));
+    let macs = HOSTS
+        .iter()
+        .map(|h| (h.parse().unwrap(), mac_of(h)))
+        .collect();
+    Pair {
+        snap,
+        fib,
+        w,
+        ebpf,
+        macs,
+        now: SEC,
+        trust: net.ifindex["ge0"],
+        untrust,
+        dmz: net.ifindex["ge2"],
+    }
+}
+
+/// What both engines did with one frame.
+#[derive(Debug)]
+struct Both {
+    verdict: Verdict,
+    reference: Vec<u8>,
+    outcome: Outcome,
+    ebpf: Vec<u8>,
+}
+
+impl Pair {
+    /// Runs one frame through both and fails on any difference.
+    fn run(&mut self, ingress: u32, pkt: &Ip) -> Both {
+        let f = pkt.frame();
+        let mut buf = vec![0u8; 2048];
+        buf[..f.len()].copy_from_slice(&f);
+        let verdict = process(
+            &self.snap,
+            &mut self.w,
+            &self.fib,
+            ingress,
+            &mut buf,
+            f.len(),
+            self.now,
+        );
+        let n = match verdict {
+            Verdict::Reply(n) => n,
+            _ => f.len(),
+        };
+        buf.truncate(n);
+        let run = self.ebpf.test_run(ingress, &f).unwrap();
+        let both = Both {
+            verdict,
+            reference: buf,
+            outcome: run.outcome,
+            ebpf: run.frame,
+        };
+        if let Err(why) = self.same(&both) {
+            panic!(
+                "the engines disagree ({why}) on a frame from ifindex {ingress}:\n  frame:     {}\n  pipeline:  {:?}\n             {}\n  eBPF:      {:?}\n             {}",
+                hex(&f),
+                both.verdict,
+                hex(&both.reference),
+                both.outcome,
+                hex(&both.ebpf)
+            );
+        }
+        self.now += SEC / 1000;
+        both
+    }
+
+    fn same(&self, b: &Both) -> Result<(), String> {
+        match (b.verdict, &b.outcome) {
+            (
+                Verdict::Forward {
+                    egress_ifindex,
+                    next_hop,
+                },
+                Outcome::Redirect(e),
+            ) => {
+                if egress_ifindex != *e {
+                    return Err("egress".into());
+                }
+                if b.reference.len() != b.ebpf.len() || b.reference[12..] != b.ebpf[12..] {
+                    return Err("rewritten bytes".into());
+                }
+                let want = self
+                    .macs
+                    .get(&next_hop)
+                    .ok_or(format!("no neighbour set up for {next_hop}"))?;
+                if b.ebpf[..6] != want[..] {
+                    return Err(format!("destination MAC is not {next_hop}'s"));
+                }
+                Ok(())
+            }
+            (Verdict::ToKernel, Outcome::Pass) | (Verdict::Reply(_), Outcome::Tx) => {
+                if b.reference == b.ebpf {
+                    Ok(())
+                } else {
+                    Err("bytes".into())
+                }
+            }
+            (Verdict::Drop(r), Outcome::Drop(n)) if r as u32 == *n => Ok(()),
+            _ => Err("verdict".into()),
+        }
+    }
+
+    /// Forwards through both; returns the rewritten frame.
+    fn forward(&mut self, ingress: u32, pkt: &Ip, egress: u32) -> Vec<u8> {
+        let b = self.run(ingress, pkt);
+        assert_eq!(b.outcome, Outcome::Redirect(egress), "{b:?}");
+        view(&b.ebpf).assert_checksums();
+        b.ebpf
+    }
+
+    /// The sessions of both engines must be the same set.
+    fn same_sessions(&self) {
+        type Row = (
+            FlowKey,
+            FlowKey,
+            [Xlate; 2],
+            [u32; 2],
+            Option<u32>,
+            [u64; 2],
+        );
+        let mut reference: Vec<Row> = self
+            .w
+            .sessions
+            .iter()
+            .map(|s| {
+                (
+                    s.fwd,
+                    s.rev,
+                    s.xlate,
+                    [s.route[0].ifindex, s.route[1].ifindex],
+                    s.policy_id,
+                    s.packets,
+                )
+            })
+            .collect();
+        let mut ebpf: Vec<Row> = self
+            .ebpf
+            .sessions()
+            .unwrap()
+            .into_iter()
+            .map(|s: EbpfSession| (s.fwd, s.rev, s.xlate, s.egress, s.policy_id, s.packets))
+            .collect();
+        let order = |r: &Row| (r.0.src, r.0.dst, r.0.sport, r.0.dport, r.0.proto);
+        reference.sort_by_key(order);
+        ebpf.sort_by_key(order);
+        assert!(
+            reference == ebpf,
+            "the engines hold different sessions:\n  pipeline: {reference:#?}\n  eBPF:     {ebpf:#?}"
+        );
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn a(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn scenarios(net: &Net) {
+    let mut p = pair(net, "permit");
+    let (trust, untrust, dmz) = (p.trust, p.untrust, p.dmz);
+
+    // Permit + session create, interface NAT with port rewrite.
+    let syn = tcp("10.0.1.50", 40000, "198.51.100.80", 80, SYN, 1000, 0);
+    let out = p.forward(trust, &syn, untrust);
+    let v = view(&out);
+    assert_eq!((v.src(), v.ttl()), (a("203.0.113.1"), 63));
+    let nat_port = v.sport();
+    assert!(nat_port >= 61000, "interface NAT ports: {nat_port}");
+    // Reply via the reverse session.
+    let synack = tcp(
+        "198.51.100.80",
+        80,
+        "203.0.113.1",
+        nat_port,
+        SYN | ACK,
+        5000,
+        1001,
+    );
+    let back = p.forward(untrust, &synack, trust);
+    assert_eq!(
+        (view(&back).dst(), view(&back).dport()),
+        (a("10.0.1.50"), 40000)
+    );
+    p.forward(
+        trust,
+        &tcp("10.0.1.50", 40000, "198.51.100.80", 80, ACK, 1001, 5001),
+        untrust,
+    );
+    p.forward(
+        untrust,
+        &tcp(
+            "198.51.100.80",
+            80,
+            "203.0.113.1",
+            nat_port,
+            ACK | PSH,
+            5001,
+            1001,
+        ),
+        trust,
+    );
+    // No session: an ACK to the box is the kernel's, a stray ACK to the
+    // LAN is not a SYN, UDP from outside hits the default deny.
+    p.run(
+        untrust,
+        &tcp(
+            "198.51.100.80",
+            80,
+            "203.0.113.1",
+            nat_port.wrapping_add(1),
+            SYN | ACK,
+            1,
+            1,
+        ),
+    );
+    p.run(
+        untrust,
+        &tcp("198.51.100.80", 80, "10.0.1.50", 40000, ACK, 1, 1),
+    );
+    p.run(untrust, &udp("198.51.100.80", 53, "10.0.1.50", 5353));
+
+    // Deny by policy; default deny.
+    p.run(trust, &udp("10.0.1.50", 5000, "198.51.100.53", 53));
+    p.run(trust, &udp("10.0.1.50", 5000, "198.51.100.53", 9999));
+    // Reject: a RST for TCP, ICMP prohibited for UDP; a stray ACK to a
+    // rejected service never reaches the policy (not a SYN).
+    p.run(
+        trust,
+        &tcp("10.0.1.50", 40003, "198.51.100.80", 23, SYN, 77, 0),
+    );
+    p.run(
+        trust,
+        &tcp("10.0.1.50", 40003, "198.51.100.80", 23, ACK | PSH, 78, 99),
+    );
+    p.run(trust, &udp("10.0.1.50", 40004, "198.51.100.80", 69));
+    // By application: https permitted, 8443 not.
+    p.forward(
+        trust,
+        &tcp("10.0.1.50", 40001, "198.51.100.80", 443, SYN, 1, 0),
+        untrust,
+    );
+    p.run(
+        trust,
+        &tcp("10.0.1.50", 40002, "198.51.100.80", 8443, SYN, 1, 0),
+    );
+    // By address: ssh to the web server from 10.0.1.128/25 only.
+    p.forward(
+        trust,
+        &tcp("10.0.1.200", 50000, "10.0.2.10", 22, SYN, 1, 0),
+        dmz,
+    );
+    p.run(trust, &tcp("10.0.1.50", 50000, "10.0.2.10", 22, SYN, 1, 0));
+    p.run(trust, &tcp("10.0.1.200", 50001, "10.0.2.10", 23, SYN, 1, 0));
+    // UDP (ntp) with interface NAT and its checksum, both ways.
+    let out = p.forward(trust, &udp("10.0.1.50", 123, "198.51.100.7", 123), untrust);
+    let nat_port = view(&out).sport();
+    p.forward(
+        untrust,
+        &udp("198.51.100.7", 123, "203.0.113.1", nat_port),
+        trust,
+    );
+    // ICMP echo through interface NAT both ways (the id is the port).
+    let out = p.forward(trust, &ping("10.0.1.50", "198.51.100.80", 7), untrust);
+    let id = view(&out).icmp_id();
+    p.forward(untrust, &pong("198.51.100.80", "203.0.113.1", id), trust);
+    // No NAT for 10.0.1.64/26; inbound to the DMZ and out of it.
+    p.forward(
+        trust,
+        &tcp("10.0.1.70", 40000, "198.51.100.80", 80, SYN, 1, 0),
+        untrust,
+    );
+    p.forward(untrust, &udp("198.51.100.9", 5000, "10.0.2.10", 8080), dmz);
+    p.forward(dmz, &udp("10.0.2.10", 8080, "198.51.100.9", 5000), untrust);
+    p.same_sessions();
+
+    // Pool NAT: one host keeps one address; ports probe through the
+    // pool's ten until it is exhausted.
+    for sport in 30000..30012 {
+        p.run(
+            trust,
+            &tcp("10.0.1.200", sport, "198.51.100.80", 80, SYN, 1, 0),
+        );
+    }
+    p.same_sessions();
+
+    // TTL: expiry on a first packet and on a session hit answers with a
+    // time exceeded; TTL 2 still forwards.
+    p.run(
+        trust,
+        &tcp("10.0.1.50", 41000, "198.51.100.80", 80, SYN, 1, 0).ttl(1),
+    );
+    p.forward(
+        trust,
+        &tcp("10.0.1.50", 41001, "198.51.100.80", 80, SYN, 1, 0).ttl(2),
+        untrust,
+    );
+    p.run(
+        trust,
+        &tcp("10.0.1.50", 40000, "198.51.100.80", 80, ACK, 1001, 5001).ttl(1),
+    );
+
+    // Traffic for the box: host-inbound by interface.
+    p.run(trust, &ping("10.0.1.50", "10.0.1.1", 9));
+    p.run(trust, &tcp("10.0.1.50", 40000, "10.0.1.1", 22, SYN, 1, 0));
+    p.run(trust, &tcp("10.0.1.50", 40000, "10.0.1.1", 23, SYN, 1, 0));
+    p.run(untrust, &ping("198.51.100.80", "203.0.113.1", 9));
+    p.run(trust, &udp("10.0.1.50", 68, "10.0.1.255", 67));
+
+    // Malformed and non-IP.
+    let mut arp = vec![0u8; 60];
+    arp[12..14].copy_from_slice(&[0x08, 0x06]);
+    arp[14..22].copy_from_slice(&[0, 1, 8, 0, 6, 4, 0, 1]);
+    let f = &arp;
+    let mut buf = vec![0u8; 2048];
+    buf[..f.len()].copy_from_slice(f);
+    let v = process(&p.snap, &mut p.w, &p.fib, trust, &mut buf, f.len(), p.now);
+    let e = p.ebpf.test_run(trust, f).unwrap();
+    assert_eq!((v, e.outcome), (Verdict::ToKernel, Outcome::Pass), "ARP");
+    let mut short = tcp("10.0.1.50", 40000, "198.51.100.80", 80, SYN, 1, 0).frame();
+    short.truncate(40);
+    let mut buf = vec![0u8; 2048];
+    buf[..short.len()].copy_from_slice(&short);
+    let v = process(
+        &p.snap,
+        &mut p.w,
+        &p.fib,
+        trust,
+        &mut buf,
+        short.len(),
+        p.now,
+    );
+    let e = p.ebpf.test_run(trust, &short).unwrap();
+    match (v, e.outcome) {
+        (Verdict::Drop(r), Outcome::Drop(n)) if r as u32 == n => {}
+        other => panic!("truncated frame: {other:?}"),
+    }
+    let mut later = udp("10.0.1.50", 1, "198.51.100.7", 2);
+    later.frag = Some((8, false));
+    p.run(trust, &later);
+
+    p.same_sessions();
+    let c = p.ebpf.counters().unwrap();
+    let r = p.w.counters();
+    assert_eq!(c.policy_hits, r.policy_hits, "policy hit counters");
+    assert_eq!(c.sessions_created, r.sessions.created, "sessions created");
+    eprintln!("eBPF counters after the corpus: {c:?}");
+    eprintln!("pipeline sessions: {}", p.w.sessions.len());
+}
+
+/// Configuration swaps: each apply fills the idle buffer and flips the
+/// generation; new flows are judged by the new snapshot in both engines,
+/// sessions of policies that remain keep flowing.
+fn swaps(net: &Net) {
+    let mut p = pair(net, "swap");
+    let (trust, untrust) = (p.trust, p.untrust);
+    let out = p.forward(trust, &udp("10.0.1.50", 123, "198.51.100.7", 123), untrust);
+    let nat_port = view(&out).sport();
+    // Appended last, so the ids of the policies before it do not move.
+    let extra = "\nsecurity { policies { from-zone untrust to-zone trust { policy in-9999 { match { source-address any; destination-address any; application in-9999; } then { permit; } } } } }\napplications { application in-9999 { protocol udp; destination-port 9999; } }\n";
+    for round in 0..4u16 {
+        let text = if round % 2 == 1 {
+            format!("{CONF}{extra}")
+        } else {
+            CONF.to_string()
+        };
+        let snap = snapshot(net, &text);
+        p.ebpf.apply(&snap).unwrap();
+        assert_eq!(
+            p.ebpf.generation(),
+            snap.generation(),
+            "the new generation is live"
+        );
+        p.snap = snap;
+        let inbound = udp("198.51.100.9", 5000 + round, "10.0.1.50", 9999);
+        let b = p.run(untrust, &inbound);
+        let permitted = matches!(b.outcome, Outcome::Redirect(_));
+        assert_eq!(permitted, round % 2 == 1, "round {round}: {b:?}");
+        p.forward(
+            untrust,
+            &udp("198.51.100.7", 123, "203.0.113.1", nat_port),
+            trust,
+        );
+    }
+    p.same_sessions();
+}
+
+fn run(f: fn(&Net)) {
+    if let Some(why) = why_not() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    match setup() {
+        Ok(net) => f(&net),
+        Err(why) => eprintln!("skipped: {why}"),
+    }
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_the_corpus() {
+    run(scenarios);
+}
+
+#[test]
+fn a_new_snapshot_is_swapped_in_whole() {
+    run(swaps);
+}

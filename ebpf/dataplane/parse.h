@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
+/*
+ * Stage: parse. Mirrors crates/dataplane/src/stage/parse.rs for IPv4:
+ * Ethernet with at most one 802.1Q tag, an IPv4 header with a valid
+ * checksum, TCP/UDP/ICMP with the same length rules. IPv4 options and
+ * IPv6 are not implemented here (XPF_DROP_UNSUPPORTED).
+ */
+#ifndef XPF_DP_PARSE_H
+#define XPF_DP_PARSE_H
+
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <bpf/bpf_endian.h>
+#include "dataplane/drop_reasons.h"
+
+#define XPF_FRAG_NONE 0
+#define XPF_FRAG_FIRST 1
+#define XPF_FRAG_LATER 2
+
+#define XPF_TCP_FIN 0x01
+#define XPF_TCP_SYN 0x02
+#define XPF_TCP_RST 0x04
+#define XPF_TCP_ACK 0x10
+
+/* What later stages need of a packet; addresses and ports host order. */
+struct xpf_pkt {
+	__u32 l3; /* offset of the IP header: 14 or 18 */
+	__u32 end; /* offset of the end of the IP packet */
+	__u32 src;
+	__u32 dst;
+	__u16 sport; /* ICMP echo: the identifier */
+	__u16 dport; /* ICMP echo: the identifier again */
+	__u16 port; /* policy port: dport, or ICMP type << 8 | code */
+	__u8 proto;
+	__u8 ttl;
+	__u8 frag;
+	__u8 tcp_flags;
+	__u8 icmp; /* 1: ICMP header present */
+	__u8 icmp_type;
+	__u8 echo;
+	__u8 error;
+	__u32 seq; /* TCP */
+	__u32 ack;
+	__u32 payload; /* TCP payload bytes */
+};
+
+#define XPF_PARSED_IP 0
+#define XPF_PARSED_KERNEL 1 /* ARP, non-IP */
+
+static __always_inline __u16 xpf_ip_csum_ok(struct iphdr *ip)
+{
+	__u16 *w = (__u16 *)ip;
+	__u32 acc = 0;
+
+#pragma unroll
+	for (int i = 0; i < 10; i++)
+		acc += w[i];
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	return (__u16)acc == 0xffff;
+}
+
+/* Returns XPF_PARSED_* or a negative drop reason. */
+static __always_inline int xpf_parse(struct xdp_md *ctx, struct xpf_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	__u32 len = data_end - data;
+	__u16 proto;
+	__u32 l3 = sizeof(*eth);
+
+	if ((void *)(eth + 1) > data_end)
+		return -XPF_DROP_MALFORMED;
+	proto = bpf_ntohs(eth->h_proto);
+	if (proto == ETH_P_8021Q) {
+		__be16 *inner = (void *)(eth + 1);
+
+		if ((void *)(inner + 2) > data_end)
+			return -XPF_DROP_MALFORMED;
+		proto = bpf_ntohs(inner[1]);
+		l3 = 18;
+	}
+	if (proto == ETH_P_ARP) {
+		__u8 *a = data + l3;
+
+		if ((void *)(a + 28) > data_end)
+			return -XPF_DROP_MALFORMED;
+		if (a[0] != 0 || a[1] != 1 || a[2] != 8 || a[3] != 0 || a[4] != 6 || a[5] != 4)
+			return -XPF_DROP_MALFORMED;
+		return XPF_PARSED_KERNEL;
+	}
+	if (proto == ETH_P_IPV6)
+		return -XPF_DROP_UNSUPPORTED;
+	if (proto != ETH_P_IP)
+		return XPF_PARSED_KERNEL;
+
+	struct iphdr *ip = data + l3;
+
+	if ((void *)(ip + 1) > data_end)
+		return -XPF_DROP_MALFORMED;
+	if (ip->version != 4 || ip->ihl < 5)
+		return -XPF_DROP_MALFORMED;
+	if (ip->ihl != 5)
+		return -XPF_DROP_UNSUPPORTED;
+	__u32 total = bpf_ntohs(ip->tot_len);
+
+	if (total < 20 || total > len - l3)
+		return -XPF_DROP_MALFORMED;
+	if (!xpf_ip_csum_ok(ip))
+		return -XPF_DROP_MALFORMED;
+	__u16 frag = bpf_ntohs(ip->frag_off);
+
+	if (frag & 0x8000)
+		return -XPF_DROP_MALFORMED;
+	p->l3 = l3;
+	p->end = l3 + total;
+	p->src = bpf_ntohl(ip->saddr);
+	p->dst = bpf_ntohl(ip->daddr);
+	p->proto = ip->protocol;
+	p->ttl = ip->ttl;
+	p->frag = (frag & 0x1fff) ? XPF_FRAG_LATER : (frag & 0x2000) ? XPF_FRAG_FIRST : XPF_FRAG_NONE;
+	if (p->frag == XPF_FRAG_LATER)
+		return XPF_PARSED_IP;
+
+	__u32 l4len = total - 20;
+	__u8 *l4 = (void *)(ip + 1);
+
+	if (p->proto == 6) {
+		if (l4len < 20 || (void *)(l4 + 20) > data_end)
+			return -XPF_DROP_MALFORMED;
+		__u32 hl = (l4[12] >> 4) * 4;
+
+		if (hl < 20 || hl > l4len)
+			return -XPF_DROP_MALFORMED;
+		p->sport = (l4[0] << 8) | l4[1];
+		p->dport = (l4[2] << 8) | l4[3];
+		p->port = p->dport;
+		p->tcp_flags = l4[13];
+		p->seq = ((__u32)l4[4] << 24) | ((__u32)l4[5] << 16) | ((__u32)l4[6] << 8) | l4[7];
+		p->ack = ((__u32)l4[8] << 24) | ((__u32)l4[9] << 16) | ((__u32)l4[10] << 8) | l4[11];
+		p->payload = l4len - hl;
+	} else if (p->proto == 17) {
+		if (l4len < 8 || (void *)(l4 + 8) > data_end)
+			return -XPF_DROP_MALFORMED;
+		__u32 ulen = (l4[4] << 8) | l4[5];
+
+		/* A first fragment's UDP length covers the whole datagram. */
+		if (p->frag != XPF_FRAG_FIRST && (ulen < 8 || ulen > l4len))
+			return -XPF_DROP_MALFORMED;
+		p->sport = (l4[0] << 8) | l4[1];
+		p->dport = (l4[2] << 8) | l4[3];
+		p->port = p->dport;
+	} else if (p->proto == 1) {
+		if (l4len < 8 || (void *)(l4 + 8) > data_end)
+			return -XPF_DROP_MALFORMED;
+		__u8 ty = l4[0];
+
+		p->icmp = 1;
+		p->icmp_type = ty;
+		p->echo = ty == 0 || ty == 8;
+		p->error = ty == 3 || ty == 4 || ty == 5 || ty == 11 || ty == 12;
+		if (p->echo) {
+			p->sport = (l4[4] << 8) | l4[5];
+			p->dport = p->sport;
+		}
+		p->port = ((__u16)ty << 8) | l4[1];
+	}
+	return XPF_PARSED_IP;
+}
+
+#endif

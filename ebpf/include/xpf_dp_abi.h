@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
+/*
+ * The eBPF fallback dataplane's C <-> Rust ABI: every map key and value the
+ * loader (crates/ebpf-loader, src/abi.rs) writes or reads. Layouts are
+ * fixed-size with explicit padding; abi.rs mirrors them with #[repr(C)] and
+ * a test checks the sizes against this file's _Static_asserts.
+ *
+ * Addresses and ports are host byte order numbers, as in the Rust pipeline
+ * (xpf_dataplane::FlowKey), except inside LPM keys, which are big-endian
+ * bit strings by the trie's nature.
+ */
+#ifndef XPF_DP_ABI_H
+#define XPF_DP_ABI_H
+
+#include <linux/types.h>
+
+/* Configuration is double-buffered: buffer `buf` (0/1) of every config map. */
+#define XPF_DP_BUFS 2
+/* Policy set ids: buf * XPF_DP_SET_STRIDE + index of the set. */
+#define XPF_DP_SET_STRIDE 0x8000
+#define XPF_DP_SET_NONE 0xffffffffu
+/* Rules per policy set: one bit each in a __u64. */
+#define XPF_DP_SET_RULES 64
+/* Policy hit counters per buffer. */
+#define XPF_DP_MAX_POLICIES 1024
+#define XPF_DP_SNAT_RULES 16
+#define XPF_DP_POOLS 16
+#define XPF_DP_LIST 4
+#define XPF_DP_MAX_IFACES 1024
+#define XPF_DP_SESSIONS 262144
+#define XPF_DP_NONE32 0xffffffffu
+#define XPF_DP_NO_ZONE 0xffff
+
+/* xpf_dp_active[0]: which buffer the program reads. */
+struct xpf_dp_active {
+	__u32 buf;
+	__u32 pad;
+	__u64 generation;
+};
+
+/* xpf_dp_conf[buf]: scalar settings of a snapshot. Timeouts in ns. */
+struct xpf_dp_conf {
+	__u64 generation;
+	__u64 tcp_initial;
+	__u64 tcp_established;
+	__u64 tcp_closing;
+	__u64 udp;
+	__u64 icmp;
+	__u64 other;
+	__u32 global_set;
+	__u8 default_permit;
+	__u8 syn_check;
+	__u8 rst_invalidate;
+	__u8 n_snat;
+	__u16 mss;
+	__u16 pad;
+	__u32 pad2;
+};
+
+struct xpf_dp_if_key {
+	__u32 buf;
+	__u32 ifindex;
+};
+
+/* An interface of the snapshot: zone, first IPv4 address, broadcasts. */
+struct xpf_dp_iface {
+	__u16 zone;
+	__u8 host_any;
+	__u8 n_bcast;
+	__u32 addr4;
+	__u32 bcast4[XPF_DP_LIST];
+};
+
+struct xpf_dp_local_key {
+	__u32 buf;
+	__u32 addr;
+};
+
+struct xpf_dp_pair_key {
+	__u32 buf;
+	__u16 from;
+	__u16 to;
+};
+
+/* LPM keys: prefixlen counts bits of data, set id first. */
+struct xpf_dp_addr_lpm {
+	__u32 prefixlen;
+	__u8 set[4];
+	__u8 addr[4];
+};
+
+struct xpf_dp_svc_lpm {
+	__u32 prefixlen;
+	__u8 set[4];
+	__u8 proto;
+	__u8 port[2];
+	__u8 pad;
+};
+
+/* Host-inbound: set = buf << 24 | ifindex; value XPF_DP_HOST_*. */
+#define XPF_DP_HOST_PORT 1
+#define XPF_DP_HOST_EITHER 2
+struct xpf_dp_host_lpm {
+	__u32 prefixlen;
+	__u8 set[4];
+	__u8 proto;
+	__u8 port[2];
+	__u8 pad;
+};
+
+struct xpf_dp_rule_key {
+	__u32 set;
+	__u32 idx;
+};
+
+#define XPF_DP_PERMIT 0
+#define XPF_DP_DENY 1
+#define XPF_DP_REJECT 2
+/* timeout_s: 0 = the protocol's default, 0xffffffff = never. */
+struct xpf_dp_rule {
+	__u32 policy_id;
+	__u8 action;
+	__u8 pad[3];
+	__u32 timeout_s;
+	__u32 pad2;
+};
+
+#define XPF_DP_SNAT_OFF 0
+#define XPF_DP_SNAT_IFACE 1
+#define XPF_DP_SNAT_POOL 2
+/* List counts: 0 = any, XPF_DP_LIST_NONE = matches nothing of IPv4. */
+#define XPF_DP_LIST_NONE 0xff
+struct xpf_dp_snat {
+	__u64 from_zones; /* bit per zone id; ~0 = any */
+	__u64 to_zones;
+	__u32 id;
+	__u8 action;
+	__u8 pool;
+	__u8 n_src;
+	__u8 n_dst;
+	__u8 n_sport;
+	__u8 n_dport;
+	__u8 n_proto;
+	__u8 pad;
+	__u32 src_lo[XPF_DP_LIST];
+	__u32 src_hi[XPF_DP_LIST];
+	__u32 dst_lo[XPF_DP_LIST];
+	__u32 dst_hi[XPF_DP_LIST];
+	__u16 sport_lo[XPF_DP_LIST];
+	__u16 sport_hi[XPF_DP_LIST];
+	__u16 dport_lo[XPF_DP_LIST];
+	__u16 dport_hi[XPF_DP_LIST];
+	__u8 protos[XPF_DP_LIST];
+	__u32 pad2[2];
+};
+
+struct xpf_dp_pool {
+	__u8 n;
+	__u8 keep_ports;
+	__u16 port_lo;
+	__u16 port_hi;
+	__u16 pad;
+	__u32 lo[XPF_DP_LIST];
+	__u32 hi[XPF_DP_LIST];
+};
+
+/* A session direction's key (FlowKey without v6/instance: IPv4 only). */
+struct xpf_dp_flow {
+	__u32 src;
+	__u32 dst;
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+#define XPF_DP_X_SRC 1
+#define XPF_DP_X_DST 2
+#define XPF_DP_MAC_OK 1
+#define XPF_DP_TCP_NONE 0
+#define XPF_DP_TCP_SYN_SENT 1
+#define XPF_DP_TCP_ESTABLISHED 2
+#define XPF_DP_TCP_CLOSING 3
+/*
+ * One direction of a session. The forward entry (dir 0) is the session:
+ * its expiry, timeout and TCP state are authoritative; the reverse entry
+ * (dir 1) names it in `twin`. Each entry carries its own direction's
+ * rewrite, route and counters, so a hit needs no second lookup except to
+ * refresh the forward entry's timer.
+ */
+struct xpf_dp_session {
+	struct xpf_dp_flow twin;
+	__u64 created;
+	__u64 expires;
+	__u64 timeout;
+	__u64 packets;
+	__u64 bytes;
+	__u64 generation;
+	__u32 policy_id; /* XPF_DP_NONE32: default-policy permit-all */
+	__u32 snat_rule; /* XPF_DP_NONE32: none */
+	__u32 egress_ifindex;
+	__u32 ingress_ifindex; /* where this direction's packets arrive */
+	__u32 xsrc;
+	__u32 xdst;
+	__u16 xsport;
+	__u16 xdport;
+	__u8 xflags;
+	__u8 dir;
+	__u8 tcp_state;
+	__u8 mac_flags;
+	__u8 smac[6];
+	__u8 dmac[6];
+	__u32 pad;
+};
+
+/* xpf_dp_last[0] (per CPU): the last packet's outcome, for tests. */
+struct xpf_dp_last {
+	__u32 action;
+	__u32 ifindex;
+	__u32 reason;
+	__u32 pad;
+};
+
+/* Counter slots after the drop reasons (0..63). */
+#define XPF_DP_CNT_FORWARDED 64
+#define XPF_DP_CNT_TO_KERNEL 65
+#define XPF_DP_CNT_REPLIES 66
+#define XPF_DP_CNT_CREATED 67
+#define XPF_DP_CNT_HITS 68
+#define XPF_DP_CNT_MISSES 69
+#define XPF_DP_CNT_MAX 72
+
+#endif

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
+/*
+ * XDP program of the eBPF fallback dataplane (issue 6; ARCHITECTURE.md,
+ * "Packet path"): the pipeline of crates/dataplane in the kernel, for IPv4
+ * TCP, UDP and ICMP. Read top to bottom, xpf_run is the packet path, in
+ * the order of crates/dataplane/src/pipeline.rs:
+ *
+ *  1. parse (dataplane/parse.h);
+ *  2. ingress zone from the interface map (dataplane/config.h);
+ *  3. session lookup (dataplane/session.h): a hit is rewritten and sent;
+ *  4. on a miss: traffic for the box (dataplane/host.h), SYN check, route
+ *     and egress zone (dataplane/fib.h), first-match policy
+ *     (dataplane/policy.h), source NAT (dataplane/nat.h), session create;
+ *  5. rewrite (dataplane/rewrite.h) and redirect, or an ICMP time
+ *     exceeded back out of the ingress (dataplane/reply.h).
+ *
+ * What the pipeline does and this program does not (screens, destination
+ * and static NAT, IPv6, MSS clamp, ICMP errors to sessions, TCP window
+ * checks) is either refused by the loader's compile or
+ * counted as XPF_DROP_UNSUPPORTED: never forwarded unchecked.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "xpf_dp_abi.h"
+#include "dataplane/drop_reasons.h"
+#include "dataplane/counters.h"
+#include "dataplane/config.h"
+#include "dataplane/parse.h"
+#include "dataplane/session.h"
+#include "dataplane/host.h"
+#include "dataplane/policy.h"
+#include "dataplane/nat.h"
+#include "dataplane/rewrite.h"
+#include "dataplane/fib.h"
+#include "dataplane/reply.h"
+
+_Static_assert(sizeof(struct xpf_dp_active) == 16, "xpf_dp_active");
+_Static_assert(sizeof(struct xpf_dp_conf) == 72, "xpf_dp_conf");
+_Static_assert(sizeof(struct xpf_dp_iface) == 24, "xpf_dp_iface");
+_Static_assert(sizeof(struct xpf_dp_addr_lpm) == 12, "xpf_dp_addr_lpm");
+_Static_assert(sizeof(struct xpf_dp_svc_lpm) == 12, "xpf_dp_svc_lpm");
+_Static_assert(sizeof(struct xpf_dp_host_lpm) == 12, "xpf_dp_host_lpm");
+_Static_assert(sizeof(struct xpf_dp_rule) == 16, "xpf_dp_rule");
+_Static_assert(sizeof(struct xpf_dp_snat) == 136, "xpf_dp_snat");
+_Static_assert(sizeof(struct xpf_dp_pool) == 40, "xpf_dp_pool");
+_Static_assert(sizeof(struct xpf_dp_flow) == 16, "xpf_dp_flow");
+_Static_assert(sizeof(struct xpf_dp_session) == 112, "xpf_dp_session");
+_Static_assert(sizeof(struct xpf_dp_last) == 16, "xpf_dp_last");
+
+/* A session entry under construction: too big for the 512-byte stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xpf_dp_session);
+} xpf_dp_new_session SEC(".maps");
+
+struct xpf_out {
+	__u32 reason;
+	__u32 ifindex;
+};
+
+static __always_inline int xpf_drop(struct xpf_out *o, __u32 reason)
+{
+	o->reason = reason;
+	return XDP_DROP;
+}
+
+/* Writes MACs and redirects to `ifindex`. */
+static __always_inline int xpf_send(struct xdp_md *ctx, struct xpf_out *o, __u32 ifindex, __u8 *smac, __u8 *dmac)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	long rc;
+
+	if ((void *)(eth + 1) > data_end)
+		return xpf_drop(o, XPF_DROP_MALFORMED);
+	__builtin_memcpy(eth->h_dest, dmac, 6);
+	__builtin_memcpy(eth->h_source, smac, 6);
+	rc = bpf_redirect_map(&xpf_dp_tx, ifindex, 0);
+	if (rc != XDP_REDIRECT)
+		return xpf_drop(o, XPF_DROP_REDIRECT_FAILED);
+	o->ifindex = ifindex;
+	return XDP_REDIRECT;
+}
+
+static __always_inline int xpf_time_exceeded(struct xdp_md *ctx, struct xpf_out *o, struct xpf_dp_iface *iface,
+					     struct xpf_pkt *p, __u32 ingress)
+{
+	if (!iface->addr4 || xpf_icmp_error(ctx, p, 11, 0, iface->addr4))
+		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
+	o->ifindex = ingress;
+	return XDP_TX;
+}
+
+/* A rejecting policy: a TCP RST, else ICMP administratively prohibited. */
+static __always_inline int xpf_reject(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p, __u32 ingress)
+{
+	int err = p->proto == 6 ? xpf_tcp_rst(ctx, p) : xpf_icmp_error(ctx, p, 3, 13, p->dst);
+
+	if (err)
+		return xpf_drop(o, XPF_DROP_POLICY_REJECT);
+	o->ifindex = ingress;
+	return XDP_TX;
+}
+
+/* Rewrites a packet of a session (entry `s`, this direction) and sends it. */
+static __always_inline int xpf_forward(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
+				       struct xpf_dp_session *s)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct iphdr *ip = data + (p->l3 == 18 ? 18 : 14);
+	__u8 *l4 = (void *)(ip + 1);
+
+	if ((void *)(ip + 1) > data_end)
+		return xpf_drop(o, XPF_DROP_MALFORMED);
+	if ((void *)(l4 + 8) > data_end)
+		return xpf_drop(o, XPF_DROP_MALFORMED);
+	xpf_translate(ip, l4, data_end, p, s);
+	xpf_decrement_ttl(ip);
+	if (!(s->mac_flags & XPF_DP_MAC_OK)) {
+		/* The neighbour was unknown when the session was made: ask again. */
+		struct xpf_route r = {};
+		__u32 dst = (s->xflags & XPF_DP_X_DST) ? s->xdst : p->dst;
+		__u32 src = (s->xflags & XPF_DP_X_SRC) ? s->xsrc : p->src;
+
+		if (xpf_fib(ctx, s->ingress_ifindex, src, dst, p->proto, &r) != XPF_ROUTE_OK)
+			return xpf_drop(o, XPF_DROP_NO_NEIGHBOUR);
+		__builtin_memcpy(s->smac, r.smac, 6);
+		__builtin_memcpy(s->dmac, r.dmac, 6);
+		s->mac_flags |= XPF_DP_MAC_OK;
+	}
+	return xpf_send(ctx, o, s->egress_ifindex, s->smac, s->dmac);
+}
+
+static __always_inline __u64 xpf_proto_timeout(struct xpf_dp_conf *c, __u8 proto)
+{
+	switch (proto) {
+	case 6:
+		return c->tcp_established;
+	case 17:
+		return c->udp;
+	case 1:
+		return c->icmp;
+	default:
+		return c->other;
+	}
+}
+
+/* The first packet of a flow: host, route, policy, NAT, session. */
+static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_dp_conf *conf,
+				     struct xpf_dp_iface *iface, __u32 ingress, struct xpf_pkt *p, __u32 len)
+{
+	int h = xpf_dp_host_run(buf, ingress, iface, p);
+
+	if (h == XPF_HOST_KERNEL)
+		return XDP_PASS;
+	if (h == XPF_HOST_DENIED)
+		return xpf_drop(o, XPF_DROP_HOST_INBOUND_DENIED);
+	if (p->proto == 6 && conf->syn_check &&
+	    (p->tcp_flags & (XPF_TCP_SYN | XPF_TCP_ACK | XPF_TCP_RST)) != XPF_TCP_SYN)
+		return xpf_drop(o, XPF_DROP_TCP_NOT_SYN);
+
+	struct xpf_route fwd = {};
+	int rs = xpf_fib(ctx, ingress, p->src, p->dst, p->proto, &fwd);
+
+	if (rs == XPF_ROUTE_NONE)
+		return xpf_drop(o, XPF_DROP_NO_ROUTE);
+	struct xpf_dp_iface *out = xpf_dp_iface(buf, fwd.ifindex);
+
+	if (!out || out->zone == XPF_DP_NO_ZONE)
+		return xpf_drop(o, XPF_DROP_NO_ROUTE);
+
+	struct xpf_dp_rule *rule = xpf_dp_policy(buf, conf, iface->zone, out->zone, p, p->dst);
+	__u32 policy_id = XPF_DP_NONE32;
+	__u32 timeout_s = 0;
+
+	if (!rule) {
+		if (!conf->default_permit)
+			return xpf_drop(o, XPF_DROP_DEFAULT_DENY);
+	} else {
+		xpf_dp_policy_hit(buf, rule->policy_id);
+		if (rule->action == XPF_DP_DENY)
+			return xpf_drop(o, XPF_DROP_POLICY_DENY);
+		if (rule->action != XPF_DP_PERMIT)
+			return xpf_reject(ctx, o, p, ingress);
+		policy_id = rule->policy_id;
+		timeout_s = rule->timeout_s;
+	}
+	if (p->ttl <= 1)
+		return xpf_time_exceeded(ctx, o, iface, p, ingress);
+
+	struct xpf_snat_result nat = {};
+	int err = xpf_dp_snat_run(buf, conf, p, iface->zone, out->zone, fwd.ifindex, &nat);
+
+	if (err)
+		return xpf_drop(o, err);
+	__u32 nsrc = nat.done ? nat.addr : p->src;
+	__u16 nsport = nat.done ? nat.port : p->sport;
+
+	/* Answers go back the way the flow came in when no better route exists. */
+	struct xpf_route back = {};
+	int rb = xpf_fib(ctx, fwd.ifindex, p->dst, p->src, p->proto, &back);
+
+	if (rb == XPF_ROUTE_NONE) {
+		void *data = (void *)(long)ctx->data;
+		void *data_end = (void *)(long)ctx->data_end;
+		struct ethhdr *eth = data;
+
+		if ((void *)(eth + 1) > data_end)
+			return xpf_drop(o, XPF_DROP_MALFORMED);
+		back.ifindex = ingress;
+		__builtin_memcpy(back.smac, eth->h_dest, 6);
+		__builtin_memcpy(back.dmac, eth->h_source, 6);
+		rb = XPF_ROUTE_OK;
+	}
+
+	__u64 now = bpf_ktime_get_ns();
+	__u64 timeout;
+
+	if (timeout_s == XPF_DP_NONE32)
+		timeout = ~0ull / 2;
+	else if (timeout_s)
+		timeout = (__u64)timeout_s * 1000000000ull;
+	else
+		timeout = xpf_proto_timeout(conf, p->proto);
+
+	struct xpf_dp_flow kf = {}, kr = {};
+
+	xpf_flow_of(p, &kf);
+	kr.src = p->dst;
+	kr.dst = nsrc;
+	kr.sport = p->echo ? nsport : p->dport;
+	kr.dport = nsport;
+	kr.proto = p->proto;
+
+	__u32 zero = 0;
+	struct xpf_dp_session *ns = bpf_map_lookup_elem(&xpf_dp_new_session, &zero);
+
+	if (!ns)
+		return xpf_drop(o, XPF_DROP_SESSION_TABLE_FULL);
+	__builtin_memset(ns, 0, sizeof(*ns));
+
+	ns->created = now;
+	ns->timeout = timeout;
+	ns->generation = conf->generation;
+	ns->policy_id = policy_id;
+	ns->snat_rule = nat.done ? nat.rule : XPF_DP_NONE32;
+	ns->tcp_state = p->proto == 6 ? XPF_DP_TCP_SYN_SENT : XPF_DP_TCP_NONE;
+
+	/* The reverse direction: back to the original source. */
+	ns->twin = kf;
+	ns->dir = 1;
+	ns->egress_ifindex = back.ifindex;
+	ns->ingress_ifindex = fwd.ifindex;
+	ns->mac_flags = rb == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0;
+	__builtin_memcpy(ns->smac, back.smac, 6);
+	__builtin_memcpy(ns->dmac, back.dmac, 6);
+	if (nat.done) {
+		ns->xflags = XPF_DP_X_DST;
+		ns->xdst = p->src;
+		ns->xdport = p->sport;
+	}
+	if (bpf_map_update_elem(&xpf_dp_sessions, &kr, ns, BPF_NOEXIST))
+		return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
+
+	ns->twin = kr;
+	ns->dir = 0;
+	ns->packets = 1;
+	ns->bytes = len;
+	ns->egress_ifindex = fwd.ifindex;
+	ns->mac_flags = rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0;
+	ns->ingress_ifindex = ingress;
+	__builtin_memcpy(ns->smac, fwd.smac, 6);
+	__builtin_memcpy(ns->dmac, fwd.dmac, 6);
+	ns->xflags = 0;
+	ns->xdst = 0;
+	ns->xdport = 0;
+	if (nat.done) {
+		ns->xflags = XPF_DP_X_SRC;
+		ns->xsrc = nat.addr;
+		ns->xsport = nat.port;
+	}
+	ns->expires = now + (ns->tcp_state == XPF_DP_TCP_SYN_SENT ? conf->tcp_initial : timeout);
+	if (bpf_map_update_elem(&xpf_dp_sessions, &kf, ns, BPF_NOEXIST)) {
+		bpf_map_delete_elem(&xpf_dp_sessions, &kr);
+		return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
+	}
+	xpf_dp_count(XPF_DP_CNT_CREATED);
+	/* Forward from the stored copy: the same code path as every later hit. */
+	struct xpf_dp_session *st = bpf_map_lookup_elem(&xpf_dp_sessions, &kf);
+
+	if (!st)
+		return xpf_drop(o, XPF_DROP_SESSION_TABLE_FULL);
+	return xpf_forward(ctx, o, p, st);
+}
+
+static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
+{
+	struct xpf_pkt p = {};
+	__u32 zero = 0;
+	__u32 ingress = ctx->ingress_ifindex;
+	__u32 len = bpf_xdp_get_buff_len(ctx);
+	int rc = xpf_parse(ctx, &p);
+
+	if (rc < 0)
+		return xpf_drop(o, -rc);
+	if (rc == XPF_PARSED_KERNEL)
+		return XDP_PASS;
+
+	struct xpf_dp_active *a = bpf_map_lookup_elem(&xpf_dp_active, &zero);
+
+	if (!a)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	__u32 buf = a->buf & 1;
+	struct xpf_dp_conf *conf = bpf_map_lookup_elem(&xpf_dp_conf, &buf);
+
+	if (!conf || conf->generation == 0)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	struct xpf_dp_iface *iface = xpf_dp_iface(buf, ingress);
+
+	if (!iface || iface->zone == XPF_DP_NO_ZONE)
+		return xpf_drop(o, XPF_DROP_NO_ZONE);
+	if (p.frag == XPF_FRAG_LATER)
+		return xpf_drop(o, XPF_DROP_NON_FIRST_FRAGMENT);
+	if (p.error)
+		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
+
+	struct xpf_dp_flow k = {};
+
+	xpf_flow_of(&p, &k);
+	struct xpf_dp_session *s = bpf_map_lookup_elem(&xpf_dp_sessions, &k);
+
+	if (s) {
+		struct xpf_dp_session *fwd = s;
+		__u64 now = bpf_ktime_get_ns();
+
+		if (s->dir)
+			fwd = bpf_map_lookup_elem(&xpf_dp_sessions, &s->twin);
+		if (!fwd || fwd->expires <= now) {
+			/* Expired (or half evicted): close it, judge as new. */
+			if (fwd)
+				bpf_map_delete_elem(&xpf_dp_sessions, &fwd->twin);
+			bpf_map_delete_elem(&xpf_dp_sessions, &k);
+			s = 0;
+		} else {
+			if (p.proto == 6)
+				xpf_dp_tcp(fwd, s->dir, p.tcp_flags);
+			s->packets += 1;
+			s->bytes += len;
+			fwd->expires = now + xpf_dp_timeout(conf, fwd);
+			xpf_dp_count(XPF_DP_CNT_HITS);
+			if (p.ttl <= 1)
+				return xpf_time_exceeded(ctx, o, iface, &p, ingress);
+			return xpf_forward(ctx, o, &p, s);
+		}
+	}
+	xpf_dp_count(XPF_DP_CNT_MISSES);
+	return xpf_first(ctx, o, buf, conf, iface, ingress, &p, len);
+}
+
+SEC("xdp")
+int xpf_xdp_dataplane(struct xdp_md *ctx)
+{
+	struct xpf_out o = {};
+	__u32 zero = 0;
+	int act = xpf_run(ctx, &o);
+	struct xpf_dp_last *last = bpf_map_lookup_elem(&xpf_dp_last, &zero);
+
+	switch (act) {
+	case XDP_DROP:
+		xpf_dp_count(o.reason < 64 ? o.reason : 0);
+		break;
+	case XDP_PASS:
+		xpf_dp_count(XPF_DP_CNT_TO_KERNEL);
+		break;
+	case XDP_TX:
+		xpf_dp_count(XPF_DP_CNT_REPLIES);
+		break;
+	default:
+		xpf_dp_count(XPF_DP_CNT_FORWARDED);
+	}
+	if (last) {
+		last->action = act;
+		last->ifindex = o.ifindex;
+		last->reason = o.reason;
+	}
+	return act;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
