@@ -47,6 +47,18 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Reads an unencrypted key box. minisign's own reader insists on a
+/// checksum its unencrypted key generator leaves empty, so the key's bytes
+/// are read directly (the box's second line).
+fn secret_key(text: &str) -> anyhow::Result<minisign::SecretKey> {
+    use base64::Engine as _;
+    let line = text.lines().nth(1).context("no key line")?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(line.trim())
+        .context("the key line is not base64")?;
+    Ok(minisign::SecretKey::from_bytes(&bytes)?)
+}
+
 /// The files of one image build: `build/VERSION` and `build/image/`.
 struct Build {
     version: String,
@@ -158,9 +170,7 @@ pub fn publish(
     let b = find_build(build)?;
     let sk_text =
         std::fs::read_to_string(key).with_context(|| format!("reading {}", key.display()))?;
-    let sk = minisign::SecretKeyBox::from_string(&sk_text)
-        // An empty password: an unencrypted key (None would prompt on a terminal).
-        .and_then(|b| b.into_secret_key(Some(String::new())))
+    let sk = secret_key(&sk_text)
         .with_context(|| format!("{}: not an unencrypted minisign secret key", key.display()))?;
     let channel_dir = dir.join(channel);
     std::fs::create_dir_all(&channel_dir)?;
