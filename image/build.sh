@@ -27,7 +27,7 @@ fi
 mkosi=(env PYTHONPATH="$root/build/tools/mkosi/usr/lib/python3/dist-packages" python3 -m mkosi)
 
 echo "image: building the xpf binaries (release)"
-cargo build --release -p xpfd -p xpf-cli -p xpf-update-server
+cargo build --release -p xpfd -p xpf-cli -p xpf-update-server -p xpf-installer
 if [ ! -f image/keys/release.pub ]; then
     echo "image: no image/keys/release.pub: making a development release key"
     target/release/update-server keygen --dir image/keys
@@ -38,6 +38,17 @@ install -D -m 0755 target/release/xpfd "$staging/usr/bin/xpfd"
 install -D -m 0755 target/release/cli "$staging/usr/bin/cli"
 install -D -m 0644 README.md "$staging/usr/share/doc/xpf/README.md"
 install -D -m 0644 image/keys/release.pub "$staging/usr/share/xpf/keys/release.pub"
+install -D -m 0640 frr-overlay/daemons "$staging/etc/frr/daemons"
+install -D -m 0640 frr-overlay/frr.conf "$staging/etc/frr/frr.conf"
+# Test images only: XPF_IMAGE_FAULT=xpfd-fails builds a version whose xpfd
+# never starts, for the update tests' bad-version rollback.
+if [ "${XPF_IMAGE_FAULT:-}" = xpfd-fails ]; then
+    echo "image: XPF_IMAGE_FAULT=xpfd-fails: this image's xpfd will not start"
+    install -D -m 0644 /dev/stdin "$staging/usr/lib/systemd/system/xpfd.service.d/zz-fault.conf" <<'FAULT'
+[Service]
+ExecStartPre=/bin/false
+FAULT
+fi
 # /var's initial contents: the writable /etc's overlay directories.
 install -d -m 0755 "$staging/var/lib/overlay/etc/upper" "$staging/var/lib/overlay/etc/work"
 

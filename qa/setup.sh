@@ -15,10 +15,10 @@ fi
 # Debian packages: iproute2 for the lab; protobuf-compiler for the gRPC code;
 # ping/traceroute for the CLI; OpenSSH for the SSH test; clang-19 and
 # libbpf-dev (bpf_helpers.h) build the XDP shim in ebpf/; ethtool turns off
-# veth TX checksum offload in the AF_XDP tests. The image's tools (mkosi's
+# veth TX checksum offload in the AF_XDP tests; fdisk (sfdisk) for xpf-installer. The image's tools (mkosi's
 # trixie tools tree) include the QEMU and OVMF that boot it: image/build.sh
 # and qa/vm/vm.sh fetch and use those, not the host's.
-apt_packages=(iproute2 protobuf-compiler iputils-ping traceroute openssh-server openssh-client clang-19 libbpf-dev ethtool nftables curl)
+apt_packages=(iproute2 protobuf-compiler iputils-ping traceroute openssh-server openssh-client clang-19 libbpf-dev ethtool nftables curl fdisk)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -10,7 +10,12 @@
 //! - happy-path: `request system software add … reboot` comes up on the new
 //!   version in slot B with its configuration;
 //! - rollback-command: `request system software rollback reboot` brings the
-//!   old version back in slot A.
+//!   old version back in slot A;
+//! - bad-version-rollback: a version whose xpfd never starts is installed,
+//!   fails its health check on each of its three tries, and the old version
+//!   boots again by itself; `show system software` says so and why;
+//! - installer: `xpf-installer` writes the image to an empty disk with a
+//!   bootstrap configuration, and that disk boots with it.
 //!
 //! Prints `PASS <name>` or `FAIL <name>: <why>` per scenario, the download
 //! size of the update and the time from `add` to the new version's login.
@@ -25,6 +30,8 @@ use xpf_vm::{root, Vm};
 const TEST: &str = "signed_updates_install_refuse_and_roll_back";
 const OLD: &str = "2026.11.1";
 const NEW: &str = "2026.11.2";
+/// Built with `XPF_IMAGE_FAULT=xpfd-fails`.
+const BAD: &str = "2026.11.3";
 const PROMPT: &str = "root@xpf> ";
 const BOOTSTRAP: &str =
     "interfaces { fxp0 { unit 0 { family inet { address 10.0.2.15/24; } } } }\n";
@@ -43,18 +50,25 @@ fn sh(cmd: &mut Command) -> String {
 /// Builds `version` unless its image is there and the build directory
 /// still holds its split files.
 fn build(version: &str) {
+    build_with(version, None);
+}
+
+fn build_with(version: &str, fault: Option<&str>) {
     let r = root();
     let current = std::fs::read_to_string(r.join("build/VERSION")).unwrap_or_default();
     let raw = r.join(format!("build/xpf_{version}.raw"));
-    if raw.exists() && current.trim() == version && std::env::var_os("XPF_VM_REBUILD").is_none() {
+    // OLD only needs its disk image; the others are published from the
+    // split files of the latest build. XPF_VM_REBUILD=1 rebuilds all.
+    let have = raw.exists() && (version == OLD || current.trim() == version);
+    if have && std::env::var_os("XPF_VM_REBUILD").is_none() {
         return;
     }
-    if raw.exists() && current.trim() != version && version == OLD {
-        return;
+    let mut cmd = Command::new(r.join("image/build.sh"));
+    cmd.arg(version).current_dir(&r);
+    if let Some(f) = fault {
+        cmd.env("XPF_IMAGE_FAULT", f);
     }
-    sh(Command::new(r.join("image/build.sh"))
-        .arg(version)
-        .current_dir(&r));
+    sh(&mut cmd);
 }
 
 fn update_server() -> PathBuf {
@@ -161,6 +175,9 @@ fn signed_updates_install_refuse_and_roll_back() {
     publish(&ota.join("other-key/release.key"), "wrongkey");
     copy_dir(&releases.join("stable"), &releases.join("tampered"));
     flip_a_byte(&releases.join(format!("tampered/{NEW}/root.raw.zst")));
+    // The faulty version last: each build replaces build/image.
+    build_with(BAD, Some("xpfd-fails"));
+    publish(&key, "bad");
     let manifest = std::fs::read_to_string(releases.join("stable/manifest.signed")).unwrap();
     let download: u64 = manifest
         .split("compressed_size")
@@ -258,6 +275,65 @@ fn signed_updates_install_refuse_and_roll_back() {
             let v = cli(&mut vm, "show version")?;
             if !v.contains(&format!("xpf image {OLD}, slot A")) {
                 return Err(format!("not back on {OLD} in slot A: {v}"));
+            }
+            Ok(())
+        })(),
+    );
+    report.check(
+        "bad-version-rollback",
+        (|| {
+            vm.line(&format!("request system software add {server}/bad reboot"))?;
+            vm.expect(&format!("Installed xpf {BAD}"))?;
+            // Three tries, each failing its health check and rebooting.
+            for _ in 0..3 {
+                vm.expect("rebooting to use up a try")?;
+            }
+            vm.expect("health: good")?;
+            login(&mut vm)?;
+            let v = cli(&mut vm, "show version")?;
+            if !v.contains(&format!("xpf image {OLD}, slot A")) {
+                return Err(format!("not back on {OLD} in slot A: {v}"));
+            }
+            let s = cli(&mut vm, "show system software")?;
+            if !s.contains(&format!("xpf {BAD} failed its health check"))
+                || !s.contains("xpfd.service is not active")
+            {
+                return Err(format!("show system software does not say why:\n{s}"));
+            }
+            Ok(())
+        })(),
+    );
+    drop(vm);
+    report.check(
+        "installer",
+        (|| {
+            let disk = ota.join("empty-disk.raw");
+            let f = std::fs::File::create(&disk).map_err(|e| e.to_string())?;
+            f.set_len(8 << 30).map_err(|e| e.to_string())?;
+            let conf = ota.join("installed.conf");
+            std::fs::write(
+                &conf,
+                "interfaces { fxp0 { unit 0 { description installed-by-xpf-installer; family inet { address 10.0.2.15/24; } } } }\n",
+            )
+            .map_err(|e| e.to_string())?;
+            let out = Command::new(r.join("target/release/xpf-installer"))
+                .arg("--image")
+                .arg(r.join(format!("build/xpf_{OLD}.raw")))
+                .arg("--target")
+                .arg(&disk)
+                .arg("--bootstrap")
+                .arg(&conf)
+                .output()
+                .map_err(|e| e.to_string())?;
+            if !out.status.success() {
+                return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+            }
+            std::env::set_var("XPF_VM_IMAGE", disk.as_os_str());
+            let mut vm = Vm::boot("")?;
+            login(&mut vm)?;
+            let c = cli(&mut vm, "show configuration interfaces fxp0")?;
+            if !c.contains("installed-by-xpf-installer") {
+                return Err(format!("the installer's bootstrap is not committed: {c}"));
             }
             Ok(())
         })(),

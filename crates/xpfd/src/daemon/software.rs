@@ -166,6 +166,10 @@ pub async fn show(sup: &Supervisor) -> Result<String, String> {
     if let Some(last) = slots.last_outcome() {
         let _ = write!(out, "\nLast update: {last}");
     }
+    // Written by xpf-health on a version that failed (/var is shared).
+    if let Ok(failure) = std::fs::read_to_string(state_dir(sup).join("last-health-failure")) {
+        let _ = write!(out, "Last failed health check: {failure}");
+    }
     Ok(out)
 }
 

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: Apache-2.0
+//! `xpf-installer`: writes the appliance image to a disk (or a disk image
+//! file), moves the backup GPT to the disk's end, gives /var (partition 6)
+//! the rest of the disk, and can place a bootstrap configuration on /var
+//! that xpfd commits on first boot.
+//!
+//! ```text
+//! xpf-installer --image build/xpf.raw --target /dev/sdb [--bootstrap xpf.conf]
+//! ```
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context};
+use clap::Parser;
+
+/// The /var partition's number in the image's fixed layout.
+const VAR_PARTITION: &str = "6";
+/// Where xpfd looks for an installer-placed bootstrap (on /var).
+const BOOTSTRAP_ON_VAR: &str = "lib/xpf/bootstrap.conf";
+
+#[derive(Parser)]
+#[command(
+    name = "xpf-installer",
+    version,
+    about = "Install the xpf appliance image on a disk"
+)]
+struct Args {
+    /// The image (`just image` makes build/xpf.raw).
+    #[arg(long)]
+    image: PathBuf,
+    /// The disk (/dev/sdX, /dev/nvme0n1) or a disk image file. Everything on it is replaced.
+    #[arg(long)]
+    target: PathBuf,
+    /// A configuration xpfd commits on first boot.
+    #[arg(long)]
+    bootstrap: Option<PathBuf>,
+}
+
+fn run(cmd: &mut Command) -> anyhow::Result<String> {
+    let out = cmd.output().with_context(|| format!("running {cmd:?}"))?;
+    if !out.status.success() {
+        bail!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn size_of(target: &Path, file: &mut File) -> anyhow::Result<u64> {
+    let meta = file.metadata()?;
+    if meta.is_file() {
+        return Ok(meta.len());
+    }
+    let end = file
+        .seek(SeekFrom::End(0))
+        .with_context(|| format!("sizing {}", target.display()))?;
+    file.rewind()?;
+    Ok(end)
+}
+
+/// Copies the image, skipping zero blocks (the target is zeroed first
+/// where it is a file; a disk's old contents there are never read: they
+/// lie in unused file-system blocks or the empty slot B).
+fn copy_image(image: &Path, target: &Path) -> anyhow::Result<()> {
+    let mut from = File::open(image).with_context(|| format!("opening {}", image.display()))?;
+    let image_len = from.metadata()?.len();
+    let mut to = OpenOptions::new()
+        .write(true)
+        .open(target)
+        .with_context(|| format!("opening {}", target.display()))?;
+    let target_len = size_of(target, &mut to)?;
+    if target_len < image_len {
+        bail!(
+            "{} holds {} MiB; the image needs {} MiB",
+            target.display(),
+            target_len >> 20,
+            image_len >> 20
+        );
+    }
+    let mut buf = vec![0u8; 1 << 20];
+    let mut at = 0u64;
+    loop {
+        let n = from.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        if buf[..n].iter().any(|b| *b != 0) {
+            to.seek(SeekFrom::Start(at))?;
+            to.write_all(&buf[..n])
+                .with_context(|| format!("writing {}", target.display()))?;
+        }
+        at += n as u64;
+    }
+    to.sync_all()?;
+    Ok(())
+}
+
+/// Partition `n`'s start and length in bytes, from `sfdisk --dump`.
+fn partition_extent(target: &Path, n: &str) -> anyhow::Result<(u64, u64)> {
+    let dump = run(Command::new("sfdisk").arg("--dump").arg(target))?;
+    let line = dump
+        .lines()
+        .find(|l| {
+            l.split(':')
+                .next()
+                .is_some_and(|dev| dev.trim().ends_with(n))
+        })
+        .with_context(|| format!("{}: no partition {n}", target.display()))?;
+    let rest = line.split_once(':').map_or("", |(_, r)| r);
+    let field = |name: &str| -> anyhow::Result<u64> {
+        let v = rest
+            .split(',')
+            .find_map(|f| f.trim().strip_prefix(name))
+            .with_context(|| format!("no {name} in {line:?}"))?;
+        let sectors: u64 = v.trim_start_matches(['=', ' ']).parse()?;
+        Ok(sectors * 512)
+    };
+    Ok((field("start")?, field("size")?))
+}
+
+/// A loop device over one partition of the target (disk or file): no
+/// partition device nodes needed, so it works without udev.
+struct PartitionLoop(PathBuf);
+
+impl PartitionLoop {
+    fn open(target: &Path, n: &str) -> anyhow::Result<PartitionLoop> {
+        let (offset, size) = partition_extent(target, n)?;
+        let dev = run(Command::new("losetup")
+            .args(["--find", "--show"])
+            .arg(format!("--offset={offset}"))
+            .arg(format!("--sizelimit={size}"))
+            .arg(target))?;
+        Ok(PartitionLoop(dev.into()))
+    }
+}
+
+impl Drop for PartitionLoop {
+    fn drop(&mut self) {
+        let _ = Command::new("losetup").arg("-d").arg(&self.0).status();
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let bootstrap = match &args.bootstrap {
+        Some(p) => {
+            Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
+        }
+        None => None,
+    };
+    println!(
+        "installing {} on {}",
+        args.image.display(),
+        args.target.display()
+    );
+    copy_image(&args.image, &args.target)?;
+    // The image's backup GPT sits at the image's end, not the disk's.
+    run(Command::new("sfdisk")
+        .args(["--relocate", "gpt-bak-std"])
+        .arg(&args.target))?;
+    // /var takes the rest of the disk (its file system grows on first boot).
+    let mut grow = Command::new("sfdisk");
+    grow.args(["--no-reread", "-N", VAR_PARTITION])
+        .arg(&args.target)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = grow.spawn().context("running sfdisk")?;
+    child
+        .stdin
+        .take()
+        .context("sfdisk's input")?
+        .write_all(b", +\n")?;
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!(
+            "growing /var: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    if let Some(text) = bootstrap {
+        let var = PartitionLoop::open(&args.target, VAR_PARTITION)?;
+        let part = var.0.clone();
+        let mnt = std::env::temp_dir().join(format!("xpf-installer-{}", std::process::id()));
+        std::fs::create_dir_all(&mnt)?;
+        run(Command::new("mount").arg(&part).arg(&mnt))?;
+        let file = mnt.join(BOOTSTRAP_ON_VAR);
+        let written = std::fs::create_dir_all(file.parent().unwrap_or(&mnt))
+            .and_then(|()| std::fs::write(&file, text));
+        let _ = Command::new("umount").arg(&mnt).status();
+        let _ = std::fs::remove_dir(&mnt);
+        written.with_context(|| format!("writing the bootstrap to {}", part.display()))?;
+        println!("bootstrap configuration placed on /var");
+    }
+    println!("done: {} boots xpf", args.target.display());
+    Ok(())
+}
