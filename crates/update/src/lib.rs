@@ -30,6 +30,6 @@ pub mod version;
 
 pub use error::UpdateError;
 pub use manifest::{Artifact, ArtifactKind, Manifest, SignedManifest};
-pub use slots::{Slot, SlotInfo, Slots};
+pub use slots::{booted_slot, Slot, SlotInfo, Slots};
 pub use source::Source;
 pub use version::Version;

@@ -127,35 +127,7 @@ impl Slots {
     /// Finds the disk the root came from; `state` holds staged downloads
     /// and the last outcome.
     pub fn detect(state: &Path) -> Result<Slots, UpdateError> {
-        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")
-            .map_err(|e| UpdateError::io("reading", "/proc/self/mountinfo", e))?;
-        let dev = mountinfo
-            .lines()
-            .find_map(|l| {
-                let f: Vec<&str> = l.split_whitespace().collect();
-                (f.get(4) == Some(&"/")).then(|| f.get(2).map(|s| s.to_string()))?
-            })
-            .ok_or_else(|| UpdateError::NotAppliance("no root mount".into()))?;
-        let slaves = Path::new("/sys/dev/block").join(&dev).join("slaves");
-        let mut parts: Vec<(u32, String)> = std::fs::read_dir(&slaves)
-            .map_err(|_| UpdateError::NotAppliance("the root is not on dm-verity".into()))?
-            .filter_map(|e| {
-                let e = e.ok()?;
-                let n = std::fs::read_to_string(e.path().join("partition")).ok()?;
-                Some((
-                    n.trim().parse().ok()?,
-                    e.file_name().to_string_lossy().into(),
-                ))
-            })
-            .collect();
-        parts.sort();
-        let (number, part) = parts
-            .first()
-            .cloned()
-            .ok_or_else(|| UpdateError::NotAppliance("the root has no partition".into()))?;
-        let booted = Slot::from_partition(number).ok_or_else(|| {
-            UpdateError::NotAppliance(format!("the root is partition {number}, not 2 or 4"))
-        })?;
+        let (booted, part) = booted_root()?;
         let link = std::fs::read_link(Path::new("/sys/class/block").join(&part))
             .map_err(|e| UpdateError::io("reading", format!("/sys/class/block/{part}"), e))?;
         let disk = link
@@ -442,6 +414,49 @@ impl Slots {
     }
 }
 
+/// The running slot, or `None` off an A/B appliance (a lab, a container).
+pub fn booted_slot() -> Option<Slot> {
+    booted_root().ok().map(|(slot, _)| slot)
+}
+
+/// The running slot and the name of its root's data partition: the lower
+/// numbered of the partitions backing the dm-verity device mounted at `/`.
+fn booted_root() -> Result<(Slot, String), UpdateError> {
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")
+        .map_err(|e| UpdateError::io("reading", "/proc/self/mountinfo", e))?;
+    let dev =
+        root_device(&mountinfo).ok_or_else(|| UpdateError::NotAppliance("no root mount".into()))?;
+    let slaves = Path::new("/sys/dev/block").join(&dev).join("slaves");
+    let mut parts: Vec<(u32, String)> = std::fs::read_dir(&slaves)
+        .map_err(|_| UpdateError::NotAppliance("the root is not on dm-verity".into()))?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let n = std::fs::read_to_string(e.path().join("partition")).ok()?;
+            Some((
+                n.trim().parse().ok()?,
+                e.file_name().to_string_lossy().into(),
+            ))
+        })
+        .collect();
+    parts.sort();
+    let (number, part) = parts
+        .first()
+        .cloned()
+        .ok_or_else(|| UpdateError::NotAppliance("the root has no partition".into()))?;
+    let slot = Slot::from_partition(number).ok_or_else(|| {
+        UpdateError::NotAppliance(format!("the root is partition {number}, not 2 or 4"))
+    })?;
+    Ok((slot, part))
+}
+
+/// `major:minor` of the file system mounted at `/`.
+fn root_device(mountinfo: &str) -> Option<String> {
+    mountinfo.lines().find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f.get(4) == Some(&"/")).then(|| f.get(2).map(|s| s.to_string()))?
+    })
+}
+
 /// systemd-boot's `LoaderEntrySelected`: the entry this boot came from.
 fn loader_entry_selected() -> Option<String> {
     let raw = std::fs::read(format!(
@@ -481,6 +496,13 @@ mod tests {
             Some(("xpf-6.12.117+deb13-amd64.efi".into(), None))
         );
         assert_eq!(parse_uki_name("notes.txt"), None);
+    }
+
+    #[test]
+    fn the_root_mount_names_its_device() {
+        let mi = "22 1 254:0 / / ro,relatime - erofs /dev/mapper/root ro\n\
+                  23 22 253:6 / /var rw - ext4 /dev/vda6 rw\n";
+        assert_eq!(root_device(mi).as_deref(), Some("254:0"));
     }
 
     #[test]

@@ -29,7 +29,6 @@ mod notify;
 mod rest;
 mod sessions;
 mod show;
-mod slot;
 mod software;
 mod sshd;
 mod supervisor;

@@ -104,7 +104,8 @@ async fn ifindex_of(sup: &Supervisor) -> impl Fn(&str) -> Option<u32> {
     move |name: &str| table.by_name(name).map(|e| e.ifindex)
 }
 
-fn os_release(key: &str) -> Option<String> {
+/// A field of /etc/os-release (IMAGE_ID, IMAGE_VERSION, …).
+pub(super) fn os_release(key: &str) -> Option<String> {
     let text = std::fs::read_to_string("/etc/os-release").ok()?;
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("{key}=")))
@@ -123,7 +124,7 @@ async fn host_name(sup: &Supervisor) -> String {
 async fn version(sup: &Supervisor) -> String {
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let image = match (os_release("IMAGE_ID"), os_release("IMAGE_VERSION")) {
-        (Some(id), Some(v)) if id == "xpf" => match super::slot::booted() {
+        (Some(id), Some(v)) if id == "xpf" => match xpf_update::booted_slot() {
             Some(slot) => format!("xpf image {v}, slot {slot}"),
             None => format!("xpf image {v}"),
         },

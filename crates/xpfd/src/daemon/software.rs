@@ -24,13 +24,9 @@ fn state_dir(sup: &Supervisor) -> PathBuf {
 }
 
 fn running_version() -> Result<Version, String> {
-    let text = std::fs::read_to_string("/etc/os-release").map_err(|e| e.to_string())?;
-    let v = text
-        .lines()
-        .find_map(|l| l.strip_prefix("IMAGE_VERSION="))
-        .map(|v| v.trim_matches('"').to_string())
-        .ok_or("not booted from an xpf image (no IMAGE_VERSION)")?;
-    v.parse()
+    super::show::os_release("IMAGE_VERSION")
+        .ok_or("not booted from an xpf image (no IMAGE_VERSION)")?
+        .parse()
 }
 
 /// `request system software add <source> [reboot] [no-validate]`.
@@ -48,15 +44,17 @@ pub async fn add(sup: &Supervisor, words: &[&str]) -> Result<String, String> {
     };
     let source = Source::parse(source);
     let state = state_dir(sup);
-    let outcome = tokio::task::spawn_blocking(move || install(&source, &state, &config, validate))
-        .await
-        .map_err(|e| format!("the update task failed: {e}"))?;
-    if let Ok(slots) = Slots::detect(&state_dir(sup)) {
+    let slots = Slots::detect(&state).map_err(|e| e.to_string())?;
+    let outcome = tokio::task::spawn_blocking(move || {
+        let outcome = install(&slots, &source, &state, &config, validate);
         slots.record(&match &outcome {
             Ok(v) => format!("{v} installed; it boots next\n"),
             Err(e) => format!("refused or failed: {e}\n"),
         });
-    }
+        outcome
+    })
+    .await
+    .map_err(|e| format!("the update task failed: {e}"))?;
     let version = outcome?;
     let mut out = format!(
         "Installed xpf {version} in the other slot; it boots next (3 tries before the current version comes back).\n"
@@ -70,8 +68,13 @@ pub async fn add(sup: &Supervisor, words: &[&str]) -> Result<String, String> {
     Ok(out)
 }
 
-fn install(source: &Source, state: &Path, config: &str, validate: bool) -> Result<String, String> {
-    let slots = Slots::detect(state).map_err(|e| e.to_string())?;
+fn install(
+    slots: &Slots,
+    source: &Source,
+    state: &Path,
+    config: &str,
+    validate: bool,
+) -> Result<String, String> {
     let key = std::fs::read_to_string(RELEASE_KEY)
         .map_err(|e| format!("the release key {RELEASE_KEY}: {e}"))?;
     let manifest = source
