@@ -444,6 +444,25 @@ fn users_of_pool<'m>(model: &'m Model, name: &str) -> Vec<(&'m str, &'m str)> {
         .collect()
 }
 
+/// The items `only` names (all of them without it), with their indexes;
+/// naming one that is not configured is an error that says `what` it is.
+fn named<'a, T>(
+    items: &'a [T],
+    name: fn(&T) -> &String,
+    only: Option<&str>,
+    what: &str,
+) -> Result<Vec<(usize, &'a T)>, String> {
+    let picked: Vec<(usize, &T)> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| only.is_none_or(|o| o == name(t)))
+        .collect();
+    match only {
+        Some(o) if picked.is_empty() => Err(format!("{what} '{o}' is not configured")),
+        _ => Ok(picked),
+    }
+}
+
 fn ports_text(p: &PoolPort) -> (String, bool) {
     match p {
         PoolPort::Translate => ("[1024, 65535]".into(), true),
@@ -457,17 +476,12 @@ fn source_pools(
     only: Option<&str>,
     live: Option<&Live<'_>>,
 ) -> Result<String, String> {
-    let pools: Vec<_> = model
-        .nat
-        .source
-        .pools
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| only.is_none_or(|o| o == p.name))
-        .collect();
-    if let (Some(o), true) = (only, pools.is_empty()) {
-        return Err(format!("source NAT pool '{o}' is not configured"));
-    }
+    let pools = named(
+        &model.nat.source.pools,
+        |p| &p.name,
+        only,
+        "source NAT pool",
+    )?;
     let mut out = String::new();
     if only.is_none() {
         let _ = writeln!(out, "Total pools: {}", pools.len());
@@ -657,17 +671,12 @@ fn destination_pools(
     only: Option<&str>,
     live: Option<&Live<'_>>,
 ) -> Result<String, String> {
-    let pools: Vec<_> = model
-        .nat
-        .destination
-        .pools
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| only.is_none_or(|o| o == p.name))
-        .collect();
-    if let (Some(o), true) = (only, pools.is_empty()) {
-        return Err(format!("destination NAT pool '{o}' is not configured"));
-    }
+    let pools = named(
+        &model.nat.destination.pools,
+        |p| &p.name,
+        only,
+        "destination NAT pool",
+    )?;
     let mut out = String::new();
     if only.is_none() {
         let _ = writeln!(out, "Total destination-nat pools: {}", pools.len());
