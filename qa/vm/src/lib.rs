@@ -9,6 +9,22 @@ use std::time::{Duration, Instant};
 
 use rexpect::session::{spawn_command, PtySession};
 
+/// root's CLI prompt on a box with the factory host name.
+pub const ROOT_PROMPT: &str = "root@xpf> ";
+
+/// Whether the VM tests can run here (root, iproute2, `XPF_VM_SKIP`
+/// unset); says why not.
+pub fn can_run(test: &str) -> bool {
+    if !xpf_lab::can_run(test) {
+        return false;
+    }
+    if std::env::var_os("XPF_VM_SKIP").is_some() {
+        xpf_lab::skip(test, "XPF_VM_SKIP is set");
+        return false;
+    }
+    true
+}
+
 /// The repository's root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -91,6 +107,19 @@ impl Vm {
         self.console
             .exp_string(text)
             .map_err(|e| format!("console: expected {text:?}: {e}"))
+    }
+
+    /// Waits for the login prompt and logs root in to the CLI.
+    pub fn login_root(&mut self) -> Result<(), String> {
+        self.expect("xpf login:")?;
+        self.line("root")?;
+        self.expect(ROOT_PROMPT).map(drop)
+    }
+
+    /// Runs a CLI line; its output up to the next `prompt`.
+    pub fn cli(&mut self, line: &str, prompt: &str) -> Result<String, String> {
+        self.line(line)?;
+        self.expect(prompt)
     }
 
     /// Types a line on the console.

@@ -13,11 +13,10 @@
 use std::process::Command;
 use std::time::Instant;
 
-use xpf_lab::skip;
-use xpf_vm::{build_image, in_ns, root, Vm};
+use xpf_vm::{build_image, can_run, in_ns, root, Vm, ROOT_PROMPT};
 
 const TEST: &str = "the_appliance_boots_configures_forwards_and_persists";
-const PROMPT: &str = "root@xpf> ";
+const PROMPT: &str = ROOT_PROMPT;
 const CONF: &str = "root@xpf# ";
 
 /// The bootstrap: management on fxp0 (QEMU user networking), the two data
@@ -59,21 +58,6 @@ security {{
     )
 }
 
-fn capable() -> bool {
-    let root = std::fs::read_to_string("/proc/self/status")
-        .map(|s| s.lines().any(|l| l.starts_with("Uid:\t0\t")))
-        .unwrap_or(false);
-    if !root {
-        skip(TEST, "needs root (image build, taps, namespaces)");
-        return false;
-    }
-    if std::env::var_os("XPF_VM_SKIP").is_some() {
-        skip(TEST, "XPF_VM_SKIP is set");
-        return false;
-    }
-    true
-}
-
 fn ssh(key: &std::path::Path, user: &str, extra: &[&str], cmd: &str) -> (bool, String) {
     let out = Command::new("ssh")
         .args(["-p", "2222", "-i"])
@@ -98,12 +82,6 @@ fn ssh(key: &std::path::Path, user: &str, extra: &[&str], cmd: &str) -> (bool, S
     (out.status.success(), text)
 }
 
-fn login(vm: &mut Vm) {
-    vm.expect("xpf login:").unwrap();
-    vm.line("root").unwrap();
-    vm.expect(PROMPT).unwrap();
-}
-
 fn cli(vm: &mut Vm, line: &str, expect: &[&str], prompt: &str) {
     vm.line(line).unwrap();
     for e in expect {
@@ -115,7 +93,7 @@ fn cli(vm: &mut Vm, line: &str, expect: &[&str], prompt: &str) {
 
 #[test]
 fn the_appliance_boots_configures_forwards_and_persists() {
-    if !capable() {
+    if !can_run(TEST) {
         return;
     }
     let built = build_image().unwrap();
@@ -141,7 +119,7 @@ fn the_appliance_boots_configures_forwards_and_persists() {
 
     // First boot: the console login is root's, password-less, into the CLI.
     let mut vm = Vm::boot(&fw_cfg).unwrap();
-    login(&mut vm);
+    vm.login_root().unwrap();
     let boot = vm.started.elapsed();
     cli(
         &mut vm,
@@ -199,7 +177,7 @@ fn the_appliance_boots_configures_forwards_and_persists() {
     vm.expect("[yes,no]").unwrap();
     vm.line("yes").unwrap();
     let rebooted = Instant::now();
-    login(&mut vm);
+    vm.login_root().unwrap();
     let second = rebooted.elapsed();
     cli(
         &mut vm,

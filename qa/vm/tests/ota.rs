@@ -24,15 +24,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Instant;
 
-use xpf_lab::skip;
-use xpf_vm::{root, Vm};
+use xpf_vm::{can_run, root, Vm, ROOT_PROMPT};
 
 const TEST: &str = "signed_updates_install_refuse_and_roll_back";
 const OLD: &str = "2026.11.1";
 const NEW: &str = "2026.11.2";
 /// Built with `XPF_IMAGE_FAULT=xpfd-fails`.
 const BAD: &str = "2026.11.3";
-const PROMPT: &str = "root@xpf> ";
+const PROMPT: &str = ROOT_PROMPT;
 const BOOTSTRAP: &str =
     "interfaces { fxp0 { unit 0 { family inet { address 10.0.2.15/24; } } } }\n";
 
@@ -111,20 +110,8 @@ impl Report {
     }
 }
 
-fn login(vm: &mut Vm) -> Result<(), String> {
-    vm.expect("xpf login:")?;
-    vm.line("root")?;
-    vm.expect(PROMPT).map(drop)
-}
-
-/// Runs a CLI line; its output up to the next prompt.
-fn cli(vm: &mut Vm, line: &str) -> Result<String, String> {
-    vm.line(line)?;
-    vm.expect(PROMPT)
-}
-
 fn slot_b_untouched(vm: &mut Vm) -> Result<(), String> {
-    let out = cli(vm, "show system software")?;
+    let out = vm.cli("show system software", PROMPT)?;
     let slot_b = out
         .lines()
         .find(|l| l.starts_with("B "))
@@ -140,15 +127,7 @@ fn slot_b_untouched(vm: &mut Vm) -> Result<(), String> {
 
 #[test]
 fn signed_updates_install_refuse_and_roll_back() {
-    let is_root = std::fs::read_to_string("/proc/self/status")
-        .map(|s| s.lines().any(|l| l.starts_with("Uid:\t0\t")))
-        .unwrap_or(false);
-    if !is_root {
-        skip(TEST, "needs root (image builds, taps, namespaces)");
-        return;
-    }
-    if std::env::var_os("XPF_VM_SKIP").is_some() {
-        skip(TEST, "XPF_VM_SKIP is set");
+    if !can_run(TEST) {
         return;
     }
     let r = root();
@@ -210,8 +189,8 @@ fn signed_updates_install_refuse_and_roll_back() {
         conf.display()
     ))
     .unwrap();
-    login(&mut vm).unwrap();
-    let version = cli(&mut vm, "show version").unwrap();
+    vm.login_root().unwrap();
+    let version = vm.cli("show version", PROMPT).unwrap();
     assert!(
         version.contains(&format!("xpf image {OLD}, slot A")),
         "{version}"
@@ -223,9 +202,9 @@ fn signed_updates_install_refuse_and_roll_back() {
     report.check(
         "wrong-key",
         (|| {
-            let out = cli(
-                &mut vm,
+            let out = vm.cli(
                 &format!("request system software add {server}/wrongkey"),
+                PROMPT,
             )?;
             if !out.contains("does not verify") {
                 return Err(format!("not refused for its signature: {out}"));
@@ -236,9 +215,9 @@ fn signed_updates_install_refuse_and_roll_back() {
     report.check(
         "tampered-artifact",
         (|| {
-            let out = cli(
-                &mut vm,
+            let out = vm.cli(
                 &format!("request system software add {server}/tampered"),
+                PROMPT,
             )?;
             if !out.contains("does not match") {
                 return Err(format!("not refused for its checksum: {out}"));
@@ -254,12 +233,12 @@ fn signed_updates_install_refuse_and_roll_back() {
                 "request system software add {server}/stable reboot"
             ))?;
             vm.expect(&format!("Installed xpf {NEW}"))?;
-            login(&mut vm)?;
-            let v = cli(&mut vm, "show version")?;
+            vm.login_root()?;
+            let v = vm.cli("show version", PROMPT)?;
             if !v.contains(&format!("xpf image {NEW}, slot B")) {
                 return Err(format!("not on {NEW} in slot B: {v}"));
             }
-            let c = cli(&mut vm, "show configuration interfaces fxp0")?;
+            let c = vm.cli("show configuration interfaces fxp0", PROMPT)?;
             if !c.contains("10.0.2.15/24") {
                 return Err(format!("the configuration did not carry over: {c}"));
             }
@@ -271,8 +250,8 @@ fn signed_updates_install_refuse_and_roll_back() {
         "rollback-command",
         (|| {
             vm.line("request system software rollback reboot")?;
-            login(&mut vm)?;
-            let v = cli(&mut vm, "show version")?;
+            vm.login_root()?;
+            let v = vm.cli("show version", PROMPT)?;
             if !v.contains(&format!("xpf image {OLD}, slot A")) {
                 return Err(format!("not back on {OLD} in slot A: {v}"));
             }
@@ -289,12 +268,12 @@ fn signed_updates_install_refuse_and_roll_back() {
                 vm.expect("rebooting to use up a try")?;
             }
             vm.expect("health: good")?;
-            login(&mut vm)?;
-            let v = cli(&mut vm, "show version")?;
+            vm.login_root()?;
+            let v = vm.cli("show version", PROMPT)?;
             if !v.contains(&format!("xpf image {OLD}, slot A")) {
                 return Err(format!("not back on {OLD} in slot A: {v}"));
             }
-            let s = cli(&mut vm, "show system software")?;
+            let s = vm.cli("show system software", PROMPT)?;
             if !s.contains(&format!("xpf {BAD} failed its health check"))
                 || !s.contains("xpfd.service is not active")
             {
@@ -330,8 +309,8 @@ fn signed_updates_install_refuse_and_roll_back() {
             }
             std::env::set_var("XPF_VM_IMAGE", disk.as_os_str());
             let mut vm = Vm::boot("")?;
-            login(&mut vm)?;
-            let c = cli(&mut vm, "show configuration interfaces fxp0")?;
+            vm.login_root()?;
+            let c = vm.cli("show configuration interfaces fxp0", PROMPT)?;
             if !c.contains("installed-by-xpf-installer") {
                 return Err(format!("the installer's bootstrap is not committed: {c}"));
             }
