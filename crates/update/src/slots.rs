@@ -16,6 +16,7 @@ use std::process::Command;
 
 use crate::error::UpdateError;
 use crate::manifest::{ArtifactKind, Manifest};
+use crate::progress::{Meter, Progress};
 use crate::source::{open, Source};
 use crate::stream::{copy_checked, SparseWriter};
 
@@ -247,27 +248,47 @@ impl Slots {
 
     /// Downloads every artifact of `manifest` from `source` into staging
     /// and checks each against the signed manifest. Nothing outside the
-    /// staging directory changes.
-    pub fn stage(&self, source: &Source, manifest: &Manifest) -> Result<PathBuf, UpdateError> {
+    /// staging directory changes. An artifact already staged and good (an
+    /// earlier try that stopped later) is kept; a partial one is resumed.
+    pub fn stage(
+        &self,
+        source: &Source,
+        manifest: &Manifest,
+        say: Progress,
+    ) -> Result<PathBuf, UpdateError> {
         let dir = self.staging().join(&manifest.version);
         std::fs::create_dir_all(&dir).map_err(|e| UpdateError::io("creating", &dir, e))?;
+        // Other versions' leftovers only take space on /var.
+        if let Ok(entries) = std::fs::read_dir(self.staging()) {
+            for e in entries.flatten().filter(|e| e.path() != dir) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
         for a in &manifest.artifacts {
             let dest = dir.join(&a.file);
+            let check = |dest: &Path| {
+                copy_checked(
+                    &a.file,
+                    open(dest)?,
+                    None,
+                    a.compressed_size,
+                    &a.compressed_sha256,
+                )
+            };
+            let whole = std::fs::metadata(&dest).is_ok_and(|m| m.len() == a.compressed_size);
+            if whole && check(&dest).is_ok() {
+                say(&format!("{}: already downloaded and checked", a.file));
+                continue;
+            }
             let relative = format!("{}/{}", manifest.directory, a.file);
-            source.download(&relative, &dest)?;
-            let checked = copy_checked(
-                &a.file,
-                open(&dest)?,
-                None,
-                a.compressed_size,
-                &a.compressed_sha256,
-            );
-            if let Err(e) = checked {
+            source.download(&relative, &dest, a.compressed_size, say)?;
+            if let Err(e) = check(&dest) {
                 // A bad file must not be resumed from next time.
                 let _ = std::fs::remove_file(&dest);
                 return Err(e);
             }
         }
+        say("Every artifact matches the signed manifest");
         Ok(dir)
     }
 
@@ -279,6 +300,7 @@ impl Slots {
         manifest: &Manifest,
         staged: &Path,
         validate: &dyn Fn(&Path) -> Result<(), String>,
+        say: Progress,
     ) -> Result<(), UpdateError> {
         let target = self.booted.other();
         // The inactive slot's old UKI goes first: its slot is about to change.
@@ -299,6 +321,8 @@ impl Slots {
             let mut writer = SparseWriter::new(file, dev.display().to_string());
             let decoder = zstd::stream::read::Decoder::new(open(&staged.join(&a.file))?)
                 .map_err(|e| UpdateError::io("decompressing", staged.join(&a.file), e))?;
+            let what = format!("Writing {} to slot {target} ({})", a.file, dev.display());
+            let decoder = Meter::new(what, a.size, 0, say).reader(decoder);
             copy_checked(&a.file, decoder, Some(&mut writer), a.size, &a.sha256)?;
             writer
                 .finish()?
@@ -311,9 +335,11 @@ impl Slots {
                 self.sfdisk(&["--part-label"], n, label)?;
             }
         }
+        say("Checking the committed configuration against the new version");
         self.check_new_root(target, validate)?;
         let uki = manifest.artifact(ArtifactKind::Uki)?;
         let name = format!("xpf_{}+{TRIES}.efi", manifest.version);
+        say(&format!("Installing the boot entry {name}"));
         let tmp = self.linux_dir().join(format!(".{name}.tmp"));
         let mut bytes = Vec::new();
         let decoder = zstd::stream::read::Decoder::new(open(&staged.join(&uki.file))?)
@@ -325,7 +351,11 @@ impl Slots {
             .map_err(|e| UpdateError::io("writing", &tmp, e))?;
         // The rename is the commit point: until here the old version boots.
         let dest = self.linux_dir().join(&name);
-        std::fs::rename(&tmp, &dest).map_err(|e| UpdateError::io("installing", dest, e))?;
+        std::fs::rename(&tmp, &dest).map_err(|e| UpdateError::io("installing", &dest, e))?;
+        // The entry must survive a power cut right after this returns.
+        File::open(self.linux_dir())
+            .and_then(|d| d.sync_all())
+            .map_err(|e| UpdateError::io("syncing", dest, e))?;
         let _ = std::fs::remove_dir_all(staged);
         Ok(())
     }
