@@ -11,15 +11,12 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+
 use std::process::Command;
+use xpf_update::disk::{place_bootstrap, VAR_PARTITION};
 
 use anyhow::{bail, Context};
 use clap::Parser;
-
-/// The /var partition's number in the image's fixed layout.
-const VAR_PARTITION: &str = "6";
-/// Where xpfd looks for an installer-placed bootstrap (on /var).
-const BOOTSTRAP_ON_VAR: &str = "lib/xpf/bootstrap.conf";
 
 #[derive(Parser)]
 #[command(
@@ -99,51 +96,6 @@ fn copy_image(image: &Path, target: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Partition `n`'s start and length in bytes, from `sfdisk --dump`.
-fn partition_extent(target: &Path, n: &str) -> anyhow::Result<(u64, u64)> {
-    let dump = run(Command::new("sfdisk").arg("--dump").arg(target))?;
-    let line = dump
-        .lines()
-        .find(|l| {
-            l.split(':')
-                .next()
-                .is_some_and(|dev| dev.trim().ends_with(n))
-        })
-        .with_context(|| format!("{}: no partition {n}", target.display()))?;
-    let rest = line.split_once(':').map_or("", |(_, r)| r);
-    let field = |name: &str| -> anyhow::Result<u64> {
-        let v = rest
-            .split(',')
-            .find_map(|f| f.trim().strip_prefix(name))
-            .with_context(|| format!("no {name} in {line:?}"))?;
-        let sectors: u64 = v.trim_start_matches(['=', ' ']).parse()?;
-        Ok(sectors * 512)
-    };
-    Ok((field("start")?, field("size")?))
-}
-
-/// A loop device over one partition of the target (disk or file): no
-/// partition device nodes needed, so it works without udev.
-struct PartitionLoop(PathBuf);
-
-impl PartitionLoop {
-    fn open(target: &Path, n: &str) -> anyhow::Result<PartitionLoop> {
-        let (offset, size) = partition_extent(target, n)?;
-        let dev = run(Command::new("losetup")
-            .args(["--find", "--show"])
-            .arg(format!("--offset={offset}"))
-            .arg(format!("--sizelimit={size}"))
-            .arg(target))?;
-        Ok(PartitionLoop(dev.into()))
-    }
-}
-
-impl Drop for PartitionLoop {
-    fn drop(&mut self) {
-        let _ = Command::new("losetup").arg("-d").arg(&self.0).status();
-    }
-}
-
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let bootstrap = match &args.bootstrap {
@@ -164,7 +116,7 @@ fn main() -> anyhow::Result<()> {
         .arg(&args.target))?;
     // /var takes the rest of the disk (its file system grows on first boot).
     let mut grow = Command::new("sfdisk");
-    grow.args(["--no-reread", "-N", VAR_PARTITION])
+    grow.args(["--no-reread", "-N", &VAR_PARTITION.to_string()])
         .arg(&args.target)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -183,17 +135,7 @@ fn main() -> anyhow::Result<()> {
         );
     }
     if let Some(text) = bootstrap {
-        let var = PartitionLoop::open(&args.target, VAR_PARTITION)?;
-        let part = var.0.clone();
-        let mnt = std::env::temp_dir().join(format!("xpf-installer-{}", std::process::id()));
-        std::fs::create_dir_all(&mnt)?;
-        run(Command::new("mount").arg(&part).arg(&mnt))?;
-        let file = mnt.join(BOOTSTRAP_ON_VAR);
-        let written = std::fs::create_dir_all(file.parent().unwrap_or(&mnt))
-            .and_then(|()| std::fs::write(&file, text));
-        let _ = Command::new("umount").arg(&mnt).status();
-        let _ = std::fs::remove_dir(&mnt);
-        written.with_context(|| format!("writing the bootstrap to {}", part.display()))?;
+        place_bootstrap(&args.target, &text).context("placing the bootstrap on /var")?;
         println!("bootstrap configuration placed on /var");
     }
     println!("done: {} boots xpf", args.target.display());

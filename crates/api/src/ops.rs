@@ -316,6 +316,16 @@ pub const OPERATIONAL: &[OpNode] = &[
             "System operations",
             &[
                 leaf("halt", "Halt the system"),
+                node(
+                    "install",
+                    "Install the running system on another disk",
+                    &[opt(
+                        "disk",
+                        "Erase this disk and install on it (with the committed configuration)",
+                        &[],
+                        Arg::Value("<device>"),
+                    )],
+                ),
                 leaf("reboot", "Reboot the system"),
                 node(
                     "software",

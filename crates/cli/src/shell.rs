@@ -359,6 +359,15 @@ impl Shell {
                     .into_inner();
                 self.reply(r, pipes, io)
             }
+            ["request", "system", "software", "add", ..] => self.run_streaming(canon, io),
+            ["request", "system", "install", "disk", device] => {
+                let q =
+                    format!("Install xpf on {device}? Everything on it is erased. [yes,no] (no) ");
+                if !io.confirm(&q, false) {
+                    return Ok(Flow::Continue);
+                }
+                self.run_streaming(canon, io)
+            }
             ["file", ..] => Err(CliError::plain("not available: file operations")),
             ["start", "shell", rest @ ..] => self.start_shell(rest),
             _ => {
@@ -400,6 +409,22 @@ impl Shell {
             self.failed = true;
         }
         io.output(&pipes.filter(&r.text), pipes.no_more);
+        Ok(Flow::Continue)
+    }
+
+    /// A long request: each progress line is printed as xpfd sends it.
+    fn run_streaming(&mut self, words: Vec<String>, io: &mut dyn Io) -> Result<Flow, CliError> {
+        let mut stream = self
+            .rt
+            .block_on(self.client.run(ShowTextRequest { words }))
+            .map_err(status)?
+            .into_inner();
+        while let Some(r) = self.rt.block_on(stream.message()).map_err(status)? {
+            if !r.ok {
+                self.failed = true;
+            }
+            io.output(&r.text, true);
+        }
         Ok(Flow::Continue)
     }
 

@@ -9,8 +9,9 @@
 //! # Data flow
 //!
 //! ```text
-//! source (https URL or directory) ──Release::fetch()──▶ verified Manifest
-//!     │ each artifact, streamed: zstd decode → sha256 → inactive slot
+//! source (https URL or directory) ──Source::manifest().verify()──▶ Manifest
+//!     │ Slots::stage(): each artifact downloaded (resumed) to /var, checked
+//!     │ Slots::install(): streamed zstd decode → sha256 → inactive slot
 //!     ▼
 //! Slots::install(): delete the inactive slot's old UKI → write root and
 //! verity → set their GPT UUIDs and labels → write the new UKI with boot
@@ -21,8 +22,10 @@
 //! After the reboot the health check blesses the new version, or its tries
 //! run out and systemd-boot boots the previous one ([`slots`]).
 
+pub mod disk;
 pub mod error;
 pub mod manifest;
+pub mod progress;
 pub mod slots;
 pub mod source;
 pub mod stream;
@@ -30,6 +33,7 @@ pub mod version;
 
 pub use error::UpdateError;
 pub use manifest::{Artifact, ArtifactKind, Manifest, SignedManifest};
+pub use progress::{quiet, Progress};
 pub use slots::{booted_slot, Slot, SlotInfo, Slots};
 pub use source::Source;
 pub use version::Version;

@@ -277,6 +277,32 @@ fn unix_socket_serves_root_and_tcp_can_be_off() {
         routes.routes.iter().all(|r| !r.prefix.is_empty()),
         "{routes:?}"
     );
+    // A long request streams: here it ends at once, refused with its reason.
+    let socket = x.socket();
+    let streamed = x.run_in(move || async move {
+        let mut c = xpf_api::connect_unix(&socket).await.expect("connects");
+        let mut s = c
+            .run(words(&[
+                "request",
+                "system",
+                "software",
+                "add",
+                "/nonexistent",
+            ]))
+            .await
+            .expect("run")
+            .into_inner();
+        let mut got = Vec::new();
+        while let Some(r) = s.message().await.expect("a message") {
+            got.push(r);
+        }
+        got
+    });
+    let last = streamed.last().expect("an outcome");
+    assert!(
+        !last.ok && last.text.contains("not an xpf A/B appliance"),
+        "{streamed:?}"
+    );
     // `none` means no listener and no certificate.
     assert!(!x.state("tls").exists());
     let refused = x.run_in(|| async {

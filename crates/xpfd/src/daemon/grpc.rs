@@ -281,6 +281,37 @@ impl Management for Api {
         }))
     }
 
+    type RunStream = std::pin::Pin<
+        Box<dyn tokio_stream::Stream<Item = Result<TextReply, Status>> + Send + 'static>,
+    >;
+
+    async fn run(
+        &self,
+        req: Request<ShowTextRequest>,
+    ) -> Result<Response<Self::RunStream>, Status> {
+        self.caller(&req, Permission::Operate).await?;
+        let words = req.into_inner().words;
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let progress = tx.clone();
+        let say: show::Say = Arc::new(move |line: &str| {
+            let _ = progress.send(Ok(TextReply {
+                ok: true,
+                text: format!("{line}\n"),
+            }));
+        });
+        let sup = self.0.clone();
+        tokio::spawn(async move {
+            let reply = match show::run_streaming(&sup, &words, say).await {
+                Ok(text) => TextReply { ok: true, text },
+                Err(text) => TextReply { ok: false, text },
+            };
+            let _ = tx.send(Ok(reply));
+        });
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::UnboundedReceiverStream::new(rx),
+        )))
+    }
+
     async fn get_interfaces(
         &self,
         req: Request<Empty>,

@@ -4,6 +4,7 @@
 //! instead of printing made-up rows.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use xpf_config::{print_set, print_statements, Config, Statement};
 use xpf_model::Model;
@@ -40,13 +41,31 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
         ["show", "system", "dataplane"] => Ok(dataplane(sup).await),
         ["show", "system", "software"] => super::software::show(sup).await,
         ["request", "system", "software", "add", rest @ ..] => {
-            super::software::add(sup, rest).await
+            super::software::add(sup, rest, Arc::new(|_: &str| {})).await
         }
         ["request", "system", "software", "rollback", rest @ ..] => {
             super::software::rollback(sup, rest).await
         }
         ["show", "log", ..] => Ok(sup.logs.lines().join("\n") + "\n"),
         _ => Err(format!("{}: unknown command.", words.join(" "))),
+    }
+}
+
+/// Where a long-running request says how far it has got.
+pub type Say = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Runs a command that may take long (an update, an install), telling
+/// `say` each step; other commands run as [`run`] runs them.
+pub async fn run_streaming(sup: &Supervisor, words: &[String], say: Say) -> Result<String, String> {
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    match w.as_slice() {
+        ["request", "system", "software", "add", rest @ ..] => {
+            super::software::add(sup, rest, say).await
+        }
+        ["request", "system", "install", "disk", device] => {
+            super::software::install_disk(sup, device, say).await
+        }
+        _ => run(sup, words).await,
     }
 }
 

@@ -12,41 +12,37 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use xpf_config::print_statements;
-use xpf_update::{Slots, Source, Version};
+use xpf_update::{disk, Manifest, Progress, Slots, Source, Version};
 
+use super::show::Say;
 use super::supervisor::Supervisor;
 
 /// The release public key the image carries.
 pub const RELEASE_KEY: &str = "/usr/share/xpf/keys/release.pub";
 
-fn state_dir(sup: &Supervisor) -> PathBuf {
+pub(super) fn state_dir(sup: &Supervisor) -> PathBuf {
     sup.state_dir.join("update")
 }
 
-fn running_version() -> Result<Version, String> {
+pub(super) fn running_version() -> Result<Version, String> {
     super::show::os_release("IMAGE_VERSION")
         .ok_or("not booted from an xpf image (no IMAGE_VERSION)")?
         .parse()
 }
 
 /// `request system software add <source> [reboot] [no-validate]`.
-pub async fn add(sup: &Supervisor, words: &[&str]) -> Result<String, String> {
+pub async fn add(sup: &Supervisor, words: &[&str], say: Say) -> Result<String, String> {
     let Some(source) = words.first() else {
         return Err("request system software add: which release? (an https URL or a path)".into());
     };
     let reboot = words.contains(&"reboot");
     let validate = !words.contains(&"no-validate");
-    let config = {
-        let db = sup.db.lock().await;
-        let mut text = String::new();
-        print_statements(&db.active().statements, 0, &mut text);
-        text
-    };
+    let config = active_config(sup).await;
     let source = Source::parse(source);
     let state = state_dir(sup);
     let slots = Slots::detect(&state).map_err(|e| e.to_string())?;
     let outcome = tokio::task::spawn_blocking(move || {
-        let outcome = install(&slots, &source, &state, &config, validate);
+        let outcome = install(&slots, &source, &state, &config, validate, &*say);
         slots.record(&match &outcome {
             Ok(v) => format!("{v} installed; it boots next\n"),
             Err(e) => format!("refused or failed: {e}\n"),
@@ -74,21 +70,49 @@ fn install(
     state: &Path,
     config: &str,
     validate: bool,
+    say: Progress,
 ) -> Result<String, String> {
+    let manifest = verified_manifest(source, say)?;
+    manifest
+        .allows(&running_version()?, false)
+        .map_err(|e| e.to_string())?;
+    install_verified(slots, source, &manifest, state, config, validate, say)
+}
+
+/// The channel's manifest, its signature checked with the release key.
+pub(super) fn verified_manifest(source: &Source, say: Progress) -> Result<Manifest, String> {
+    say(&format!("Fetching the signed manifest from {source}"));
     let key = std::fs::read_to_string(RELEASE_KEY)
         .map_err(|e| format!("the release key {RELEASE_KEY}: {e}"))?;
     let manifest = source
         .manifest()
         .and_then(|m| m.verify(&key))
         .map_err(|e| e.to_string())?;
-    manifest
-        .allows(&running_version()?, false)
-        .map_err(|e| e.to_string())?;
+    say(&format!(
+        "The manifest of xpf {} verifies with the release key",
+        manifest.version
+    ));
+    Ok(manifest)
+}
+
+/// Stages, writes and checks a verified release in the other slot, and
+/// makes it the next boot.
+pub(super) fn install_verified(
+    slots: &Slots,
+    source: &Source,
+    manifest: &Manifest,
+    state: &Path,
+    config: &str,
+    validate: bool,
+    say: Progress,
+) -> Result<String, String> {
     tracing::info!(
         version = manifest.version,
         "update: verified manifest, staging"
     );
-    let staged = slots.stage(source, &manifest).map_err(|e| e.to_string())?;
+    let staged = slots
+        .stage(source, manifest, say)
+        .map_err(|e| e.to_string())?;
     tracing::info!(
         version = manifest.version,
         "update: staged and checked, writing the other slot"
@@ -112,10 +136,47 @@ fn install(
         }
     };
     slots
-        .install(&manifest, &staged, &check)
+        .install(manifest, &staged, &check, say)
         .map_err(|e| e.to_string())?;
     tracing::info!(version = manifest.version, "update: installed, boots next");
-    Ok(manifest.version)
+    Ok(manifest.version.clone())
+}
+
+/// `request system install disk <device>`: the running system, with a
+/// fresh /var and the committed configuration, on another disk (a box
+/// booted from removable media installs itself this way).
+pub async fn install_disk(sup: &Supervisor, device: &str, say: Say) -> Result<String, String> {
+    let slots = Slots::detect(&state_dir(sup)).map_err(|e| e.to_string())?;
+    let source = slots.disk_device();
+    let target = disk::target_path(device);
+    let config = active_config(sup).await;
+    let shown = target.clone();
+    tokio::task::spawn_blocking(move || {
+        disk::install_running(
+            &source,
+            &target,
+            Path::new(disk::FACTORY_VAR),
+            Some(&config),
+            &*say,
+        )
+    })
+    .await
+    .map_err(|e| format!("the install task failed: {e}"))?
+    .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "Installed xpf {} on {} with the committed configuration.
+Remove the installation media and reboot (request system reboot).
+",
+        running_version().map(|v| v.to_string()).unwrap_or_default(),
+        shown.display()
+    ))
+}
+
+pub(super) async fn active_config(sup: &Supervisor) -> String {
+    let db = sup.db.lock().await;
+    let mut text = String::new();
+    print_statements(&db.active().statements, 0, &mut text);
+    text
 }
 
 /// `request system software rollback [reboot]`.
@@ -166,6 +227,17 @@ pub async fn show(sup: &Supervisor) -> Result<String, String> {
             if u.booted { " (booted)" } else { "" }
         );
     }
+    let policy = sup
+        .active
+        .read()
+        .await
+        .as_ref()
+        .and_then(|m| m.system.auto_update.clone());
+    let _ = write!(
+        out,
+        "\n{}",
+        super::auto_update::describe(sup, policy.as_ref())
+    );
     if let Some(last) = slots.last_outcome() {
         let _ = write!(out, "\nLast update: {last}");
     }
@@ -176,7 +248,7 @@ pub async fn show(sup: &Supervisor) -> Result<String, String> {
     Ok(out)
 }
 
-fn reboot_soon() {
+pub(super) fn reboot_soon() {
     tokio::spawn(async {
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         let _ = tokio::process::Command::new("systemctl")
