@@ -51,6 +51,84 @@ pub struct System {
     pub dataplane_type: DataplaneType,
     /// `dataplane`: packet engine sizing.
     pub dataplane: Dataplane,
+    /// `software auto-update`: off unless configured.
+    pub auto_update: Option<AutoUpdate>,
+}
+
+/// `system software auto-update`: the box installs newer releases of a
+/// channel by itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoUpdate {
+    /// `channel`: an https URL or a directory.
+    pub channel: String,
+    /// `check-interval`, in minutes (default a day).
+    pub check_minutes: u32,
+    /// `maintenance-window`: `None` is "at any time".
+    pub window: Option<MaintenanceWindow>,
+    /// Reboot into the new version once installed (not `no-reboot`).
+    pub reboot: bool,
+}
+
+/// A daily window, in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaintenanceWindow {
+    /// Minutes after midnight UTC when it opens.
+    pub start_minute: u32,
+    /// How many minutes it stays open.
+    pub minutes: u32,
+}
+
+impl MaintenanceWindow {
+    /// Whether `unix` (seconds since the epoch) falls in the window,
+    /// which may run past midnight.
+    pub fn contains(&self, unix: u64) -> bool {
+        let minute = ((unix / 60) % 1440) as u32;
+        (minute + 1440 - self.start_minute) % 1440 < self.minutes
+    }
+}
+
+/// `hh:mm` to minutes after midnight.
+fn clock_minute(text: &str) -> Option<u32> {
+    let (h, m) = text.split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60 && text.len() <= 5).then_some(h * 60 + m)
+}
+
+fn auto_update(st: &Statement, path: &Path, ck: &mut Checks) -> Option<AutoUpdate> {
+    let Some(channel) = text(value(st, "channel")) else {
+        ck.missing(path, st, "channel");
+        return None;
+    };
+    let window = child(st, "maintenance-window").and_then(|w| {
+        let p = path.join(w);
+        let minutes = number_of(ck, &p, w, "duration").unwrap_or(120);
+        let Some(start) = value(w, "start-time") else {
+            ck.missing(&p, w, "start-time");
+            return None;
+        };
+        match clock_minute(&start.text) {
+            Some(start_minute) => Some(MaintenanceWindow {
+                start_minute,
+                minutes,
+            }),
+            None => {
+                let holder = child(w, "start-time").unwrap_or(w);
+                ck.error_word(
+                    &p,
+                    holder,
+                    start,
+                    format!("invalid time '{}', expecting hh:mm (UTC)", start.text),
+                );
+                None
+            }
+        }
+    });
+    Some(AutoUpdate {
+        channel,
+        check_minutes: number_of(ck, path, st, "check-interval").unwrap_or(1440),
+        window,
+        reboot: !flag(st, "no-reboot"),
+    })
 }
 
 /// One `ntp server`.
@@ -300,6 +378,10 @@ pub(crate) fn build(st: &Statement, ck: &mut Checks) -> System {
             ring_entries: number_of(ck, &p, dp, "ring-entries"),
         };
     }
+    if let Some(au) = child(st, "software").and_then(|sw| child(sw, "auto-update")) {
+        let p = Path::of(&["system", "software", "auto-update"]);
+        sys.auto_update = auto_update(au, &p, ck);
+    }
     // Classes are all known now: check what users name.
     if let Some(login) = child(st, "login") {
         let p = path.join(login);
@@ -450,6 +532,45 @@ fn services(st: &Statement, path: &Path, ck: &mut Checks) -> Services {
 mod tests {
     use super::*;
     use crate::tests::{build_text, errors_of};
+
+    #[test]
+    fn auto_update_is_off_unless_configured_and_its_window_wraps_midnight() {
+        assert_eq!(
+            build_text("system { host-name a; }").system.auto_update,
+            None
+        );
+        let m = build_text(
+            r#"system { software { auto-update {
+                channel https://10.0.2.2:8443/stable;
+                check-interval 60;
+                maintenance-window { start-time 23:30; duration 60; }
+            } } }"#,
+        );
+        let au = m.system.auto_update.unwrap_or_else(|| panic!("configured"));
+        assert_eq!(au.channel, "https://10.0.2.2:8443/stable");
+        assert_eq!(au.check_minutes, 60);
+        assert!(au.reboot);
+        let w = au.window.unwrap_or_else(|| panic!("a window"));
+        let at = |h: u64, m: u64| 86_400 * 20_000 + h * 3600 + m * 60;
+        assert!(w.contains(at(23, 30)) && w.contains(at(0, 29)));
+        assert!(!w.contains(at(0, 30)) && !w.contains(at(23, 29)) && !w.contains(at(12, 0)));
+        let m = build_text("system { software { auto-update { channel /srv/xpf; no-reboot; } } }");
+        let au = m.system.auto_update.unwrap_or_else(|| panic!("configured"));
+        assert_eq!(
+            (au.check_minutes, au.window, au.reboot),
+            (1440, None, false)
+        );
+        let e = errors_of(
+            "system { software { auto-update { channel /srv/xpf; maintenance-window { start-time 25:00; } } } }",
+        );
+        assert_eq!(
+            e[0].path,
+            ["system", "software", "auto-update", "maintenance-window"]
+        );
+        assert_eq!(e[0].message, "invalid time '25:00', expecting hh:mm (UTC)");
+        let e = errors_of("system { software { auto-update { check-interval 5; } } }");
+        assert_eq!(e[0].message, "Missing mandatory statement: 'channel'");
+    }
 
     #[test]
     fn system_values_are_typed() {

@@ -17,6 +17,7 @@
 
 mod accounts;
 mod auth;
+mod auto_update;
 mod caller;
 mod clock;
 mod forwarding;
@@ -149,6 +150,7 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
     tokio::spawn(confirm_timer(sup.clone()));
     tokio::spawn(interfaces::keep_applied(sup.clone(), changes));
     tokio::spawn(interfaces::mirror_kernel_tables(sup.clone()));
+    tokio::spawn(auto_update::keep_checking(sup.clone()));
     notify::ready();
     tokio::spawn(notify::watchdog());
     tracing::info!(socket = %opts.socket.display(), "xpfd ready");
