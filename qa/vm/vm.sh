@@ -9,7 +9,10 @@
 #
 #   vm.sh up      boot (the console is this terminal; Ctrl-A X quits QEMU)
 #   vm.sh down    stop QEMU and remove the namespaces
-# XPF_VM_IMAGE boots another image than build/xpf.raw. Extra QEMU arguments come from $XPF_VM_QEMU_ARGS (e.g. a credential), and
+#   vm.sh power-cut  kill QEMU outright (the disk stays as it was left)
+# XPF_VM_IMAGE boots another image than build/xpf.raw; XPF_VM_KEEP_DISK=1
+# boots the previous run's disk as it was left (after a power cut). Extra
+# QEMU arguments come from $XPF_VM_QEMU_ARGS (e.g. a credential), and
 # XPF_VM_SERIAL=unix:PATH,server,nowait puts the console on a socket instead.
 set -euo pipefail
 
@@ -19,7 +22,7 @@ ssh_port="${XPF_VM_SSH_PORT:-2222}"
 accel="${XPF_VM_ACCEL:-tcg}"
 
 down() {
-    pkill -f "qemu-system-x86_64 .*ifname=xpfvm0" 2>/dev/null || true
+    pkill ${1:-} -f "qemu-system-x86_64 .*ifname=xpfvm0" 2>/dev/null || true
     rm -f "$state/qemu.pid"
     for ns in xpfvm-client xpfvm-server; do ip netns del "$ns" 2>/dev/null || true; done
     for tap in xpfvm0 xpfvm1; do ip link del "$tap" 2>/dev/null || true; done
@@ -57,12 +60,14 @@ up() {
     [ -e "$image" ] && [ -d "$tools/usr/share/OVMF" ] || "$root/image/build.sh"
     down
     mkdir -p "$state"
-    # A sparse copy of the built image, larger, so the image stays pristine
-    # and /var has room to grow on first boot.
-    cp --sparse=always "$(readlink -f "$image")" "$state/disk.raw"
-    truncate -s 8G "$state/disk.raw"
     code=/usr/share/OVMF/OVMF_CODE_4M.fd
-    cp "$tools/usr/share/OVMF/OVMF_VARS_4M.fd" "$state/vars.fd"
+    if [ -z "${XPF_VM_KEEP_DISK:-}" ] || [ ! -e "$state/disk.raw" ]; then
+        # A sparse copy of the built image, larger, so the image stays
+        # pristine and /var has room to grow on first boot.
+        cp --sparse=always "$(readlink -f "$image")" "$state/disk.raw"
+        truncate -s 8G "$state/disk.raw"
+        cp "$tools/usr/share/OVMF/OVMF_VARS_4M.fd" "$state/vars.fd"
+    fi
     for ns in xpfvm-client xpfvm-server; do ip netns add "$ns"; done
     for tap in xpfvm0 xpfvm1; do
         ip tuntap add dev "$tap" mode tap
@@ -95,8 +100,10 @@ QEMU
 case "${1:-}" in
 up) up ;;
 down) down ;;
+# Pulls the plug: QEMU dies at once, whatever the guest had not written.
+power-cut) down -KILL ;;
 *)
-    echo "usage: $0 up|down" >&2
+    echo "usage: $0 up|down|power-cut" >&2
     exit 2
     ;;
 esac

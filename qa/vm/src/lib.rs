@@ -86,6 +86,8 @@ pub struct Vm {
     pub console: PtySession,
     /// When QEMU was started.
     pub started: Instant,
+    /// QEMU is already gone (a power cut): dropping has nothing to stop.
+    stopped: bool,
 }
 
 impl Vm {
@@ -99,7 +101,30 @@ impl Vm {
         Ok(Vm {
             console,
             started: Instant::now(),
+            stopped: false,
         })
+    }
+
+    /// Boots the disk the last VM left behind, as it was left.
+    pub fn boot_again(qemu_args: &str) -> Result<Vm, String> {
+        std::env::set_var("XPF_VM_KEEP_DISK", "1");
+        let vm = Vm::boot(qemu_args);
+        std::env::remove_var("XPF_VM_KEEP_DISK");
+        vm
+    }
+
+    /// Kills QEMU outright, as a power cut would stop the box.
+    pub fn power_cut(&mut self) -> Result<(), String> {
+        let status = Command::new(root().join("qa/vm/vm.sh"))
+            .arg("power-cut")
+            .status()
+            .map_err(|e| format!("vm.sh power-cut: {e}"))?;
+        self.stopped = true;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("vm.sh power-cut: {status}"))
+        }
     }
 
     /// Waits for `text` on the console (within the session's timeout).
@@ -133,6 +158,9 @@ impl Vm {
 
 impl Drop for Vm {
     fn drop(&mut self) {
+        if self.stopped {
+            return;
+        }
         let _ = Command::new(root().join("qa/vm/vm.sh"))
             .arg("down")
             .status();

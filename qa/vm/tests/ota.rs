@@ -7,6 +7,9 @@
 //!
 //! - wrong-key: a manifest signed by another key is refused, nothing written;
 //! - tampered-artifact: a flipped byte is refused, nothing written;
+//! - power-cut: QEMU is killed while the other slot is being written; the
+//!   old version boots again, nothing was made bootable, and a retried add
+//!   reuses what was downloaded and succeeds;
 //! - happy-path: `request system software add … reboot` comes up on the new
 //!   version in slot B with its configuration;
 //! - rollback-command: `request system software rollback reboot` brings the
@@ -14,8 +17,13 @@
 //! - bad-version-rollback: a version whose xpfd never starts is installed,
 //!   fails its health check on each of its three tries, and the old version
 //!   boots again by itself; `show system software` says so and why;
+//! - auto-update: `set system software auto-update channel …` committed,
+//!   the box fetches, installs and reboots into the new version by itself;
 //! - installer: `xpf-installer` writes the image to an empty disk with a
-//!   bootstrap configuration, and that disk boots with it.
+//!   bootstrap configuration, and that disk boots with it; booted with a
+//!   second empty disk, it installs itself there with
+//!   `request system install disk`, and that disk boots with the committed
+//!   configuration.
 //!
 //! Prints `PASS <name>` or `FAIL <name>: <why>` per scenario, the download
 //! size of the update and the time from `add` to the new version's login.
@@ -225,6 +233,38 @@ fn signed_updates_install_refuse_and_roll_back() {
             slot_b_untouched(&mut vm)
         })(),
     );
+    let qemu_args = format!(
+        "-fw_cfg name=opt/io.systemd.credentials/xpf.bootstrap,file={}",
+        conf.display()
+    );
+    report.check(
+        "power-cut",
+        (|| {
+            vm.line(&format!("request system software add {server}/stable"))?;
+            vm.expect("to slot B")?;
+            vm.expect("30%")?;
+            vm.power_cut()?;
+            vm = Vm::boot_again(&qemu_args)?;
+            vm.login_root()?;
+            let v = vm.cli("show version", PROMPT)?;
+            if !v.contains(&format!("xpf image {OLD}, slot A")) {
+                return Err(format!("not back on {OLD} in slot A: {v}"));
+            }
+            slot_b_untouched(&mut vm)?;
+            let out = vm.cli(
+                &format!("request system software add {server}/stable"),
+                PROMPT,
+            )?;
+            if !out.contains("already downloaded and checked")
+                || !out.contains(&format!("Installed xpf {NEW}"))
+            {
+                return Err(format!(
+                    "the retried update did not resume and succeed:\n{out}"
+                ));
+            }
+            Ok(())
+        })(),
+    );
     let started = Instant::now();
     report.check(
         "happy-path",
@@ -282,6 +322,30 @@ fn signed_updates_install_refuse_and_roll_back() {
             Ok(())
         })(),
     );
+    report.check(
+        "auto-update",
+        (|| {
+            vm.cli("configure", "root@xpf# ")?;
+            vm.cli(
+                &format!("set system software auto-update channel {server}/stable"),
+                "root@xpf# ",
+            )?;
+            vm.cli("commit and-quit", PROMPT)?;
+            // Within a tick it fetches, installs and reboots by itself.
+            vm.login_root()?;
+            let v = vm.cli("show version", PROMPT)?;
+            if !v.contains(&format!("xpf image {NEW}, slot B")) {
+                return Err(format!("auto-update did not bring {NEW} in slot B: {v}"));
+            }
+            let s = vm.cli("show system software", PROMPT)?;
+            if !s.contains(&format!("Auto-update: {server}/stable every 1440 minutes")) {
+                return Err(format!(
+                    "show system software does not show the policy:\n{s}"
+                ));
+            }
+            Ok(())
+        })(),
+    );
     drop(vm);
     report.check(
         "installer",
@@ -308,11 +372,36 @@ fn signed_updates_install_refuse_and_roll_back() {
                 return Err(String::from_utf8_lossy(&out.stderr).into_owned());
             }
             std::env::set_var("XPF_VM_IMAGE", disk.as_os_str());
-            let mut vm = Vm::boot("")?;
+            // A second, empty disk: the running system installs itself on it.
+            let second = ota.join("second-disk.raw");
+            let f = std::fs::File::create(&second).map_err(|e| e.to_string())?;
+            f.set_len(8 << 30).map_err(|e| e.to_string())?;
+            let mut vm = Vm::boot(&format!(
+                "-drive if=virtio,format=raw,file={}",
+                second.display()
+            ))?;
             vm.login_root()?;
             let c = vm.cli("show configuration interfaces fxp0", PROMPT)?;
             if !c.contains("installed-by-xpf-installer") {
                 return Err(format!("the installer's bootstrap is not committed: {c}"));
+            }
+            vm.cli("configure", "root@xpf# ")?;
+            vm.cli("set system host-name installed-from-cli", "root@xpf# ")?;
+            vm.cli("commit and-quit", "root@installed-from-cli> ")?;
+            vm.line("request system install disk vdb")?;
+            vm.expect("Everything on it is erased")?;
+            let out = vm.cli("yes", "root@installed-from-cli> ")?;
+            if !out.contains("Copying partition 2") || !out.contains(&format!("Installed xpf {OLD} on /dev/vdb")) {
+                return Err(format!("request system install disk did not install:\n{out}"));
+            }
+            drop(vm);
+            std::env::set_var("XPF_VM_IMAGE", second.as_os_str());
+            let mut vm = Vm::boot("")?;
+            vm.expect("login:")?;
+            vm.line("root")?;
+            let v = vm.cli("show version", "root@installed-from-cli> ")?;
+            if !v.contains(&format!("xpf image {OLD}, slot A")) {
+                return Err(format!("the disk installed from the CLI runs something else: {v}"));
             }
             Ok(())
         })(),
