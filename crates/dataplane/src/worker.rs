@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //! The mutable state of one pipeline worker (one per queue): its session
-//! table, counters, log queue and screen rates. Nothing is shared between
+//! table, counters, log queue, screen rates. Nothing is shared between
 //! workers, so the packet path takes no locks.
 
 use crate::counters::{Counters, InterfaceCounters};
@@ -86,7 +86,10 @@ impl Worker {
             snap.ifaces.len().max(self.counters.interfaces.len()),
             InterfaceCounters::default(),
         );
-        self.screens.resize(snap.zones.len());
+        self.screens.prepare(
+            snap.zones.len(),
+            snap.zones.iter().filter_map(|z| z.screen.as_ref()),
+        );
         self.policies = snap.policies().to_vec();
         self.generation = snap.generation();
     }
@@ -97,6 +100,7 @@ impl Worker {
         let mut c = self.counters.clone();
         c.sessions = self.sessions.counters;
         c.screen_alarms = self.screens.alarms;
+        c.state_evictions = self.screens.evictions();
         c.log_dropped = self.logs.dropped;
         c
     }
