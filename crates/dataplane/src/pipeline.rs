@@ -20,7 +20,7 @@ use xpf_model::PolicyAction;
 use crate::fib::{Fib, Route};
 use crate::log::RecordKind;
 use crate::parse::tcp::{ACK, RST, SYN};
-use crate::session::{FlowKey, InsertError, Session, TcpTracker, Xlate};
+use crate::session::{FlowKey, InsertError, LimitMark, Session, TcpTracker, Xlate};
 use crate::snapshot::policy::PolicyKey;
 use crate::snapshot::{IfInfo, PolicyHit, Snapshot};
 use crate::stage::conntrack::{self, Lookup};
@@ -237,6 +237,23 @@ fn first_packet<F: Fib + ?Sized>(
     if pkt.ttl <= 1 {
         return time_exceeded(frame, iface, pkt);
     }
+    let profile = snap
+        .zones
+        .get(usize::from(zone))
+        .and_then(|z| z.screen.as_ref());
+    let limits = match profile {
+        Some(p) if p.has_session_limits() => {
+            let counts = w.sessions.limit_counts(pkt.v6, pkt.src, pkt.dst);
+            if let Err(r) = screen::admit_session(p, &mut w.screens, counts) {
+                return Verdict::Drop(r);
+            }
+            LimitMark {
+                source: p.limit_source.is_some(),
+                destination: p.limit_destination.is_some(),
+            }
+        }
+        _ => LimitMark::default(),
+    };
     let snat = match nat::source(
         snap,
         &w.sessions,
@@ -311,6 +328,7 @@ fn first_packet<F: Fib + ?Sized>(
         snat_rule: snat.as_ref().map(|t| t.rule.clone()),
         dnat_rule: dnat.as_ref().map(|t| t.rule.clone()),
         log_close,
+        limits,
     };
     session.expires = now.saturating_add(conntrack::timeout(snap, &session));
     let log = log_init.then(|| record(snap, &session, RecordKind::Create, now));

@@ -108,6 +108,11 @@ drop_reasons! {
     NatNoAddress = 42, "nat-no-address";
     /// The new session's forward or reverse key belongs to another session.
     SessionKeyTaken = 43, "session-key-taken";
+    /// Screen `limit-session source-ip-based`: the source has its sessions.
+    ScreenLimitSessionSource = 44, "screen-limit-session-source";
+    /// Screen `limit-session destination-ip-based`: the destination has its
+    /// sessions.
+    ScreenLimitSessionDestination = 45, "screen-limit-session-destination";
     /// An ICMP error whose embedded packet belongs to no session.
     IcmpErrorNoSession = 50, "icmp-error-no-session";
     /// A non-first fragment: no ports to find a session by.

@@ -86,6 +86,14 @@ impl Worker {
             snap.ifaces.len().max(self.counters.interfaces.len()),
             InterfaceCounters::default(),
         );
+        if snap
+            .zones
+            .iter()
+            .filter_map(|z| z.screen.as_ref())
+            .any(|p| p.has_session_limits())
+        {
+            self.sessions.enable_limits();
+        }
         self.screens.prepare(
             snap.zones.len(),
             snap.zones.iter().filter_map(|z| z.screen.as_ref()),

@@ -28,6 +28,10 @@ pub(crate) struct ScreenProfile {
     /// Window (ns) in which one source may probe 10 distinct ports of one
     /// destination.
     pub port_scan: Option<u64>,
+    /// Concurrent sessions one source address may have through the zone.
+    pub limit_source: Option<u32>,
+    /// Concurrent sessions one destination address may have through it.
+    pub limit_destination: Option<u32>,
     /// Count attacks but let the packets through.
     pub alarm_only: bool,
 }
@@ -51,6 +55,8 @@ impl ScreenProfile {
             udp_flood: s.udp.flood,
             ip_sweep: s.icmp.ip_sweep.map(|t| u64::from(t) * US),
             port_scan: s.tcp.port_scan.map(|t| u64::from(t) * US),
+            limit_source: s.limit_session.source_ip_based,
+            limit_destination: s.limit_session.destination_ip_based,
             alarm_only: s.alarm_without_drop,
         }
     }
@@ -63,5 +69,10 @@ impl ScreenProfile {
     /// Whether the profile needs per-source probe windows.
     pub(crate) fn has_scans(&self) -> bool {
         self.ip_sweep.is_some() || self.port_scan.is_some()
+    }
+
+    /// Whether the profile limits sessions per address.
+    pub(crate) fn has_session_limits(&self) -> bool {
+        self.limit_source.is_some() || self.limit_destination.is_some()
     }
 }

@@ -168,3 +168,51 @@ fn port_scan_drops_the_eleventh_port_and_spares_replies() {
         l.forward(UNTRUST, &synack, DMZ);
     }
 }
+
+#[test]
+fn limit_session_caps_sessions_per_source_and_frees_them_on_close() {
+    let mut l = lab_with("limit-session { source-ip-based 2; }");
+    for p in 0..2 {
+        l.forward(
+            UNTRUST,
+            &udp("198.51.100.7", 5000 + p, "10.0.2.10", 53),
+            DMZ,
+        );
+    }
+    let third = udp("198.51.100.7", 5002, "10.0.2.11", 53);
+    assert_eq!(
+        l.run(UNTRUST, &third).0,
+        Verdict::Drop(DropReason::ScreenLimitSessionSource)
+    );
+    // Packets of the sessions it has still flow; other sources are free.
+    l.forward(UNTRUST, &udp("198.51.100.7", 5000, "10.0.2.10", 53), DMZ);
+    l.forward(UNTRUST, &udp("198.51.100.8", 5000, "10.0.2.10", 53), DMZ);
+    // Clearing one session gives its count back.
+    let (snap, now) = (l.snap.clone(), l.now);
+    assert_eq!(
+        l.w.clear(&snap, now, |s| s.fwd.sport == 5000
+            && s.fwd.src == 0xc633_6407),
+        1
+    );
+    l.forward(UNTRUST, &third, DMZ);
+    // So does expiry (UDP: 60 s idle).
+    l.now += 61 * SEC;
+    l.w.sweep(&snap, l.now);
+    let later = [5003, 5004].map(|p| udp("198.51.100.7", p, "10.0.2.12", 53));
+    for p in &later {
+        l.forward(UNTRUST, p, DMZ);
+    }
+    assert_eq!(dropped(&l, DropReason::ScreenLimitSessionSource), 1);
+}
+
+#[test]
+fn limit_session_caps_sessions_per_destination() {
+    let mut l = lab_with("limit-session { destination-ip-based 2; }");
+    l.forward(UNTRUST, &udp("198.51.100.7", 1, "10.0.2.10", 53), DMZ);
+    l.forward(UNTRUST, &udp("198.51.100.8", 1, "10.0.2.10", 53), DMZ);
+    assert_eq!(
+        l.run(UNTRUST, &udp("198.51.100.9", 1, "10.0.2.10", 53)).0,
+        Verdict::Drop(DropReason::ScreenLimitSessionDestination)
+    );
+    l.forward(UNTRUST, &udp("198.51.100.9", 1, "10.0.2.11", 53), DMZ);
+}

@@ -221,3 +221,28 @@ pub(crate) fn run(
         None => Ok(()),
     }
 }
+
+/// `limit-session`: whether a new session from `src` to `dst` may be
+/// made, given how many each address already has. `Err` refuses it;
+/// `alarm-without-drop` counts and admits.
+pub(crate) fn admit_session(
+    profile: &ScreenProfile,
+    state: &mut ScreenState,
+    (src_sessions, dst_sessions): (u32, u32),
+) -> Result<(), DropReason> {
+    let hit = if profile.limit_source.is_some_and(|l| src_sessions >= l) {
+        Some(DropReason::ScreenLimitSessionSource)
+    } else if profile.limit_destination.is_some_and(|l| dst_sessions >= l) {
+        Some(DropReason::ScreenLimitSessionDestination)
+    } else {
+        None
+    };
+    match hit {
+        Some(_) if profile.alarm_only => {
+            state.alarms += 1;
+            Ok(())
+        }
+        Some(r) => Err(r),
+        None => Ok(()),
+    }
+}
