@@ -3,7 +3,8 @@
 //! this file is the packet path:
 //!
 //! 1. parse the headers ([`stage::parse`]);
-//! 2. screen the ingress zone's checks ([`stage::screen`]);
+//! 2. screen the ingress zone's checks ([`stage::screen`]); a later
+//!    fragment goes where its first fragment went ([`stage::fragment`]);
 //! 3. ICMP errors go to the session of the packet they quote
 //!    ([`stage::icmp_error`]);
 //! 4. session lookup ([`stage::conntrack`]): a hit is rewritten and sent;
@@ -24,6 +25,7 @@ use crate::session::{FlowKey, InsertError, LimitMark, Session, TcpTracker, Xlate
 use crate::snapshot::policy::PolicyKey;
 use crate::snapshot::{IfInfo, PolicyHit, Snapshot};
 use crate::stage::conntrack::{self, Lookup};
+use crate::stage::fragment::{self, Owner};
 use crate::stage::parse::{Frag, Frame, Packet};
 use crate::stage::reply::IcmpError;
 use crate::stage::{self, host, icmp_error, nat, reply, rewrite, screen};
@@ -93,16 +95,19 @@ fn decide<F: Fib + ?Sized>(
         }
     }
     if pkt.frag == Frag::Later {
-        // Without reassembly there are no ports to find a session by.
-        return Verdict::Drop(DropReason::NonFirstFragment);
+        // No ports to find a session by: go where the first fragment went.
+        return fragment::follow(w, frame, &pkt, len, now);
     }
     if pkt.icmp.is_some_and(|i| i.error) {
         return icmp_error::run(snap, w, frame, &pkt);
     }
     match conntrack::run(snap, w, &pkt, len, now) {
-        Lookup::Hit(x, route) => {
+        Lookup::Hit(x, route, owner) => {
             if pkt.ttl <= 1 {
                 return time_exceeded(frame, iface, &pkt);
+            }
+            if pkt.frag == Frag::First {
+                fragment::remember(&mut w.fragments, &pkt, &x, route, owner, now);
             }
             return forward(snap, frame, &pkt, &x, route);
         }
@@ -342,9 +347,18 @@ fn first_packet<F: Fib + ?Sized>(
     }
     match inserted {
         Ok(slot) => {
-            if let (Some(mut r), Some(s)) = (log, w.sessions.get(slot)) {
-                r.session_id = s.id;
+            let id = w.sessions.get(slot).map_or(0, |s| s.id);
+            if let Some(mut r) = log {
+                r.session_id = id;
                 w.logs.push(r);
+            }
+            if pkt.frag == Frag::First {
+                let owner = Owner {
+                    slot,
+                    session: id,
+                    dir: 0,
+                };
+                fragment::remember(&mut w.fragments, pkt, &xlate[0], route, owner, now);
             }
         }
         Err(InsertError::Full) => return Verdict::Drop(DropReason::SessionTableFull),
