@@ -17,7 +17,9 @@
  * What the pipeline does and this program does not (screens, destination
  * and static NAT, IPv6, MSS clamp, ICMP errors to sessions, TCP window
  * checks) is either refused by the loader's compile or
- * counted as XPF_DROP_UNSUPPORTED: never forwarded unchecked.
+ * counted as XPF_DROP_UNSUPPORTED: never forwarded unchecked. Later
+ * fragments, which the pipeline sends after their first fragment, are
+ * all dropped here as XPF_DROP_NON_FIRST_FRAGMENT.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>

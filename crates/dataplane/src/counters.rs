@@ -39,6 +39,9 @@ pub struct Counters {
     pub replies: u64,
     /// Screen hits passed because of `alarm-without-drop`.
     pub screen_alarms: u64,
+    /// Entries the bounded screen and fragment tables gave up to newer
+    /// keys (a steady rise means they are too small for the traffic).
+    pub state_evictions: u64,
     /// Session table counters.
     pub sessions: SessionCounters,
     /// NAT counters.
@@ -58,6 +61,7 @@ impl Default for Counters {
             to_kernel: 0,
             replies: 0,
             screen_alarms: 0,
+            state_evictions: 0,
             sessions: SessionCounters::default(),
             nat: NatCounters::default(),
             log_dropped: 0,
@@ -142,6 +146,7 @@ impl Counters {
         self.to_kernel += o.to_kernel;
         self.replies += o.replies;
         self.screen_alarms += o.screen_alarms;
+        self.state_evictions += o.state_evictions;
         let (s, t) = (&mut self.sessions, &o.sessions);
         s.created += t.created;
         s.closed += t.closed;

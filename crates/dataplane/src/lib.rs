@@ -58,6 +58,7 @@
 #![forbid(unsafe_code)]
 
 pub mod addr;
+mod bounded;
 pub mod checksum;
 mod counters;
 mod fib;

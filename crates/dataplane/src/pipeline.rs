@@ -3,7 +3,8 @@
 //! this file is the packet path:
 //!
 //! 1. parse the headers ([`stage::parse`]);
-//! 2. screen the ingress zone's checks ([`stage::screen`]);
+//! 2. screen the ingress zone's checks ([`stage::screen`]); a later
+//!    fragment goes where its first fragment went ([`stage::fragment`]);
 //! 3. ICMP errors go to the session of the packet they quote
 //!    ([`stage::icmp_error`]);
 //! 4. session lookup ([`stage::conntrack`]): a hit is rewritten and sent;
@@ -20,10 +21,11 @@ use xpf_model::PolicyAction;
 use crate::fib::{Fib, Route};
 use crate::log::RecordKind;
 use crate::parse::tcp::{ACK, RST, SYN};
-use crate::session::{FlowKey, InsertError, Session, TcpTracker, Xlate};
+use crate::session::{FlowKey, InsertError, LimitMark, Session, TcpTracker, Xlate};
 use crate::snapshot::policy::PolicyKey;
 use crate::snapshot::{IfInfo, PolicyHit, Snapshot};
 use crate::stage::conntrack::{self, Lookup};
+use crate::stage::fragment::{self, Owner};
 use crate::stage::parse::{Frag, Frame, Packet};
 use crate::stage::reply::IcmpError;
 use crate::stage::{self, host, icmp_error, nat, reply, rewrite, screen};
@@ -93,16 +95,19 @@ fn decide<F: Fib + ?Sized>(
         }
     }
     if pkt.frag == Frag::Later {
-        // Without reassembly there are no ports to find a session by.
-        return Verdict::Drop(DropReason::NonFirstFragment);
+        // No ports to find a session by: go where the first fragment went.
+        return fragment::follow(w, frame, &pkt, len, now);
     }
     if pkt.icmp.is_some_and(|i| i.error) {
         return icmp_error::run(snap, w, frame, &pkt);
     }
     match conntrack::run(snap, w, &pkt, len, now) {
-        Lookup::Hit(x, route) => {
+        Lookup::Hit(x, route, owner) => {
             if pkt.ttl <= 1 {
                 return time_exceeded(frame, iface, &pkt);
+            }
+            if pkt.frag == Frag::First {
+                fragment::remember(&mut w.fragments, &pkt, &x, route, owner, now);
             }
             return forward(snap, frame, &pkt, &x, route);
         }
@@ -237,6 +242,23 @@ fn first_packet<F: Fib + ?Sized>(
     if pkt.ttl <= 1 {
         return time_exceeded(frame, iface, pkt);
     }
+    let profile = snap
+        .zones
+        .get(usize::from(zone))
+        .and_then(|z| z.screen.as_ref());
+    let limits = match profile {
+        Some(p) if p.has_session_limits() => {
+            let counts = w.sessions.limit_counts(pkt.v6, pkt.src, pkt.dst);
+            if let Err(r) = screen::admit_session(p, &mut w.screens, counts) {
+                return Verdict::Drop(r);
+            }
+            LimitMark {
+                source: p.limit_source.is_some(),
+                destination: p.limit_destination.is_some(),
+            }
+        }
+        _ => LimitMark::default(),
+    };
     let snat = match nat::source(
         snap,
         &w.sessions,
@@ -311,6 +333,7 @@ fn first_packet<F: Fib + ?Sized>(
         snat_rule: snat.as_ref().map(|t| t.rule.clone()),
         dnat_rule: dnat.as_ref().map(|t| t.rule.clone()),
         log_close,
+        limits,
     };
     session.expires = now.saturating_add(conntrack::timeout(snap, &session));
     let log = log_init.then(|| record(snap, &session, RecordKind::Create, now));
@@ -324,9 +347,18 @@ fn first_packet<F: Fib + ?Sized>(
     }
     match inserted {
         Ok(slot) => {
-            if let (Some(mut r), Some(s)) = (log, w.sessions.get(slot)) {
-                r.session_id = s.id;
+            let id = w.sessions.get(slot).map_or(0, |s| s.id);
+            if let Some(mut r) = log {
+                r.session_id = id;
                 w.logs.push(r);
+            }
+            if pkt.frag == Frag::First {
+                let owner = Owner {
+                    slot,
+                    session: id,
+                    dir: 0,
+                };
+                fragment::remember(&mut w.fragments, pkt, &xlate[0], route, owner, now);
             }
         }
         Err(InsertError::Full) => return Verdict::Drop(DropReason::SessionTableFull),

@@ -58,6 +58,16 @@ drop_reasons! {
     HostInboundDenied = 3, "host-inbound-denied";
     /// No route to the destination, or the route leads to no zone.
     NoRoute = 4, "no-route";
+    // The screen decade (10-19) was nearly full; the rate-based screens
+    // take 5-8 rather than push past 55, where eBPF-only reasons start.
+    /// Screen `icmp flood`: above the packets per second to one destination.
+    ScreenIcmpFlood = 5, "screen-icmp-flood";
+    /// Screen `udp flood`: above the packets per second to one destination.
+    ScreenUdpFlood = 6, "screen-udp-flood";
+    /// Screen `icmp ip-sweep`: a source pinged too many hosts in the window.
+    ScreenIpSweep = 7, "screen-ip-sweep";
+    /// Screen `tcp port-scan`: a source probed too many ports in the window.
+    ScreenPortScan = 8, "screen-port-scan";
     /// Screen `tcp land`.
     ScreenLand = 10, "screen-land";
     /// Screen `tcp syn-fin`.
@@ -76,6 +86,8 @@ drop_reasons! {
     ScreenSourceRoute = 17, "screen-source-route";
     /// Screen `tcp syn-flood`: above the attack threshold.
     ScreenSynFlood = 18, "screen-syn-flood";
+    /// Screen `ip block-frag`: any fragment.
+    ScreenBlockFrag = 19, "screen-block-frag";
     /// A policy denied the session.
     PolicyDeny = 20, "policy-deny";
     /// A policy rejected the session and no reply fitted the buffer.
@@ -96,6 +108,11 @@ drop_reasons! {
     NatNoAddress = 42, "nat-no-address";
     /// The new session's forward or reverse key belongs to another session.
     SessionKeyTaken = 43, "session-key-taken";
+    /// Screen `limit-session source-ip-based`: the source has its sessions.
+    ScreenLimitSessionSource = 44, "screen-limit-session-source";
+    /// Screen `limit-session destination-ip-based`: the destination has its
+    /// sessions.
+    ScreenLimitSessionDestination = 45, "screen-limit-session-destination";
     /// An ICMP error whose embedded packet belongs to no session.
     IcmpErrorNoSession = 50, "icmp-error-no-session";
     /// A non-first fragment: no ports to find a session by.

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 //! The mutable state of one pipeline worker (one per queue): its session
-//! table, counters, log queue and screen rates. Nothing is shared between
+//! table, counters, log queue, screen rates and fragment mappings. Nothing is shared between
 //! workers, so the packet path takes no locks.
 
 use crate::counters::{Counters, InterfaceCounters};
 use crate::log::{LogQueue, Record, RecordKind};
 use crate::session::{Session, Sessions};
 use crate::snapshot::{NatRef, PolicyRef, Snapshot};
+use crate::stage::fragment::Fragments;
 use crate::stage::nat::NatRuleHits;
 use crate::stage::screen::ScreenState;
 
@@ -22,6 +23,7 @@ pub struct Worker {
     /// Session log records waiting for the daemon.
     pub logs: LogQueue,
     pub(crate) screens: ScreenState,
+    pub(crate) fragments: Fragments,
     generation: u64,
     policies: Vec<PolicyRef>,
     nat_rules: Vec<NatRef>,
@@ -40,6 +42,7 @@ impl Worker {
             counters: Counters::default(),
             logs: LogQueue::with_capacity(LOG_QUEUE),
             screens: ScreenState::default(),
+            fragments: Fragments::default(),
             generation: 0,
             policies: Vec::new(),
             nat_rules: Vec::new(),
@@ -86,7 +89,18 @@ impl Worker {
             snap.ifaces.len().max(self.counters.interfaces.len()),
             InterfaceCounters::default(),
         );
-        self.screens.resize(snap.zones.len());
+        if snap
+            .zones
+            .iter()
+            .filter_map(|z| z.screen.as_ref())
+            .any(|p| p.has_session_limits())
+        {
+            self.sessions.enable_limits();
+        }
+        self.screens.prepare(
+            snap.zones.len(),
+            snap.zones.iter().filter_map(|z| z.screen.as_ref()),
+        );
         self.policies = snap.policies().to_vec();
         self.generation = snap.generation();
     }
@@ -97,6 +111,7 @@ impl Worker {
         let mut c = self.counters.clone();
         c.sessions = self.sessions.counters;
         c.screen_alarms = self.screens.alarms;
+        c.state_evictions = self.screens.evictions() + self.fragments.evictions();
         c.log_dropped = self.logs.dropped;
         c
     }

@@ -5,6 +5,10 @@
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns too
 
 mod common;
+#[path = "corpus/fragments.rs"]
+mod fragments;
+#[path = "corpus/screens.rs"]
+mod screens;
 
 use std::net::IpAddr;
 

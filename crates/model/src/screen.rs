@@ -40,7 +40,8 @@ pub struct IcmpScreen {
     pub large: bool,
     /// `flood threshold`: ICMP packets per second to one destination.
     pub flood: Option<u32>,
-    /// `ip-sweep threshold`: microseconds between probes of distinct hosts.
+    /// `ip-sweep threshold`: the window (microseconds) in which one source
+    /// may send echo requests to at most 10 distinct hosts.
     pub ip_sweep: Option<u32>,
 }
 
@@ -88,7 +89,8 @@ pub struct TcpScreen {
     pub winnuke: bool,
     /// `syn-frag`: fragmented SYN.
     pub syn_frag: bool,
-    /// `port-scan threshold`: microseconds between probes of distinct ports.
+    /// `port-scan threshold`: the window (microseconds) in which one source
+    /// may probe at most 10 distinct ports of one destination.
     pub port_scan: Option<u32>,
     /// `syn-flood`.
     pub syn_flood: Option<SynFlood>,
@@ -268,6 +270,27 @@ mod tests {
         assert_eq!(s.udp.flood, Some(2000));
         assert_eq!(s.limit_session.source_ip_based, Some(100));
         assert_eq!(s.limit_session.destination_ip_based, Some(200));
+    }
+
+    #[test]
+    fn rate_and_scan_defaults_are_junos() {
+        let m = build_text(
+            r#"security {
+                screen {
+                    ids-option d {
+                        icmp { flood; ip-sweep; }
+                        ip { block-frag; }
+                        tcp { port-scan; }
+                        udp { flood; }
+                    }
+                }
+            }"#,
+        );
+        let s = m.screen("d").expect("screen");
+        assert_eq!((s.icmp.flood, s.icmp.ip_sweep), (Some(1000), Some(5000)));
+        assert_eq!((s.tcp.port_scan, s.udp.flood), (Some(5000), Some(1000)));
+        assert!(s.ip.block_frag);
+        assert_eq!(s.limit_session, LimitSession::default());
     }
 
     #[test]

@@ -49,6 +49,11 @@ pub struct FlowHasher(u64);
 const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
 impl FlowHasher {
+    /// A hasher starting from `seed` (bounded tables seed theirs randomly).
+    pub(crate) fn seeded(seed: u64) -> FlowHasher {
+        FlowHasher(seed)
+    }
+
     fn add(&mut self, w: u64) {
         self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
     }

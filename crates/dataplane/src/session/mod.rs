@@ -8,6 +8,7 @@
 //! new sessions rather than grow.
 
 pub(crate) mod key;
+mod limit;
 pub(crate) mod tcp;
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 use key::FlowBuildHasher;
 pub use key::FlowKey;
+pub use limit::LimitMark;
 pub use tcp::{TcpState, TcpTracker};
 
 use crate::fib::Route;
@@ -82,6 +84,8 @@ pub struct Session {
     pub dnat_rule: Option<Arc<str>>,
     /// Emit a close record.
     pub log_close: bool,
+    /// The `limit-session` counts the session holds.
+    pub limits: LimitMark,
 }
 
 /// Session table counters.
@@ -119,6 +123,7 @@ pub struct Sessions {
     index: HashMap<FlowKey, u32, FlowBuildHasher>,
     next_id: u64,
     cursor: usize,
+    limits: limit::Limits,
     /// Counters.
     pub counters: SessionCounters,
 }
@@ -137,6 +142,7 @@ impl Sessions {
             index: HashMap::with_capacity_and_hasher(capacity * 2, FlowBuildHasher::default()),
             next_id: 1,
             cursor: 0,
+            limits: limit::Limits::default(),
             counters: SessionCounters::default(),
         }
     }
@@ -154,6 +160,17 @@ impl Sessions {
     /// Capacity.
     pub fn capacity(&self) -> usize {
         self.slots.len()
+    }
+
+    /// Prepares per-address session counts (`limit-session`): allocated
+    /// once, when a snapshot first limits sessions.
+    pub(crate) fn enable_limits(&mut self) {
+        self.limits.reserve(self.slots.len());
+    }
+
+    /// Counted sessions from `src` and to `dst` (`limit-session`).
+    pub(crate) fn limit_counts(&self, v6: bool, src: u128, dst: u128) -> (u32, u32) {
+        self.limits.count(v6, src, dst)
     }
 
     /// The slot and direction of a key (expiry not checked).
@@ -200,6 +217,7 @@ impl Sessions {
         self.next_id += 1;
         self.index.insert(s.fwd, entry(slot, Dir::Forward));
         self.index.insert(s.rev, entry(slot, Dir::Reverse));
+        self.limits.add(s.limits, s.fwd.v6, s.fwd.src, s.fwd.dst);
         self.slots[slot as usize] = Some(s);
         self.counters.created += 1;
         Ok(slot)
@@ -210,6 +228,7 @@ impl Sessions {
         let s = self.slots.get_mut(slot as usize)?.take()?;
         self.index.remove(&s.fwd);
         self.index.remove(&s.rev);
+        self.limits.remove(s.limits, s.fwd.v6, s.fwd.src, s.fwd.dst);
         self.free.push(slot);
         self.counters.closed += 1;
         Some(s)
@@ -293,6 +312,7 @@ mod tests {
             snat_rule: None,
             dnat_rule: None,
             log_close: false,
+            limits: LimitMark::default(),
         }
     }
 
@@ -311,6 +331,33 @@ mod tests {
         assert_eq!(t.find(&s.fwd), None);
         t.insert(session(3)).unwrap();
         assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn limit_counts_follow_every_way_out() {
+        let mut t = Sessions::with_capacity(8);
+        t.enable_limits();
+        let counted = |sport| Session {
+            limits: LimitMark {
+                source: true,
+                destination: true,
+            },
+            ..session(sport)
+        };
+        let a = t.insert(counted(1)).unwrap();
+        t.insert(counted(2)).unwrap();
+        t.insert(session(3)).unwrap();
+        assert_eq!(t.limit_counts(false, 1, 2), (2, 2), "unmarked not counted");
+        t.remove(a);
+        assert_eq!(t.limit_counts(false, 1, 2), (1, 1));
+        t.sweep(1000, |_| {});
+        assert_eq!(t.limit_counts(false, 1, 2), (0, 0), "expired");
+        let mut long = counted(4);
+        long.expires = u64::MAX;
+        t.insert(long).unwrap();
+        t.clear(|_| true, |_| {});
+        assert_eq!(t.limit_counts(false, 1, 2), (0, 0), "cleared");
+        assert_eq!(t.limits.addresses(), 0, "addresses are let go");
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! The screen checks the pipeline implements, compiled from an
 //! `ids-option` profile.
 
+/// Nanoseconds in a microsecond (Junos gives scan windows in µs).
+const US: u64 = 1_000;
+
 /// One zone's screen profile, reduced to the supported checks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ScreenProfile {
@@ -12,9 +15,23 @@ pub(crate) struct ScreenProfile {
     pub winnuke: bool,
     pub ping_death: bool,
     pub tear_drop: bool,
+    pub block_frag: bool,
     pub source_route: bool,
     /// SYNs per second accepted into the zone before dropping.
     pub syn_flood: Option<u32>,
+    /// ICMP packets per second to one destination before dropping.
+    pub icmp_flood: Option<u32>,
+    /// UDP packets per second to one destination before dropping.
+    pub udp_flood: Option<u32>,
+    /// Window (ns) in which one source may ping 10 distinct hosts.
+    pub ip_sweep: Option<u64>,
+    /// Window (ns) in which one source may probe 10 distinct ports of one
+    /// destination.
+    pub port_scan: Option<u64>,
+    /// Concurrent sessions one source address may have through the zone.
+    pub limit_source: Option<u32>,
+    /// Concurrent sessions one destination address may have through it.
+    pub limit_destination: Option<u32>,
     /// Count attacks but let the packets through.
     pub alarm_only: bool,
 }
@@ -29,11 +46,33 @@ impl ScreenProfile {
             winnuke: s.tcp.winnuke,
             ping_death: s.icmp.ping_death,
             tear_drop: s.ip.tear_drop,
+            block_frag: s.ip.block_frag,
             source_route: s.ip.source_route_option
                 || s.ip.loose_source_route_option
                 || s.ip.strict_source_route_option,
             syn_flood: s.tcp.syn_flood.as_ref().map(|f| f.attack_threshold),
+            icmp_flood: s.icmp.flood,
+            udp_flood: s.udp.flood,
+            ip_sweep: s.icmp.ip_sweep.map(|t| u64::from(t) * US),
+            port_scan: s.tcp.port_scan.map(|t| u64::from(t) * US),
+            limit_source: s.limit_session.source_ip_based,
+            limit_destination: s.limit_session.destination_ip_based,
             alarm_only: s.alarm_without_drop,
         }
+    }
+
+    /// Whether the profile needs per-destination packet rates.
+    pub(crate) fn has_floods(&self) -> bool {
+        self.icmp_flood.is_some() || self.udp_flood.is_some()
+    }
+
+    /// Whether the profile needs per-source probe windows.
+    pub(crate) fn has_scans(&self) -> bool {
+        self.ip_sweep.is_some() || self.port_scan.is_some()
+    }
+
+    /// Whether the profile limits sessions per address.
+    pub(crate) fn has_session_limits(&self) -> bool {
+        self.limit_source.is_some() || self.limit_destination.is_some()
     }
 }

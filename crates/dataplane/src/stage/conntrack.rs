@@ -3,6 +3,7 @@
 //! (TCP state, counters, idle timer) and gets the session's rewrite and
 //! route; after a snapshot swap the session's policy is re-validated once.
 
+use super::fragment::Owner;
 use super::parse::Packet;
 use crate::fib::Route;
 use crate::session::tcp::{Segment, TcpState};
@@ -17,7 +18,7 @@ pub(crate) enum Lookup {
     /// No (live) session: evaluate as a first packet.
     Miss,
     /// Part of a session: rewrite with this and send along this route.
-    Hit(Xlate, Route),
+    Hit(Xlate, Route, Owner),
     /// Part of a session, but refused (e.g. an out-of-window RST).
     Drop(DropReason),
 }
@@ -105,7 +106,12 @@ pub(crate) fn run(snap: &Snapshot, w: &mut Worker, pkt: &Packet, len: usize, now
     s.packets[d] += 1;
     s.bytes[d] += len as u64;
     s.expires = now.saturating_add(timeout(snap, s));
-    let hit = Lookup::Hit(s.xlate[d], s.route[d]);
+    let owner = Owner {
+        slot,
+        session: s.id,
+        dir: d,
+    };
+    let hit = Lookup::Hit(s.xlate[d], s.route[d], owner);
     let reset = s.tcp.is_some_and(|t| t.state() == TcpState::Closed);
     w.sessions.counters.hits += 1;
     if reset && snap.tcp.rst_invalidate {

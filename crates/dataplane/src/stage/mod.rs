@@ -3,6 +3,7 @@
 //! Each has one entry point (`run`, or a name saying what it decides).
 
 pub(crate) mod conntrack;
+pub(crate) mod fragment;
 pub(crate) mod host;
 pub(crate) mod icmp_error;
 pub(crate) mod nat;

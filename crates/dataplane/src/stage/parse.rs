@@ -60,6 +60,9 @@ pub(crate) struct Packet {
     pub frag: Frag,
     /// Fragment offset in bytes and payload length (screens).
     pub frag_offset: usize,
+    /// Fragment identification (IPv4 id, IPv6 fragment header id); 0 for
+    /// packets that are not fragments.
+    pub frag_id: u32,
     pub source_route: bool,
     /// Session key ports (ICMP echo: the identifier twice).
     pub sport: u16,
@@ -112,6 +115,11 @@ pub(crate) fn run(frame: &[u8]) -> Result<Frame, DropReason> {
                     _ => Frag::Later,
                 },
                 frag_offset: ip.fragment_offset,
+                frag_id: if ip.is_fragment() {
+                    u32::from(ip.id)
+                } else {
+                    0
+                },
                 source_route: ip.options.loose_source_route || ip.options.strict_source_route,
                 sport: 0,
                 dport: 0,
@@ -137,6 +145,7 @@ pub(crate) fn run(frame: &[u8]) -> Result<Frame, DropReason> {
                     Some(_) => Frag::Later,
                 },
                 frag_offset: ip.fragment.map_or(0, |f| f.offset),
+                frag_id: ip.fragment.map_or(0, |f| f.id),
                 source_route: ip.source_route,
                 sport: 0,
                 dport: 0,

@@ -59,6 +59,10 @@ fn set_addr(frame: &mut [u8], pkt: &Packet, source: bool, new: u128) {
 }
 
 fn set_port(frame: &mut [u8], pkt: &Packet, source: bool, new: u16) {
+    if pkt.frag == super::parse::Frag::Later {
+        // No transport header here: the ports were in the first fragment.
+        return;
+    }
     let (off, csum) = match pkt.proto {
         6 | 17 => (pkt.l4 + if source { 0 } else { 2 }, l4_csum(pkt)),
         1 | 58 if pkt.icmp.is_some_and(|i| i.echo) => (pkt.l4 + 4, Some(pkt.l4 + 2)),
@@ -89,6 +93,22 @@ pub(crate) fn translate(frame: &mut [u8], pkt: &Packet, x: &Xlate) {
         if !echo || p != pkt.dport {
             set_port(frame, pkt, false, p);
         }
+    }
+}
+
+/// Rewrites addresses only: a later fragment's share of its datagram's
+/// translation.
+pub(crate) fn translate_addresses(
+    frame: &mut [u8],
+    pkt: &Packet,
+    src: Option<u128>,
+    dst: Option<u128>,
+) {
+    if let Some(a) = src {
+        set_addr(frame, pkt, true, a);
+    }
+    if let Some(a) = dst {
+        set_addr(frame, pkt, false, a);
     }
 }
 

@@ -346,3 +346,46 @@ impl View<'_> {
         }
     }
 }
+
+/// Splits a datagram in two fragments at `at` bytes of its transport
+/// payload (a multiple of 8): the first carries the transport header,
+/// both carry the whole datagram's checksum as built.
+pub fn fragments(p: &Ip, at: usize) -> (Ip, Ip) {
+    let whole = p.frame();
+    let l4 = view(&whole).payload().to_vec();
+    let mut first = p.clone();
+    first.l4 = l4[..at].to_vec();
+    first.raw_l4 = true;
+    first.frag = Some((0, true));
+    let mut later = p.clone();
+    later.l4 = l4[at..].to_vec();
+    later.raw_l4 = true;
+    later.frag = Some((at, false));
+    (first, later)
+}
+
+/// Reassembles two forwarded fragments and checks the transport checksum
+/// of the whole against the addresses they now carry.
+pub fn assert_reassembled_checksum(first: &[u8], later: &[u8]) {
+    let (a, b) = (view(first), view(later));
+    assert_eq!((a.src(), a.dst()), (b.src(), b.dst()), "same addresses");
+    let proto = if a.v6 { a.f[a.l3 + 40] } else { a.proto() };
+    let mut l4 = a.payload().to_vec();
+    l4.extend_from_slice(b.payload());
+    let start = if proto == 1 {
+        0
+    } else {
+        pseudo(a.src(), a.dst(), proto, l4.len())
+    };
+    assert_eq!(fold(sum(&l4, start)), 0, "reassembled checksum");
+}
+
+/// Checks the IPv4 header checksum of a frame (fragments: the transport
+/// checksum covers the whole datagram, see
+/// [`assert_reassembled_checksum`]).
+pub fn assert_ip_header_checksum(f: &[u8]) {
+    let v = view(f);
+    if !v.v6 {
+        assert_eq!(fold(sum(&f[v.l3..v.l4], 0)), 0, "IPv4 header checksum");
+    }
+}

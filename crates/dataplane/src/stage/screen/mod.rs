@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Stage 2, screen: the ingress zone's `ids-option` checks. The header
+//! checks are stateless; the rate-based ones keep bounded per-worker
+//! state: the SYN-flood rate per zone, packet rates per destination
+//! ([`flood`]) and probe windows per source ([`scan`]).
+
+mod flood;
+mod scan;
+
+use super::parse::{Frag, Packet};
+use crate::bounded::Table;
+use crate::parse::tcp::{ACK, FIN, RST, SYN, URG};
+use crate::snapshot::screen::ScreenProfile;
+use crate::verdict::DropReason;
+use flood::{Flood, FloodKey, Rate, FLOOD_ENTRIES};
+use scan::{ScanKey, Window, SCAN_ENTRIES};
+
+/// Per-zone screen state of one worker.
+#[derive(Debug, Clone)]
+pub(crate) struct ScreenState {
+    /// `(second, SYNs seen in it)` per zone.
+    syn: Vec<(u64, u32)>,
+    /// ICMP and UDP packets per destination this second.
+    floods: Table<FloodKey, Rate>,
+    /// Hosts each source pinged in its window (`ip-sweep`).
+    sweeps: Table<ScanKey, Window<u128>>,
+    /// Ports each source probed on one destination (`port-scan`).
+    scans: Table<ScanKey, Window<u16>>,
+    /// Attacks counted but passed (`alarm-without-drop`).
+    pub alarms: u64,
+}
+
+impl Default for ScreenState {
+    /// Tables start at one set each: a worker whose zones screen no rates
+    /// pays nothing for them ([`ScreenState::prepare`] sizes them).
+    fn default() -> ScreenState {
+        ScreenState {
+            syn: Vec::new(),
+            floods: Table::with_capacity(0),
+            sweeps: Table::with_capacity(0),
+            scans: Table::with_capacity(0),
+            alarms: 0,
+        }
+    }
+}
+
+impl ScreenState {
+    /// Sizes the state for a snapshot's zones and profiles (allocates
+    /// once, on the first snapshot that needs a table).
+    pub(crate) fn prepare<'a>(
+        &mut self,
+        zones: usize,
+        profiles: impl Iterator<Item = &'a ScreenProfile>,
+    ) {
+        self.syn.resize(zones, (0, 0));
+        let (mut floods, mut scans) = (false, false);
+        for p in profiles {
+            floods |= p.has_floods();
+            scans |= p.has_scans();
+        }
+        if floods && self.floods.capacity() < FLOOD_ENTRIES {
+            self.floods = Table::with_capacity(FLOOD_ENTRIES);
+        }
+        if scans && self.sweeps.capacity() < SCAN_ENTRIES {
+            self.sweeps = Table::with_capacity(SCAN_ENTRIES);
+            self.scans = Table::with_capacity(SCAN_ENTRIES);
+        }
+    }
+
+    /// Entries the bounded tables gave up for newer keys.
+    pub(crate) fn evictions(&self) -> u64 {
+        self.floods.evictions + self.sweeps.evictions + self.scans.evictions
+    }
+}
+
+/// The first check the packet fails, if any.
+fn check(p: &ScreenProfile, pkt: &Packet) -> Option<DropReason> {
+    if p.source_route && pkt.source_route {
+        return Some(DropReason::ScreenSourceRoute);
+    }
+    if p.block_frag && pkt.frag != Frag::None {
+        return Some(DropReason::ScreenBlockFrag);
+    }
+    if p.tear_drop && pkt.frag != Frag::None && pkt.frag_offset != 0 && pkt.end <= pkt.l4 {
+        // A later fragment without payload overlaps nothing useful: the
+        // shape tear-drop tools send. Overlap tracking needs reassembly
+        // state this stage does not keep.
+        return Some(DropReason::ScreenTearDrop);
+    }
+    if p.ping_death && matches!(pkt.proto, 1 | 58) && pkt.frag != Frag::None {
+        // The reassembled datagram would exceed 65535 bytes.
+        let ip_payload = pkt.end - pkt.l4;
+        if pkt.frag_offset + ip_payload + (pkt.l4 - pkt.l3) > 65535 {
+            return Some(DropReason::ScreenPingDeath);
+        }
+    }
+    let t = pkt.tcp?;
+    let f = t.flags;
+    if p.land && f & SYN != 0 && pkt.src == pkt.dst {
+        return Some(DropReason::ScreenLand);
+    }
+    if p.syn_fin && f & (SYN | FIN) == SYN | FIN {
+        return Some(DropReason::ScreenSynFin);
+    }
+    if p.tcp_no_flag && f & (SYN | FIN | RST | ACK | URG | 0x08) == 0 {
+        return Some(DropReason::ScreenTcpNoFlag);
+    }
+    if p.fin_no_ack && f & (FIN | ACK) == FIN {
+        return Some(DropReason::ScreenFinNoAck);
+    }
+    if p.winnuke && f & URG != 0 && pkt.dport == 139 {
+        return Some(DropReason::ScreenWinnuke);
+    }
+    None
+}
+
+/// The rate-based check the packet fails, if any. Every check counts the
+/// packet, even when an earlier one has already flagged it, so the rates
+/// stay true.
+fn rates(
+    p: &ScreenProfile,
+    state: &mut ScreenState,
+    zone: u16,
+    pkt: &Packet,
+    now: u64,
+) -> Option<DropReason> {
+    let mut hit = None;
+    let mut flag = |r: DropReason| {
+        hit.get_or_insert(r);
+    };
+    if let (Some(limit), Some(t)) = (p.syn_flood, pkt.tcp) {
+        if t.flags & (SYN | ACK) == SYN {
+            if let Some(slot) = state.syn.get_mut(usize::from(zone)) {
+                let second = now / 1_000_000_000;
+                if slot.0 != second {
+                    *slot = (second, 0);
+                }
+                slot.1 += 1;
+                if slot.1 > limit {
+                    flag(DropReason::ScreenSynFlood);
+                }
+            }
+        }
+    }
+    let flood = match pkt.proto {
+        1 | 58 => p
+            .icmp_flood
+            .map(|l| (Flood::Icmp, l, DropReason::ScreenIcmpFlood)),
+        17 => p
+            .udp_flood
+            .map(|l| (Flood::Udp, l, DropReason::ScreenUdpFlood)),
+        _ => None,
+    };
+    if let Some((kind, limit, reason)) = flood {
+        let key = FloodKey {
+            zone,
+            flood: kind,
+            v6: pkt.v6,
+            dst: pkt.dst,
+        };
+        if flood::over(&mut state.floods, key, now, limit) {
+            flag(reason);
+        }
+    }
+    if let (Some(len), true) = (p.ip_sweep, matches!(pkt.proto, 1 | 58)) {
+        let key = ScanKey {
+            zone,
+            v6: pkt.v6,
+            src: pkt.src,
+            dst: 0,
+        };
+        // Echo requests probe a host; any ICMP of a sweeper is dropped.
+        let probe = pkt.icmp.is_some_and(|i| matches!(i.ty, 8 | 128) && i.echo);
+        let attack = if probe {
+            scan::probe(&mut state.sweeps, key, pkt.dst, now, len)
+        } else {
+            scan::blocked(&mut state.sweeps, &key, now)
+        };
+        if attack {
+            flag(DropReason::ScreenIpSweep);
+        }
+    }
+    if let (Some(len), true) = (p.port_scan, pkt.proto == 6) {
+        let key = ScanKey {
+            zone,
+            v6: pkt.v6,
+            src: pkt.src,
+            dst: pkt.dst,
+        };
+        // Segments without ACK or RST open (or probe) a port: SYN, FIN,
+        // NULL and Xmas scans. Answers and established traffic carry ACK,
+        // so a busy server's replies never look like a scan.
+        let probe = pkt.tcp.is_some_and(|t| t.flags & (ACK | RST) == 0);
+        let attack = if probe {
+            scan::probe(&mut state.scans, key, pkt.dport, now, len)
+        } else {
+            scan::blocked(&mut state.scans, &key, now)
+        };
+        if attack {
+            flag(DropReason::ScreenPortScan);
+        }
+    }
+    hit
+}
+
+/// Runs the zone's screen; `Err` drops the packet.
+pub(crate) fn run(
+    profile: &ScreenProfile,
+    state: &mut ScreenState,
+    zone: u16,
+    pkt: &Packet,
+    now: u64,
+) -> Result<(), DropReason> {
+    let hit = check(profile, pkt).or_else(|| rates(profile, state, zone, pkt, now));
+    match hit {
+        Some(_) if profile.alarm_only => {
+            state.alarms += 1;
+            Ok(())
+        }
+        Some(r) => Err(r),
+        None => Ok(()),
+    }
+}
+
+/// `limit-session`: whether a new session from `src` to `dst` may be
+/// made, given how many each address already has. `Err` refuses it;
+/// `alarm-without-drop` counts and admits.
+pub(crate) fn admit_session(
+    profile: &ScreenProfile,
+    state: &mut ScreenState,
+    (src_sessions, dst_sessions): (u32, u32),
+) -> Result<(), DropReason> {
+    let hit = if profile.limit_source.is_some_and(|l| src_sessions >= l) {
+        Some(DropReason::ScreenLimitSessionSource)
+    } else if profile.limit_destination.is_some_and(|l| dst_sessions >= l) {
+        Some(DropReason::ScreenLimitSessionDestination)
+    } else {
+        None
+    };
+    match hit {
+        Some(_) if profile.alarm_only => {
+            state.alarms += 1;
+            Ok(())
+        }
+        Some(r) => Err(r),
+        None => Ok(()),
+    }
+}

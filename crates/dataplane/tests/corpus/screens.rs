@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Rate-based screens and `limit-session`: frames into a screened zone,
+//! the drops each check makes, and what it leaves alone.
+
+use super::*;
+
+/// Untrust (screened with `screen`'s body) may reach anything in the DMZ.
+fn lab_with(screen: &str) -> Lab {
+    let text = format!(
+        "
+interfaces {{
+    ge-0/0/0 {{ unit 0 {{ family inet {{ address 10.0.1.1/24; }} family inet6 {{ address 2001:db8:1::1/64; }} }} }}
+    ge-0/0/1 {{ unit 0 {{ family inet {{ address 203.0.113.1/24; }} family inet6 {{ address 2001:db8:ff::1/64; }} }} }}
+    ge-0/0/2 {{ unit 0 {{ family inet {{ address 10.0.2.1/24; }} family inet6 {{ address 2001:db8:2::1/64; }} }} }}
+}}
+security {{
+    screen {{ ids-option s {{ {screen} }} }}
+    policies {{
+        from-zone untrust to-zone dmz {{
+            policy any {{ match {{ source-address any; destination-address any; application any; }} then {{ permit; }} }}
+        }}
+        from-zone dmz to-zone untrust {{
+            policy any {{ match {{ source-address any; destination-address any; application any; }} then {{ permit; }} }}
+        }}
+    }}
+    zones {{
+        security-zone trust {{ interfaces {{ ge-0/0/0.0; }} }}
+        security-zone untrust {{ screen s; interfaces {{ ge-0/0/1.0; }} }}
+        security-zone dmz {{ screen s; interfaces {{ ge-0/0/2.0; }} }}
+    }}
+}}"
+    );
+    let snap = snapshot(&text);
+    let fib = StaticFib::connected(&interfaces())
+        .route("0.0.0.0/0", UNTRUST, Some("203.0.113.254"))
+        .route("::/0", UNTRUST, Some("2001:db8:ff::fe"));
+    let w = Worker::with_capacity(&snap, 64);
+    Lab {
+        snap,
+        fib,
+        w,
+        now: SEC,
+    }
+}
+
+fn dropped(l: &Lab, r: DropReason) -> u64 {
+    l.w.counters().dropped(r)
+}
+
+#[test]
+fn icmp_flood_drops_above_the_rate_to_one_destination() {
+    let mut l = lab_with("icmp { flood { threshold 5; } }");
+    for i in 0..5 {
+        l.forward(UNTRUST, &ping("198.51.100.7", "10.0.2.10", i), DMZ);
+    }
+    let over = ping("198.51.100.8", "10.0.2.10", 9);
+    assert_eq!(
+        l.run(UNTRUST, &over).0,
+        Verdict::Drop(DropReason::ScreenIcmpFlood),
+        "the 6th ICMP packet to 10.0.2.10 this second, whoever sends it"
+    );
+    l.forward(UNTRUST, &ping("198.51.100.7", "10.0.2.11", 1), DMZ);
+    l.now += SEC;
+    l.forward(UNTRUST, &over, DMZ);
+    assert_eq!(dropped(&l, DropReason::ScreenIcmpFlood), 1);
+    assert_eq!(DropReason::ScreenIcmpFlood.name(), "screen-icmp-flood");
+}
+
+#[test]
+fn udp_flood_drops_above_the_rate_and_alarm_without_drop_passes() {
+    let mut l = lab_with("udp { flood { threshold 3; } }");
+    for p in 0..3 {
+        l.forward(
+            UNTRUST,
+            &udp("198.51.100.7", 5000 + p, "10.0.2.10", 53),
+            DMZ,
+        );
+    }
+    let over = udp("198.51.100.7", 6000, "10.0.2.10", 53);
+    assert_eq!(
+        l.run(UNTRUST, &over).0,
+        Verdict::Drop(DropReason::ScreenUdpFlood)
+    );
+    assert_eq!(dropped(&l, DropReason::ScreenUdpFlood), 1);
+
+    let mut l = lab_with("alarm-without-drop; udp { flood { threshold 3; } }");
+    for p in 0..5 {
+        l.forward(
+            UNTRUST,
+            &udp("198.51.100.7", 5000 + p, "10.0.2.10", 53),
+            DMZ,
+        );
+    }
+    assert_eq!(l.w.counters().screen_alarms, 2);
+    assert_eq!(dropped(&l, DropReason::ScreenUdpFlood), 0);
+}
+
+#[test]
+fn ip_sweep_drops_the_eleventh_host_and_the_sweeper_for_the_second() {
+    let mut l = lab_with("icmp { ip-sweep { threshold 5000; } }");
+    let start = l.now;
+    for h in 0..10 {
+        let p = ping("198.51.100.7", &format!("10.0.2.{}", 10 + h), 1);
+        l.forward(UNTRUST, &p, DMZ);
+        l.now += 100_000; // 100 µs apart: ten hosts in 1 ms
+    }
+    // Pinging a host again is no sweep.
+    l.forward(UNTRUST, &ping("198.51.100.7", "10.0.2.10", 2), DMZ);
+    let eleventh = ping("198.51.100.7", "10.0.2.99", 1);
+    assert_eq!(
+        l.run(UNTRUST, &eleventh).0,
+        Verdict::Drop(DropReason::ScreenIpSweep)
+    );
+    // For the rest of the second, all its ICMP is dropped; others pass.
+    l.now = start + SEC / 2;
+    assert_eq!(
+        l.run(UNTRUST, &ping("198.51.100.7", "10.0.2.10", 3)).0,
+        Verdict::Drop(DropReason::ScreenIpSweep)
+    );
+    l.forward(UNTRUST, &ping("198.51.100.8", "10.0.2.99", 1), DMZ);
+    l.now = start + SEC;
+    l.forward(UNTRUST, &ping("198.51.100.7", "10.0.2.10", 4), DMZ);
+    assert_eq!(dropped(&l, DropReason::ScreenIpSweep), 2);
+}
+
+#[test]
+fn ip_sweep_spread_wider_than_the_window_passes() {
+    let mut l = lab_with("icmp { ip-sweep { threshold 5000; } }");
+    for h in 0..30 {
+        let p = ping("198.51.100.7", &format!("10.0.2.{}", 10 + h), 1);
+        l.forward(UNTRUST, &p, DMZ);
+        l.now += 1_000_000; // 1 ms apart: five hosts per 5 ms window
+    }
+}
+
+#[test]
+fn port_scan_drops_the_eleventh_port_and_spares_replies() {
+    let mut l = lab_with("tcp { port-scan { threshold 5000; } }");
+    for port in 0..10 {
+        let syn = tcp("198.51.100.7", 40000, "10.0.2.10", 1000 + port, SYN, 1, 0);
+        l.forward(UNTRUST, &syn, DMZ);
+    }
+    let eleventh = tcp("198.51.100.7", 40000, "10.0.2.10", 2000, SYN, 1, 0);
+    assert_eq!(
+        l.run(UNTRUST, &eleventh).0,
+        Verdict::Drop(DropReason::ScreenPortScan)
+    );
+    // Another destination of the same source is another count.
+    let other = tcp("198.51.100.7", 40000, "10.0.2.11", 2000, SYN, 1, 0);
+    l.forward(UNTRUST, &other, DMZ);
+    assert_eq!(dropped(&l, DropReason::ScreenPortScan), 1);
+
+    // A DMZ server answering many ports of one client is no scan: its
+    // SYN-ACKs carry ACK.
+    let mut l = lab_with("tcp { port-scan { threshold 5000; } }");
+    for port in 0..20 {
+        let syn = tcp("10.0.2.10", 40000 + port, "198.51.100.7", 443, SYN, 1, 0);
+        l.forward(DMZ, &syn, UNTRUST);
+        let synack = tcp(
+            "198.51.100.7",
+            443,
+            "10.0.2.10",
+            40000 + port,
+            SYN | ACK,
+            9,
+            2,
+        );
+        l.forward(UNTRUST, &synack, DMZ);
+    }
+}
+
+#[test]
+fn limit_session_caps_sessions_per_source_and_frees_them_on_close() {
+    let mut l = lab_with("limit-session { source-ip-based 2; }");
+    for p in 0..2 {
+        l.forward(
+            UNTRUST,
+            &udp("198.51.100.7", 5000 + p, "10.0.2.10", 53),
+            DMZ,
+        );
+    }
+    let third = udp("198.51.100.7", 5002, "10.0.2.11", 53);
+    assert_eq!(
+        l.run(UNTRUST, &third).0,
+        Verdict::Drop(DropReason::ScreenLimitSessionSource)
+    );
+    // Packets of the sessions it has still flow; other sources are free.
+    l.forward(UNTRUST, &udp("198.51.100.7", 5000, "10.0.2.10", 53), DMZ);
+    l.forward(UNTRUST, &udp("198.51.100.8", 5000, "10.0.2.10", 53), DMZ);
+    // Clearing one session gives its count back.
+    let (snap, now) = (l.snap.clone(), l.now);
+    assert_eq!(
+        l.w.clear(&snap, now, |s| s.fwd.sport == 5000
+            && s.fwd.src == 0xc633_6407),
+        1
+    );
+    l.forward(UNTRUST, &third, DMZ);
+    // So does expiry (UDP: 60 s idle).
+    l.now += 61 * SEC;
+    l.w.sweep(&snap, l.now);
+    let later = [5003, 5004].map(|p| udp("198.51.100.7", p, "10.0.2.12", 53));
+    for p in &later {
+        l.forward(UNTRUST, p, DMZ);
+    }
+    assert_eq!(dropped(&l, DropReason::ScreenLimitSessionSource), 1);
+}
+
+#[test]
+fn limit_session_caps_sessions_per_destination() {
+    let mut l = lab_with("limit-session { destination-ip-based 2; }");
+    l.forward(UNTRUST, &udp("198.51.100.7", 1, "10.0.2.10", 53), DMZ);
+    l.forward(UNTRUST, &udp("198.51.100.8", 1, "10.0.2.10", 53), DMZ);
+    assert_eq!(
+        l.run(UNTRUST, &udp("198.51.100.9", 1, "10.0.2.10", 53)).0,
+        Verdict::Drop(DropReason::ScreenLimitSessionDestination)
+    );
+    l.forward(UNTRUST, &udp("198.51.100.9", 1, "10.0.2.11", 53), DMZ);
+}
