@@ -123,7 +123,12 @@ struct Lab {
 }
 
 fn lab() -> Lab {
-    let snap = snapshot(CONF);
+    lab_with(CONF)
+}
+
+/// A lab over another configuration of the same interfaces.
+fn lab_with(conf: &str) -> Lab {
+    let snap = snapshot(conf);
     let fib = StaticFib::connected(&interfaces())
         .route("0.0.0.0/0", UNTRUST, Some("203.0.113.254"))
         .route("::/0", UNTRUST, Some("2001:db8:ff::fe"));

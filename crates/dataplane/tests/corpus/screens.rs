@@ -30,17 +30,7 @@ security {{
     }}
 }}"
     );
-    let snap = snapshot(&text);
-    let fib = StaticFib::connected(&interfaces())
-        .route("0.0.0.0/0", UNTRUST, Some("203.0.113.254"))
-        .route("::/0", UNTRUST, Some("2001:db8:ff::fe"));
-    let w = Worker::with_capacity(&snap, 64);
-    Lab {
-        snap,
-        fib,
-        w,
-        now: SEC,
-    }
+    super::lab_with(&text)
 }
 
 fn dropped(l: &Lab, r: DropReason) -> u64 {

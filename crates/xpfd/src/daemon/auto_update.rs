@@ -48,18 +48,21 @@ pub fn decide(offered: &Version, running: &Version, failure: Option<&str>) -> De
     }
 }
 
+/// The committed policy, if any.
+pub async fn policy(sup: &Supervisor) -> Option<AutoUpdate> {
+    sup.active
+        .read()
+        .await
+        .as_ref()
+        .and_then(|m| m.system.auto_update.clone())
+}
+
 /// Runs for the daemon's life, acting on whatever policy is committed.
 pub async fn keep_checking(sup: Arc<Supervisor>) {
     let mut last: Option<(Instant, String)> = None;
     loop {
         tokio::time::sleep(TICK).await;
-        let policy = sup
-            .active
-            .read()
-            .await
-            .as_ref()
-            .and_then(|m| m.system.auto_update.clone());
-        let Some(policy) = policy else {
+        let Some(policy) = policy(&sup).await else {
             last = None;
             continue;
         };

@@ -227,12 +227,7 @@ pub async fn show(sup: &Supervisor) -> Result<String, String> {
             if u.booted { " (booted)" } else { "" }
         );
     }
-    let policy = sup
-        .active
-        .read()
-        .await
-        .as_ref()
-        .and_then(|m| m.system.auto_update.clone());
+    let policy = super::auto_update::policy(sup).await;
     let _ = write!(
         out,
         "\n{}",
