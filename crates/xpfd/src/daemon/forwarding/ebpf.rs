@@ -12,8 +12,13 @@ use super::kernel_forwarding;
 use super::neighbours::Resolver;
 use super::DataInterface;
 
-/// The program's `no-neighbour` drop reason.
-const NO_NEIGHBOUR: usize = 57;
+/// The counter slot of the program's `no-neighbour` drops.
+fn no_neighbour_slot() -> Option<usize> {
+    xpf_ebpf_loader::EBPF_ONLY_REASONS
+        .iter()
+        .find(|(_, name)| *name == "no-neighbour")
+        .map(|(n, _)| *n as usize)
+}
 
 /// Why the eBPF dataplane did not start.
 #[derive(Debug)]
@@ -143,7 +148,9 @@ impl Running {
     /// call, asks the kernel to resolve the next hops sessions lack.
     pub fn resolve_neighbours(&mut self) {
         let Ok(c) = self.dp.counters() else { return };
-        let n = c.drops.get(NO_NEIGHBOUR).copied().unwrap_or(0);
+        let n = no_neighbour_slot()
+            .and_then(|i| c.drops.get(i).copied())
+            .unwrap_or(0);
         if n == self.no_neighbour_seen {
             return;
         }
