@@ -31,6 +31,9 @@ up() {
         ip -n "$ns" link set eth0 up
         # veth hands XDP half-computed checksums otherwise (real NICs do not).
         ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null 2>&1 || true
+        # The eBPF dataplane redirects into these veths: that needs NAPI on
+        # the receiving peer, which GRO turns on.
+        ip netns exec "$ns" ethtool -K eth0 gro on >/dev/null 2>&1 || true
         ip -n "$ns" addr add "$v4/24" dev eth0
         ip -n "$ns" route add default via "$gw4"
     done

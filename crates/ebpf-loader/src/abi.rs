@@ -42,6 +42,8 @@ pub const HOST_EITHER: u32 = 2;
 pub const X_SRC: u8 = 1;
 /// Destination translated.
 pub const X_DST: u8 = 2;
+/// `mac_flags`: the next hop's MAC is known.
+pub const MAC_OK: u8 = 1;
 
 /// Counter slots after the drop reasons.
 pub const CNT_FORWARDED: u32 = 64;

@@ -2,12 +2,14 @@
 //! Load, fill, swap, attach, pin and read: the one module that touches the
 //! loaded object (STYLE.md item 14).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use aya::maps::lpm_trie::{Key, LpmTrie};
 use aya::maps::{Array, DevMapHash, HashMap, Map, PerCpuArray, PerCpuValues};
+use aya::programs::xdp::XdpLinkId;
 use aya::programs::{Xdp, XdpMode};
 use aya::{include_bytes_aligned, Ebpf, EbpfLoader};
 use xpf_dataplane::{FlowKey, Snapshot, Xlate};
@@ -115,6 +117,20 @@ pub struct EbpfSession {
     pub bytes: [u64; 2],
     /// Snapshot generation that created it.
     pub generation: u64,
+    /// Ingress ifindex, forward and reverse.
+    pub ingress: [u32; 2],
+    /// The source NAT rule that translated it, as an index of
+    /// [`Snapshot::nat_rules`].
+    pub snat_rule: Option<u32>,
+    /// Whether each direction's next-hop MAC is known (false: its packets
+    /// are dropped as `no-neighbour` until the kernel resolves it).
+    pub resolved: [bool; 2],
+    /// Since it was created.
+    pub age: Duration,
+    /// Until it expires if idle.
+    pub idle_left: Duration,
+    /// Its idle timeout once established.
+    pub timeout: Duration,
 }
 
 /// Counters summed over CPUs.
@@ -143,12 +159,15 @@ pub struct EbpfDataplane {
     ebpf: Ebpf,
     active: Active,
     policies: usize,
+    /// Where the program is attached: ifindex → its link and mode.
+    links: BTreeMap<u32, (XdpLinkId, AttachMode)>,
 }
 
 impl std::fmt::Debug for EbpfDataplane {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EbpfDataplane")
             .field("active", &self.active)
+            .field("attached", &self.attached())
             .finish_non_exhaustive()
     }
 }
@@ -176,20 +195,37 @@ fn xlate(e: &SessionEntry) -> Xlate {
     }
 }
 
-/// Makes sure `dir` exists on a bpffs, mounting one at /sys/fs/bpf if the
-/// system has none there.
-fn prepare_pin_dir(dir: &Path) -> Result<(), Error> {
+/// Makes sure `dir` exists on a bpffs, mounting one at /sys/fs/bpf first
+/// when the system has none there (a minimal system may not mount it).
+/// Both dataplanes pin under it, so xpfd calls this for either.
+pub fn ensure_bpffs(dir: &Path) -> Result<(), Error> {
     let bpffs = Path::new("/sys/fs/bpf");
     if dir.starts_with(bpffs) && !sys::is_bpffs(bpffs) {
+        std::fs::create_dir_all(bpffs).map_err(|source| Error::Io {
+            what: format!("creating {}", bpffs.display()),
+            source,
+        })?;
         sys::mount_bpffs(bpffs).map_err(|source| Error::Io {
             what: "mounting bpffs on /sys/fs/bpf".into(),
             source,
         })?;
+        tracing::info!("mounted the BPF filesystem on {}", bpffs.display());
     }
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         what: format!("creating {}", dir.display()),
         source,
     })
+}
+
+fn flow(k: &FlowKey) -> Flow {
+    Flow {
+        src: k.src as u32,
+        dst: k.dst as u32,
+        sport: k.sport,
+        dport: k.dport,
+        proto: k.proto,
+        pad: [0; 3],
+    }
 }
 
 impl EbpfDataplane {
@@ -200,7 +236,7 @@ impl EbpfDataplane {
         let mut loader = EbpfLoader::new();
         loader.map_max_entries(M_SESSIONS, opts.session_entries.max(2));
         if let Some(dir) = &opts.pin_dir {
-            prepare_pin_dir(dir)?;
+            ensure_bpffs(dir)?;
             loader.default_map_pin_directory(dir);
         }
         let mut ebpf = loader.load(OBJECT)?;
@@ -228,6 +264,7 @@ impl EbpfDataplane {
             ebpf,
             active,
             policies: 0,
+            links: BTreeMap::new(),
         })
     }
 
@@ -393,21 +430,46 @@ impl EbpfDataplane {
     }
 
     /// Attaches the program to an interface: native XDP, or generic when
-    /// the driver has none (logged).
+    /// the driver has none (logged). Attaching where it already is does
+    /// nothing. Dropping the dataplane detaches it everywhere.
     pub fn attach(&mut self, ifindex: u32) -> Result<AttachMode, Error> {
+        if let Some((_, mode)) = self.links.get(&ifindex) {
+            return Ok(*mode);
+        }
         let prog = xdp(&mut self.ebpf)?;
-        match prog.attach_to_if_index(ifindex, XdpMode::Driver) {
-            Ok(_) => Ok(AttachMode::Native),
+        let (link, mode) = match prog.attach_to_if_index(ifindex, XdpMode::Driver) {
+            Ok(link) => (link, AttachMode::Native),
             Err(e) => {
                 tracing::warn!(ifindex, reason = %e, "native XDP unavailable, attaching the eBPF dataplane in generic mode");
-                prog.attach_to_if_index(ifindex, XdpMode::Skb)
-                    .map(|_| AttachMode::Generic)
+                let link = prog
+                    .attach_to_if_index(ifindex, XdpMode::Skb)
                     .map_err(|source| Error::Program {
                         what: format!("attach to ifindex {ifindex}"),
                         source,
-                    })
+                    })?;
+                (link, AttachMode::Generic)
             }
-        }
+        };
+        self.links.insert(ifindex, (link, mode));
+        Ok(mode)
+    }
+
+    /// Detaches the program from an interface (nothing if not attached).
+    pub fn detach(&mut self, ifindex: u32) -> Result<(), Error> {
+        let Some((link, _)) = self.links.remove(&ifindex) else {
+            return Ok(());
+        };
+        xdp(&mut self.ebpf)?
+            .detach(link)
+            .map_err(|source| Error::Program {
+                what: format!("detach from ifindex {ifindex}"),
+                source,
+            })
+    }
+
+    /// Where the program is attached, and how.
+    pub fn attached(&self) -> Vec<(u32, AttachMode)> {
+        self.links.iter().map(|(i, (_, m))| (*i, *m)).collect()
     }
 
     /// Runs the program once over `frame` received on `ingress_ifindex`
@@ -447,15 +509,22 @@ impl EbpfDataplane {
         })
     }
 
-    /// The sessions, each once, forward entry and reverse entry joined.
+    /// The live sessions, each once, forward entry and reverse entry
+    /// joined. Expired ones (the program removes them only when their next
+    /// packet comes) are left out.
     pub fn sessions(&self) -> Result<Vec<EbpfSession>, Error> {
         let m = HashMap::<_, Flow, SessionEntry>::try_from(self.map(M_SESSIONS)?)
             .map_err(map_err(M_SESSIONS))?;
         let all: std::collections::HashMap<Flow, SessionEntry> =
             m.iter().filter_map(Result::ok).collect();
+        let now = sys::monotonic_ns().map_err(|source| Error::Io {
+            what: "reading CLOCK_MONOTONIC".into(),
+            source,
+        })?;
+        let ns = Duration::from_nanos;
         let mut out: Vec<EbpfSession> = all
             .iter()
-            .filter(|(_, e)| e.dir == 0)
+            .filter(|(_, e)| e.dir == 0 && e.expires > now)
             .filter_map(|(k, f)| {
                 let r = all.get(&f.twin)?;
                 Some(EbpfSession {
@@ -467,6 +536,12 @@ impl EbpfDataplane {
                     packets: [f.packets, r.packets],
                     bytes: [f.bytes, r.bytes],
                     generation: f.generation,
+                    ingress: [f.ingress_ifindex, r.ingress_ifindex],
+                    snat_rule: (f.snat_rule != abi::NONE32).then_some(f.snat_rule),
+                    resolved: [f, r].map(|e| e.mac_flags & abi::MAC_OK != 0),
+                    age: ns(now.saturating_sub(f.created)),
+                    idle_left: ns(f.expires.saturating_sub(now)),
+                    timeout: ns(f.timeout),
                 })
             })
             .collect();
@@ -474,7 +549,7 @@ impl EbpfDataplane {
         Ok(out)
     }
 
-    /// Removes every session.
+    /// Removes every session; how many there were.
     pub fn clear_sessions(&mut self) -> Result<usize, Error> {
         let mut m = HashMap::<_, Flow, SessionEntry>::try_from(self.map_mut(M_SESSIONS)?)
             .map_err(map_err(M_SESSIONS))?;
@@ -483,6 +558,22 @@ impl EbpfDataplane {
             let _ = m.remove(k);
         }
         Ok(keys.len() / 2)
+    }
+
+    /// Removes the session whose forward key is `fwd` (both of its
+    /// entries); false when there was none.
+    pub fn remove_session(&mut self, fwd: &FlowKey) -> Result<bool, Error> {
+        let mut m = HashMap::<_, Flow, SessionEntry>::try_from(self.map_mut(M_SESSIONS)?)
+            .map_err(map_err(M_SESSIONS))?;
+        let k = flow(fwd);
+        let Ok(e) = m.get(&k, 0) else {
+            return Ok(false);
+        };
+        // Either entry may already be gone (LRU eviction, a packet that
+        // found it expired): removing the other is what matters.
+        let _ = m.remove(&e.twin);
+        let _ = m.remove(&k);
+        Ok(true)
     }
 
     /// The counters, summed over CPUs.

@@ -136,6 +136,21 @@ fn unsafe_zeroed_statfs() -> libc::statfs {
     unsafe { std::mem::zeroed() }
 }
 
+/// CLOCK_MONOTONIC in nanoseconds: the clock of `bpf_ktime_get_ns`, which
+/// stamps the sessions.
+pub(crate) fn monotonic_ns() -> io::Result<u64> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the call.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
+}
+
 /// Mounts a bpffs on `dir`.
 pub(crate) fn mount_bpffs(dir: &Path) -> io::Result<()> {
     let target = CString::new(dir.as_os_str().as_encoded_bytes()).map_err(io::Error::other)?;

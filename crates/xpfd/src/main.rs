@@ -80,10 +80,11 @@ enum Command {
             value_name = "PATH"
         )]
         sshd_config: PathBuf,
-        /// The forwarding engine: `afxdp` runs the pipeline on AF_XDP
-        /// sockets of the data interfaces (needs root; falls back loudly to
-        /// plain Linux interfaces when it cannot start); `none` never
-        /// forwards in user space.
+        /// The forwarding engine: `afxdp` forwards as `system
+        /// dataplane-type` says, the pipeline on AF_XDP sockets of the data
+        /// interfaces (falling back loudly to the eBPF dataplane when it
+        /// cannot start) or the eBPF dataplane (needs root); `none` never
+        /// forwards and leaves the kernel's forwarding alone.
         #[arg(long, value_enum, default_value = "afxdp")]
         dataplane: DataplaneArg,
     },
@@ -131,7 +132,8 @@ impl std::str::FromStr for Listen {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum DataplaneArg {
-    /// AF_XDP workers running the pipeline.
+    /// xpf forwards: AF_XDP workers running the pipeline, or the eBPF
+    /// dataplane (`system dataplane-type`).
     Afxdp,
     /// No userspace forwarding.
     None,

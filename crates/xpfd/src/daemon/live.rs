@@ -28,10 +28,7 @@ impl std::fmt::Display for LiveError {
 }
 
 fn running(sup: &Supervisor) -> Result<(), LiveError> {
-    match sup.forwarding.describe() {
-        Ok(_) => Ok(()),
-        Err(why) => Err(LiveError::NotRunning(why)),
-    }
+    sup.forwarding.running().map_err(LiveError::NotRunning)
 }
 
 /// Sessions matching filters given as (filter word, value) pairs; empty
@@ -49,13 +46,9 @@ pub async fn sessions(
             .set(word, value, &|n| table.by_name(n).map(|e| e.ifindex))
             .map_err(LiveError::Filter)?;
     }
-    let list = sup.forwarding.control.sessions(&filter);
-    let max = sup
-        .snapshot
-        .read()
-        .await
-        .as_ref()
-        .map_or(0, |s| s.session_capacity());
+    let snap = sup.snapshot.read().await.clone();
+    let list = sup.forwarding.sessions(&filter, snap.as_deref());
+    let max = snap.as_ref().map_or(0, |s| s.session_capacity());
     let name = move |i: u32| {
         table
             .by_ifindex(i)
@@ -73,14 +66,19 @@ pub async fn counters(sup: &Supervisor) -> Result<(std::sync::Arc<Snapshot>, Cou
         .await
         .clone()
         .ok_or_else(|| LiveError::NotRunning("no configuration applied".into()))?;
-    Ok((snap, sup.forwarding.control.counters()))
+    Ok((snap, sup.forwarding.counters()))
 }
 
-/// Drop reasons with at least one drop: (name, number, packets).
+/// Drop reasons with at least one drop: (name, number, packets). The
+/// eBPF dataplane's own reasons (no-neighbour, …) count in the slots above
+/// the pipeline's.
 pub fn drops(c: &Counters) -> Vec<(&'static str, u16, u64)> {
-    DropReason::ALL
+    let pipeline = DropReason::ALL
         .iter()
-        .map(|r| (r.name(), *r as u16, c.dropped(*r)))
-        .filter(|d| d.2 > 0)
-        .collect()
+        .map(|r| (r.name(), *r as u16, c.dropped(*r)));
+    let ebpf = xpf_ebpf_loader::EBPF_ONLY_REASONS.iter().map(|&(n, name)| {
+        let packets = c.drops.get(n as usize).copied().unwrap_or(0);
+        (name, n as u16, packets)
+    });
+    pipeline.chain(ebpf).filter(|d| d.2 > 0).collect()
 }

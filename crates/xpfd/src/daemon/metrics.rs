@@ -19,8 +19,6 @@ use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
 
-use xpf_dataplane::DropReason;
-
 use super::supervisor::Supervisor;
 
 /// The content type of [`render`]'s output.
@@ -162,13 +160,13 @@ async fn dataplane(sup: &Supervisor, reg: &mut Registry) {
     let running = sup.forwarding.is_running();
     reg.register(
         "dataplane_running",
-        "1 while the userspace dataplane forwards; its metrics are absent otherwise",
+        "1 while a dataplane (AF_XDP or eBPF) forwards; its metrics are absent otherwise",
         ConstGauge::new(i64::from(running)),
     );
     let Some(snap) = sup.snapshot.read().await.clone().filter(|_| running) else {
         return;
     };
-    let c = sup.forwarding.control.counters();
+    let c = sup.forwarding.counters();
     let active = c.sessions.created.saturating_sub(c.sessions.closed);
     reg.register(
         "sessions_active",
@@ -207,13 +205,10 @@ async fn dataplane(sup: &Supervisor, reg: &mut Registry) {
     );
 
     let drops = Family::<Labels, Counter>::default();
-    for r in DropReason::ALL {
-        let n = c.dropped(*r);
-        if n > 0 {
-            drops
-                .get_or_create(&vec![("reason".to_string(), r.name().to_string())])
-                .inc_by(n);
-        }
+    for (name, _, n) in super::live::drops(&c) {
+        drops
+            .get_or_create(&vec![("reason".to_string(), name.to_string())])
+            .inc_by(n);
     }
     reg.register(
         "drops",

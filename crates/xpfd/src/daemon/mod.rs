@@ -8,8 +8,10 @@
 //! gRPC and REST on TCP) and tell systemd we are ready.
 //!
 //! Forwarding (`forwarding`): with `--dataplane afxdp` (the default) the
-//! first commit starts the AF_XDP engine running the packet pipeline on the
-//! data interfaces, and every later commit swaps in its new snapshot.
+//! first commit starts the dataplane `system dataplane-type` names (AF_XDP
+//! running the packet pipeline, falling back to the eBPF dataplane when it
+//! cannot start; or the eBPF dataplane) on the data interfaces, and every
+//! later commit swaps in its new snapshot.
 //!
 //! With `--manage-accounts` the configured users become Linux accounts
 //! whose shell is the CLI (`accounts`); with `--manage-sshd`, `system
@@ -20,6 +22,7 @@ mod auth;
 mod auto_update;
 mod caller;
 mod clock;
+mod dataplane_status;
 mod forwarding;
 mod grpc;
 mod interfaces;
@@ -150,6 +153,7 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
     tokio::spawn(confirm_timer(sup.clone()));
     tokio::spawn(interfaces::keep_applied(sup.clone(), changes));
     tokio::spawn(interfaces::mirror_kernel_tables(sup.clone()));
+    tokio::spawn(resolve_ebpf_neighbours(sup.clone()));
     tokio::spawn(auto_update::keep_checking(sup.clone()));
     notify::ready();
     tokio::spawn(notify::watchdog());
@@ -222,6 +226,17 @@ async fn bind_tcp(addr: SocketAddr) -> anyhow::Result<(tokio::net::TcpListener, 
     .with_context(|| format!("listening on {addr}"))?;
     let at = l.local_addr()?;
     Ok((l, at))
+}
+
+/// The eBPF dataplane drops packets whose next hop the kernel has not
+/// resolved: look for such drops often, so a new flow's first packets are
+/// the only ones lost.
+async fn resolve_ebpf_neighbours(sup: Arc<Supervisor>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        tick.tick().await;
+        sup.forwarding.resolve_neighbours();
+    }
 }
 
 /// Rolls back an unconfirmed `commit confirmed` when its time is up.

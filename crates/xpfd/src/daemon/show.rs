@@ -28,7 +28,8 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
                 return Err(not_running(sup, "the session table"));
             }
             let (filter, _) = session_words(rest, &ifindex_of(sup).await)?;
-            let n = sup.forwarding.control.clear(&filter);
+            let snap = sup.snapshot.read().await.clone();
+            let n = sup.forwarding.clear(&filter, snap.as_deref());
             Ok(format!("{n} sessions cleared\n"))
         }
         ["show", "security", "flow", ..] | ["clear", "security", "flow", ..] => {
@@ -71,7 +72,7 @@ pub async fn run_streaming(sup: &Supervisor, words: &[String], say: Say) -> Resu
 
 /// Why a live view is empty: the dataplane is not running, and why not.
 fn not_running(sup: &Supervisor, what: &str) -> String {
-    let why = sup.forwarding.describe().err().unwrap_or_default();
+    let why = sup.forwarding.running().err().unwrap_or_default();
     format!("not available: {what} lives in the dataplane, which is not running ({why})")
 }
 
@@ -402,53 +403,8 @@ async fn routes(sup: &Supervisor, only: Option<&str>) -> String {
 
 /// `show system dataplane`: what is compiled, and what forwards.
 async fn dataplane(sup: &Supervisor) -> String {
-    let mut out = String::new();
-    match sup.snapshot.read().await.as_ref() {
-        Some(snap) => {
-            let _ = writeln!(
-                out,
-                "Compiled snapshot: generation {}, {} policies",
-                snap.generation(),
-                snap.policies().len()
-            );
-            for w in snap.warnings() {
-                let _ = writeln!(out, "  warning: {w}");
-            }
-        }
-        None => out.push_str("Compiled snapshot: none (no configuration applied yet)\n"),
-    }
-    match sup.forwarding.describe() {
-        Ok((ifaces, missing)) => {
-            out.push_str("Forwarding: AF_XDP (userspace pipeline)\n");
-            let _ = writeln!(
-                out,
-                "  {:<12} {:<8} {:<8} {:<10} Queues",
-                "Interface", "Engine", "XDP", "Copy"
-            );
-            for i in ifaces {
-                let _ = writeln!(
-                    out,
-                    "  {:<12} {:<8} {:<8} {:<10} {}",
-                    i.name,
-                    "afxdp",
-                    format!("{:?}", i.xdp_mode).to_lowercase(),
-                    if i.zero_copy { "zero-copy" } else { "copy" },
-                    i.queues
-                );
-            }
-            let _ = writeln!(
-                out,
-                "  Packets waiting for neighbour resolution (dropped): {missing}"
-            );
-        }
-        Err(why) => {
-            let _ = writeln!(
-                out,
-                "Forwarding: {why}; interfaces are plain Linux interfaces"
-            );
-        }
-    }
-    out
+    let snap = sup.snapshot.read().await.clone();
+    super::dataplane_status::render(snap.as_deref(), &sup.forwarding.status())
 }
 
 /// `show security policies hit-count`, from the workers' counters.
@@ -462,7 +418,7 @@ async fn hit_count(sup: &Supervisor) -> Result<String, String> {
         .await
         .clone()
         .ok_or("no configuration applied")?;
-    let counters = sup.forwarding.control.counters();
+    let counters = sup.forwarding.counters();
     Ok(xpf_forward::show::hit_count(snap.policies(), &counters))
 }
 
@@ -472,14 +428,10 @@ async fn flow_sessions(sup: &Supervisor, rest: &[&str]) -> Result<String, String
         return Err(not_running(sup, "the session table"));
     }
     let (filter, layout) = session_words(rest, &ifindex_of(sup).await)?;
-    let list = sup.forwarding.control.sessions(&filter);
+    let snap = sup.snapshot.read().await.clone();
+    let list = sup.forwarding.sessions(&filter, snap.as_deref());
     if layout == SessionLayout::Summary {
-        let max = sup
-            .snapshot
-            .read()
-            .await
-            .as_ref()
-            .map_or(0, |s| s.session_capacity());
+        let max = snap.as_ref().map_or(0, |s| s.session_capacity());
         return Ok(xpf_forward::show::summary(&list, max));
     }
     let table = sup.interfaces.table().await;
@@ -511,11 +463,11 @@ async fn nat(sup: &Supervisor, kind: &str, rest: &[&str]) -> Result<String, Stri
     let snap = sup.snapshot.read().await.clone();
     match snap.filter(|_| sup.forwarding.is_running()) {
         Some(snap) => {
-            let counters = sup.forwarding.control.counters();
+            let counters = sup.forwarding.counters();
             let sessions = if view == NatView::Summary {
                 Vec::new()
             } else {
-                sup.forwarding.control.sessions(&Default::default())
+                sup.forwarding.sessions(&Default::default(), Some(&snap))
             };
             let live = Live {
                 rules: snap.nat_rules(),

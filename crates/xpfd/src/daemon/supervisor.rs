@@ -38,7 +38,7 @@ pub struct Supervisor {
     /// The dataplane snapshot compiled from the active configuration (the
     /// forwarding engines take it when they run).
     pub snapshot: RwLock<Option<std::sync::Arc<xpf_dataplane::Snapshot>>>,
-    /// The userspace forwarding engine.
+    /// The forwarding engine (AF_XDP or eBPF).
     pub forwarding: super::forwarding::Forwarding,
     /// Recent log lines.
     pub logs: LogBuffer,
@@ -265,9 +265,13 @@ impl Supervisor {
         self.accounts.apply(model).await?;
         self.sshd.apply(model).await?;
         let snapshot = std::sync::Arc::new(snapshot);
-        *self.snapshot.write().await = Some(snapshot.clone());
         let names = self.interfaces.data_interfaces(model).await;
-        self.forwarding.commit(model, snapshot, &table, names);
+        // The dataplane may refuse the snapshot (the eBPF program cannot
+        // express every configuration): then nothing changes.
+        self.forwarding
+            .commit(model, snapshot.clone(), &table, names)
+            .map_err(|e| format!("dataplane: {e}"))?;
+        *self.snapshot.write().await = Some(snapshot);
         Ok(())
     }
 

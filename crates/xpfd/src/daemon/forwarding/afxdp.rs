@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+//! The AF_XDP dataplane with the pipeline (`xpf-forward`): started on the
+//! data interfaces, given each later snapshot, stopped with xpfd.
+
+use std::sync::Arc;
+
+use xpf_afxdp::{Config, Dataplane, InterfaceConfig, InterfaceInfo};
+use xpf_dataplane::{InterfaceTable, Snapshot};
+use xpf_forward::{Control, ForwardStats, Forwarder, Tables};
+
+/// The running AF_XDP engine.
+pub struct Running {
+    dp: Dataplane<Forwarder>,
+    /// What the workers read: snapshot, FIB, neighbours.
+    pub tables: Arc<Tables>,
+    stats: Vec<Arc<ForwardStats>>,
+}
+
+impl Running {
+    /// Starts workers on `names` (Linux names) with `snapshot`.
+    pub fn start(
+        snapshot: Arc<Snapshot>,
+        table: &InterfaceTable,
+        names: &[String],
+        control: &Arc<Control>,
+    ) -> Result<Running, String> {
+        let local_addrs = table
+            .entries()
+            .iter()
+            .flat_map(|e| {
+                e.addresses
+                    .iter()
+                    .map(|p| (p.addr, if p.addr.is_ipv6() { 128 } else { 32 }))
+            })
+            .collect();
+        let config = Config {
+            interfaces: names.iter().map(InterfaceConfig::new).collect(),
+            local_addrs,
+            ..Config::default()
+        };
+        if let Err(e) = keep_ephemeral_ports_below_nat() {
+            tracing::warn!(
+                "{e}: replies to the box's own connections may be taken for NAT traffic"
+            );
+        }
+        xpf_ebpf_loader::ensure_bpffs(&config.pin_dir).map_err(|e| e.to_string())?;
+        let tables = Tables::new(snapshot);
+        let mut stats = Vec::new();
+        let t = tables.clone();
+        let dp = Dataplane::start(config, |q| {
+            let s = Arc::new(ForwardStats::default());
+            stats.push(s.clone());
+            Forwarder::new(q, t.clone(), control.register(), s)
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(Running { dp, tables, stats })
+    }
+
+    /// Swaps in a new snapshot.
+    pub fn publish(&self, snapshot: Arc<Snapshot>) {
+        self.tables.snapshot.publish(snapshot);
+    }
+
+    /// The interfaces served and the packets dropped waiting for a
+    /// neighbour.
+    pub fn describe(&self) -> (Vec<InterfaceInfo>, u64) {
+        let missing = self
+            .stats
+            .iter()
+            .map(|s| {
+                s.neighbour_missing
+                    .load(std::sync::atomic::Ordering::Relaxed)
+            })
+            .sum();
+        (self.dp.interfaces().to_vec(), missing)
+    }
+
+    /// Stops the workers and detaches XDP.
+    pub fn stop(self) {
+        drop(self.dp.stop());
+    }
+}
+
+/// Interface source NAT translates to ports `xpf_afxdp::NAT_PORTS`, and the
+/// XDP shim sends replies on those ports to the workers; the kernel's own
+/// connections must therefore take their ephemeral ports below that range
+/// (Linux's default, 32768-60999, already does). The eBPF dataplane uses
+/// the same range.
+pub fn keep_ephemeral_ports_below_nat() -> Result<(), String> {
+    const PATH: &str = "/proc/sys/net/ipv4/ip_local_port_range";
+    let text = std::fs::read_to_string(PATH).map_err(|e| format!("reading {PATH}: {e}"))?;
+    let mut it = text
+        .split_whitespace()
+        .filter_map(|v| v.parse::<u16>().ok());
+    let (lo, hi) = (it.next().unwrap_or(32768), it.next().unwrap_or(60999));
+    let limit = xpf_afxdp::NAT_PORTS.0 - 1;
+    if hi <= limit {
+        return Ok(());
+    }
+    let lo = lo.min(limit - 1024);
+    std::fs::write(PATH, format!("{lo} {limit}")).map_err(|e| format!("writing {PATH}: {e}"))?;
+    tracing::info!("ephemeral ports set to {lo}-{limit}, below interface NAT's ports");
+    Ok(())
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: Apache-2.0
+//! The eBPF dataplane (`xpf-ebpf-loader`) as xpfd runs it: loaded and
+//! filled from a snapshot before it is attached anywhere (so a refused
+//! snapshot changes nothing), attached to the data interfaces, kept in step
+//! with each commit, and detached so that the kernel never forwards in the
+//! gap (see `kernel_forwarding`).
+
+use xpf_dataplane::Snapshot;
+use xpf_ebpf_loader::{AttachMode, EbpfDataplane, Options};
+
+use super::kernel_forwarding;
+use super::neighbours::Resolver;
+use super::DataInterface;
+
+/// The counter slot of the program's `no-neighbour` drops.
+fn no_neighbour_slot() -> Option<usize> {
+    xpf_ebpf_loader::EBPF_ONLY_REASONS
+        .iter()
+        .find(|(_, name)| *name == "no-neighbour")
+        .map(|(n, _)| *n as usize)
+}
+
+/// Why the eBPF dataplane did not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// The program cannot express this configuration (screens,
+    /// destination NAT, …): the commit must not go through on it.
+    Refused(String),
+    /// The program cannot run here (no BPF, verifier, bpffs).
+    Unavailable(String),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Refused(e) => {
+                write!(f, "the eBPF dataplane cannot run this configuration: {e}")
+            }
+            StartError::Unavailable(e) => write!(f, "the eBPF dataplane cannot run here: {e}"),
+        }
+    }
+}
+
+impl From<xpf_ebpf_loader::Error> for StartError {
+    fn from(e: xpf_ebpf_loader::Error) -> StartError {
+        match e {
+            xpf_ebpf_loader::Error::Compile(c) => StartError::Refused(c.to_string()),
+            other => StartError::Unavailable(other.to_string()),
+        }
+    }
+}
+
+/// What happened on one data interface.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// The interface.
+    pub iface: DataInterface,
+    /// How the program runs there, or why it does not (transit dropped).
+    pub result: Result<AttachMode, String>,
+}
+
+/// The running eBPF dataplane.
+pub struct Running {
+    dp: EbpfDataplane,
+    /// `None`: `system dataplane-type ebpf`; otherwise why AF_XDP did not
+    /// start, which made this the fallback.
+    pub fallback: Option<String>,
+    /// The data interfaces, attached or not.
+    pub attachments: Vec<Attachment>,
+    resolver: Resolver,
+    /// `no-neighbour` drops already looked at.
+    no_neighbour_seen: u64,
+}
+
+impl Running {
+    /// Loads the program and gives it `snapshot`; attached nowhere yet.
+    pub fn prepare(snapshot: &Snapshot, fallback: Option<String>) -> Result<Running, StartError> {
+        // The default table size, not the snapshot's: the session map is
+        // pinned, and a pin of another size could not be taken over.
+        let mut dp = EbpfDataplane::load(&Options::default())?;
+        dp.apply(snapshot)?;
+        Ok(Running {
+            dp,
+            fallback,
+            attachments: Vec::new(),
+            resolver: Resolver::default(),
+            no_neighbour_seen: 0,
+        })
+    }
+
+    /// Makes `snapshot` live (both config buffers keep packets on the old
+    /// one or the new one, never a mix).
+    pub fn apply(&mut self, snapshot: &Snapshot) -> Result<(), StartError> {
+        self.dp.apply(snapshot).map_err(StartError::from)
+    }
+
+    /// Runs on exactly `wanted`: detaches from the others (kernel
+    /// forwarding off first) and attaches to the new ones (kernel
+    /// forwarding on after, which `bpf_fib_lookup` needs).
+    pub fn attach_to(&mut self, wanted: &[DataInterface]) {
+        let (keep, gone): (Vec<Attachment>, Vec<Attachment>) =
+            std::mem::take(&mut self.attachments)
+                .into_iter()
+                .partition(|a| wanted.contains(&a.iface));
+        for a in gone {
+            self.release(&a.iface);
+        }
+        self.attachments = keep;
+        for w in wanted {
+            if self
+                .attachments
+                .iter()
+                .any(|a| &a.iface == w && a.result.is_ok())
+            {
+                continue;
+            }
+            self.attachments.retain(|a| &a.iface != w);
+            let result = self
+                .dp
+                .attach(w.ifindex)
+                .map_err(|e| e.to_string())
+                .and_then(|mode| kernel_forwarding::set_ipv4(&w.name, true).map(|_| mode));
+            match &result {
+                Ok(mode) => {
+                    tracing::info!(interface = %w.name, ?mode, "eBPF dataplane attached")
+                }
+                Err(e) => {
+                    tracing::error!(interface = %w.name, "eBPF dataplane not running, transit traffic there is dropped: {e}");
+                    self.release(w);
+                }
+            }
+            self.attachments.push(Attachment {
+                iface: w.clone(),
+                result,
+            });
+        }
+    }
+
+    /// Fails closed on `iface`, then takes the program off it.
+    fn release(&mut self, iface: &DataInterface) {
+        kernel_forwarding::close_all([&iface.name]);
+        if let Err(e) = self.dp.detach(iface.ifindex) {
+            tracing::warn!(interface = %iface.name, "detaching the eBPF dataplane: {e}");
+        }
+    }
+
+    /// When packets were dropped for want of a next hop since the last
+    /// call, asks the kernel to resolve the next hops sessions lack.
+    pub fn resolve_neighbours(&mut self) {
+        let Ok(c) = self.dp.counters() else { return };
+        let n = no_neighbour_slot()
+            .and_then(|i| c.drops.get(i).copied())
+            .unwrap_or(0);
+        if n == self.no_neighbour_seen {
+            return;
+        }
+        self.no_neighbour_seen = n;
+        match self.dp.sessions() {
+            Ok(list) => {
+                let asked = self.resolver.ask_for(&list);
+                tracing::debug!(asked, "asked the kernel to resolve next hops");
+            }
+            Err(e) => tracing::warn!("reading eBPF sessions: {e}"),
+        }
+    }
+
+    /// The loaded program, for its sessions and counters.
+    pub fn dataplane(&self) -> &EbpfDataplane {
+        &self.dp
+    }
+
+    /// The loaded program, to clear sessions.
+    pub fn dataplane_mut(&mut self) -> &mut EbpfDataplane {
+        &mut self.dp
+    }
+
+    /// Fails closed everywhere it ran, then detaches (by dropping).
+    pub fn stop(mut self) {
+        let ifaces: Vec<DataInterface> = self.attachments.iter().map(|a| a.iface.clone()).collect();
+        for i in &ifaces {
+            self.release(i);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+//! The kernel's own forwarding switch per data interface: the fail-closed
+//! half of running a dataplane (issue 6).
+//!
+//! xpf forwards, never the kernel. Where no xpf dataplane runs on a data
+//! interface, IPv4 forwarding is switched off on it, so transit traffic
+//! arriving there is dropped by the kernel instead of routed unchecked.
+//! The eBPF dataplane needs it on: `bpf_fib_lookup` answers only for an
+//! ingress interface with forwarding enabled. That is safe because the XDP
+//! program decides every IPv4 frame first and passes to the kernel only
+//! what is addressed to the box (its addresses, broadcast, multicast),
+//! which the kernel delivers locally rather than forwards. AF_XDP needs no
+//! kernel forwarding at all, so it runs with it off.
+//!
+//! IPv6 has no per-interface switch (`conf/<if>/forwarding` changes only
+//! router/host behaviour; `conf/all/forwarding` gates forwarding), and
+//! neither dataplane wants the kernel to forward IPv6 (AF_XDP forwards it
+//! itself, the eBPF program drops it), so it is switched off box-wide
+//! whenever xpfd owns forwarding.
+
+/// Whether the kernel may forward IPv4 arriving on `linux_name`.
+pub fn set_ipv4(linux_name: &str, on: bool) -> Result<(), String> {
+    if linux_name.contains('/') || linux_name.starts_with('.') {
+        return Err(format!("{linux_name:?} is not an interface name"));
+    }
+    write(
+        &format!("/proc/sys/net/ipv4/conf/{linux_name}/forwarding"),
+        on,
+    )
+}
+
+/// Switches the kernel's IPv6 forwarding off, box-wide.
+pub fn ipv6_off() -> Result<(), String> {
+    write("/proc/sys/net/ipv6/conf/all/forwarding", false)
+}
+
+fn write(path: &str, on: bool) -> Result<(), String> {
+    let want = if on { "1" } else { "0" };
+    if std::fs::read_to_string(path).is_ok_and(|v| v.trim() == want) {
+        return Ok(());
+    }
+    std::fs::write(path, want).map_err(|e| format!("writing {want} to {path}: {e}"))
+}
+
+/// Fails closed on every interface of `names`, logging what could not be
+/// switched off (nothing else can be done about it).
+pub fn close_all<'a>(names: impl IntoIterator<Item = &'a String>) {
+    for n in names {
+        if let Err(e) = set_ipv4(n, false) {
+            tracing::error!(interface = %n, "cannot stop the kernel forwarding transit traffic: {e}");
+        }
+    }
+}

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: Apache-2.0
+//! The forwarding engine xpfd runs (issue 6), chosen on each commit:
+//!
+//! - `system dataplane-type userspace` (the default): the AF_XDP dataplane
+//!   with the pipeline (`afxdp`). When it cannot start, xpfd falls back,
+//!   loudly, to the eBPF dataplane for the whole box (AF_XDP starts on all
+//!   data interfaces or none: one UMEM and one set of workers serve them
+//!   all), and says why in `show system dataplane`.
+//! - `system dataplane-type ebpf`: the eBPF dataplane (`ebpf`), attached
+//!   to every data interface that is up.
+//!
+//! Either starts on the first commit with a data interface up; later
+//! commits give it their snapshot, and a change of `dataplane-type` stops
+//! one and starts the other. Where no dataplane runs on a data interface,
+//! the kernel's forwarding is off there (`kernel_forwarding`): transit
+//! traffic is dropped, never routed unchecked. `xpfd run --dataplane none`
+//! leaves forwarding, and the kernel's switches, alone.
+
+mod afxdp;
+mod ebpf;
+mod ebpf_views;
+mod kernel_forwarding;
+mod neighbours;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use xpf_afxdp::InterfaceInfo;
+use xpf_dataplane::{Counters, InterfaceTable, Snapshot};
+use xpf_forward::{Control, KernelRoute, L2Table, SessionFilter, SessionView, Tables};
+use xpf_model::system::DataplaneType;
+use xpf_model::Model;
+
+pub use ebpf::Attachment;
+
+/// `xpfd run --dataplane`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// xpfd forwards: AF_XDP or eBPF as `system dataplane-type` says.
+    Afxdp,
+    /// No forwarding by xpfd: plain Linux interfaces.
+    None,
+}
+
+/// A data interface: a configured physical interface that is up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataInterface {
+    /// Its Linux name.
+    pub name: String,
+    /// Its kernel ifindex.
+    pub ifindex: u32,
+}
+
+enum State {
+    /// Nothing forwards; why.
+    Stopped(String),
+    Afxdp(afxdp::Running),
+    Ebpf(ebpf::Running),
+}
+
+/// What `show system dataplane` reports.
+pub enum Status {
+    /// AF_XDP forwards on these interfaces; packets dropped waiting for a
+    /// neighbour.
+    Afxdp(Vec<InterfaceInfo>, u64),
+    /// The eBPF dataplane runs; `fallback` says why it, not AF_XDP.
+    Ebpf {
+        /// Each data interface, attached or why not.
+        interfaces: Vec<Attachment>,
+        /// `None` when configured; else why AF_XDP did not start.
+        fallback: Option<String>,
+        /// The generation of the snapshot it runs.
+        generation: u64,
+    },
+    /// Nothing forwards; why.
+    Stopped(String),
+}
+
+/// See the module docs.
+pub struct Forwarding {
+    engine: Engine,
+    state: Mutex<State>,
+    /// The AF_XDP workers' session tables and counters.
+    control: Arc<Control>,
+}
+
+impl Forwarding {
+    /// Nothing runs until the first commit.
+    pub fn new(engine: Engine) -> Forwarding {
+        let why = match engine {
+            Engine::Afxdp => "not started: no configuration committed yet",
+            Engine::None => {
+                "none: xpfd runs with --dataplane none; interfaces are plain Linux interfaces"
+            }
+        };
+        Forwarding {
+            engine,
+            state: Mutex::new(State::Stopped(why.into())),
+            control: Arc::new(Control::new()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A commit compiled `snapshot`: swap it in, or start (or switch) the
+    /// dataplane `model` asks for on the data interfaces (`names`: Linux
+    /// names of the configured physical interfaces that are up). An error
+    /// refuses the commit; the running dataplane is then as it was.
+    pub fn commit(
+        &self,
+        model: &Model,
+        snapshot: Arc<Snapshot>,
+        table: &InterfaceTable,
+        names: Vec<String>,
+    ) -> Result<(), String> {
+        if self.engine == Engine::None {
+            return Ok(());
+        }
+        if let Err(e) = kernel_forwarding::ipv6_off() {
+            tracing::error!("cannot stop the kernel forwarding IPv6: {e}");
+        }
+        let ifaces = data_interfaces(&names);
+        let want = model.system.dataplane_type;
+        let mut state = self.lock();
+        match (&mut *state, want) {
+            (State::Afxdp(r), DataplaneType::Userspace) => {
+                r.publish(snapshot);
+                return Ok(());
+            }
+            // A fallback stays one until the mode changes or xpfd restarts:
+            // retrying AF_XDP on every commit would blink the box each time.
+            (State::Ebpf(r), DataplaneType::Ebpf)
+            | (
+                State::Ebpf(
+                    r @ ebpf::Running {
+                        fallback: Some(_), ..
+                    },
+                ),
+                DataplaneType::Userspace,
+            ) => {
+                match r.apply(&snapshot) {
+                    Ok(()) => {
+                        r.attach_to(&ifaces);
+                        return Ok(());
+                    }
+                    Err(e @ ebpf::StartError::Refused(_)) if r.fallback.is_none() => {
+                        return Err(e.to_string())
+                    }
+                    Err(e) => {
+                        // The fallback cannot enforce what the operator
+                        // configured for AF_XDP: stop it, fail closed.
+                        let why = format!(
+                            "none: {}; the eBPF fallback stopped: {e}; transit traffic is dropped",
+                            r.fallback.as_deref().unwrap_or("")
+                        );
+                        tracing::error!("{why}");
+                        if let State::Ebpf(r) = std::mem::replace(&mut *state, State::Stopped(why))
+                        {
+                            r.stop();
+                        }
+                        kernel_forwarding::close_all(&names);
+                        return Ok(());
+                    }
+                }
+            }
+            _ => {}
+        }
+        if ifaces.is_empty() {
+            self.stop_locked(&mut state);
+            *state = State::Stopped("not started: no configured physical interface is up".into());
+            return Ok(());
+        }
+        // Ready before the old one stops: a refused snapshot leaves the
+        // running dataplane alone.
+        let prepared = match want {
+            DataplaneType::Ebpf => match ebpf::Running::prepare(&snapshot, None) {
+                Err(e @ ebpf::StartError::Refused(_)) => return Err(e.to_string()),
+                other => Some(other),
+            },
+            DataplaneType::Userspace => None,
+        };
+        self.stop_locked(&mut state);
+        *state = match prepared {
+            Some(Ok(mut r)) => {
+                r.attach_to(&ifaces);
+                tracing::info!(interfaces = ?names, "eBPF forwarding started (system dataplane-type ebpf)");
+                State::Ebpf(r)
+            }
+            Some(Err(e)) => {
+                let why = format!("none: {e}; transit traffic is dropped");
+                tracing::error!("{why}");
+                kernel_forwarding::close_all(&names);
+                State::Stopped(why)
+            }
+            None => self.start_userspace(snapshot, table, &names, &ifaces),
+        };
+        Ok(())
+    }
+
+    /// AF_XDP, or the eBPF dataplane when AF_XDP cannot start, or nothing
+    /// (failing closed) when neither can.
+    fn start_userspace(
+        &self,
+        snapshot: Arc<Snapshot>,
+        table: &InterfaceTable,
+        names: &[String],
+        ifaces: &[DataInterface],
+    ) -> State {
+        // AF_XDP forwards itself; the kernel must not, on any of them.
+        kernel_forwarding::close_all(names);
+        let afxdp_error = match afxdp::Running::start(snapshot.clone(), table, names, &self.control)
+        {
+            Ok(r) => {
+                tracing::info!(interfaces = ?names, "AF_XDP forwarding started");
+                return State::Afxdp(r);
+            }
+            Err(e) => format!("AF_XDP did not start: {e}"),
+        };
+        tracing::error!("{afxdp_error}; falling back to the eBPF dataplane");
+        match ebpf::Running::prepare(&snapshot, Some(afxdp_error.clone())) {
+            Ok(mut r) => {
+                r.attach_to(ifaces);
+                tracing::warn!(interfaces = ?names, "eBPF forwarding started as the fallback: {afxdp_error}");
+                State::Ebpf(r)
+            }
+            Err(e) => {
+                let why = format!(
+                    "none: {afxdp_error}; the eBPF fallback did not start either: {e}; transit traffic is dropped"
+                );
+                tracing::error!("{why}");
+                State::Stopped(why)
+            }
+        }
+    }
+
+    fn stop_locked(&self, state: &mut State) {
+        match std::mem::replace(state, State::Stopped("stopped".into())) {
+            State::Afxdp(r) => r.stop(),
+            State::Ebpf(r) => r.stop(),
+            State::Stopped(why) => *state = State::Stopped(why),
+        }
+    }
+
+    /// The tables the AF_XDP workers read, while they run.
+    pub fn tables(&self) -> Option<Arc<Tables>> {
+        match &*self.lock() {
+            State::Afxdp(r) => Some(r.tables.clone()),
+            _ => None,
+        }
+    }
+
+    /// Publishes what the kernel's tables hold now (AF_XDP reads its own
+    /// copy; the eBPF program asks the kernel directly).
+    pub fn refresh(&self, routes: &[KernelRoute], l2: L2Table) {
+        if let Some(t) = self.tables() {
+            t.fib.publish(Arc::new(xpf_forward::KernelFib::new(routes)));
+            t.l2.publish(Arc::new(l2));
+        }
+    }
+
+    /// Has the kernel resolve next hops the eBPF dataplane lacks.
+    pub fn resolve_neighbours(&self) {
+        if let State::Ebpf(r) = &mut *self.lock() {
+            r.resolve_neighbours();
+        }
+    }
+
+    /// Which dataplane forwards where, or why none does.
+    pub fn status(&self) -> Status {
+        match &*self.lock() {
+            State::Afxdp(r) => {
+                let (i, missing) = r.describe();
+                Status::Afxdp(i, missing)
+            }
+            State::Ebpf(r) => Status::Ebpf {
+                interfaces: r.attachments.clone(),
+                fallback: r.fallback.clone(),
+                generation: r.dataplane().generation(),
+            },
+            State::Stopped(why) => Status::Stopped(why.clone()),
+        }
+    }
+
+    /// Why nothing forwards, or `Ok` while a dataplane runs.
+    pub fn running(&self) -> Result<(), String> {
+        match &*self.lock() {
+            State::Stopped(why) => Err(why.clone()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a dataplane runs.
+    pub fn is_running(&self) -> bool {
+        self.running().is_ok()
+    }
+
+    /// The sessions matching `filter`, by id; `snap` names policies, zones
+    /// and NAT rules of the eBPF dataplane's sessions.
+    pub fn sessions(&self, filter: &SessionFilter, snap: Option<&Snapshot>) -> Vec<SessionView> {
+        match &*self.lock() {
+            State::Afxdp(_) => self.control.sessions(filter),
+            State::Ebpf(r) => {
+                let Some(snap) = snap else { return Vec::new() };
+                let list = r.dataplane().sessions().unwrap_or_else(|e| {
+                    tracing::warn!("reading eBPF sessions: {e}");
+                    Vec::new()
+                });
+                let mut out: Vec<SessionView> = list
+                    .iter()
+                    .map(|s| ebpf_views::session_view(s, snap))
+                    .filter(|v| ebpf_views::matches(filter, v))
+                    .collect();
+                out.sort_by_key(|s| s.id);
+                out
+            }
+            State::Stopped(_) => Vec::new(),
+        }
+    }
+
+    /// Removes the sessions matching `filter`; how many went.
+    pub fn clear(&self, filter: &SessionFilter, snap: Option<&Snapshot>) -> usize {
+        match &mut *self.lock() {
+            State::Afxdp(_) => self.control.clear(filter),
+            State::Ebpf(r) => {
+                let Some(snap) = snap else { return 0 };
+                let Ok(list) = r.dataplane().sessions() else {
+                    return 0;
+                };
+                let dp = r.dataplane_mut();
+                list.iter()
+                    .filter(|s| ebpf_views::matches(filter, &ebpf_views::session_view(s, snap)))
+                    .filter(|s| dp.remove_session(&s.fwd).unwrap_or(false))
+                    .count()
+            }
+            State::Stopped(_) => 0,
+        }
+    }
+
+    /// The running dataplane's counters, summed.
+    pub fn counters(&self) -> Counters {
+        match &*self.lock() {
+            State::Afxdp(_) => self.control.counters(),
+            State::Ebpf(r) => {
+                let dp = r.dataplane();
+                let live = dp.sessions().map_or(0, |s| s.len() as u64);
+                match dp.counters() {
+                    Ok(c) => ebpf_views::counters(&c, live),
+                    Err(e) => {
+                        tracing::warn!("reading eBPF counters: {e}");
+                        Counters::default()
+                    }
+                }
+            }
+            State::Stopped(_) => Counters::default(),
+        }
+    }
+
+    /// Stops the dataplane (failing closed where it ran).
+    pub fn stop(&self) {
+        let mut state = self.lock();
+        self.stop_locked(&mut state);
+    }
+}
+
+/// Kernel ifindexes of the data interfaces; one that vanished in between
+/// is left out (the next commit sees it again if it comes back).
+fn data_interfaces(names: &[String]) -> Vec<DataInterface> {
+    names
+        .iter()
+        .filter_map(|n| {
+            let ifindex = nix::net::if_::if_nametoindex(n.as_str()).ok()?;
+            Some(DataInterface {
+                name: n.clone(),
+                ifindex,
+            })
+        })
+        .collect()
+}
