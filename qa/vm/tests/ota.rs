@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Instant;
 
-use xpf_vm::{can_run, root, Vm, ROOT_PROMPT};
+use xpf_vm::{can_run, in_ns, root, Vm, ROOT_PROMPT};
 
 const TEST: &str = "signed_updates_install_refuse_and_roll_back";
 const OLD: &str = "2026.11.1";
@@ -40,8 +40,36 @@ const NEW: &str = "2026.11.2";
 /// Built with `XPF_IMAGE_FAULT=xpfd-fails`.
 const BAD: &str = "2026.11.3";
 const PROMPT: &str = ROOT_PROMPT;
-const BOOTSTRAP: &str =
-    "interfaces { fxp0 { unit 0 { family inet { address 10.0.2.15/24; } } } }\n";
+/// Management, and client → server forwarding to time an update by.
+const BOOTSTRAP: &str = "
+interfaces {
+    fxp0 { unit 0 { family inet { address 10.0.2.15/24; } } }
+    ge-0/0/0 { unit 0 { family inet { address 10.99.1.1/24; } } }
+    ge-0/0/1 { unit 0 { family inet { address 10.99.2.1/24; } } }
+}
+security {
+    policies {
+        from-zone trust to-zone untrust {
+            policy out { match { source-address any; destination-address any; application any; } then { permit; } }
+        }
+    }
+    zones {
+        security-zone trust { interfaces { ge-0/0/0.0; } }
+        security-zone untrust { interfaces { ge-0/0/1.0; } }
+    }
+}
+";
+
+/// Waits until a client ping crosses the VM; whether it did within `secs`.
+fn forwards_within(secs: u64) -> bool {
+    let until = Instant::now() + std::time::Duration::from_secs(secs);
+    while Instant::now() < until {
+        if in_ns("xpfvm-client", &["ping", "-c", "1", "-W", "1", "10.99.2.2"]) {
+            return true;
+        }
+    }
+    false
+}
 
 fn sh(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
@@ -266,6 +294,7 @@ fn signed_updates_install_refuse_and_roll_back() {
         })(),
     );
     let started = Instant::now();
+    let mut forwarding = None;
     report.check(
         "happy-path",
         (|| {
@@ -273,7 +302,13 @@ fn signed_updates_install_refuse_and_roll_back() {
                 "request system software add {server}/stable reboot"
             ))?;
             vm.expect(&format!("Installed xpf {NEW}"))?;
-            vm.login_root()?;
+            vm.expect("xpf login:")?;
+            if !forwards_within(120) {
+                return Err(format!("{NEW} does not forward client to server"));
+            }
+            forwarding = Some(started.elapsed());
+            vm.line("root")?;
+            vm.expect(PROMPT)?;
             let v = vm.cli("show version", PROMPT)?;
             if !v.contains(&format!("xpf image {NEW}, slot B")) {
                 return Err(format!("not on {NEW} in slot B: {v}"));
@@ -397,8 +432,10 @@ fn signed_updates_install_refuse_and_roll_back() {
             drop(vm);
             std::env::set_var("XPF_VM_IMAGE", second.as_os_str());
             let mut vm = Vm::boot("")?;
-            vm.expect("login:")?;
+            // Its host name says the committed configuration came along.
+            vm.expect("installed-from-cli login:")?;
             vm.line("root")?;
+            vm.expect("root@installed-from-cli> ")?;
             let v = vm.cli("show version", "root@installed-from-cli> ")?;
             if !v.contains(&format!("xpf image {OLD}, slot A")) {
                 return Err(format!("the disk installed from the CLI runs something else: {v}"));
@@ -407,8 +444,9 @@ fn signed_updates_install_refuse_and_roll_back() {
         })(),
     );
     eprintln!(
-        "ota: update download {} MB; request system software add to the new version's login {:.0} s (TCG)",
+        "ota: update download {} MB; request system software add to the new version forwarding {}, to its checks done {:.0} s (TCG)",
         download / 1_000_000,
+        forwarding.map_or("-".into(), |d| format!("{:.0} s", d.as_secs_f64())),
         took.as_secs_f64()
     );
     assert!(report.failed.is_empty(), "failed: {:?}", report.failed);
