@@ -410,6 +410,19 @@ fn policy_nat_and_sessions(test: &str, dp: Dataplane) {
     // it (AF_XDP also takes routes and neighbours from the kernel once a
     // second): wait for the path to come up, then hold it to account.
     wait_for_path(&t, "10.91.2.2", Duration::from_secs(10));
+    // A firewall takes no routes or addresses from router advertisements.
+    for knob in [
+        "ge-0-0-0.accept_ra",
+        "ge-0-0-1.accept_ra",
+        "ge-0-0-1.autoconf",
+    ] {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &t.ns("f"), "sysctl", "-n"])
+            .arg(format!("net.ipv6.conf.{knob}"))
+            .output()
+            .expect("sysctl");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0", "{knob}");
+    }
     match dp {
         Dataplane::Afxdp => {
             wait_for_path(&t, "2001:db8:91:2::2", Duration::from_secs(15));

@@ -29,6 +29,25 @@ pub fn set_ipv4(linux_name: &str, on: bool) -> Result<(), String> {
     )
 }
 
+/// Has the kernel ignore router advertisements on the data interfaces
+/// (and on interfaces yet to come). With IPv6 forwarding off the kernel
+/// acts as a host and would take addresses and default routes from
+/// whoever sends an RA on a segment, and the dataplanes route by the
+/// kernel's table: a firewall takes no routing orders from its networks.
+pub fn ignore_router_advertisements<'a>(
+    names: impl IntoIterator<Item = &'a String>,
+) -> Result<(), String> {
+    write("/proc/sys/net/ipv6/conf/default/accept_ra", false)?;
+    for n in names {
+        if n.contains('/') || n.starts_with('.') {
+            return Err(format!("{n:?} is not an interface name"));
+        }
+        write(&format!("/proc/sys/net/ipv6/conf/{n}/accept_ra"), false)?;
+        write(&format!("/proc/sys/net/ipv6/conf/{n}/autoconf"), false)?;
+    }
+    Ok(())
+}
+
 /// Switches the kernel's IPv6 forwarding off, box-wide.
 pub fn ipv6_off() -> Result<(), String> {
     write("/proc/sys/net/ipv6/conf/all/forwarding", false)

@@ -120,6 +120,9 @@ impl Forwarding {
         if let Err(e) = kernel_forwarding::ipv6_off() {
             tracing::error!("cannot stop the kernel forwarding IPv6: {e}");
         }
+        if let Err(e) = kernel_forwarding::ignore_router_advertisements(&names) {
+            tracing::error!("cannot stop the kernel taking router advertisements: {e}");
+        }
         let ifaces = data_interfaces(&names);
         let want = model.system.dataplane_type;
         let mut state = self.lock();
