@@ -65,7 +65,7 @@ bench-pipeline:
     cargo run --release -p xpf-dataplane --example pipeline_bench
 
 # Forwarding through the firewall namespace, 64-byte UDP, 1000 flows and 1:
-# Linux, Linux + nftables, xpf AF_XDP, bare XDP redirect (root; ../shared/BENCHMARK.md).
+# Linux, Linux + nftables, xpf AF_XDP, bare XDP redirect, xpf eBPF (root; ../shared/BENCHMARK.md).
 # XPF_BENCH_RUNS (default 5) and XPF_BENCH_MODES (e.g. "a,c") narrow it.
 bench-forwarding:
     cargo build --release -p xpfd
