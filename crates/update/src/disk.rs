@@ -27,7 +27,8 @@ pub const FACTORY_VAR: &str = "/usr/share/factory/var";
 /// /var never starts smaller than the image made it.
 const VAR_MIN: u64 = 1 << 30;
 
-fn tool(name: &'static str, cmd: &mut Command) -> Result<String, UpdateError> {
+/// Runs `cmd`; its trimmed output, or what it said on failure.
+pub(crate) fn tool(name: &'static str, cmd: &mut Command) -> Result<String, UpdateError> {
     let out = cmd.output().map_err(|e| UpdateError::Tool {
         tool: name,
         reason: e.to_string(),

@@ -14,6 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::disk::tool;
 use crate::error::UpdateError;
 use crate::manifest::{ArtifactKind, Manifest};
 use crate::progress::{Meter, Progress};
@@ -361,25 +362,16 @@ impl Slots {
     }
 
     fn sfdisk(&self, what: &[&str], n: u32, value: &str) -> Result<(), UpdateError> {
-        let out = Command::new("sfdisk")
-            .args(["--no-reread", "--no-tell-kernel"])
-            .args(what)
-            .arg(self.disk_device())
-            .arg(n.to_string())
-            .arg(value)
-            .output()
-            .map_err(|e| UpdateError::Tool {
-                tool: "sfdisk",
-                reason: e.to_string(),
-            })?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(UpdateError::Tool {
-                tool: "sfdisk",
-                reason: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            })
-        }
+        tool(
+            "sfdisk",
+            Command::new("sfdisk")
+                .args(["--no-reread", "--no-tell-kernel"])
+                .args(what)
+                .arg(self.disk_device())
+                .arg(n.to_string())
+                .arg(value),
+        )
+        .map(drop)
     }
 
     /// Mounts the new root read-only and lets `validate` look at it.
@@ -391,21 +383,13 @@ impl Slots {
         let dev = self.partition_device(target.root())?;
         let mnt = self.state.join("new-root");
         std::fs::create_dir_all(&mnt).map_err(|e| UpdateError::io("creating", &mnt, e))?;
-        let mounted = Command::new("mount")
-            .args(["-t", "erofs", "-o", "ro"])
-            .arg(&dev)
-            .arg(&mnt)
-            .output()
-            .map_err(|e| UpdateError::Tool {
-                tool: "mount",
-                reason: e.to_string(),
-            })?;
-        if !mounted.status.success() {
-            return Err(UpdateError::Tool {
-                tool: "mount",
-                reason: String::from_utf8_lossy(&mounted.stderr).trim().to_string(),
-            });
-        }
+        tool(
+            "mount",
+            Command::new("mount")
+                .args(["-t", "erofs", "-o", "ro"])
+                .arg(&dev)
+                .arg(&mnt),
+        )?;
         let verdict = validate(&mnt);
         let _ = Command::new("umount").arg(&mnt).status();
         verdict.map_err(|e| {
