@@ -275,10 +275,13 @@ impl Management for Api {
             _ => Permission::View,
         };
         self.caller(&req, needed).await?;
-        Ok(Response::new(match show::run(&self.0, words).await {
-            Ok(text) => TextReply { ok: true, text },
-            Err(text) => TextReply { ok: false, text },
-        }))
+        let quiet: show::Say = Arc::new(|_: &str| {});
+        Ok(Response::new(
+            match show::run_streaming(&self.0, words, quiet).await {
+                Ok(text) => TextReply { ok: true, text },
+                Err(text) => TextReply { ok: false, text },
+            },
+        ))
     }
 
     type RunStream = std::pin::Pin<

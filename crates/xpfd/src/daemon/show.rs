@@ -41,9 +41,6 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
         ["show", "system", "uptime"] => Ok(uptime(sup).await),
         ["show", "system", "dataplane"] => Ok(dataplane(sup).await),
         ["show", "system", "software"] => super::software::show(sup).await,
-        ["request", "system", "software", "add", rest @ ..] => {
-            super::software::add(sup, rest, Arc::new(|_: &str| {})).await
-        }
         ["request", "system", "software", "rollback", rest @ ..] => {
             super::software::rollback(sup, rest).await
         }
@@ -55,8 +52,8 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
 /// Where a long-running request says how far it has got.
 pub type Say = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// Runs a command that may take long (an update, an install), telling
-/// `say` each step; other commands run as [`run`] runs them.
+/// Runs any operational command; one that may take long (an update, an
+/// install) tells `say` each step. Other commands run as [`run`] runs them.
 pub async fn run_streaming(sup: &Supervisor, words: &[String], say: Say) -> Result<String, String> {
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     match w.as_slice() {
