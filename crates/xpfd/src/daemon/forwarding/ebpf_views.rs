@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use xpf_dataplane::{Counters, DropReason, Snapshot};
+use xpf_dataplane::{Counters, DropReason, FlowKey, Snapshot};
 use xpf_ebpf_loader::{EbpfCounters, EbpfSession};
 use xpf_forward::{SessionFilter, SessionView, Wing};
 
@@ -32,6 +32,17 @@ pub fn session_id(s: &EbpfSession) -> u64 {
     h % 1_000_000_000 + 1
 }
 
+/// One direction of `s`: its key, ingress and counters.
+fn wing(s: &EbpfSession, key: &FlowKey, dir: usize) -> Wing {
+    Wing {
+        src: (v4(key.src), key.sport),
+        dst: (v4(key.dst), key.dport),
+        ifindex: s.ingress[dir],
+        packets: s.packets[dir],
+        bytes: s.bytes[dir],
+    }
+}
+
 fn v4(a: u128) -> IpAddr {
     // The program is IPv4 only; the address sits in the low 32 bits.
     IpAddr::from((a as u32).to_be_bytes())
@@ -54,20 +65,8 @@ pub fn session_view(s: &EbpfSession, snap: &Snapshot) -> SessionView {
         proto: s.fwd.proto,
         application: "None".into(),
         zones: (zone(s.ingress[0]), zone(s.egress[0])),
-        inbound: Wing {
-            src: (v4(s.fwd.src), s.fwd.sport),
-            dst: (v4(s.fwd.dst), s.fwd.dport),
-            ifindex: s.ingress[0],
-            packets: s.packets[0],
-            bytes: s.bytes[0],
-        },
-        outbound: Wing {
-            src: (v4(s.rev.src), s.rev.sport),
-            dst: (v4(s.rev.dst), s.rev.dport),
-            ifindex: s.ingress[1],
-            packets: s.packets[1],
-            bytes: s.bytes[1],
-        },
+        inbound: wing(s, &s.fwd, 0),
+        outbound: wing(s, &s.rev, 1),
         age_s: s.age.as_secs(),
         source_nat_rule: s
             .snat_rule

@@ -20,9 +20,7 @@
 
 /// Whether the kernel may forward IPv4 arriving on `linux_name`.
 pub fn set_ipv4(linux_name: &str, on: bool) -> Result<(), String> {
-    if linux_name.contains('/') || linux_name.starts_with('.') {
-        return Err(format!("{linux_name:?} is not an interface name"));
-    }
+    checked(linux_name)?;
     write(
         &format!("/proc/sys/net/ipv4/conf/{linux_name}/forwarding"),
         on,
@@ -39,9 +37,7 @@ pub fn ignore_router_advertisements<'a>(
 ) -> Result<(), String> {
     write("/proc/sys/net/ipv6/conf/default/accept_ra", false)?;
     for n in names {
-        if n.contains('/') || n.starts_with('.') {
-            return Err(format!("{n:?} is not an interface name"));
-        }
+        checked(n)?;
         write(&format!("/proc/sys/net/ipv6/conf/{n}/accept_ra"), false)?;
         write(&format!("/proc/sys/net/ipv6/conf/{n}/autoconf"), false)?;
     }
@@ -51,6 +47,14 @@ pub fn ignore_router_advertisements<'a>(
 /// Switches the kernel's IPv6 forwarding off, box-wide.
 pub fn ipv6_off() -> Result<(), String> {
     write("/proc/sys/net/ipv6/conf/all/forwarding", false)
+}
+
+/// A name safe to put in a /proc/sys path.
+fn checked(linux_name: &str) -> Result<(), String> {
+    if linux_name.contains('/') || linux_name.starts_with('.') {
+        return Err(format!("{linux_name:?} is not an interface name"));
+    }
+    Ok(())
 }
 
 fn write(path: &str, on: bool) -> Result<(), String> {
