@@ -35,6 +35,7 @@ pub use fib::{KernelFib, KernelRoute};
 pub use forwarder::{ForwardStats, Forwarder};
 pub use l2::L2Table;
 pub use published::{Published, Reader};
+pub use resolve::Resolver;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;

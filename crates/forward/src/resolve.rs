@@ -38,6 +38,20 @@ impl Resolver {
         }
     }
 
+    /// For a dataplane that knows a flow's destination but not its next
+    /// hop (the eBPF program): datagrams go to the destination with a TTL
+    /// of 1, so the kernel resolves the next hop on the way and the
+    /// datagram goes no further. IPv4 only, as that dataplane is.
+    pub fn toward_destinations() -> Resolver {
+        Resolver {
+            v4: UdpSocket::bind("0.0.0.0:0")
+                .ok()
+                .filter(|s| s.set_nonblocking(true).is_ok() && s.set_ttl(1).is_ok()),
+            v6: None,
+            asked: HashMap::new(),
+        }
+    }
+
     /// Asks the kernel to resolve `addr` on `ifindex`, unless asked lately;
     /// true if a request went out.
     pub fn ask(&mut self, addr: IpAddr, ifindex: u32, now: u64) -> bool {

@@ -9,7 +9,7 @@ use xpf_dataplane::Snapshot;
 use xpf_ebpf_loader::{AttachMode, EbpfDataplane, Options};
 
 use super::kernel_forwarding;
-use super::neighbours::Resolver;
+use super::neighbours::NextHops;
 use super::DataInterface;
 
 /// The counter slot of the program's `no-neighbour` drops.
@@ -67,7 +67,7 @@ pub struct Running {
     pub fallback: Option<String>,
     /// The data interfaces, attached or not.
     pub attachments: Vec<Attachment>,
-    resolver: Resolver,
+    resolver: NextHops,
     /// `no-neighbour` drops already looked at.
     no_neighbour_seen: u64,
 }
@@ -83,7 +83,7 @@ impl Running {
             dp,
             fallback,
             attachments: Vec::new(),
-            resolver: Resolver::default(),
+            resolver: NextHops::default(),
             no_neighbour_seen: 0,
         })
     }
