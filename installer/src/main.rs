@@ -13,7 +13,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use std::process::Command;
-use xpf_update::disk::{place_bootstrap, VAR_PARTITION};
+use xpf_update::disk::{place_bootstrap, size_of, VAR_PARTITION};
 
 use anyhow::{bail, Context};
 use clap::Parser;
@@ -45,18 +45,6 @@ fn run(cmd: &mut Command) -> anyhow::Result<String> {
         );
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-fn size_of(target: &Path, file: &mut File) -> anyhow::Result<u64> {
-    let meta = file.metadata()?;
-    if meta.is_file() {
-        return Ok(meta.len());
-    }
-    let end = file
-        .seek(SeekFrom::End(0))
-        .with_context(|| format!("sizing {}", target.display()))?;
-    file.rewind()?;
-    Ok(end)
 }
 
 /// Copies the image, skipping zero blocks (the target is zeroed first

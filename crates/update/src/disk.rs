@@ -243,7 +243,8 @@ fn check_target(source_disk: &Path, target: &Path) -> Result<(), UpdateError> {
     Ok(())
 }
 
-fn size_of(path: &Path, file: &mut File) -> Result<u64, UpdateError> {
+/// The size of a disk or disk image, open as `file`.
+pub fn size_of(path: &Path, file: &mut File) -> Result<u64, UpdateError> {
     let end = file
         .seek(SeekFrom::End(0))
         .map_err(|e| UpdateError::io("sizing", path, e))?;
