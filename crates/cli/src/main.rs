@@ -14,6 +14,7 @@ mod words;
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use shell::{Flow, Io, Shell};
 
@@ -59,6 +60,9 @@ fn commands(script: &str) -> Vec<String> {
         .collect()
 }
 
+/// How long the CLI waits for xpfd to start before giving up.
+const DEFAULT_WAIT: Duration = Duration::from_secs(90);
+
 fn user_name() -> String {
     let uid = nix::unistd::getuid();
     nix::unistd::User::from_uid(uid)
@@ -72,12 +76,20 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let mut script = None;
     let mut socket = std::env::var("XPF_SOCKET").unwrap_or_else(|_| xpf_api::DEFAULT_SOCKET.into());
+    let mut wait = DEFAULT_WAIT;
     while let Some(a) = args.next() {
         match a.as_str() {
             "-c" => script = args.next(),
             "--socket" => socket = args.next().unwrap_or(socket),
+            "--wait" => match args.next().map(|w| w.parse::<u64>()) {
+                Some(Ok(secs)) => wait = Duration::from_secs(secs),
+                _ => {
+                    eprintln!("cli: --wait needs a number of seconds");
+                    return ExitCode::from(2);
+                }
+            },
             "-h" | "--help" => {
-                println!("usage: cli [--socket PATH] [-c \"command; command\"]");
+                println!("usage: cli [--socket PATH] [--wait SECONDS] [-c \"command; command\"]");
                 return ExitCode::SUCCESS;
             }
             other => {
@@ -86,7 +98,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    let mut shell = match Shell::connect(&socket, user_name()) {
+    let mut shell = match Shell::connect(&socket, user_name(), wait) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e:#}");

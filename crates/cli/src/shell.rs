@@ -3,6 +3,7 @@
 //! command turned into calls on xpfd's management API.
 
 use std::fmt::Write as _;
+use std::time::{Duration, Instant};
 
 use tonic::transport::Channel;
 use xpf_api::management_client::ManagementClient;
@@ -116,14 +117,33 @@ fn quote(w: &str) -> String {
 }
 
 impl Shell {
-    /// Connects to xpfd.
-    pub fn connect(socket: &str, user: String) -> anyhow::Result<Shell> {
+    /// Connects to xpfd, waiting up to `wait` for it to start: a login on
+    /// the console right after boot can be faster than xpfd, and a CLI that
+    /// gave up at once would throw the user back to the login prompt.
+    pub fn connect(socket: &str, user: String, wait: Duration) -> anyhow::Result<Shell> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let client = rt
-            .block_on(xpf_api::connect_unix(socket))
-            .map_err(|e| anyhow::anyhow!("cannot reach xpfd at {socket}: {e}"))?;
+        let deadline = Instant::now() + wait;
+        let mut said = false;
+        let client = loop {
+            match rt.block_on(xpf_api::connect_unix(socket)) {
+                Ok(c) => break c,
+                Err(e) if Instant::now() >= deadline => {
+                    anyhow::bail!("cannot reach xpfd at {socket}: {e}")
+                }
+                Err(_) => {
+                    if !said {
+                        eprintln!(
+                            "xpfd is not answering yet; waiting up to {} s for it to start",
+                            wait.as_secs()
+                        );
+                        said = true;
+                    }
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+            }
+        };
         let mut shell = Shell {
             rt,
             client,

@@ -94,3 +94,39 @@ fn exclusive_configuration_locks_others_out() {
     let _ = holder.kill();
     let _ = holder.wait();
 }
+
+/// A console login can beat xpfd after a boot: the CLI waits for it to come
+/// up rather than throwing the user back to the login prompt, and gives up
+/// with a clear error when it never does.
+#[test]
+fn the_cli_waits_for_xpfd_to_start() {
+    if !can_run("the_cli_waits_for_xpfd_to_start") {
+        return;
+    }
+    let lab = Lab::start(None);
+    let away = lab.socket().with_extension("away");
+    std::fs::rename(lab.socket(), &away).unwrap();
+    let cli = |wait: &str| {
+        std::process::Command::new(xpf_lab::binary("cli"))
+            .env("XPF_SOCKET", lab.socket())
+            .args(["--wait", wait, "-c", "show version"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let gave_up = cli("1").wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&gave_up.stderr);
+    assert!(!gave_up.status.success(), "{said}");
+    assert!(said.contains("cannot reach xpfd at"), "{said}");
+
+    let waiting = cli("60");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::fs::rename(&away, lab.socket()).unwrap();
+    let out = waiting.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}{shown}");
+    assert!(said.contains("waiting up to 60 s"), "{said}");
+    assert!(shown.contains("Hostname:"), "{shown}");
+}
