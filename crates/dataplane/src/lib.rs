@@ -75,7 +75,7 @@ mod worker;
 pub use counters::{Counters, InterfaceCounters};
 pub use fib::{Fib, Route, StaticFib};
 pub use interfaces::{InterfaceEntry, InterfaceTable};
-pub use log::{rt_flow_line, LogQueue, Record, RecordKind};
+pub use log::{rt_flow_line, rt_flow_structured, LogQueue, Record, RecordKind};
 pub use pipeline::process;
 pub use session::{Dir, FlowKey, Session, SessionCounters, Sessions, TcpState, TcpTracker, Xlate};
 pub use snapshot::export;

@@ -134,6 +134,89 @@ pub fn rt_flow_line(r: &Record) -> String {
     o
 }
 
+/// The Junos enterprise id of RT_FLOW structured data (vSRX).
+pub const SD_ID: &str = "junos@2636.1.1.1.2.129";
+
+/// A record in the `sd-syslog` form: its message id (`RT_FLOW_SESSION_CREATE`)
+/// and the structured data, `[junos@… source-address="…" …]`, with Junos'
+/// field names. The English text is [`rt_flow_line`] after the message id.
+pub fn rt_flow_structured(r: &Record) -> (&'static str, String) {
+    let mut o = String::with_capacity(512);
+    let _ = write!(o, "[{SD_ID}");
+    let mut field = |k: &str, v: &dyn std::fmt::Display| {
+        // RFC 5424 escapes `"`, `\` and `]` inside values.
+        let v = v
+            .to_string()
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace(']', "\\]");
+        let _ = write!(o, " {k}=\"{v}\"");
+    };
+    field("source-address", &r.src.0);
+    field("source-port", &r.src.1);
+    field("destination-address", &r.dst.0);
+    field("destination-port", &r.dst.1);
+    field("connection-tag", &"0");
+    field("service-name", &r.service);
+    let id = match r.kind {
+        RecordKind::Deny => {
+            field("protocol-id", &r.protocol);
+            field("icmp-type", &"0");
+            field("policy-name", &r.policy);
+            field("source-zone-name", &r.from_zone);
+            field("destination-zone-name", &r.to_zone);
+            field("packet-incoming-interface", &r.interface);
+            field("reason", &"policy deny");
+            "RT_FLOW_SESSION_DENY"
+        }
+        RecordKind::Create | RecordKind::Close(_) => {
+            let na = |n: &Option<Arc<str>>| n.as_deref().unwrap_or("N/A").to_string();
+            let kind = |n: &Option<Arc<str>>, k: &str| {
+                if n.is_some() {
+                    k.to_string()
+                } else {
+                    "N/A".to_string()
+                }
+            };
+            if let RecordKind::Close(reason) = r.kind {
+                field("reason", &reason);
+            }
+            field("nat-source-address", &r.nat_src.0);
+            field("nat-source-port", &r.nat_src.1);
+            field("nat-destination-address", &r.nat_dst.0);
+            field("nat-destination-port", &r.nat_dst.1);
+            field("nat-connection-tag", &"0");
+            field("src-nat-rule-type", &kind(&r.src_nat_rule, "source rule"));
+            field("src-nat-rule-name", &na(&r.src_nat_rule));
+            field(
+                "dst-nat-rule-type",
+                &kind(&r.dst_nat_rule, "destination rule"),
+            );
+            field("dst-nat-rule-name", &na(&r.dst_nat_rule));
+            field("protocol-id", &r.protocol);
+            field("policy-name", &r.policy);
+            field("source-zone-name", &r.from_zone);
+            field("destination-zone-name", &r.to_zone);
+            field("session-id-32", &r.session_id);
+            if matches!(r.kind, RecordKind::Close(_)) {
+                field("packets-from-client", &r.from_client.0);
+                field("bytes-from-client", &r.from_client.1);
+                field("packets-from-server", &r.from_server.0);
+                field("bytes-from-server", &r.from_server.1);
+                field("elapsed-time", &r.elapsed_s);
+            }
+            field("packet-incoming-interface", &r.interface);
+            if matches!(r.kind, RecordKind::Create) {
+                "RT_FLOW_SESSION_CREATE"
+            } else {
+                "RT_FLOW_SESSION_CLOSE"
+            }
+        }
+    };
+    o.push(']');
+    (id, o)
+}
+
 /// Records waiting for the daemon.
 #[derive(Debug)]
 pub struct LogQueue {
@@ -226,6 +309,34 @@ mod tests {
         assert!(deny.starts_with(
             "RT_FLOW_SESSION_DENY: session denied 10.0.1.2/40000->10.0.2.2/80 0x0 junos-http 6(0) p1 trust untrust"
         ));
+    }
+
+    #[test]
+    fn structured_data_names_each_field_as_junos_does() {
+        let mut r = record(RecordKind::Close("TCP FIN"));
+        r.policy = "say \"hi\"]".into();
+        let (id, sd) = rt_flow_structured(&r);
+        assert_eq!(id, "RT_FLOW_SESSION_CLOSE");
+        assert!(
+            sd.starts_with(
+                "[junos@2636.1.1.1.2.129 source-address=\"10.0.1.2\" source-port=\"40000\""
+            ),
+            "{sd}"
+        );
+        for f in [
+            "reason=\"TCP FIN\"",
+            "nat-source-address=\"203.0.113.2\" nat-source-port=\"1025\"",
+            "src-nat-rule-type=\"source rule\" src-nat-rule-name=\"r1\"",
+            "dst-nat-rule-type=\"N/A\" dst-nat-rule-name=\"N/A\"",
+            "policy-name=\"say \\\"hi\\\"\\]\"",
+            "session-id-32=\"5\"",
+        ] {
+            assert!(sd.contains(f), "{f} missing from {sd}");
+        }
+        assert!(sd.ends_with(']'), "{sd}");
+        let (id, sd) = rt_flow_structured(&record(RecordKind::Deny));
+        assert_eq!(id, "RT_FLOW_SESSION_DENY");
+        assert!(!sd.contains("nat-source-address"), "{sd}");
     }
 
     #[test]

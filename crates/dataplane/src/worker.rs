@@ -121,7 +121,7 @@ impl Worker {
         let logs = &mut self.logs;
         self.sessions.sweep(now, |s| {
             if s.log_close {
-                logs.push(record(snap, &s, RecordKind::Close("idle Timeout"), now));
+                logs.push(record(snap, &s, RecordKind::Close(expiry_reason(&s)), now));
             }
         })
     }
@@ -149,6 +149,16 @@ impl Worker {
                     .push(record(snap, &s, RecordKind::Close(reason), now));
             }
         }
+    }
+}
+
+/// Why an expired session closed, as RT_FLOW says it: a TCP session that
+/// ended with FINs or a RST waited out its short closing timeout.
+pub(crate) fn expiry_reason(s: &Session) -> &'static str {
+    match s.tcp.map(|t| t.state()) {
+        Some(crate::session::TcpState::TimeWait) => "TCP FIN",
+        Some(crate::session::TcpState::Closed) => "TCP RST",
+        _ => "idle Timeout",
     }
 }
 

@@ -121,6 +121,21 @@ impl Forwarder {
         }
     }
 
+    /// Moves this worker's session log records to the daemon's queue: one
+    /// lock per loop that has any, none on the packet path.
+    fn hand_over_logs(&mut self) {
+        let lost = std::mem::take(&mut self.worker.logs.dropped);
+        if self.worker.logs.is_empty() && lost == 0 {
+            return;
+        }
+        if let Ok(mut q) = self.tables.flow_log.lock() {
+            q.dropped += lost;
+            for r in self.worker.logs.drain() {
+                q.push(r);
+            }
+        }
+    }
+
     /// Writes the Ethernet header for `next_hop` out of `egress`; false if
     /// the frame must wait for the neighbour (it is dropped and counted).
     fn rewrite_l2(&mut self, buf: &mut [u8], egress: u32, next_hop: IpAddr, now: u64) -> bool {
@@ -197,6 +212,7 @@ impl Processor for Forwarder {
         self.fib.refresh(&self.tables.fib);
         self.l2.refresh(&self.tables.l2);
         self.answer(now_ns);
+        self.hand_over_logs();
         if now_ns.saturating_sub(self.last_sweep) >= SWEEP_NS {
             let snap = self.snapshot.get().clone();
             self.worker.sweep(&snap, now_ns);

@@ -38,9 +38,9 @@ pub use published::{Published, Reader};
 pub use resolve::Resolver;
 
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use xpf_dataplane::Snapshot;
+use xpf_dataplane::{LogQueue, Record, Snapshot};
 
 /// Everything the daemon publishes to the workers.
 #[derive(Debug)]
@@ -54,6 +54,10 @@ pub struct Tables {
     /// Set by a worker that asked the kernel to resolve a neighbour: the
     /// daemon should dump the neighbour table again soon.
     pub neighbours_wanted: AtomicBool,
+    /// Session log records the workers handed over, for the daemon's
+    /// syslog; bounded, so a daemon that falls behind loses records
+    /// (counted), never packets.
+    pub flow_log: Mutex<LogQueue>,
 }
 
 impl Tables {
@@ -64,6 +68,22 @@ impl Tables {
             fib: Published::new(Arc::new(KernelFib::default())),
             l2: Published::new(Arc::new(L2Table::default())),
             neighbours_wanted: AtomicBool::new(false),
+            flow_log: Mutex::new(LogQueue::with_capacity(FLOW_LOG_QUEUE)),
         })
     }
+
+    /// Takes the session log records waiting, and how many were lost
+    /// since the last call because nobody took them in time.
+    pub fn take_flow_log(&self) -> (Vec<Record>, u64) {
+        match self.flow_log.lock() {
+            Ok(mut q) => {
+                let lost = std::mem::take(&mut q.dropped);
+                (q.drain().collect(), lost)
+            }
+            Err(_) => (Vec::new(), 0),
+        }
+    }
 }
+
+/// Session log records waiting for the daemon, all workers together.
+pub const FLOW_LOG_QUEUE: usize = 16_384;

@@ -52,6 +52,7 @@ pub mod cluster;
 pub mod flow;
 mod index;
 pub mod interfaces;
+pub mod logging;
 pub mod nat;
 pub mod policies;
 pub mod prefix;
@@ -73,6 +74,7 @@ pub use applications::{
 pub use cluster::{Cluster, InterfaceMonitor, RedundancyGroup};
 pub use flow::{Aging, Flow, TcpMss, TcpSession};
 pub use interfaces::{Family, Interface, InterfaceAddress, Unit};
+pub use logging::{LogFormat, LogMode, LogStream, SecurityLog, Syslog, SyslogDestination};
 pub use nat::{
     DestinationNat, DestinationNatAction, DestinationPool, Nat, NatContext, NatMatch, NatRule,
     PoolPort, ProxyNeighbor, RuleSet, SourceNat, SourceNatAction, SourcePool, StaticNat,
@@ -110,6 +112,8 @@ pub struct Model {
     pub screens: Vec<Screen>,
     /// `security flow`.
     pub flow: Flow,
+    /// `security log`.
+    pub security_log: SecurityLog,
     /// `routing-options` and `routing-instances`.
     pub routing: Routing,
 }
@@ -183,6 +187,9 @@ pub fn build(effective: &Config) -> Result<Model, Errors> {
     }
     if let Some(s) = sec("flow") {
         m.flow = flow::build(s, &mut ck);
+    }
+    if let Some(s) = sec("log") {
+        m.security_log = logging::security_log(s, &mut ck);
     }
     ck.finish(m)
 }

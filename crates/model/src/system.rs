@@ -7,24 +7,11 @@ use std::net::IpAddr;
 use xpf_config::Statement;
 
 use crate::check::{undefined, Checks, Path};
+pub use crate::logging::{Syslog, SyslogDestination};
 use crate::read::{arg, args, child, flag, kids, number_of, text, value};
 
 /// Login classes every Junos system has.
 pub const BUILTIN_CLASSES: &[&str] = &["super-user", "operator", "read-only", "unauthorized"];
-
-/// Syslog severities, used to tell `facility severity` pairs apart from
-/// other statements of a destination.
-const SEVERITIES: &[&str] = &[
-    "any",
-    "emergency",
-    "alert",
-    "critical",
-    "error",
-    "warning",
-    "notice",
-    "info",
-    "none",
-];
 
 /// The `system` hierarchy.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -138,26 +125,6 @@ pub struct NtpServer {
     pub address: IpAddr,
     /// `prefer`.
     pub prefer: bool,
-}
-
-/// `syslog` destinations.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Syslog {
-    /// `host <address>` destinations.
-    pub hosts: Vec<SyslogDestination>,
-    /// `file <name>` destinations.
-    pub files: Vec<SyslogDestination>,
-    /// `user <name>` destinations (`*` for every logged-in user).
-    pub users: Vec<SyslogDestination>,
-}
-
-/// One syslog destination and what it receives.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SyslogDestination {
-    /// Host address, file name or user name, as written.
-    pub name: String,
-    /// `facility severity` pairs, e.g. `("any", "notice")`.
-    pub facilities: Vec<(String, String)>,
 }
 
 /// `login`.
@@ -344,7 +311,7 @@ pub(crate) fn build(st: &Statement, ck: &mut Checks) -> System {
         }
     }
     if let Some(sl) = child(st, "syslog") {
-        sys.syslog = syslog(sl);
+        sys.syslog = crate::logging::syslog(sl, ck);
     }
     if let Some(login) = child(st, "login") {
         sys.login = self::login(login, &path.join(login), ck);
@@ -399,37 +366,6 @@ pub(crate) fn build(st: &Statement, ck: &mut Checks) -> System {
         }
     }
     sys
-}
-
-fn syslog(st: &Statement) -> Syslog {
-    let dest = |kw: &str| -> Vec<SyslogDestination> {
-        kids(st, kw)
-            .filter_map(|d| {
-                Some(SyslogDestination {
-                    name: d.words.get(1)?.text.clone(),
-                    facilities: facilities(d),
-                })
-            })
-            .collect()
-    };
-    Syslog {
-        hosts: dest("host"),
-        files: dest("file"),
-        users: dest("user"),
-    }
-}
-
-/// The `facility severity` children of a syslog destination.
-fn facilities(st: &Statement) -> Vec<(String, String)> {
-    st.kids()
-        .iter()
-        .filter_map(|c| {
-            let sev = c.words.get(1).or_else(|| arg(c))?;
-            SEVERITIES
-                .contains(&sev.text.as_str())
-                .then(|| (c.keyword().to_string(), sev.text.clone()))
-        })
-        .collect()
 }
 
 fn login(st: &Statement, path: &Path, ck: &mut Checks) -> Login {

@@ -87,6 +87,9 @@ enum Command {
         /// forwards and leaves the kernel's forwarding alone.
         #[arg(long, value_enum, default_value = "afxdp")]
         dataplane: DataplaneArg,
+        /// Where `system syslog file` files are written (`show log FILE`).
+        #[arg(long, default_value = "/var/log", value_name = "DIR")]
+        log_dir: PathBuf,
     },
     /// Parse and commit-check configuration files (curly, set or mixed).
     ///
@@ -183,7 +186,9 @@ fn main() -> ExitCode {
             manage_sshd,
             sshd_config,
             dataplane,
+            log_dir,
         } => run_daemon(daemon::Options {
+            log_dir,
             state_dir,
             config,
             bootstrap,

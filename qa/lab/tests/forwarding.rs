@@ -162,6 +162,8 @@ impl Topology {
                 .arg(t.dir.join("xpfd.sock"))
                 .arg("--config")
                 .arg(t.dir.join("seed.conf"))
+                .arg("--log-dir")
+                .arg(t.dir.join("log"))
                 .stdout(Stdio::null())
                 .stderr(log)
                 .spawn()
@@ -255,6 +257,22 @@ impl Topology {
             String::from_utf8_lossy(&client.stdout).into_owned(),
             String::new(),
         )
+    }
+
+    /// A syslog collector on the server, UDP `port`: prints what it
+    /// receives for 6 s (or until two messages came).
+    fn syslog_collector(&self, port: u16) -> Child {
+        let c = Command::new("ip")
+            .args(["netns", "exec", &self.ns("s"), "python3", "-c"])
+            .arg(format!(
+                "import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0',{port}));s.settimeout(1)\nend=time.time()+6;n=0\nwhile time.time()<end and n<2:\n  try:\n    print(s.recv(4096).decode(),flush=True);n+=1\n  except socket.timeout:\n    pass"
+            ))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3");
+        std::thread::sleep(Duration::from_millis(300));
+        c
     }
 
     /// Sends one UDP datagram from `from` to `addr:port` (nothing answers:
@@ -585,6 +603,95 @@ fn policy_nat_and_sessions(test: &str, dp: Dataplane) {
     }
     let summary = t.cli("show security nat source summary");
     assert!(summary.contains("Total rules: 1"), "{summary}");
+}
+
+/// `then log` records reach a `system syslog file` (read back with `show
+/// log`) and a remote syslog host in RT_FLOW form; in `security log mode
+/// stream` they go to the stream host in sd-syslog instead. AF_XDP only:
+/// the eBPF program keeps no session log yet.
+#[test]
+fn session_logs_reach_syslog_files_and_hosts() {
+    const TEST: &str = "session_logs_reach_syslog_files_and_hosts";
+    if !lab_ready(TEST) {
+        return;
+    }
+    let Some(t) = started(TEST, Dataplane::Afxdp) else {
+        return;
+    };
+    wait_for_path(&t, "10.91.2.2", Duration::from_secs(10));
+    let out = t.cli(
+        "configure; \
+         set security policies from-zone trust to-zone untrust policy out then log session-init session-close; \
+         set system syslog file traffic-log any any; set system syslog file traffic-log match RT_FLOW_SESSION; \
+         set system syslog host 10.91.2.2 any any; set system syslog host 10.91.2.2 port 5514; commit",
+    );
+    assert!(out.contains("commit complete"), "{out}");
+    let collector = t.syslog_collector(5514);
+    let (reply, peer) = t.tcp_exchange("c", "s", "10.91.2.2", 7010);
+    assert_eq!(reply.trim(), "HELLO", "{peer}\n{}", t.log());
+    let file = wait_for(|| {
+        let f = t.cli("show log traffic-log");
+        f.contains("RT_FLOW_SESSION_CLOSE").then_some(f)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "no close record:\n{}\n{}",
+            t.cli("show log traffic-log"),
+            t.log()
+        )
+    });
+    assert!(
+        file.contains("RT_FLOW_SESSION_CLOSE: session closed TCP FIN: 10.91.1.2/"),
+        "{file}"
+    );
+    let create = file
+        .lines()
+        .find(|l| l.contains("RT_FLOW_SESSION_CREATE: session created 10.91.1.2/"))
+        .unwrap_or_else(|| panic!("{file}"));
+    assert!(create.contains(" fwd RT_FLOW: "), "{create}");
+    assert!(
+        create.contains("->10.91.2.2/7010 0x0 None ") && create.contains(" 6 out trust untrust "),
+        "{create}"
+    );
+    let got = collector.wait_with_output().expect("collector");
+    let got = String::from_utf8_lossy(&got.stdout);
+    assert!(
+        got.contains("<14>") && got.contains("fwd RT_FLOW: RT_FLOW_SESSION_CREATE"),
+        "the syslog host got:\n{got}"
+    );
+
+    // Stream mode: straight to the stream host, in sd-syslog.
+    let out = t.cli(
+        "configure; delete system syslog host 10.91.2.2; \
+         set security log mode stream; set security log format sd-syslog; \
+         set security log stream siem host 10.91.2.2; set security log stream siem host port 5515; commit",
+    );
+    assert!(out.contains("commit complete"), "{out}");
+    let collector = t.syslog_collector(5515);
+    let _ = t.tcp_exchange("c", "s", "10.91.2.2", 7011);
+    let got = collector.wait_with_output().expect("collector");
+    let got = String::from_utf8_lossy(&got.stdout);
+    assert!(
+        got.contains(
+            "RT_FLOW - RT_FLOW_SESSION_CREATE [junos@2636.1.1.1.2.129 source-address=\"10.91.1.2\""
+        ),
+        "the stream host got:\n{got}"
+    );
+    assert!(got.contains("destination-port=\"7011\""), "{got}");
+}
+
+/// Polls `f` for up to 10 s.
+fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let t0 = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if t0.elapsed() > Duration::from_secs(10) {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 fn has(tool: &str) -> bool {

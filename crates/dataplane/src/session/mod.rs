@@ -112,8 +112,11 @@ pub(crate) enum InsertError {
     KeyTaken,
 }
 
-/// How far one sweep call looks (bounded so a sweep never stalls a batch).
-const SWEEP_SLOTS: usize = 64;
+/// The least and most slots one sweep call looks at: at least an eighth
+/// of the slots ever used, so a table is swept through within eight calls
+/// (under a second at the forwarder's pace), and never so many that a
+/// sweep stalls a batch for long.
+const SWEEP_SLOTS: (usize, usize) = (64, 32_768);
 
 /// The table. See the module docs.
 #[derive(Debug)]
@@ -123,6 +126,9 @@ pub struct Sessions {
     index: HashMap<FlowKey, u32, FlowBuildHasher>,
     next_id: u64,
     cursor: usize,
+    /// One past the highest slot ever used: free slots are reused lowest
+    /// first, so live sessions sit below it and sweeps need look no higher.
+    used: usize,
     limits: limit::Limits,
     /// Counters.
     pub counters: SessionCounters,
@@ -142,6 +148,7 @@ impl Sessions {
             index: HashMap::with_capacity_and_hasher(capacity * 2, FlowBuildHasher::default()),
             next_id: 1,
             cursor: 0,
+            used: 0,
             limits: limit::Limits::default(),
             counters: SessionCounters::default(),
         }
@@ -213,6 +220,7 @@ impl Sessions {
             self.counters.table_full += 1;
             return Err(InsertError::Full);
         };
+        self.used = self.used.max(slot as usize + 1);
         s.id = self.next_id;
         self.next_id += 1;
         self.index.insert(s.fwd, entry(slot, Dir::Forward));
@@ -238,8 +246,10 @@ impl Sessions {
     /// from where the last sweep stopped; `closed` sees each one.
     pub fn sweep(&mut self, now: u64, mut closed: impl FnMut(Session)) -> usize {
         let mut n = 0;
-        for _ in 0..SWEEP_SLOTS.min(self.slots.len()) {
-            self.cursor = (self.cursor + 1) % self.slots.len();
+        let span = self.used.max(1);
+        let budget = (span / 8).clamp(SWEEP_SLOTS.0, SWEEP_SLOTS.1).min(span);
+        for _ in 0..budget {
+            self.cursor = (self.cursor + 1) % span;
             let slot = self.cursor as u32;
             if self.get(slot).is_some_and(|s| s.expires <= now) {
                 if let Some(s) = self.remove(slot) {
@@ -371,5 +381,17 @@ mod tests {
         t.sweep(500, |s| closed.push(s.fwd.sport));
         assert_eq!(closed, [1]);
         assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn a_big_table_with_few_sessions_is_swept_through_at_once() {
+        let mut t = Sessions::with_capacity(262_144);
+        for port in 1..=10 {
+            t.insert(session(port)).unwrap();
+        }
+        let mut closed = 0;
+        t.sweep(500, |_| closed += 1);
+        assert_eq!(closed, 10, "every expired session in one sweep");
+        assert!(t.is_empty());
     }
 }

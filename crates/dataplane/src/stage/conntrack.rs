@@ -80,7 +80,8 @@ pub(crate) fn run(snap: &Snapshot, w: &mut Worker, pkt: &Packet, len: usize, now
         return Lookup::Miss;
     };
     if s.expires <= now {
-        w.close(snap, slot, "idle Timeout", now);
+        let reason = crate::worker::expiry_reason(s);
+        w.close(snap, slot, reason, now);
         w.sessions.counters.misses += 1;
         return Lookup::Miss;
     }

@@ -24,6 +24,34 @@ pub fn format(unix: u64) -> String {
     )
 }
 
+/// `Nov 22 17:30:00`: a BSD syslog time stamp (UTC).
+pub fn bsd(unix: u64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = unix % 86_400;
+    let (_, m, d) = civil_from_days((unix / 86_400) as i64);
+    let month = MONTHS.get(m as usize - 1).copied().unwrap_or("Jan");
+    format!(
+        "{month} {d:>2} {:02}:{:02}:{:02}",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
+/// `2026-11-22T17:30:00.000Z`: an RFC 5424 time stamp.
+pub fn rfc3339(unix: u64) -> String {
+    let secs = unix % 86_400;
+    let (y, m, d) = civil_from_days((unix / 86_400) as i64);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
 /// `1w2d 03:04` style durations, as `show system uptime` prints them.
 pub fn ago(secs: u64) -> String {
     let (d, h, m, s) = (

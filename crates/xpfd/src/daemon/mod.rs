@@ -36,6 +36,7 @@ mod show;
 mod software;
 mod sshd;
 mod supervisor;
+mod syslog;
 mod tls;
 
 use std::net::SocketAddr;
@@ -82,6 +83,8 @@ pub struct Options {
     pub sshd_config: PathBuf,
     /// The userspace forwarding engine to run.
     pub dataplane: forwarding::Engine,
+    /// Where `system syslog file` files go.
+    pub log_dir: PathBuf,
 }
 
 pub use forwarding::Engine;
@@ -155,6 +158,7 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
     tokio::spawn(interfaces::mirror_kernel_tables(sup.clone()));
     tokio::spawn(resolve_ebpf_neighbours(sup.clone()));
     tokio::spawn(auto_update::keep_checking(sup.clone()));
+    tokio::spawn(syslog::deliver_session_logs(sup.clone()));
     notify::ready();
     tokio::spawn(notify::watchdog());
     tracing::info!(socket = %opts.socket.display(), "xpfd ready");

@@ -44,7 +44,13 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
         ["request", "system", "software", "rollback", rest @ ..] => {
             super::software::rollback(sup, rest).await
         }
-        ["show", "log", ..] => Ok(sup.logs.lines().join("\n") + "\n"),
+        ["show", "log", name, ..] => match super::syslog::read(&sup.log_dir, name) {
+            Some(file) => file,
+            // xpfd's own recent log stands in for the files syslog keeps.
+            None if *name == "messages" => Ok(sup.logs.lines().join("\n") + "\n"),
+            None => Err(format!("error: could not resolve file: {name}")),
+        },
+        ["show", "log"] => Ok(sup.logs.lines().join("\n") + "\n"),
         _ => Err(format!("{}: unknown command.", words.join(" "))),
     }
 }

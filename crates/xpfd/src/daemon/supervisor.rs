@@ -44,6 +44,8 @@ pub struct Supervisor {
     pub logs: LogBuffer,
     /// Where the database and the update agent's files live.
     pub state_dir: std::path::PathBuf,
+    /// Where `system syslog file` files go.
+    pub log_dir: std::path::PathBuf,
     /// When xpfd started.
     pub started: SystemTime,
 }
@@ -103,6 +105,7 @@ impl Supervisor {
             forwarding: super::forwarding::Forwarding::new(opts.dataplane),
             logs,
             state_dir: opts.state_dir.clone(),
+            log_dir: opts.log_dir.clone(),
             started: SystemTime::now(),
         })
     }
