@@ -17,6 +17,7 @@
 
 #include "xpf_shim_abi.h"
 #include "lib/counters_map.h"
+#include "lib/host_admit.h"
 #include "lib/ifaces_map.h"
 #include "lib/local_addr.h"
 #include "lib/parse.h"
@@ -26,6 +27,7 @@
 _Static_assert(sizeof(struct xpf_iface) == 8, "struct xpf_iface size");
 _Static_assert(sizeof(struct xpf_local_addr_key) == 20, "struct xpf_local_addr_key size");
 _Static_assert(__builtin_offsetof(struct xpf_local_addr_key, addr) == 4, "addr offset");
+_Static_assert(sizeof(struct xpf_host_key) == 12, "struct xpf_host_key size");
 
 static __always_inline int xpf_pass(__u32 counter)
 {
@@ -73,6 +75,10 @@ int xpf_xdp_shim(struct xdp_md *ctx)
 	void *l3 = data;
 	int local = 0;
 	int nat_reply = 0;
+	int later_fragment = 0;
+	void *l4 = data_end;
+	__u8 l4proto = 0;
+	int v6 = 0;
 	__u32 key;
 	__u16 proto;
 	long ret;
@@ -102,6 +108,9 @@ int xpf_xdp_shim(struct xdp_md *ctx)
 		local = xpf_is_local_v4(ip->daddr);
 		if (local && ip->ihl == 5 && !(ip->frag_off & bpf_htons(0x3fff)))
 			nat_reply = xpf_is_nat_reply(ip->protocol, ip + 1, data_end, 0);
+		l4 = (void *)ip + ip->ihl * 4;
+		l4proto = ip->protocol;
+		later_fragment = (ip->frag_off & bpf_htons(0x1fff)) != 0;
 	} else if (proto == ETH_P_IPV6) {
 		struct ipv6hdr *ip6 = l3;
 
@@ -114,10 +123,18 @@ int xpf_xdp_shim(struct xdp_md *ctx)
 		local = xpf_is_local_v6(&ip6->daddr);
 		if (local)
 			nat_reply = xpf_is_nat_reply(ip6->nexthdr, ip6 + 1, data_end, 1);
+		l4 = ip6 + 1;
+		l4proto = ip6->nexthdr;
+		v6 = 1;
 	}
 
-	if (local && !nat_reply && !(iface->flags & XPF_IFACE_REDIRECT_HOST))
+	if (local && !nat_reply && !(iface->flags & XPF_IFACE_REDIRECT_HOST)) {
+		if (!xpf_host_admits(iface, ifindex, l4proto, l4, data_end, v6, later_fragment)) {
+			xpf_count(XPF_CNT_HOST_DENIED);
+			return XDP_DROP;
+		}
 		return xpf_pass(XPF_CNT_PASS_HOST);
+	}
 
 	if (ctx->rx_queue_index >= XPF_MAX_QUEUES)
 		return xpf_pass(XPF_CNT_NO_SOCKET);

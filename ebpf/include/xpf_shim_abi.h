@@ -18,12 +18,20 @@
 #define XPF_CNT_REDIRECT	4 /* handed to an AF_XDP socket */
 #define XPF_CNT_NO_SOCKET	5 /* transit, but no socket bound on that queue: kernel */
 #define XPF_CNT_PASS_LINK_SCOPE	6 /* broadcast/multicast frames, IPv6 link-local: NDP, DHCP, VRRP */
-#define XPF_CNT_MAX		7
+#define XPF_CNT_HOST_DENIED	7 /* for the box, refused by host-inbound-traffic: dropped */
+#define XPF_CNT_MAX		8
 
 /* Flags in struct xpf_iface.flags. */
 /* Send host-bound traffic to the workers too (the pipeline then decides,
  * per host-inbound-traffic, what reaches the kernel). */
 #define XPF_IFACE_REDIRECT_HOST	(1U << 0)
+/* host-inbound-traffic accepts everything on this interface. */
+#define XPF_IFACE_HOST_ANY	(1U << 1)
+
+/* Values in xpf_host_rules: the port (or ICMP type) matches the destination
+ * port; with EITHER, the source port too (peering protocols). */
+#define XPF_HOST_PORT		1
+#define XPF_HOST_EITHER		2
 
 /* Queues per interface the XSKMAP has room for; an interface's slot i owns
  * XSKMAP keys [i * XPF_MAX_QUEUES, (i + 1) * XPF_MAX_QUEUES). */
@@ -54,6 +62,19 @@ struct xpf_iface {
 struct xpf_local_addr_key {
 	__u32 prefixlen;
 	__u8 addr[16];
+};
+
+/*
+ * Key of the LPM trie xpf_host_rules: (ifindex, protocol, port or ICMP
+ * type), big-endian, ranges cut into prefixes by userspace; a full-length
+ * lookup is prefixlen 56.
+ */
+struct xpf_host_key {
+	__u32 prefixlen;
+	__u8 ifindex[4];
+	__u8 proto;
+	__u8 port[2];
+	__u8 pad;
 };
 
 #endif /* XPF_SHIM_ABI_H */

@@ -13,13 +13,24 @@ pub(crate) mod cnt {
     pub const REDIRECT: u32 = 4;
     pub const NO_SOCKET: u32 = 5;
     pub const PASS_LINK_SCOPE: u32 = 6;
+    pub const HOST_DENIED: u32 = 7;
     /// Checked against the header; the map size comes from the object.
     #[allow(dead_code)]
-    pub const MAX: u32 = 7;
+    pub const MAX: u32 = 8;
 }
 
 /// `XPF_IFACE_REDIRECT_HOST`.
 pub(crate) const IFACE_REDIRECT_HOST: u32 = 1 << 0;
+/// `XPF_IFACE_HOST_ANY`.
+pub(crate) const IFACE_HOST_ANY: u32 = 1 << 1;
+/// `XPF_HOST_PORT` / `XPF_HOST_EITHER`: bits of an `xpf_host_rules` value.
+pub const HOST_PORT: u32 = 1;
+/// See [`HOST_PORT`].
+pub const HOST_EITHER: u32 = 2;
+
+/// The data half of `struct xpf_host_key`: ifindex, protocol, port (or
+/// ICMP type), pad; big-endian.
+pub(crate) type HostKeyData = [u8; 8];
 /// `XPF_NAT_PORT_LO` / `XPF_NAT_PORT_HI`: the ports interface source NAT
 /// uses; replies to them are redirected to the workers.
 pub const NAT_PORTS: (u16, u16) = (61000, 65535);
@@ -93,6 +104,10 @@ mod tests {
             ("XPF_CNT_REDIRECT", cnt::REDIRECT),
             ("XPF_CNT_NO_SOCKET", cnt::NO_SOCKET),
             ("XPF_CNT_PASS_LINK_SCOPE", cnt::PASS_LINK_SCOPE),
+            ("XPF_CNT_HOST_DENIED", cnt::HOST_DENIED),
+            ("XPF_IFACE_HOST_ANY", IFACE_HOST_ANY),
+            ("XPF_HOST_PORT", HOST_PORT),
+            ("XPF_HOST_EITHER", HOST_EITHER),
             ("XPF_CNT_MAX", cnt::MAX),
             ("XPF_IFACE_REDIRECT_HOST", IFACE_REDIRECT_HOST),
             ("XPF_MAX_QUEUES", MAX_QUEUES),
@@ -112,6 +127,10 @@ mod tests {
         assert_eq!(
             std::mem::size_of::<aya::maps::lpm_trie::Key<LocalAddrData>>(),
             20
+        );
+        assert_eq!(
+            std::mem::size_of::<aya::maps::lpm_trie::Key<HostKeyData>>(),
+            12
         );
     }
 

@@ -14,6 +14,7 @@ use xdpilone::{IfInfo, Socket, SocketConfig, UmemConfig};
 use crate::abi;
 use crate::error::{errno, Error};
 use crate::processor::Processor;
+use crate::shim::HostAdmission;
 use crate::shim::{ShimCounters, XdpAttach, XdpAttachedMode};
 use crate::sys::{self, Area};
 use crate::worker::{Port, SharedStats, Sizes, Worker, WorkerStats};
@@ -46,6 +47,9 @@ pub struct Config {
     pub interfaces: Vec<InterfaceConfig>,
     /// The box's own addresses (address, prefix length), host-bound.
     pub local_addrs: Vec<(IpAddr, u8)>,
+    /// What the kernel gets of the traffic for those addresses; `None`:
+    /// everything.
+    pub host: Option<HostAdmission>,
     /// Where the shim's maps are pinned; must be on a bpffs.
     pub pin_dir: PathBuf,
     /// Remove the pins when the dataplane stops (tests; xpfd keeps them).
@@ -70,6 +74,7 @@ impl Default for Config {
         Config {
             interfaces: Vec::new(),
             local_addrs: Vec::new(),
+            host: None,
             pin_dir: PathBuf::from("/sys/fs/bpf/xpf"),
             unpin_on_drop: false,
             xdp_attach: XdpAttach::Auto,
@@ -178,6 +183,9 @@ impl<P: Processor + 'static> Dataplane<P> {
 
         let mut shim = Shim::load(&config.pin_dir, config.unpin_on_drop)?;
         shim.set_local_addrs(&config.local_addrs)?;
+        if let Some(host) = &config.host {
+            shim.set_host_admission(host)?;
+        }
 
         struct Iface {
             name: String,
@@ -304,7 +312,11 @@ impl<P: Processor + 'static> Dataplane<P> {
 
         let mut infos = Vec::new();
         for (slot, iface) in ifaces.iter().enumerate() {
-            shim.set_iface(iface.ifindex, slot as u32, iface.redirect_host)?;
+            let host_any = config
+                .host
+                .as_ref()
+                .is_none_or(|h| h.any.contains(&iface.ifindex));
+            shim.set_iface(iface.ifindex, slot as u32, iface.redirect_host, host_any)?;
             let mode = match shim.attach(&iface.name, iface.ifindex, config.xdp_attach) {
                 Ok(m) => m,
                 Err(e) => {

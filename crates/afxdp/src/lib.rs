@@ -49,10 +49,10 @@ mod shim;
 mod sys;
 mod worker;
 
-pub use abi::NAT_PORTS;
+pub use abi::{HOST_EITHER, HOST_PORT, NAT_PORTS};
 pub use dataplane::{Config, Dataplane, InterfaceConfig, InterfaceInfo};
 pub use error::Error;
 pub use l2fwd::{L2Forwarder, L2Route, L2Stats};
 pub use processor::{Action, Frame, Processor};
-pub use shim::{Shim, ShimCounters, XdpAttach, XdpAttachedMode};
+pub use shim::{HostAdmission, Shim, ShimCounters, XdpAttach, XdpAttachedMode};
 pub use worker::{FrameAccount, WorkerStats};

@@ -14,7 +14,7 @@ use aya::maps::{HashMap, LpmTrie, MapData, PerCpuArray, XskMap};
 use aya::programs::{Xdp, XdpMode};
 use aya::{include_bytes_aligned, Ebpf, EbpfLoader};
 
-use crate::abi::{self, cnt, LocalAddrData, XpfIface};
+use crate::abi::{self, cnt, HostKeyData, LocalAddrData, XpfIface};
 use crate::error::Error;
 
 /// The object built by build.rs from `ebpf/xpf_xdp_shim.c`.
@@ -25,6 +25,19 @@ const MAP_XSKS: &str = "xpf_xsks";
 const MAP_IFACES: &str = "xpf_ifaces";
 const MAP_LOCAL: &str = "xpf_local_addrs";
 const MAP_COUNTERS: &str = "xpf_shim_counters";
+const MAP_HOST: &str = "xpf_host_rules";
+
+/// Which packets for the box's own addresses each interface hands to the
+/// kernel: the firewall's host-inbound-traffic, compiled by the caller
+/// (xpfd, from its snapshot); the shim drops the rest and counts them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostAdmission {
+    /// Interfaces (ifindexes) that hand the kernel everything.
+    pub any: Vec<u32>,
+    /// Trie entries over (ifindex, protocol, port or ICMP type), each
+    /// `(prefix length, key, HOST_PORT | HOST_EITHER bits)`.
+    pub rules: Vec<(u32, [u8; 8], u32)>,
+}
 
 /// How to attach the XDP program.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -65,6 +78,9 @@ pub struct ShimCounters {
     /// Passed: broadcast/multicast frames and IPv6 link-local destinations
     /// (neighbour discovery, DHCP, VRRP), which are never transit.
     pub pass_link_scope: u64,
+    /// Dropped: for the box, but its interface's host-inbound-traffic
+    /// does not accept it.
+    pub host_denied: u64,
 }
 
 /// The loaded shim and its attachments.
@@ -220,14 +236,13 @@ impl Shim {
         ifindex: u32,
         slot: u32,
         redirect_host: bool,
+        host_any: bool,
     ) -> Result<(), Error> {
+        let flag = |on: bool, f: u32| if on { f } else { 0 };
         let v = XpfIface {
             xsk_base: slot * abi::MAX_QUEUES,
-            flags: if redirect_host {
-                abi::IFACE_REDIRECT_HOST
-            } else {
-                0
-            },
+            flags: flag(redirect_host, abi::IFACE_REDIRECT_HOST)
+                | flag(host_any, abi::IFACE_HOST_ANY),
         };
         self.ifaces()?
             .insert(ifindex, v, 0)
@@ -235,6 +250,55 @@ impl Shim {
                 map: MAP_IFACES,
                 source,
             })
+    }
+
+    /// Makes `host` what the kernel gets of the traffic for the box:
+    /// the rules first, then each managed interface's accept-everything
+    /// flag. Rules not in `host` are removed.
+    pub fn set_host_admission(&mut self, host: &HostAdmission) -> Result<(), Error> {
+        let map = self
+            .ebpf
+            .map_mut(MAP_HOST)
+            .ok_or(Error::MissingMap(MAP_HOST))?;
+        let mut trie: LpmTrie<&mut MapData, HostKeyData, u32> =
+            LpmTrie::try_from(map).map_err(|source| Error::Map {
+                map: MAP_HOST,
+                source,
+            })?;
+        let want: std::collections::BTreeMap<(u32, HostKeyData), u32> = host
+            .rules
+            .iter()
+            .map(|&(len, key, v)| ((len, key), v))
+            .collect();
+        let have: Vec<_> = trie.keys().filter_map(Result::ok).collect();
+        for k in have {
+            if !want.contains_key(&(k.prefix_len(), k.data())) {
+                trie.remove(&k).map_err(|source| Error::Map {
+                    map: MAP_HOST,
+                    source,
+                })?;
+            }
+        }
+        for (&(len, data), &v) in &want {
+            let key = aya::maps::lpm_trie::Key::new(len, data);
+            trie.insert(&key, v, 0).map_err(|source| Error::Map {
+                map: MAP_HOST,
+                source,
+            })?;
+        }
+        let mut ifaces = self.ifaces()?;
+        let managed: Vec<(u32, XpfIface)> = ifaces.iter().filter_map(Result::ok).collect();
+        for (ifindex, mut v) in managed {
+            v.flags &= !abi::IFACE_HOST_ANY;
+            if host.any.contains(&ifindex) {
+                v.flags |= abi::IFACE_HOST_ANY;
+            }
+            ifaces.insert(ifindex, v, 0).map_err(|source| Error::Map {
+                map: MAP_IFACES,
+                source,
+            })?;
+        }
+        Ok(())
     }
 
     /// Stops handing `ifindex`'s traffic to sockets (it all goes to the kernel).
@@ -292,6 +356,7 @@ impl Shim {
             redirect: get(cnt::REDIRECT)?,
             no_socket: get(cnt::NO_SOCKET)?,
             pass_link_scope: get(cnt::PASS_LINK_SCOPE)?,
+            host_denied: get(cnt::HOST_DENIED)?,
         })
     }
 }

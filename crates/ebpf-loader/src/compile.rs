@@ -130,6 +130,38 @@ fn lpm<V: Copy + Default + PartialEq + std::ops::BitOr<Output = V>>(
     }
 }
 
+/// One host-inbound trie entry: (prefix length, key, `HOST_*` bits).
+pub type HostEntry = (u32, [u8; 8], u32);
+
+/// host-inbound-traffic as LPM entries over (ifindex, protocol, port or
+/// ICMP type), the layout both this program's `xpf_dp_host` (with a buffer
+/// number in the top byte) and the AF_XDP shim's `xpf_host_rules` use:
+/// the interfaces that accept everything, and every rule entry with its
+/// `HOST_PORT`/`HOST_EITHER` bits.
+pub fn host_admission(x: &Export) -> (Vec<u32>, Vec<HostEntry>) {
+    let mut any = Vec::new();
+    let mut entries = Vec::new();
+    for i in &x.interfaces {
+        if i.host_any {
+            any.push(i.ifindex);
+        }
+        lpm(i.ifindex, 24, &host_ranges(i), &mut entries);
+    }
+    (any, entries)
+}
+
+/// One interface's host rules as `(proto << 16 | low, proto << 16 | high, bits)`.
+fn host_ranges(i: &xpf_dataplane::export::Interface) -> Vec<(u128, u128, u32)> {
+    i.host
+        .iter()
+        .map(|r| {
+            let p = u128::from(r.proto) << 16;
+            let v = abi::HOST_PORT | if r.either { abi::HOST_EITHER } else { 0 };
+            (p | u128::from(r.low), p | u128::from(r.high), v)
+        })
+        .collect()
+}
+
 fn v4_ranges(list: &[(bool, u128, u128)]) -> Vec<(u128, u128)> {
     list.iter().filter(|r| !r.0).map(|r| (r.1, r.2)).collect()
 }
@@ -255,17 +287,7 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
             f,
         ));
         c.devmap.push(i.ifindex);
-        let host_set = buf << 24 | i.ifindex;
-        let ranges: Vec<(u128, u128, u32)> = i
-            .host
-            .iter()
-            .map(|r| {
-                let p = u128::from(r.proto) << 16;
-                let v = abi::HOST_PORT | if r.either { abi::HOST_EITHER } else { 0 };
-                (p | u128::from(r.low), p | u128::from(r.high), v)
-            })
-            .collect();
-        lpm(host_set, 24, &ranges, &mut c.host);
+        lpm(buf << 24 | i.ifindex, 24, &host_ranges(i), &mut c.host);
     }
 
     let total: usize = x.policy_sets.iter().map(|s| s.rules.len()).sum();

@@ -33,7 +33,7 @@ mod error;
 mod program;
 mod sys;
 
-pub use compile::CompileError;
+pub use compile::{host_admission, CompileError, HostEntry};
 pub use error::Error;
 pub use program::{
     ensure_bpffs, AttachMode, EbpfCounters, EbpfDataplane, EbpfSession, Options, Outcome, TestRun,

@@ -259,6 +259,75 @@ impl Topology {
         )
     }
 
+    /// Runs python3 code in a namespace.
+    fn py(&self, ns: &str, code: &str) -> std::process::Output {
+        Command::new("ip")
+            .args(["netns", "exec", &self.ns(ns), "python3", "-c", code])
+            .output()
+            .expect("python3")
+    }
+
+    /// An echo server in `ns` on `port` (TCP, or UDP), both address
+    /// families, for `secs` seconds: each TCP peer's address is printed and
+    /// every message answered in upper case.
+    fn serve(&self, ns: &str, port: u16, udp: bool, secs: u32) -> Child {
+        let code = if udp {
+            format!(
+                "import socket,time\ns=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM);s.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_V6ONLY,0);s.bind(('::',{port}));s.settimeout(0.5)\nend=time.time()+{secs}\nwhile time.time()<end:\n  try:\n    d,a=s.recvfrom(100);s.sendto(d.upper(),a)\n  except socket.timeout:\n    pass"
+            )
+        } else {
+            format!(
+                "import socket,time\ns=socket.socket(socket.AF_INET6);s.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_V6ONLY,0);s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('::',{port}));s.listen(8);s.settimeout(0.5)\nend=time.time()+{secs}\nwhile time.time()<end:\n  try:\n    c,a=s.accept()\n  except socket.timeout:\n    continue\n  print(a[0].replace('::ffff:',''),flush=True);c.settimeout(5)\n  try:\n    while True:\n      d=c.recv(100)\n      if not d: break\n      c.sendall(d.upper())\n  except OSError:\n    pass\n  c.close()"
+            )
+        };
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.ns(ns), "python3", "-c", &code])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3");
+        std::thread::sleep(Duration::from_millis(400));
+        child
+    }
+
+    /// Connects from `from` to `addr:port` and says "hello": the answer,
+    /// `refused` (a RST), `timeout` (dropped) or the error.
+    fn connect(&self, from: &str, addr: &str, port: u16) -> String {
+        let out = self.py(
+            from,
+            &format!(
+                "import socket\ntry:\n  c=socket.create_connection(('{addr}',{port}),timeout=2);c.sendall(b'hello');print(c.recv(100).decode())\nexcept ConnectionRefusedError:\n  print('refused')\nexcept socket.timeout:\n  print('timeout')\nexcept OSError as e:\n  print('error',e)"
+            ),
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Sends a UDP "hello" from `from` to `addr:port`: the answer,
+    /// `unreachable` (an ICMP error came back) or `timeout`.
+    fn udp_probe(&self, from: &str, addr: &str, port: u16) -> String {
+        let fam = if addr.contains(':') {
+            "AF_INET6"
+        } else {
+            "AF_INET"
+        };
+        let out = self.py(
+            from,
+            &format!(
+                "import socket\ns=socket.socket(socket.{fam},socket.SOCK_DGRAM);s.settimeout(2);s.connect(('{addr}',{port}))\ntry:\n  s.send(b'hello');print(s.recv(100).decode())\nexcept (ConnectionRefusedError,OSError) as e:\n  print('timeout' if isinstance(e,socket.timeout) else 'unreachable')"
+            ),
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// The peers a [`Topology::serve`] server saw, once it is done.
+    fn peers(server: Child) -> Vec<String> {
+        let out = server.wait_with_output().expect("server");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
     /// A syslog collector on the server, UDP `port`: prints what it
     /// receives for 6 s (or until two messages came).
     fn syslog_collector(&self, port: u16) -> Child {
@@ -678,6 +747,212 @@ fn session_logs_reach_syslog_files_and_hosts() {
         "the stream host got:\n{got}"
     );
     assert!(got.contains("destination-port=\"7011\""), "{got}");
+}
+
+/// Reject answers for the server (TCP RST, ICMP unreachable) in both
+/// families; the box answers ping and SSH only where the zone allows them;
+/// `clear security flow session` stops a flow in mid-stream.
+#[test]
+fn reject_host_inbound_and_clear_act_as_junos_does() {
+    const TEST: &str = "reject_host_inbound_and_clear_act_as_junos_does";
+    if !lab_ready(TEST) {
+        return;
+    }
+    let Some(t) = started(TEST, Dataplane::Afxdp) else {
+        return;
+    };
+    wait_for_path(&t, "10.91.2.2", Duration::from_secs(10));
+    wait_for_path(&t, "2001:db8:91:2::2", Duration::from_secs(15));
+    let out = t.cli(
+        "configure; \
+         set security policies from-zone trust to-zone untrust policy no-telnet match source-address any destination-address any application junos-telnet; \
+         set security policies from-zone trust to-zone untrust policy no-telnet then reject; \
+         set security policies from-zone trust to-zone untrust policy no-tftp match source-address any destination-address any application junos-tftp; \
+         set security policies from-zone trust to-zone untrust policy no-tftp then reject; \
+         insert security policies from-zone trust to-zone untrust policy no-telnet before policy out; \
+         insert security policies from-zone trust to-zone untrust policy no-tftp before policy out; \
+         set security zones security-zone trust host-inbound-traffic system-services ssh; commit",
+    );
+    assert!(out.contains("commit complete"), "{out}");
+
+    // Servers listen on the rejected ports: an answer from them would mean
+    // the packets crossed; a refusal comes from xpf.
+    let telnet = t.serve("s", 23, false, 8);
+    let tftp = t.serve("s", 69, true, 8);
+    for addr in ["10.91.2.2", "2001:db8:91:2::2"] {
+        assert_eq!(t.connect("c", addr, 23), "refused", "TCP reject to {addr}");
+        assert_eq!(
+            t.udp_probe("c", addr, 69),
+            "unreachable",
+            "UDP reject to {addr}"
+        );
+    }
+    assert!(
+        Topology::peers(telnet).is_empty(),
+        "a rejected SYN got through"
+    );
+    drop(tftp);
+
+    // Host-inbound: trust allows ping and ssh, untrust nothing. A listener
+    // on port 22 of the firewall stands in for sshd.
+    let ssh = t.serve("f", 22, false, 8);
+    assert_eq!(t.connect("c", "10.91.1.1", 22), "HELLO", "ssh from trust");
+    assert_eq!(
+        t.connect("c", "2001:db8:91:1::1", 22),
+        "HELLO",
+        "ssh from trust (IPv6)"
+    );
+    assert_eq!(
+        t.connect("s", "10.91.2.1", 22),
+        "timeout",
+        "ssh from untrust"
+    );
+    assert_eq!(
+        t.connect("s", "2001:db8:91:2::1", 22),
+        "timeout",
+        "ssh from untrust (IPv6)"
+    );
+    drop(ssh);
+    assert!(t.ping("c", "10.91.1.1", 2) >= 1, "ping from trust");
+    assert!(
+        t.ping("c", "2001:db8:91:1::1", 2) >= 1,
+        "ping from trust (IPv6)"
+    );
+    assert_eq!(t.ping("s", "10.91.2.1", 2), 0, "ping from untrust");
+    assert_eq!(
+        t.ping("s", "2001:db8:91:2::1", 2),
+        0,
+        "ping from untrust (IPv6)"
+    );
+    // Counted: the shim drops them before any worker sees them.
+    if has("curl") {
+        let metrics = t.rest("/metrics");
+        let denied = metrics
+            .lines()
+            .find(|l| l.starts_with("xpf_drops_total{reason=\"host-inbound-denied\"}"))
+            .unwrap_or_else(|| panic!("no host-inbound drops counted:\n{metrics}"));
+        let n: f64 = denied.rsplit(' ').next().unwrap().parse().unwrap();
+        assert!(n >= 4.0, "{denied}");
+    }
+
+    // A live TCP flow, in both families: one exchange, then the session is
+    // cleared, and the next segment (not a SYN) finds no session.
+    for (addr, port) in [("10.91.2.2", 7040), ("2001:db8:91:2::2", 7041)] {
+        let server = t.serve("s", port, false, 10);
+        let client = Command::new("ip")
+            .args(["netns", "exec", &t.ns("c"), "python3", "-c"])
+            .arg(format!(
+                "import socket,time\nc=socket.create_connection(('{addr}',{port}),timeout=2)\nc.sendall(b'one');print(c.recv(100).decode(),flush=True)\ntime.sleep(3)\ntry:\n  c.sendall(b'two');print(c.recv(100).decode())\nexcept socket.timeout:\n  print('stalled')"
+            ))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python3");
+        std::thread::sleep(Duration::from_millis(1500));
+        let cleared = t.cli(&format!(
+            "clear security flow session destination-port {port}"
+        ));
+        assert!(cleared.contains("1 sessions cleared"), "{cleared}");
+        let out = client.wait_with_output().expect("client");
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            said.trim(),
+            "ONE\nstalled",
+            "{addr}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        drop(server);
+    }
+}
+
+/// Pool source NAT (both families), destination NAT to a pool address and
+/// port, and static NAT of a prefix, each seen from the server.
+#[test]
+fn source_destination_and_static_nat_reach_the_server() {
+    const TEST: &str = "source_destination_and_static_nat_reach_the_server";
+    if !lab_ready(TEST) {
+        return;
+    }
+    let Some(t) = started(TEST, Dataplane::Afxdp) else {
+        return;
+    };
+    wait_for_path(&t, "10.91.2.2", Duration::from_secs(10));
+    wait_for_path(&t, "2001:db8:91:2::2", Duration::from_secs(15));
+
+    // Destination NAT: 10.91.9.9:80 is the server's 7031.
+    let out = t.cli(
+        "configure; \
+         set security nat destination pool web address 10.91.2.2/32 port 7031; \
+         set security nat destination rule-set in from zone trust; \
+         set security nat destination rule-set in rule r1 match destination-address 10.91.9.9/32 destination-port 80; \
+         set security nat destination rule-set in rule r1 then destination-nat pool web; commit",
+    );
+    assert!(out.contains("commit complete"), "{out}");
+    let server = t.serve("s", 7031, false, 4);
+    assert_eq!(t.connect("c", "10.91.9.9", 80), "HELLO", "{}", t.log());
+    assert_eq!(
+        Topology::peers(server),
+        ["10.91.1.2"],
+        "the client, untranslated"
+    );
+
+    // Static NAT: 10.91.8.0/24 stands for 10.91.2.0/24.
+    let out = t.cli(
+        "configure; \
+         set security nat static rule-set st from zone trust; \
+         set security nat static rule-set st rule r1 match destination-address 10.91.8.0/24; \
+         set security nat static rule-set st rule r1 then static-nat prefix 10.91.2.0/24; commit",
+    );
+    assert!(out.contains("commit complete"), "{out}");
+    let server = t.serve("s", 7032, false, 4);
+    assert_eq!(t.connect("c", "10.91.8.2", 7032), "HELLO", "{}", t.log());
+    assert_eq!(Topology::peers(server), ["10.91.1.2"]);
+
+    // Pool source NAT, in both families: the pools are routed to the
+    // firewall, as a provider routes a public block.
+    sh(&[
+        "ip",
+        "-n",
+        &t.ns("s"),
+        "route",
+        "add",
+        "10.91.99.0/24",
+        "via",
+        "10.91.2.1",
+    ]);
+    sh(&[
+        "ip",
+        "-n",
+        &t.ns("s"),
+        "-6",
+        "route",
+        "add",
+        "2001:db8:99::/64",
+        "via",
+        "2001:db8:91:2::1",
+    ]);
+    let out = t.cli(
+        "configure; \
+         set security nat source pool p4 address 10.91.99.10/32; \
+         set security nat source pool p6 address 2001:db8:99::10/128; \
+         set security nat source rule-set out from zone trust; set security nat source rule-set out to zone untrust; \
+         set security nat source rule-set out rule v4 match source-address 0.0.0.0/0; \
+         set security nat source rule-set out rule v4 then source-nat pool p4; \
+         set security nat source rule-set out rule v6 match source-address ::/0; \
+         set security nat source rule-set out rule v6 then source-nat pool p6; commit",
+    );
+    assert!(out.contains("commit complete"), "{out}");
+    let server = t.serve("s", 7033, false, 5);
+    assert_eq!(t.connect("c", "10.91.2.2", 7033), "HELLO", "{}", t.log());
+    assert_eq!(
+        t.connect("c", "2001:db8:91:2::2", 7033),
+        "HELLO",
+        "{}",
+        t.log()
+    );
+    assert_eq!(Topology::peers(server), ["10.91.99.10", "2001:db8:99::10"]);
+    let pool = t.cli("show security nat source pool p4");
+    assert!(pool.contains("10.91.99.10"), "{pool}");
 }
 
 /// Polls `f` for up to 10 s.

@@ -4,9 +4,29 @@
 
 use std::sync::Arc;
 
-use xpf_afxdp::{Config, Dataplane, InterfaceConfig, InterfaceInfo};
-use xpf_dataplane::{InterfaceTable, Snapshot};
+use xpf_afxdp::{Config, Dataplane, HostAdmission, InterfaceConfig, InterfaceInfo};
+use xpf_dataplane::{Counters, DropReason, InterfaceTable, Snapshot};
 use xpf_forward::{Control, ForwardStats, Forwarder, Tables};
+
+/// The box's own addresses, as host routes.
+fn local_addrs(table: &InterfaceTable) -> Vec<(std::net::IpAddr, u8)> {
+    table
+        .entries()
+        .iter()
+        .flat_map(|e| {
+            e.addresses
+                .iter()
+                .map(|p| (p.addr, if p.addr.is_ipv6() { 128 } else { 32 }))
+        })
+        .collect()
+}
+
+/// host-inbound-traffic for the shim, compiled as the eBPF dataplane
+/// compiles it (one layout, one meaning: the pipeline's).
+fn host_admission(snapshot: &Snapshot) -> HostAdmission {
+    let (any, rules) = xpf_ebpf_loader::host_admission(&snapshot.export());
+    HostAdmission { any, rules }
+}
 
 /// The running AF_XDP engine.
 pub struct Running {
@@ -24,18 +44,10 @@ impl Running {
         names: &[String],
         control: &Arc<Control>,
     ) -> Result<Running, String> {
-        let local_addrs = table
-            .entries()
-            .iter()
-            .flat_map(|e| {
-                e.addresses
-                    .iter()
-                    .map(|p| (p.addr, if p.addr.is_ipv6() { 128 } else { 32 }))
-            })
-            .collect();
         let config = Config {
             interfaces: names.iter().map(InterfaceConfig::new).collect(),
-            local_addrs,
+            local_addrs: local_addrs(table),
+            host: Some(host_admission(&snapshot)),
             ..Config::default()
         };
         if let Err(e) = keep_ephemeral_ports_below_nat() {
@@ -56,8 +68,16 @@ impl Running {
         Ok(Running { dp, tables, stats })
     }
 
-    /// Swaps in a new snapshot.
-    pub fn publish(&self, snapshot: Arc<Snapshot>) {
+    /// Swaps in a new snapshot, and tells the shim the box's addresses and
+    /// host-inbound-traffic as it has them.
+    pub fn publish(&mut self, snapshot: Arc<Snapshot>, table: &InterfaceTable) {
+        let shim = self.dp.shim_mut();
+        if let Err(e) = shim.set_local_addrs(&local_addrs(table)) {
+            tracing::error!("AF_XDP shim: the box's addresses not updated: {e}");
+        }
+        if let Err(e) = shim.set_host_admission(&host_admission(&snapshot)) {
+            tracing::error!("AF_XDP shim: host-inbound-traffic not updated: {e}");
+        }
         self.tables.snapshot.publish(snapshot);
     }
 
@@ -73,6 +93,15 @@ impl Running {
             })
             .sum();
         (self.dp.interfaces().to_vec(), missing)
+    }
+
+    /// Adds what the shim dropped before any worker saw it: traffic for
+    /// the box that its interface's host-inbound-traffic refuses.
+    pub fn add_shim_drops(&self, c: &mut Counters) {
+        match self.dp.shim_counters() {
+            Ok(s) => c.drops[DropReason::HostInboundDenied as usize] += s.host_denied,
+            Err(e) => tracing::warn!("reading the AF_XDP shim's counters: {e}"),
+        }
     }
 
     /// Stops the workers and detaches XDP.

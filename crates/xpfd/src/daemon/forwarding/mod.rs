@@ -128,7 +128,7 @@ impl Forwarding {
         let mut state = self.lock();
         match (&mut *state, want) {
             (State::Afxdp(r), DataplaneType::Userspace) => {
-                r.publish(snapshot);
+                r.publish(snapshot, table);
                 return Ok(());
             }
             // A fallback stays one until the mode changes or xpfd restarts:
@@ -343,7 +343,11 @@ impl Forwarding {
     /// The running dataplane's counters, summed.
     pub fn counters(&self) -> Counters {
         match &*self.lock() {
-            State::Afxdp(_) => self.control.counters(),
+            State::Afxdp(r) => {
+                let mut c = self.control.counters();
+                r.add_shim_drops(&mut c);
+                c
+            }
             State::Ebpf(r) => {
                 let dp = r.dataplane();
                 let live = dp.sessions().map_or(0, |s| s.len() as u64);
