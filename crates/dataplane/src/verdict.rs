@@ -113,6 +113,14 @@ drop_reasons! {
     /// Screen `limit-session destination-ip-based`: the destination has its
     /// sessions.
     ScreenLimitSessionDestination = 45, "screen-limit-session-destination";
+    /// Screen `tcp tcp-sweep`: a source sent SYNs to too many hosts in the
+    /// window.
+    ScreenTcpSweep = 46, "screen-tcp-sweep";
+    /// Screen `udp udp-sweep`: a source sent to too many hosts in the window.
+    ScreenUdpSweep = 47, "screen-udp-sweep";
+    /// Screen `udp port-scan`: a source sent to too many ports of one
+    /// destination in the window.
+    ScreenUdpPortScan = 48, "screen-udp-port-scan";
     /// An ICMP error whose embedded packet belongs to no session.
     IcmpErrorNoSession = 50, "icmp-error-no-session";
     /// A non-first fragment: no ports to find a session by.

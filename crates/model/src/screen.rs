@@ -92,6 +92,9 @@ pub struct TcpScreen {
     /// `port-scan threshold`: the window (microseconds) in which one source
     /// may probe at most 10 distinct ports of one destination.
     pub port_scan: Option<u32>,
+    /// `tcp-sweep threshold`: the window (microseconds) in which one source
+    /// may send SYNs to at most 10 distinct hosts.
+    pub tcp_sweep: Option<u32>,
     /// `syn-flood`.
     pub syn_flood: Option<SynFlood>,
 }
@@ -116,9 +119,11 @@ pub struct SynFlood {
 pub struct UdpScreen {
     /// `flood threshold`: UDP packets per second to one destination.
     pub flood: Option<u32>,
-    /// `udp-sweep threshold`: microseconds between probes of distinct hosts.
+    /// `udp-sweep threshold`: the window (microseconds) in which one source
+    /// may send to at most 10 distinct hosts.
     pub udp_sweep: Option<u32>,
-    /// `port-scan threshold`.
+    /// `port-scan threshold`: the window (microseconds) in which one source
+    /// may send to at most 10 distinct ports of one destination.
     pub port_scan: Option<u32>,
 }
 
@@ -194,6 +199,7 @@ fn profile(name: String, st: &Statement, path: &Path, ck: &mut Checks) -> Screen
             winnuke: flag(tcp, "winnuke"),
             syn_frag: flag(tcp, "syn-frag"),
             port_scan: threshold(ck, path, tcp, "port-scan", 5000),
+            tcp_sweep: threshold(ck, path, tcp, "tcp-sweep", 5000),
             syn_flood: child(tcp, "syn-flood").map(|sf| {
                 let sp = p.join(sf);
                 let mut n = |kw: &str, default: u32| number_of(ck, &sp, sf, kw).unwrap_or(default);

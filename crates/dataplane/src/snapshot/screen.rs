@@ -28,6 +28,13 @@ pub(crate) struct ScreenProfile {
     /// Window (ns) in which one source may probe 10 distinct ports of one
     /// destination.
     pub port_scan: Option<u64>,
+    /// Window (ns) in which one source may send SYNs to 10 distinct hosts.
+    pub tcp_sweep: Option<u64>,
+    /// Window (ns) in which one source may send UDP to 10 distinct hosts.
+    pub udp_sweep: Option<u64>,
+    /// Window (ns) in which one source may send UDP to 10 distinct ports
+    /// of one destination.
+    pub udp_port_scan: Option<u64>,
     /// Concurrent sessions one source address may have through the zone.
     pub limit_source: Option<u32>,
     /// Concurrent sessions one destination address may have through it.
@@ -55,6 +62,9 @@ impl ScreenProfile {
             udp_flood: s.udp.flood,
             ip_sweep: s.icmp.ip_sweep.map(|t| u64::from(t) * US),
             port_scan: s.tcp.port_scan.map(|t| u64::from(t) * US),
+            tcp_sweep: s.tcp.tcp_sweep.map(|t| u64::from(t) * US),
+            udp_sweep: s.udp.udp_sweep.map(|t| u64::from(t) * US),
+            udp_port_scan: s.udp.port_scan.map(|t| u64::from(t) * US),
             limit_source: s.limit_session.source_ip_based,
             limit_destination: s.limit_session.destination_ip_based,
             alarm_only: s.alarm_without_drop,
@@ -68,7 +78,11 @@ impl ScreenProfile {
 
     /// Whether the profile needs per-source probe windows.
     pub(crate) fn has_scans(&self) -> bool {
-        self.ip_sweep.is_some() || self.port_scan.is_some()
+        self.ip_sweep.is_some()
+            || self.port_scan.is_some()
+            || self.tcp_sweep.is_some()
+            || self.udp_sweep.is_some()
+            || self.udp_port_scan.is_some()
     }
 
     /// Whether the profile limits sessions per address.

@@ -160,6 +160,81 @@ fn port_scan_drops_the_eleventh_port_and_spares_replies() {
 }
 
 #[test]
+fn tcp_sweep_drops_the_syn_to_an_eleventh_host() {
+    let mut l = lab_with("tcp { tcp-sweep { threshold 5000; } }");
+    for h in 0..10 {
+        let syn = tcp(
+            "198.51.100.7",
+            40000 + h,
+            &format!("10.0.2.{}", 10 + h),
+            22,
+            SYN,
+            1,
+            0,
+        );
+        l.forward(UNTRUST, &syn, DMZ);
+    }
+    let eleventh = tcp("198.51.100.7", 41000, "10.0.2.99", 22, SYN, 1, 0);
+    assert_eq!(
+        l.run(UNTRUST, &eleventh).0,
+        Verdict::Drop(DropReason::ScreenTcpSweep)
+    );
+    // Another source has its own window; ICMP and UDP are not TCP sweeps.
+    l.forward(
+        UNTRUST,
+        &tcp("198.51.100.8", 40000, "10.0.2.99", 22, SYN, 1, 0),
+        DMZ,
+    );
+    l.forward(UNTRUST, &ping("198.51.100.9", "10.0.2.99", 1), DMZ);
+    assert_eq!(dropped(&l, DropReason::ScreenTcpSweep), 1);
+    assert_eq!(DropReason::ScreenTcpSweep.name(), "screen-tcp-sweep");
+}
+
+#[test]
+fn udp_sweep_and_udp_port_scan_count_every_datagram() {
+    let mut l = lab_with("udp { udp-sweep { threshold 5000; } }");
+    for h in 0..10 {
+        let d = udp("198.51.100.7", 5000, &format!("10.0.2.{}", 10 + h), 161);
+        l.forward(UNTRUST, &d, DMZ);
+    }
+    // Sending again to a host already probed is free.
+    l.forward(UNTRUST, &udp("198.51.100.7", 5001, "10.0.2.10", 161), DMZ);
+    let eleventh = udp("198.51.100.7", 5000, "10.0.2.99", 161);
+    assert_eq!(
+        l.run(UNTRUST, &eleventh).0,
+        Verdict::Drop(DropReason::ScreenUdpSweep)
+    );
+    // The sweeper's UDP to a host it already probed is blocked too.
+    assert_eq!(
+        l.run(UNTRUST, &udp("198.51.100.7", 5002, "10.0.2.10", 161))
+            .0,
+        Verdict::Drop(DropReason::ScreenUdpSweep)
+    );
+
+    let mut l = lab_with("udp { port-scan { threshold 5000; } }");
+    for port in 0..10 {
+        let d = udp("198.51.100.7", 5000, "10.0.2.10", 1000 + port);
+        l.forward(UNTRUST, &d, DMZ);
+    }
+    let eleventh = udp("198.51.100.7", 5000, "10.0.2.10", 2000);
+    assert_eq!(
+        l.run(UNTRUST, &eleventh).0,
+        Verdict::Drop(DropReason::ScreenUdpPortScan)
+    );
+    // Ports spread wider than the window pass.
+    let mut l = lab_with("udp { port-scan { threshold 5000; } }");
+    for port in 0..30 {
+        l.forward(
+            UNTRUST,
+            &udp("198.51.100.7", 5000, "10.0.2.10", 1000 + port),
+            DMZ,
+        );
+        l.now += 1_000_000;
+    }
+    assert_eq!(dropped(&l, DropReason::ScreenUdpPortScan), 0);
+}
+
+#[test]
 fn limit_session_caps_sessions_per_source_and_frees_them_on_close() {
     let mut l = lab_with("limit-session { source-ip-based 2; }");
     for p in 0..2 {

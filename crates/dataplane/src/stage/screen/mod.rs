@@ -13,7 +13,7 @@ use crate::parse::tcp::{ACK, FIN, RST, SYN, URG};
 use crate::snapshot::screen::ScreenProfile;
 use crate::verdict::DropReason;
 use flood::{Flood, FloodKey, Rate, FLOOD_ENTRIES};
-use scan::{ScanKey, Window, SCAN_ENTRIES};
+use scan::{Probe, ScanKey, Window, SCAN_ENTRIES};
 
 /// Per-zone screen state of one worker.
 #[derive(Debug, Clone)]
@@ -22,9 +22,9 @@ pub(crate) struct ScreenState {
     syn: Vec<(u64, u32)>,
     /// ICMP and UDP packets per destination this second.
     floods: Table<FloodKey, Rate>,
-    /// Hosts each source pinged in its window (`ip-sweep`).
+    /// Hosts each source probed in its window (the sweeps).
     sweeps: Table<ScanKey, Window<u128>>,
-    /// Ports each source probed on one destination (`port-scan`).
+    /// Ports each source probed on one destination (the port scans).
     scans: Table<ScanKey, Window<u16>>,
     /// Attacks counted but passed (`alarm-without-drop`).
     pub alarms: u64,
@@ -162,42 +162,66 @@ fn rates(
             flag(reason);
         }
     }
-    if let (Some(len), true) = (p.ip_sweep, matches!(pkt.proto, 1 | 58)) {
+    // Segments without ACK or RST open (or probe) a port: SYN, FIN, NULL
+    // and Xmas scans. Answers and established traffic carry ACK, so a busy
+    // server's replies never look like a scan. Every UDP datagram is a
+    // probe, as on Junos.
+    let tcp_probe = pkt.tcp.is_some_and(|t| t.flags & (ACK | RST) == 0);
+    let sweep = match pkt.proto {
+        // Echo requests probe a host; any ICMP of a sweeper is dropped.
+        1 | 58 => p.ip_sweep.map(|len| {
+            let echo = pkt.icmp.is_some_and(|i| matches!(i.ty, 8 | 128) && i.echo);
+            (Probe::IcmpSweep, len, echo, DropReason::ScreenIpSweep)
+        }),
+        6 => p
+            .tcp_sweep
+            .map(|len| (Probe::TcpSweep, len, tcp_probe, DropReason::ScreenTcpSweep)),
+        17 => p
+            .udp_sweep
+            .map(|len| (Probe::UdpSweep, len, true, DropReason::ScreenUdpSweep)),
+        _ => None,
+    };
+    if let Some((probe, len, is_probe, reason)) = sweep {
         let key = ScanKey {
+            probe,
             zone,
             v6: pkt.v6,
             src: pkt.src,
             dst: 0,
         };
-        // Echo requests probe a host; any ICMP of a sweeper is dropped.
-        let probe = pkt.icmp.is_some_and(|i| matches!(i.ty, 8 | 128) && i.echo);
-        let attack = if probe {
+        let attack = if is_probe {
             scan::probe(&mut state.sweeps, key, pkt.dst, now, len)
         } else {
             scan::blocked(&mut state.sweeps, &key, now)
         };
         if attack {
-            flag(DropReason::ScreenIpSweep);
+            flag(reason);
         }
     }
-    if let (Some(len), true) = (p.port_scan, pkt.proto == 6) {
+    let port_scan = match pkt.proto {
+        6 => p
+            .port_scan
+            .map(|len| (Probe::TcpScan, len, tcp_probe, DropReason::ScreenPortScan)),
+        17 => p
+            .udp_port_scan
+            .map(|len| (Probe::UdpScan, len, true, DropReason::ScreenUdpPortScan)),
+        _ => None,
+    };
+    if let Some((probe, len, is_probe, reason)) = port_scan {
         let key = ScanKey {
+            probe,
             zone,
             v6: pkt.v6,
             src: pkt.src,
             dst: pkt.dst,
         };
-        // Segments without ACK or RST open (or probe) a port: SYN, FIN,
-        // NULL and Xmas scans. Answers and established traffic carry ACK,
-        // so a busy server's replies never look like a scan.
-        let probe = pkt.tcp.is_some_and(|t| t.flags & (ACK | RST) == 0);
-        let attack = if probe {
+        let attack = if is_probe {
             scan::probe(&mut state.scans, key, pkt.dport, now, len)
         } else {
             scan::blocked(&mut state.scans, &key, now)
         };
         if attack {
-            flag(DropReason::ScreenPortScan);
+            flag(reason);
         }
     }
     hit

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-//! `icmp ip-sweep` and `tcp port-scan`: too many distinct targets probed
-//! from one source within a window.
+//! The sweeps (`icmp ip-sweep`, `tcp tcp-sweep`, `udp udp-sweep`) and
+//! port scans (`tcp port-scan`, `udp port-scan`): too many distinct
+//! targets probed from one source within a window.
 //!
 //! The rule (Junos' as documented, made exact): a window of `threshold`
 //! opens at a source's first probe. Up to [`PROBES`] distinct targets
@@ -25,9 +26,25 @@ pub(crate) const PROBES: usize = 10;
 /// Sources (sweep) or source-destination pairs (scan) tracked per worker.
 pub(crate) const SCAN_ENTRIES: usize = 1024;
 
+/// Which screen a window belongs to: one source may run several at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Probe {
+    /// `icmp ip-sweep`.
+    IcmpSweep,
+    /// `tcp tcp-sweep`.
+    TcpSweep,
+    /// `udp udp-sweep`.
+    UdpSweep,
+    /// `tcp port-scan`.
+    TcpScan,
+    /// `udp port-scan`.
+    UdpScan,
+}
+
 /// Whose probes a window counts: `dst` is 0 for a sweep (any host).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct ScanKey {
+    pub probe: Probe,
     pub zone: u16,
     pub v6: bool,
     pub src: u128,
@@ -117,6 +134,7 @@ mod tests {
 
     fn key(src: u128) -> ScanKey {
         ScanKey {
+            probe: Probe::IcmpSweep,
             zone: 0,
             v6: false,
             src,
