@@ -40,6 +40,8 @@ const M_HOST: &str = "xpf_dp_host";
 const M_RULES: &str = "xpf_dp_rules";
 const M_SNAT: &str = "xpf_dp_snat";
 const M_POOLS: &str = "xpf_dp_pools";
+const M_STATICS: &str = "xpf_dp_statics";
+const M_DNAT: &str = "xpf_dp_dnat";
 const M_TX: &str = "xpf_dp_tx";
 const M_SESSIONS: &str = "xpf_dp_sessions";
 const M_COUNTERS: &str = "xpf_dp_counters";
@@ -119,9 +121,12 @@ pub struct EbpfSession {
     pub generation: u64,
     /// Ingress ifindex, forward and reverse.
     pub ingress: [u32; 2],
-    /// The source NAT rule that translated it, as an index of
-    /// [`Snapshot::nat_rules`].
+    /// The source (or static) NAT rule that translated its source, as an
+    /// index of [`Snapshot::nat_rules`].
     pub snat_rule: Option<u32>,
+    /// The destination (or static) NAT rule that translated its
+    /// destination, as an index of [`Snapshot::nat_rules`].
+    pub dnat_rule: Option<u32>,
     /// Whether each direction's next-hop MAC is known (false: its packets
     /// are dropped as `no-neighbour` until the kernel resolves it).
     pub resolved: [bool; 2],
@@ -150,6 +155,10 @@ pub struct EbpfCounters {
     pub session_hits: u64,
     /// Session misses.
     pub session_misses: u64,
+    /// Sessions created with a destination (or inbound static) translation.
+    pub nat_destination: u64,
+    /// Sessions created with a source (or outbound static) translation.
+    pub nat_source: u64,
     /// Hits per policy id of the live snapshot.
     pub policy_hits: Vec<u64>,
 }
@@ -419,6 +428,22 @@ impl EbpfDataplane {
             m.set(c.buf * abi::POOLS + i, v, 0)
                 .map_err(map_err(M_POOLS))?;
         }
+        // Every slot of the buffer is written: unused ones become rules
+        // the program never reaches (it stops at n_static/n_dnat).
+        let mut m = Array::<_, abi::Static>::try_from(self.map_mut(M_STATICS)?)
+            .map_err(map_err(M_STATICS))?;
+        for i in 0..abi::STATIC_RULES {
+            let v = c.statics.get(i as usize).copied().unwrap_or_default();
+            m.set(c.buf * abi::STATIC_RULES + i, v, 0)
+                .map_err(map_err(M_STATICS))?;
+        }
+        let mut m =
+            Array::<_, abi::Dnat>::try_from(self.map_mut(M_DNAT)?).map_err(map_err(M_DNAT))?;
+        for i in 0..abi::DNAT_RULES {
+            let v = c.dnat.get(i as usize).copied().unwrap_or_default();
+            m.set(c.buf * abi::DNAT_RULES + i, v, 0)
+                .map_err(map_err(M_DNAT))?;
+        }
         let mut d = DevMapHash::<_>::try_from(self.map_mut(M_TX)?).map_err(map_err(M_TX))?;
         for &ifindex in &c.devmap {
             d.insert(ifindex, ifindex, None, 0).map_err(|e| Error::Io {
@@ -538,6 +563,7 @@ impl EbpfDataplane {
                     generation: f.generation,
                     ingress: [f.ingress_ifindex, r.ingress_ifindex],
                     snat_rule: (f.snat_rule != abi::NONE32).then_some(f.snat_rule),
+                    dnat_rule: (f.dnat_rule != abi::NONE32).then_some(f.dnat_rule),
                     resolved: [f, r].map(|e| e.mac_flags & abi::MAC_OK != 0),
                     age: ns(now.saturating_sub(f.created)),
                     idle_left: ns(f.expires.saturating_sub(now)),
@@ -609,6 +635,8 @@ impl EbpfDataplane {
             sessions_created: at(abi::CNT_CREATED),
             session_hits: at(abi::CNT_HITS),
             session_misses: at(abi::CNT_MISSES),
+            nat_destination: at(abi::CNT_DNAT),
+            nat_source: at(abi::CNT_SNAT),
             policy_hits,
         })
     }

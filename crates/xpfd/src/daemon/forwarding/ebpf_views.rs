@@ -72,7 +72,10 @@ pub fn session_view(s: &EbpfSession, snap: &Snapshot) -> SessionView {
             .snat_rule
             .and_then(|i| snap.nat_rules().get(i as usize))
             .map(|r| r.name.to_string()),
-        destination_nat_rule: None,
+        destination_nat_rule: s
+            .dnat_rule
+            .and_then(|i| snap.nat_rules().get(i as usize))
+            .map(|r| r.name.to_string()),
     }
 }
 
@@ -106,6 +109,8 @@ pub fn counters(c: &EbpfCounters, live: u64) -> Counters {
     out.sessions.hits = c.session_hits;
     out.sessions.misses = c.session_misses;
     out.sessions.table_full = out.dropped(DropReason::SessionTableFull);
+    out.nat.destination = c.nat_destination;
+    out.nat.source = c.nat_source;
     out
 }
 
@@ -136,6 +141,7 @@ mod tests {
             generation: 1,
             ingress: [2, 3],
             snat_rule: None,
+            dnat_rule: None,
             resolved: [true, true],
             age: Duration::from_secs(2),
             idle_left: Duration::from_secs(58),
