@@ -162,6 +162,17 @@ static __always_inline __u64 xpf_proto_timeout(struct xpf_dp_conf *c, __u8 proto
 	}
 }
 
+/* A session that could not be made: its translations count as failed. */
+static __always_inline int xpf_nat_failed(struct xpf_out *o, __u32 buf, struct xpf_dnat_result *dn,
+					  struct xpf_snat_result *nat)
+{
+	if (dn->done)
+		xpf_dp_nat_hit(buf, dn->rule, 1);
+	if (nat->done)
+		xpf_dp_nat_hit(buf, nat->rule, 1);
+	return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
+}
+
 /* The first packet of a flow: NAT, host, route, policy, NAT, session. */
 static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_dp_conf *conf,
 				     struct xpf_dp_iface *iface, __u32 ingress, struct xpf_pkt *p, __u32 len)
@@ -219,8 +230,12 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	struct xpf_snat_result nat = {};
 	int err = xpf_dp_snat_run(buf, conf, p, dst, dport, iface->zone, out->zone, fwd.ifindex, &nat);
 
-	if (err)
+	if (err) {
+		xpf_dp_nat_hit(buf, nat.rule, 1);
+		if (dn.done)
+			xpf_dp_nat_hit(buf, dn.rule, 1);
 		return xpf_drop(o, err);
+	}
 	__u32 nsrc = nat.done ? nat.addr : p->src;
 	__u16 nsport = nat.done ? nat.port : p->sport;
 
@@ -294,7 +309,7 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 		ns->xdport = p->sport;
 	}
 	if (bpf_map_update_elem(&xpf_dp_sessions, &kr, ns, BPF_NOEXIST))
-		return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
+		return xpf_nat_failed(o, buf, &dn, &nat);
 
 	ns->twin = kr;
 	ns->dir = 0;
@@ -323,13 +338,17 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	ns->expires = now + (ns->tcp_state == XPF_DP_TCP_SYN_SENT ? conf->tcp_initial : timeout);
 	if (bpf_map_update_elem(&xpf_dp_sessions, &kf, ns, BPF_NOEXIST)) {
 		bpf_map_delete_elem(&xpf_dp_sessions, &kr);
-		return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
+		return xpf_nat_failed(o, buf, &dn, &nat);
 	}
 	xpf_dp_count(XPF_DP_CNT_CREATED);
-	if (dn.done)
+	if (dn.done) {
 		xpf_dp_count(XPF_DP_CNT_DNAT);
-	if (nat.done)
+		xpf_dp_nat_hit(buf, dn.rule, 0);
+	}
+	if (nat.done) {
 		xpf_dp_count(XPF_DP_CNT_SNAT);
+		xpf_dp_nat_hit(buf, nat.rule, 0);
+	}
 	/* Forward from the stored copy: the same code path as every later hit. */
 	struct xpf_dp_session *st = bpf_map_lookup_elem(&xpf_dp_sessions, &kf);
 

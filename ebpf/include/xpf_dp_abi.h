@@ -27,6 +27,8 @@
 /* Static and destination NAT rules per buffer (powers of two: masks). */
 #define XPF_DP_STATIC_RULES 64
 #define XPF_DP_DNAT_RULES 32
+/* NAT rule ids (Snapshot::nat_rules indexes) with hit counters, per buffer. */
+#define XPF_DP_NAT_IDS 256
 #define XPF_DP_POOLS 16
 #define XPF_DP_LIST 4
 #define XPF_DP_MAX_IFACES 1024

@@ -17,6 +17,8 @@ pub const SNAT_RULES: u32 = 16;
 pub const STATIC_RULES: u32 = 64;
 /// Destination NAT rules per buffer.
 pub const DNAT_RULES: u32 = 32;
+/// NAT rule ids with hit counters, per buffer.
+pub const NAT_IDS: u32 = 256;
 /// Source NAT pools per buffer.
 pub const POOLS: u32 = 16;
 /// Entries of the short lists in `Snat`/`Pool`/`Iface`.

@@ -265,6 +265,15 @@ fn nat_ctx(c: &Context, kind: &str) -> Result<NatCtx, CompileError> {
 
 /// Static and destination NAT rules into `c`.
 fn compile_dnat(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
+    let ids = x.statics.iter().map(|r| r.id);
+    let ids = ids.chain(x.dnat.iter().map(|r| r.id));
+    if ids
+        .chain(x.snat.iter().map(|r| r.id))
+        .any(|id| id >= abi::NAT_IDS)
+    {
+        // Each rule's hit counters need a slot.
+        return unsupported(format!("more than {} NAT rules", abi::NAT_IDS));
+    }
     // The pipeline skips rules of the other family; so does an IPv4 program.
     let statics: Vec<_> = x.statics.iter().filter(|r| !r.v6).collect();
     if statics.len() > abi::STATIC_RULES as usize {

@@ -12,7 +12,7 @@ use aya::maps::{Array, DevMapHash, HashMap, Map, PerCpuArray, PerCpuValues};
 use aya::programs::xdp::XdpLinkId;
 use aya::programs::{Xdp, XdpMode};
 use aya::{include_bytes_aligned, Ebpf, EbpfLoader};
-use xpf_dataplane::{FlowKey, Snapshot, Xlate};
+use xpf_dataplane::{FlowKey, NatRef, NatRuleHits, Snapshot, Xlate};
 
 use crate::abi::{
     self, Active, Conf, Flow, IfKey, Iface, LocalKey, LpmData, PairKey, Rule, RuleKey, SessionEntry,
@@ -46,6 +46,7 @@ const M_TX: &str = "xpf_dp_tx";
 const M_SESSIONS: &str = "xpf_dp_sessions";
 const M_COUNTERS: &str = "xpf_dp_counters";
 const M_HITS: &str = "xpf_dp_policy_hits";
+const M_NAT_HITS: &str = "xpf_dp_nat_hits";
 const M_LAST: &str = "xpf_dp_last";
 
 /// How to load the dataplane.
@@ -161,6 +162,9 @@ pub struct EbpfCounters {
     pub nat_source: u64,
     /// Hits per policy id of the live snapshot.
     pub policy_hits: Vec<u64>,
+    /// Translation hits per NAT rule of the live snapshot
+    /// ([`Snapshot::nat_rules`] order).
+    pub nat_rules: Vec<NatRuleHits>,
 }
 
 /// The loaded eBPF fallback dataplane.
@@ -168,6 +172,8 @@ pub struct EbpfDataplane {
     ebpf: Ebpf,
     active: Active,
     policies: usize,
+    /// The live snapshot's NAT rules, to carry their hits over a commit.
+    nat_rules: Vec<NatRef>,
     /// Where the program is attached: ifindex → its link and mode.
     links: BTreeMap<u32, (XdpLinkId, AttachMode)>,
 }
@@ -273,6 +279,7 @@ impl EbpfDataplane {
             ebpf,
             active,
             policies: 0,
+            nat_rules: Vec::new(),
             links: BTreeMap::new(),
         })
     }
@@ -292,8 +299,10 @@ impl EbpfDataplane {
             1 - (self.active.buf & 1)
         };
         let c = compile(&export, next)?;
+        let hits = self.nat_hits()?;
         self.clear_buffer(next)?;
         self.fill(&c)?;
+        self.carry_nat_hits(next, &hits, snap.nat_rules())?;
         let active = Active {
             buf: next,
             pad: 0,
@@ -304,6 +313,60 @@ impl EbpfDataplane {
         a.set(0, active, 0).map_err(map_err(M_ACTIVE))?;
         self.active = active;
         self.policies = snap.policies().len();
+        self.nat_rules = snap.nat_rules().to_vec();
+        Ok(())
+    }
+
+    /// The live snapshot's NAT rule hits, summed over CPUs.
+    fn nat_hits(&self) -> Result<Vec<NatRuleHits>, Error> {
+        let m =
+            PerCpuArray::<_, u64>::try_from(self.map(M_NAT_HITS)?).map_err(map_err(M_NAT_HITS))?;
+        let base = (self.active.buf & 1) * abi::NAT_IDS;
+        let sum = |i: u32| -> Result<u64, Error> {
+            Ok(m.get(&i, 0).map_err(map_err(M_NAT_HITS))?.iter().sum())
+        };
+        let n = self.nat_rules.len().min(abi::NAT_IDS as usize) as u32;
+        (0..n)
+            .map(|id| {
+                Ok(NatRuleHits {
+                    successful: sum((base + id) * 2)?,
+                    failed: sum((base + id) * 2 + 1)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Gives each NAT rule of the next snapshot that the live one has too
+    /// its counts so far (as the pipeline's workers do), in buffer `buf`,
+    /// and zeroes the rest of it.
+    fn carry_nat_hits(
+        &mut self,
+        buf: u32,
+        hits: &[NatRuleHits],
+        next: &[NatRef],
+    ) -> Result<(), Error> {
+        let cpus = nr_cpus()?;
+        let old = self.nat_rules.clone();
+        let mut m = PerCpuArray::<_, u64>::try_from(self.map_mut(M_NAT_HITS)?)
+            .map_err(map_err(M_NAT_HITS))?;
+        for id in 0..abi::NAT_IDS {
+            let carried = next
+                .get(id as usize)
+                .and_then(|r| old.iter().position(|o| o == r))
+                .and_then(|i| hits.get(i).copied())
+                .unwrap_or_default();
+            for (slot, n) in [(0, carried.successful), (1, carried.failed)] {
+                // One CPU's slot holds the carried total; the sum is read.
+                let mut v = vec![0u64; cpus];
+                v[0] = n;
+                let v = PerCpuValues::try_from(v).map_err(|source| Error::Io {
+                    what: "per-CPU values".into(),
+                    source,
+                })?;
+                m.set((buf * abi::NAT_IDS + id) * 2 + slot, v, 0)
+                    .map_err(map_err(M_NAT_HITS))?;
+            }
+        }
         Ok(())
     }
 
@@ -362,10 +425,7 @@ impl EbpfDataplane {
             clear_lpm::<u64>(self.map_mut(m)?, m, |set| set / abi::SET_STRIDE == buf)?;
         }
         clear_lpm::<u32>(self.map_mut(M_HOST)?, M_HOST, |set| set >> 24 == buf)?;
-        let cpus = aya::util::nr_cpus().map_err(|(what, source)| Error::Io {
-            what: what.into(),
-            source,
-        })?;
+        let cpus = nr_cpus()?;
         let mut hits =
             PerCpuArray::<_, u64>::try_from(self.map_mut(M_HITS)?).map_err(map_err(M_HITS))?;
         for i in 0..abi::MAX_POLICIES {
@@ -638,8 +698,16 @@ impl EbpfDataplane {
             nat_destination: at(abi::CNT_DNAT),
             nat_source: at(abi::CNT_SNAT),
             policy_hits,
+            nat_rules: self.nat_hits()?,
         })
     }
+}
+
+fn nr_cpus() -> Result<usize, Error> {
+    aya::util::nr_cpus().map_err(|(what, source)| Error::Io {
+        what: what.into(),
+        source,
+    })
 }
 
 fn xdp(ebpf: &mut Ebpf) -> Result<&mut Xdp, Error> {

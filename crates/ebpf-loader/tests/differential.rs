@@ -721,6 +721,12 @@ fn scenarios(net: &Net) {
     let r = p.w.counters();
     assert_eq!(c.policy_hits, r.policy_hits, "policy hit counters");
     assert_eq!(c.sessions_created, r.sessions.created, "sessions created");
+    assert_eq!(c.nat_rules, r.nat_rules, "NAT rule hit counters");
+    assert!(
+        c.nat_rules.iter().any(|h| h.failed > 0),
+        "the pool ran out: {:?}",
+        c.nat_rules
+    );
     eprintln!("eBPF counters after the corpus: {c:?}");
     eprintln!("pipeline sessions: {}", p.w.sessions.len());
 }
@@ -784,13 +790,14 @@ fn nat(net: &Net) {
         &tcp("198.51.100.66", 40002, "203.0.113.101", 22, SYN, 1, 0),
     );
     // Not matching: another port, another protocol (ssh is tcp only), an
-    // ICMP echo whose id is no port. Untranslated, all denied.
+    // ICMP echo (its id stands in for the port: 7 is not 80). Untranslated,
+    // all denied.
     p.run(
         untrust,
         &tcp("198.51.100.9", 40003, "203.0.113.100", 443, SYN, 1, 0),
     );
     p.run(untrust, &udp("198.51.100.9", 40004, "203.0.113.101", 22));
-    p.run(untrust, &ping("198.51.100.9", "203.0.113.100", 80));
+    p.run(untrust, &ping("198.51.100.9", "203.0.113.100", 7));
     // UDP to the web rule is translated, then the policy (tcp 8080) denies.
     p.run(untrust, &udp("198.51.100.9", 40005, "203.0.113.100", 80));
     // Not matching and permitted: the DMZ server by its own address is
@@ -896,6 +903,13 @@ fn nat(net: &Net) {
         (r.nat.destination, r.nat.source),
         "NAT counters"
     );
+    assert_eq!(c.nat_rules, r.nat_rules, "NAT rule hit counters");
+    let hits = |name: &str| {
+        let i = p.snap.nat_rules().iter().position(|r| &*r.name == name);
+        c.nat_rules[i.unwrap()].successful
+    };
+    assert_eq!((hits("web"), hits("lan-web"), hits("ssh")), (1, 1, 1));
+    assert_eq!((hits("not-for-66"), hits("servers")), (0, 4));
 }
 
 /// Configuration swaps: each apply fills the idle buffer and flips the
@@ -931,6 +945,11 @@ fn swaps(net: &Net) {
             &udp("198.51.100.7", 123, "203.0.113.1", nat_port),
             trust,
         );
+        // A commit keeps the counts of the NAT rules it keeps.
+        let c = p.ebpf.counters().unwrap();
+        p.w.adopt(&p.snap);
+        assert_eq!(c.nat_rules, p.w.counters().nat_rules, "round {round}");
+        assert_eq!(c.nat_rules.iter().map(|h| h.successful).sum::<u64>(), 1);
     }
     p.same_sessions();
 }
