@@ -623,7 +623,10 @@ impl EbpfDataplane {
                     generation: f.generation,
                     ingress: [f.ingress_ifindex, r.ingress_ifindex],
                     snat_rule: (f.snat_rule != abi::NONE32).then_some(f.snat_rule),
-                    dnat_rule: (f.dnat_rule != abi::NONE32).then_some(f.dnat_rule),
+                    // Entries pinned by a program without destination NAT
+                    // hold 0 there (padding): only a translation names a rule.
+                    dnat_rule: (f.xflags & abi::X_DST != 0 && f.dnat_rule != abi::NONE32)
+                        .then_some(f.dnat_rule),
                     resolved: [f, r].map(|e| e.mac_flags & abi::MAC_OK != 0),
                     age: ns(now.saturating_sub(f.created)),
                     idle_left: ns(f.expires.saturating_sub(now)),
