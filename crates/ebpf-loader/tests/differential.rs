@@ -123,9 +123,11 @@ security {
         destination {
             pool web-pool { address 10.0.2.10/32 port 8080; }
             pool ssh-pool { address 10.0.2.11/32; }
+            pool dns-pool { address 198.51.100.53/32 port 5353; }
             rule-set from-lan {
                 from interface ge-0/0/0.0;
                 rule lan-web { match { destination-address 203.0.113.100/32; destination-port 80; } then { destination-nat pool web-pool; } }
+                rule lan-dns { match { destination-address 203.0.113.53/32; destination-port 53; protocol udp; } then { destination-nat pool dns-pool; } }
             }
             rule-set from-internet {
                 from zone untrust;
@@ -836,6 +838,22 @@ fn nat(net: &Net) {
         (view(&out).dst(), view(&out).dport()),
         (a("203.0.113.101"), 22)
     );
+    // Both translations in one session: the LAN's resolver address is
+    // sent to an outside server (destination NAT, from the interface),
+    // from the box's address (interface source NAT); the answer undoes both.
+    let out = p.forward(trust, &udp("10.0.1.50", 3333, "203.0.113.53", 53), untrust);
+    let v = view(&out);
+    assert_eq!((v.dst(), v.dport()), (a("198.51.100.53"), 5353));
+    assert_eq!(v.src(), a("203.0.113.1"));
+    let nat_port = v.sport();
+    let back = p.forward(
+        untrust,
+        &udp("198.51.100.53", 5353, "203.0.113.1", nat_port),
+        trust,
+    );
+    let v = view(&back);
+    assert_eq!((v.src(), v.sport()), (a("203.0.113.53"), 53));
+    assert_eq!((v.dst(), v.dport()), (a("10.0.1.50"), 3333));
     // TTL expiry on a translated first packet.
     p.run(
         untrust,
@@ -909,6 +927,7 @@ fn nat(net: &Net) {
         c.nat_rules[i.unwrap()].successful
     };
     assert_eq!((hits("web"), hits("lan-web"), hits("ssh")), (1, 1, 1));
+    assert_eq!((hits("lan-dns"), hits("masquerade")), (1, 3));
     assert_eq!((hits("not-for-66"), hits("servers")), (0, 4));
 }
 
