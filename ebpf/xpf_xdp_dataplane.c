@@ -8,15 +8,17 @@
  *  1. parse (dataplane/parse.h);
  *  2. ingress zone from the interface map (dataplane/config.h);
  *  3. session lookup (dataplane/session.h): a hit is rewritten and sent;
- *  4. on a miss: traffic for the box (dataplane/host.h), SYN check, route
- *     and egress zone (dataplane/fib.h), first-match policy
- *     (dataplane/policy.h), source NAT (dataplane/nat.h), session create;
+ *  4. on a miss: static and destination NAT (dataplane/dnat.h), traffic
+ *     for the box (dataplane/host.h), SYN check, route and egress zone of
+ *     the translated destination (dataplane/fib.h), first-match policy on
+ *     it (dataplane/policy.h), source NAT (dataplane/snat.h), session
+ *     create;
  *  5. rewrite (dataplane/rewrite.h) and redirect, or an ICMP time
  *     exceeded back out of the ingress (dataplane/reply.h).
  *
- * What the pipeline does and this program does not (screens, destination
- * and static NAT, IPv6, MSS clamp, ICMP errors to sessions, TCP window
- * checks) is either refused by the loader's compile or
+ * What the pipeline does and this program does not (screens, IPv6, MSS
+ * clamp, ICMP errors to sessions, TCP window checks) is either refused by
+ * the loader's compile or
  * counted as XPF_DROP_UNSUPPORTED: never forwarded unchecked. Later
  * fragments, which the pipeline sends after their first fragment, are
  * all dropped here as XPF_DROP_NON_FIRST_FRAGMENT.
@@ -35,7 +37,8 @@
 #include "dataplane/session.h"
 #include "dataplane/host.h"
 #include "dataplane/policy.h"
-#include "dataplane/nat.h"
+#include "dataplane/dnat.h"
+#include "dataplane/snat.h"
 #include "dataplane/rewrite.h"
 #include "dataplane/fib.h"
 #include "dataplane/reply.h"
@@ -49,6 +52,10 @@ _Static_assert(sizeof(struct xpf_dp_host_lpm) == 12, "xpf_dp_host_lpm");
 _Static_assert(sizeof(struct xpf_dp_rule) == 16, "xpf_dp_rule");
 _Static_assert(sizeof(struct xpf_dp_snat) == 136, "xpf_dp_snat");
 _Static_assert(sizeof(struct xpf_dp_pool) == 40, "xpf_dp_pool");
+_Static_assert(sizeof(struct xpf_dp_nat_match) == 108, "xpf_dp_nat_match");
+_Static_assert(sizeof(struct xpf_dp_nat_ctx) == 32, "xpf_dp_nat_ctx");
+_Static_assert(sizeof(struct xpf_dp_static) == 48, "xpf_dp_static");
+_Static_assert(sizeof(struct xpf_dp_dnat) == 152, "xpf_dp_dnat");
 _Static_assert(sizeof(struct xpf_dp_flow) == 16, "xpf_dp_flow");
 _Static_assert(sizeof(struct xpf_dp_session) == 112, "xpf_dp_session");
 _Static_assert(sizeof(struct xpf_dp_last) == 16, "xpf_dp_last");
@@ -155,22 +162,43 @@ static __always_inline __u64 xpf_proto_timeout(struct xpf_dp_conf *c, __u8 proto
 	}
 }
 
-/* The first packet of a flow: host, route, policy, NAT, session. */
+/* A session that could not be made: its translations count as failed. */
+static __always_inline int xpf_nat_failed(struct xpf_out *o, __u32 buf, struct xpf_dnat_result *dn,
+					  struct xpf_snat_result *nat)
+{
+	if (dn->done)
+		xpf_dp_nat_hit(buf, dn->rule, 1);
+	if (nat->done)
+		xpf_dp_nat_hit(buf, nat->rule, 1);
+	return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
+}
+
+/* The first packet of a flow: NAT, host, route, policy, NAT, session. */
 static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_dp_conf *conf,
 				     struct xpf_dp_iface *iface, __u32 ingress, struct xpf_pkt *p, __u32 len)
 {
-	int h = xpf_dp_host_run(buf, ingress, iface, p);
+	struct xpf_dnat_result dn = {};
+	__u64 at = (__u64)buf << 48 | (__u64)iface->zone << 32 | (__u32)conf->n_static << 8 | conf->n_dnat;
 
-	if (h == XPF_HOST_KERNEL)
-		return XDP_PASS;
-	if (h == XPF_HOST_DENIED)
-		return xpf_drop(o, XPF_DROP_HOST_INBOUND_DENIED);
+	xpf_dp_dnat_run(p, at, ingress, &dn);
+	__u32 dst = dn.addr;
+	__u16 dport = dn.port;
+
+	/* A translated destination is transit, even to one of the box's addresses. */
+	if (!dn.done) {
+		int h = xpf_dp_host_run(buf, ingress, iface, p);
+
+		if (h == XPF_HOST_KERNEL)
+			return XDP_PASS;
+		if (h == XPF_HOST_DENIED)
+			return xpf_drop(o, XPF_DROP_HOST_INBOUND_DENIED);
+	}
 	if (p->proto == 6 && conf->syn_check &&
 	    (p->tcp_flags & (XPF_TCP_SYN | XPF_TCP_ACK | XPF_TCP_RST)) != XPF_TCP_SYN)
 		return xpf_drop(o, XPF_DROP_TCP_NOT_SYN);
 
 	struct xpf_route fwd = {};
-	int rs = xpf_fib(ctx, ingress, p->src, p->dst, p->proto, &fwd);
+	int rs = xpf_fib(ctx, ingress, p->src, dst, p->proto, &fwd);
 
 	if (rs == XPF_ROUTE_NONE)
 		return xpf_drop(o, XPF_DROP_NO_ROUTE);
@@ -179,7 +207,8 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	if (!out || out->zone == XPF_DP_NO_ZONE)
 		return xpf_drop(o, XPF_DROP_NO_ROUTE);
 
-	struct xpf_dp_rule *rule = xpf_dp_policy(buf, conf, iface->zone, out->zone, p, p->dst);
+	__u16 port = p->icmp ? p->port : dport;
+	struct xpf_dp_rule *rule = xpf_dp_policy(buf, conf, iface->zone, out->zone, p, dst, port);
 	__u32 policy_id = XPF_DP_NONE32;
 	__u32 timeout_s = 0;
 
@@ -199,16 +228,20 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 		return xpf_time_exceeded(ctx, o, iface, p, ingress);
 
 	struct xpf_snat_result nat = {};
-	int err = xpf_dp_snat_run(buf, conf, p, iface->zone, out->zone, fwd.ifindex, &nat);
+	int err = xpf_dp_snat_run(buf, conf, p, dst, dport, iface->zone, out->zone, fwd.ifindex, &nat);
 
-	if (err)
+	if (err) {
+		xpf_dp_nat_hit(buf, nat.rule, 1);
+		if (dn.done)
+			xpf_dp_nat_hit(buf, dn.rule, 1);
 		return xpf_drop(o, err);
+	}
 	__u32 nsrc = nat.done ? nat.addr : p->src;
 	__u16 nsport = nat.done ? nat.port : p->sport;
 
 	/* Answers go back the way the flow came in when no better route exists. */
 	struct xpf_route back = {};
-	int rb = xpf_fib(ctx, fwd.ifindex, p->dst, p->src, p->proto, &back);
+	int rb = xpf_fib(ctx, fwd.ifindex, dst, p->src, p->proto, &back);
 
 	if (rb == XPF_ROUTE_NONE) {
 		void *data = (void *)(long)ctx->data;
@@ -236,9 +269,9 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	struct xpf_dp_flow kf = {}, kr = {};
 
 	xpf_flow_of(p, &kf);
-	kr.src = p->dst;
+	kr.src = dst;
 	kr.dst = nsrc;
-	kr.sport = p->echo ? nsport : p->dport;
+	kr.sport = p->echo ? nsport : dport;
 	kr.dport = nsport;
 	kr.proto = p->proto;
 
@@ -254,9 +287,10 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	ns->generation = conf->generation;
 	ns->policy_id = policy_id;
 	ns->snat_rule = nat.done ? nat.rule : XPF_DP_NONE32;
+	ns->dnat_rule = dn.done ? dn.rule : XPF_DP_NONE32;
 	ns->tcp_state = p->proto == 6 ? XPF_DP_TCP_SYN_SENT : XPF_DP_TCP_NONE;
 
-	/* The reverse direction: back to the original source. */
+	/* The reverse direction: back to the original source, from the original destination. */
 	ns->twin = kf;
 	ns->dir = 1;
 	ns->egress_ifindex = back.ifindex;
@@ -264,13 +298,18 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	ns->mac_flags = rb == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0;
 	__builtin_memcpy(ns->smac, back.smac, 6);
 	__builtin_memcpy(ns->dmac, back.dmac, 6);
+	if (dn.done) {
+		ns->xflags |= XPF_DP_X_SRC;
+		ns->xsrc = p->dst;
+		ns->xsport = p->echo ? nsport : p->dport;
+	}
 	if (nat.done) {
-		ns->xflags = XPF_DP_X_DST;
+		ns->xflags |= XPF_DP_X_DST;
 		ns->xdst = p->src;
 		ns->xdport = p->sport;
 	}
 	if (bpf_map_update_elem(&xpf_dp_sessions, &kr, ns, BPF_NOEXIST))
-		return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
+		return xpf_nat_failed(o, buf, &dn, &nat);
 
 	ns->twin = kr;
 	ns->dir = 0;
@@ -282,19 +321,34 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	__builtin_memcpy(ns->smac, fwd.smac, 6);
 	__builtin_memcpy(ns->dmac, fwd.dmac, 6);
 	ns->xflags = 0;
+	ns->xsrc = 0;
+	ns->xsport = 0;
 	ns->xdst = 0;
 	ns->xdport = 0;
 	if (nat.done) {
-		ns->xflags = XPF_DP_X_SRC;
+		ns->xflags |= XPF_DP_X_SRC;
 		ns->xsrc = nat.addr;
 		ns->xsport = nat.port;
+	}
+	if (dn.done) {
+		ns->xflags |= XPF_DP_X_DST;
+		ns->xdst = dn.addr;
+		ns->xdport = dn.port;
 	}
 	ns->expires = now + (ns->tcp_state == XPF_DP_TCP_SYN_SENT ? conf->tcp_initial : timeout);
 	if (bpf_map_update_elem(&xpf_dp_sessions, &kf, ns, BPF_NOEXIST)) {
 		bpf_map_delete_elem(&xpf_dp_sessions, &kr);
-		return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
+		return xpf_nat_failed(o, buf, &dn, &nat);
 	}
 	xpf_dp_count(XPF_DP_CNT_CREATED);
+	if (dn.done) {
+		xpf_dp_count(XPF_DP_CNT_DNAT);
+		xpf_dp_nat_hit(buf, dn.rule, 0);
+	}
+	if (nat.done) {
+		xpf_dp_count(XPF_DP_CNT_SNAT);
+		xpf_dp_nat_hit(buf, nat.rule, 0);
+	}
 	/* Forward from the stored copy: the same code path as every later hit. */
 	struct xpf_dp_session *st = bpf_map_lookup_elem(&xpf_dp_sessions, &kf);
 

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
-/* Per-CPU counters: drop reasons and verdicts, policy hits, last outcome. */
+/*
+ * Per-CPU counters: drop reasons and verdicts, policy hits, NAT rule hits,
+ * last outcome.
+ */
 #ifndef XPF_DP_COUNTERS_H
 #define XPF_DP_COUNTERS_H
 
@@ -22,6 +25,20 @@ struct {
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpf_dp_policy_hits SEC(".maps");
+
+/*
+ * Indexed (buf * XPF_DP_NAT_IDS + rule id) * 2 + failed: translations of
+ * each NAT rule that made a session, and those that could not (no port,
+ * session key taken), as the pipeline's NatRuleHits. The loader carries a
+ * rule's counts into the next buffer when a commit keeps the rule.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XPF_DP_BUFS * XPF_DP_NAT_IDS * 2);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xpf_dp_nat_hits SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -48,6 +65,20 @@ static __always_inline void xpf_dp_policy_hit(__u32 buf, __u32 id)
 		return;
 	idx = buf * XPF_DP_MAX_POLICIES + id;
 	v = bpf_map_lookup_elem(&xpf_dp_policy_hits, &idx);
+	if (v)
+		*v += 1;
+}
+
+/* `id` XPF_DP_NONE32 (no rule) counts nothing. */
+static __always_inline void xpf_dp_nat_hit(__u32 buf, __u32 id, int failed)
+{
+	__u32 idx;
+	__u64 *v;
+
+	if (id >= XPF_DP_NAT_IDS)
+		return;
+	idx = ((buf & 1) * XPF_DP_NAT_IDS + id) * 2 + !!failed;
+	v = bpf_map_lookup_elem(&xpf_dp_nat_hits, &idx);
 	if (v)
 		*v += 1;
 }

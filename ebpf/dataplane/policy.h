@@ -97,8 +97,8 @@ static __always_inline __u32 xpf_lowest_bit(__u64 x)
 	return n;
 }
 
-/* The first rule of a set matching the packet, or 0. */
-static __always_inline struct xpf_dp_rule *xpf_dp_first(__u32 set, struct xpf_pkt *p, __u32 dst)
+/* The first rule of a set matching the packet, or 0. `dst`, `port`: after destination NAT. */
+static __always_inline struct xpf_dp_rule *xpf_dp_first(__u32 set, struct xpf_pkt *p, __u32 dst, __u16 port)
 {
 	__u64 bits = xpf_dp_addr_bits(&xpf_dp_src4, set, p->src);
 
@@ -107,7 +107,7 @@ static __always_inline struct xpf_dp_rule *xpf_dp_first(__u32 set, struct xpf_pk
 	bits &= xpf_dp_addr_bits(&xpf_dp_dst4, set, dst);
 	if (!bits)
 		return 0;
-	bits &= xpf_dp_svc_bits(set, p->proto, p->port);
+	bits &= xpf_dp_svc_bits(set, p->proto, port);
 	if (!bits)
 		return 0;
 	struct xpf_dp_rule_key k = { .set = set, .idx = xpf_lowest_bit(bits) };
@@ -117,16 +117,16 @@ static __always_inline struct xpf_dp_rule *xpf_dp_first(__u32 set, struct xpf_pk
 
 /* The zone pair's first match, then global's; 0 for the default policy. */
 static __always_inline struct xpf_dp_rule *xpf_dp_policy(__u32 buf, struct xpf_dp_conf *conf, __u16 from,
-							 __u16 to, struct xpf_pkt *p, __u32 dst)
+							 __u16 to, struct xpf_pkt *p, __u32 dst, __u16 port)
 {
 	struct xpf_dp_pair_key pk = { .buf = buf, .from = from, .to = to };
 	__u32 *set = bpf_map_lookup_elem(&xpf_dp_pairs, &pk);
 	struct xpf_dp_rule *r = 0;
 
 	if (set)
-		r = xpf_dp_first(*set, p, dst);
+		r = xpf_dp_first(*set, p, dst, port);
 	if (!r && conf->global_set != XPF_DP_SET_NONE)
-		r = xpf_dp_first(conf->global_set, p, dst);
+		r = xpf_dp_first(conf->global_set, p, dst, port);
 	return r;
 }
 

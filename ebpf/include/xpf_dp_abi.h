@@ -24,6 +24,11 @@
 /* Policy hit counters per buffer. */
 #define XPF_DP_MAX_POLICIES 1024
 #define XPF_DP_SNAT_RULES 16
+/* Static and destination NAT rules per buffer (powers of two: masks). */
+#define XPF_DP_STATIC_RULES 64
+#define XPF_DP_DNAT_RULES 32
+/* NAT rule ids (Snapshot::nat_rules indexes) with hit counters, per buffer. */
+#define XPF_DP_NAT_IDS 256
 #define XPF_DP_POOLS 16
 #define XPF_DP_LIST 4
 #define XPF_DP_MAX_IFACES 1024
@@ -53,7 +58,8 @@ struct xpf_dp_conf {
 	__u8 rst_invalidate;
 	__u8 n_snat;
 	__u16 mss;
-	__u16 pad;
+	__u8 n_static;
+	__u8 n_dnat;
 	__u32 pad2;
 };
 
@@ -125,23 +131,13 @@ struct xpf_dp_rule {
 	__u32 pad2;
 };
 
-#define XPF_DP_SNAT_OFF 0
-#define XPF_DP_SNAT_IFACE 1
-#define XPF_DP_SNAT_POOL 2
-/* List counts: 0 = any, XPF_DP_LIST_NONE = matches nothing of IPv4. */
+/*
+ * What a NAT rule matches besides its context. Counts: 0 = any,
+ * XPF_DP_LIST_NONE = matches nothing of IPv4 (the rule's addresses are
+ * all IPv6).
+ */
 #define XPF_DP_LIST_NONE 0xff
-struct xpf_dp_snat {
-	__u64 from_zones; /* bit per zone id; ~0 = any */
-	__u64 to_zones;
-	__u32 id;
-	__u8 action;
-	__u8 pool;
-	__u8 n_src;
-	__u8 n_dst;
-	__u8 n_sport;
-	__u8 n_dport;
-	__u8 n_proto;
-	__u8 pad;
+struct xpf_dp_nat_match {
 	__u32 src_lo[XPF_DP_LIST];
 	__u32 src_hi[XPF_DP_LIST];
 	__u32 dst_lo[XPF_DP_LIST];
@@ -151,7 +147,61 @@ struct xpf_dp_snat {
 	__u16 dport_lo[XPF_DP_LIST];
 	__u16 dport_hi[XPF_DP_LIST];
 	__u8 protos[XPF_DP_LIST];
-	__u32 pad2[2];
+	__u8 n_src;
+	__u8 n_dst;
+	__u8 n_sport;
+	__u8 n_dport;
+	__u8 n_proto;
+	__u8 pad[3];
+};
+
+/* A rule-set's `from`: any, zones (bit per id) or interfaces. */
+struct xpf_dp_nat_ctx {
+	__u64 zones;
+	__u32 ifaces[XPF_DP_LIST];
+	__u8 n_ifaces;
+	__u8 any;
+	__u8 pad[6];
+};
+
+#define XPF_DP_SNAT_OFF 0
+#define XPF_DP_SNAT_IFACE 1
+#define XPF_DP_SNAT_POOL 2
+struct xpf_dp_snat {
+	__u64 from_zones; /* bit per zone id; ~0 = any */
+	__u64 to_zones;
+	__u32 id;
+	__u8 action;
+	__u8 pool;
+	__u8 pad[2];
+	struct xpf_dp_nat_match m;
+	__u32 pad2;
+};
+
+/*
+ * A static NAT rule: `ext`/`mask` <-> `in`/`mask`. Inbound (destination
+ * in ext, from its context) translates the destination; outbound (source
+ * in `in`, any context) the source.
+ */
+struct xpf_dp_static {
+	struct xpf_dp_nat_ctx from;
+	__u32 id;
+	__u32 ext;
+	__u32 in;
+	__u32 mask;
+};
+
+#define XPF_DP_DNAT_OFF 0
+#define XPF_DP_DNAT_POOL 1
+/* A destination NAT rule; the pool's address and, if has_port, port. */
+struct xpf_dp_dnat {
+	struct xpf_dp_nat_ctx from;
+	__u32 id;
+	__u32 addr;
+	__u16 port;
+	__u8 action;
+	__u8 has_port;
+	struct xpf_dp_nat_match m;
 };
 
 struct xpf_dp_pool {
@@ -197,7 +247,7 @@ struct xpf_dp_session {
 	__u64 bytes;
 	__u64 generation;
 	__u32 policy_id; /* XPF_DP_NONE32: default-policy permit-all */
-	__u32 snat_rule; /* XPF_DP_NONE32: none */
+	__u32 snat_rule; /* source or static rule; XPF_DP_NONE32: none */
 	__u32 egress_ifindex;
 	__u32 ingress_ifindex; /* where this direction's packets arrive */
 	__u32 xsrc;
@@ -210,7 +260,7 @@ struct xpf_dp_session {
 	__u8 mac_flags;
 	__u8 smac[6];
 	__u8 dmac[6];
-	__u32 pad;
+	__u32 dnat_rule; /* static or destination rule; XPF_DP_NONE32: none */
 };
 
 /* xpf_dp_last[0] (per CPU): the last packet's outcome, for tests. */
@@ -228,6 +278,8 @@ struct xpf_dp_last {
 #define XPF_DP_CNT_CREATED 67
 #define XPF_DP_CNT_HITS 68
 #define XPF_DP_CNT_MISSES 69
+#define XPF_DP_CNT_DNAT 70 /* sessions with a destination translation */
+#define XPF_DP_CNT_SNAT 71 /* sessions with a source translation */
 #define XPF_DP_CNT_MAX 72
 
 #endif

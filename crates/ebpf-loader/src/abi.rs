@@ -13,6 +13,12 @@ pub const SET_RULES: usize = 64;
 pub const MAX_POLICIES: u32 = 1024;
 /// Source NAT rules per buffer.
 pub const SNAT_RULES: u32 = 16;
+/// Static NAT rules per buffer.
+pub const STATIC_RULES: u32 = 64;
+/// Destination NAT rules per buffer.
+pub const DNAT_RULES: u32 = 32;
+/// NAT rule ids with hit counters, per buffer.
+pub const NAT_IDS: u32 = 256;
 /// Source NAT pools per buffer.
 pub const POOLS: u32 = 16;
 /// Entries of the short lists in `Snat`/`Pool`/`Iface`.
@@ -34,6 +40,10 @@ pub const SNAT_OFF: u8 = 0;
 pub const SNAT_IFACE: u8 = 1;
 /// Pool NAT.
 pub const SNAT_POOL: u8 = 2;
+/// Destination NAT actions: `destination-nat off`.
+pub const DNAT_OFF: u8 = 0;
+/// Destination NAT to a pool.
+pub const DNAT_POOL: u8 = 1;
 /// Host-inbound LPM values.
 pub const HOST_PORT: u32 = 1;
 /// The rule also matches the source port.
@@ -57,6 +67,10 @@ pub const CNT_CREATED: u32 = 67;
 pub const CNT_HITS: u32 = 68;
 /// Session misses.
 pub const CNT_MISSES: u32 = 69;
+/// Sessions with a destination translation.
+pub const CNT_DNAT: u32 = 70;
+/// Sessions with a source translation.
+pub const CNT_SNAT: u32 = 71;
 /// Size of the counter array.
 pub const CNT_MAX: u32 = 72;
 
@@ -86,7 +100,8 @@ pub struct Conf {
     pub rst_invalidate: u8,
     pub n_snat: u8,
     pub mss: u16,
-    pub pad: u16,
+    pub n_static: u8,
+    pub n_dnat: u8,
     pub pad2: u32,
 }
 
@@ -149,21 +164,11 @@ pub struct Rule {
     pub pad2: u32,
 }
 
-/// `struct xpf_dp_snat`.
+/// `struct xpf_dp_nat_match`: a NAT rule's address, port and protocol
+/// lists (counts: 0 any, [`LIST_NONE`] no IPv4 value).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Snat {
-    pub from_zones: u64,
-    pub to_zones: u64,
-    pub id: u32,
-    pub action: u8,
-    pub pool: u8,
-    pub n_src: u8,
-    pub n_dst: u8,
-    pub n_sport: u8,
-    pub n_dport: u8,
-    pub n_proto: u8,
-    pub pad: u8,
+pub struct NatMatch {
     pub src_lo: [u32; LIST],
     pub src_hi: [u32; LIST],
     pub dst_lo: [u32; LIST],
@@ -173,7 +178,61 @@ pub struct Snat {
     pub dport_lo: [u16; LIST],
     pub dport_hi: [u16; LIST],
     pub protos: [u8; LIST],
-    pub pad2: [u32; 2],
+    pub n_src: u8,
+    pub n_dst: u8,
+    pub n_sport: u8,
+    pub n_dport: u8,
+    pub n_proto: u8,
+    pub pad: [u8; 3],
+}
+
+/// `struct xpf_dp_nat_ctx`: a rule-set's `from`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NatCtx {
+    pub zones: u64,
+    pub ifaces: [u32; LIST],
+    pub n_ifaces: u8,
+    pub any: u8,
+    pub pad: [u8; 6],
+}
+
+/// `struct xpf_dp_snat`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Snat {
+    pub from_zones: u64,
+    pub to_zones: u64,
+    pub id: u32,
+    pub action: u8,
+    pub pool: u8,
+    pub pad: [u8; 2],
+    pub m: NatMatch,
+    pub pad2: u32,
+}
+
+/// `struct xpf_dp_static`: `ext`/`mask` ↔ `int`/`mask`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Static {
+    pub from: NatCtx,
+    pub id: u32,
+    pub ext: u32,
+    pub int: u32,
+    pub mask: u32,
+}
+
+/// `struct xpf_dp_dnat`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Dnat {
+    pub from: NatCtx,
+    pub id: u32,
+    pub addr: u32,
+    pub port: u16,
+    pub action: u8,
+    pub has_port: u8,
+    pub m: NatMatch,
 }
 
 /// `struct xpf_dp_pool`.
@@ -226,7 +285,7 @@ pub struct SessionEntry {
     pub mac_flags: u8,
     pub smac: [u8; 6],
     pub dmac: [u8; 6],
-    pub pad: u32,
+    pub dnat_rule: u32,
 }
 
 /// `struct xpf_dp_last`.
@@ -259,6 +318,10 @@ mod tests {
             ("xpf_dp_rule", size_of::<Rule>()),
             ("xpf_dp_snat", size_of::<Snat>()),
             ("xpf_dp_pool", size_of::<Pool>()),
+            ("xpf_dp_nat_match", size_of::<NatMatch>()),
+            ("xpf_dp_nat_ctx", size_of::<NatCtx>()),
+            ("xpf_dp_static", size_of::<Static>()),
+            ("xpf_dp_dnat", size_of::<Dnat>()),
             ("xpf_dp_flow", size_of::<Flow>()),
             ("xpf_dp_session", size_of::<SessionEntry>()),
             ("xpf_dp_last", size_of::<Last>()),

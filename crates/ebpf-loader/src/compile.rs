@@ -15,7 +15,10 @@ use xpf_dataplane::export::{Context, Export, SnatAction};
 use xpf_dataplane::INTERFACE_NAT_PORTS;
 use xpf_model::PolicyAction;
 
-use crate::abi::{self, Conf, IfKey, Iface, LocalKey, LpmData, PairKey, Pool, Rule, RuleKey, Snat};
+use crate::abi::{
+    self, Conf, Dnat, IfKey, Iface, LocalKey, LpmData, NatCtx, NatMatch, PairKey, Pool, Rule,
+    RuleKey, Snat, Static,
+};
 
 /// Why a snapshot cannot be loaded into the eBPF dataplane.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,6 +51,8 @@ pub(crate) struct Contents {
     pub rules: Vec<(RuleKey, Rule)>,
     pub snat: Vec<Snat>,
     pub pools: Vec<Pool>,
+    pub statics: Vec<Static>,
+    pub dnat: Vec<Dnat>,
     /// Interfaces the program may redirect to.
     pub devmap: Vec<u32>,
 }
@@ -195,7 +200,7 @@ fn list32(
     }
     if v4.len() > abi::LIST {
         return unsupported(format!(
-            "more than {} IPv4 ranges in a source NAT {what}",
+            "more than {} IPv4 ranges in a NAT rule's {what}",
             abi::LIST
         ));
     }
@@ -213,7 +218,7 @@ fn list16(
     let (mut lo, mut hi) = ([0u16; abi::LIST], [0u16; abi::LIST]);
     if all.len() > abi::LIST {
         return unsupported(format!(
-            "more than {} port ranges in a source NAT {what}",
+            "more than {} port ranges in a NAT rule's {what}",
             abi::LIST
         ));
     }
@@ -224,16 +229,132 @@ fn list16(
     Ok((all.len() as u8, lo, hi))
 }
 
+/// A NAT rule's match lists for the C side.
+fn nat_match(
+    src: &[(bool, u128, u128)],
+    dst: &[(bool, u128, u128)],
+    sport: &[(u16, u16)],
+    dport: &[(u16, u16)],
+    protos: &[u8],
+) -> Result<NatMatch, CompileError> {
+    let (n_src, src_lo, src_hi) = list32(src, "source-address")?;
+    let (n_dst, dst_lo, dst_hi) = list32(dst, "destination-address")?;
+    let (n_sport, sport_lo, sport_hi) = list16(sport, "source-port")?;
+    let (n_dport, dport_lo, dport_hi) = list16(dport, "destination-port")?;
+    if protos.len() > abi::LIST {
+        return unsupported(format!(
+            "more than {} protocols in a NAT rule's match",
+            abi::LIST
+        ));
+    }
+    let mut p = [0u8; abi::LIST];
+    p[..protos.len()].copy_from_slice(protos);
+    Ok(NatMatch {
+        src_lo,
+        src_hi,
+        dst_lo,
+        dst_hi,
+        sport_lo,
+        sport_hi,
+        dport_lo,
+        dport_hi,
+        protos: p,
+        n_src,
+        n_dst,
+        n_sport,
+        n_dport,
+        n_proto: protos.len() as u8,
+        ..NatMatch::default()
+    })
+}
+
+/// A static or destination rule-set's `from` for the C side.
+fn nat_ctx(c: &Context, kind: &str) -> Result<NatCtx, CompileError> {
+    let mut out = NatCtx::default();
+    match c {
+        Context::Any => out.any = 1,
+        Context::Zones(z) => {
+            for &id in z {
+                if id >= 64 {
+                    return unsupported(format!("{kind} NAT from zone ids above 63"));
+                }
+                out.zones |= 1 << id;
+            }
+        }
+        Context::Interfaces(i) => {
+            if i.len() > abi::LIST {
+                return unsupported(format!(
+                    "{kind} NAT rule-sets from more than {} interfaces",
+                    abi::LIST
+                ));
+            }
+            out.ifaces[..i.len()].copy_from_slice(i);
+            out.n_ifaces = i.len() as u8;
+        }
+    }
+    Ok(out)
+}
+
+/// Static and destination NAT rules into `c`.
+fn compile_dnat(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
+    let ids = x.statics.iter().map(|r| r.id);
+    let ids = ids.chain(x.dnat.iter().map(|r| r.id));
+    if ids
+        .chain(x.snat.iter().map(|r| r.id))
+        .any(|id| id >= abi::NAT_IDS)
+    {
+        // Each rule's hit counters need a slot.
+        return unsupported(format!("more than {} NAT rules", abi::NAT_IDS));
+    }
+    // The pipeline skips rules of the other family; so does an IPv4 program.
+    let statics: Vec<_> = x.statics.iter().filter(|r| !r.v6).collect();
+    if statics.len() > abi::STATIC_RULES as usize {
+        return unsupported(format!(
+            "more than {} IPv4 static NAT rules",
+            abi::STATIC_RULES
+        ));
+    }
+    for r in statics {
+        let host = (1u64 << (32 - u32::from(r.len.min(32)))) - 1;
+        c.statics.push(Static {
+            from: nat_ctx(&r.from, "static")?,
+            id: r.id,
+            ext: r.ext as u32,
+            int: r.int as u32,
+            mask: !(host as u32),
+        });
+    }
+    if x.dnat.len() > abi::DNAT_RULES as usize {
+        return unsupported(format!(
+            "more than {} destination NAT rules",
+            abi::DNAT_RULES
+        ));
+    }
+    for r in &x.dnat {
+        let (action, addr, port) = match r.to {
+            None => (abi::DNAT_OFF, 0, None),
+            // An IPv6 pool translates no IPv4 packet, and the pipeline
+            // stops at the first matching rule either way: as `off`.
+            Some((true, _, _)) => (abi::DNAT_OFF, 0, None),
+            Some((false, a, p)) => (abi::DNAT_POOL, a as u32, p),
+        };
+        c.dnat.push(Dnat {
+            from: nat_ctx(&r.from, "destination")?,
+            id: r.id,
+            addr,
+            port: port.unwrap_or(0),
+            action,
+            has_port: u8::from(port.is_some()),
+            m: nat_match(&r.src, &r.dst, &r.sport, &r.dport, &r.protos)?,
+        });
+    }
+    Ok(())
+}
+
 /// Compiles a snapshot's export for config buffer `buf` (0 or 1).
 pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
     if !x.screened_zones.is_empty() {
         return unsupported("screens");
-    }
-    if x.dnat_rules > 0 {
-        return unsupported("destination NAT");
-    }
-    if x.static_rules > 0 {
-        return unsupported("static NAT");
     }
     if x.mss.is_some() {
         return unsupported("tcp-mss");
@@ -354,15 +475,6 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
         return unsupported(format!("more than {} source NAT pools", abi::POOLS));
     }
     for r in &x.snat {
-        let (n_src, src_lo, src_hi) = list32(&r.src, "source-address")?;
-        let (n_dst, dst_lo, dst_hi) = list32(&r.dst, "destination-address")?;
-        let (n_sport, sport_lo, sport_hi) = list16(&r.sport, "source-port")?;
-        let (n_dport, dport_lo, dport_hi) = list16(&r.dport, "destination-port")?;
-        if r.protos.len() > abi::LIST {
-            return unsupported("more than 4 protocols in a source NAT match");
-        }
-        let mut protos = [0u8; abi::LIST];
-        protos[..r.protos.len()].copy_from_slice(&r.protos);
         let (action, pool) = match r.action {
             SnatAction::Off => (abi::SNAT_OFF, 0),
             SnatAction::Interface => (abi::SNAT_IFACE, 0),
@@ -374,20 +486,7 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
             id: r.id,
             action,
             pool,
-            n_src,
-            n_dst,
-            n_sport,
-            n_dport,
-            n_proto: r.protos.len() as u8,
-            src_lo,
-            src_hi,
-            dst_lo,
-            dst_hi,
-            sport_lo,
-            sport_hi,
-            dport_lo,
-            dport_hi,
-            protos,
+            m: nat_match(&r.src, &r.dst, &r.sport, &r.dport, &r.protos)?,
             ..Snat::default()
         });
     }
@@ -411,6 +510,7 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
         }
         c.pools.push(pool);
     }
+    compile_dnat(x, &mut c)?;
     // The C side hard-codes the interface NAT range; keep them one.
     debug_assert_eq!(INTERFACE_NAT_PORTS, (61000, 65535));
 
@@ -427,6 +527,8 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
         syn_check: u8::from(x.syn_check),
         rst_invalidate: u8::from(x.rst_invalidate),
         n_snat: c.snat.len() as u8,
+        n_static: c.statics.len() as u8,
+        n_dnat: c.dnat.len() as u8,
         ..c.conf
     };
     Ok(c)
@@ -456,6 +558,23 @@ mod tests {
             got,
             vec![(10, 14, 1), (15, 20, 3), (21, 30, 2), (50, 99, 1)]
         );
+    }
+
+    #[test]
+    fn nat_contexts_for_the_program() {
+        let any = nat_ctx(&Context::Any, "static").unwrap();
+        assert_eq!((any.any, any.zones, any.n_ifaces), (1, 0, 0));
+        let zones = nat_ctx(&Context::Zones(vec![1, 3]), "static").unwrap();
+        assert_eq!((zones.any, zones.zones), (0, 0b1010));
+        // Zone names that did not resolve leave a context matching nothing.
+        assert_eq!(
+            nat_ctx(&Context::Zones(vec![]), "static").unwrap(),
+            NatCtx::default()
+        );
+        let ifs = nat_ctx(&Context::Interfaces(vec![7, 9]), "destination").unwrap();
+        assert_eq!((ifs.n_ifaces, ifs.ifaces), (2, [7, 9, 0, 0]));
+        assert!(nat_ctx(&Context::Interfaces(vec![1; 5]), "destination").is_err());
+        assert!(nat_ctx(&Context::Zones(vec![64]), "static").is_err());
     }
 
     #[test]

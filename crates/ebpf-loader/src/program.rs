@@ -12,7 +12,7 @@ use aya::maps::{Array, DevMapHash, HashMap, Map, PerCpuArray, PerCpuValues};
 use aya::programs::xdp::XdpLinkId;
 use aya::programs::{Xdp, XdpMode};
 use aya::{include_bytes_aligned, Ebpf, EbpfLoader};
-use xpf_dataplane::{FlowKey, Snapshot, Xlate};
+use xpf_dataplane::{FlowKey, NatRef, NatRuleHits, Snapshot, Xlate};
 
 use crate::abi::{
     self, Active, Conf, Flow, IfKey, Iface, LocalKey, LpmData, PairKey, Rule, RuleKey, SessionEntry,
@@ -40,10 +40,13 @@ const M_HOST: &str = "xpf_dp_host";
 const M_RULES: &str = "xpf_dp_rules";
 const M_SNAT: &str = "xpf_dp_snat";
 const M_POOLS: &str = "xpf_dp_pools";
+const M_STATICS: &str = "xpf_dp_statics";
+const M_DNAT: &str = "xpf_dp_dnat";
 const M_TX: &str = "xpf_dp_tx";
 const M_SESSIONS: &str = "xpf_dp_sessions";
 const M_COUNTERS: &str = "xpf_dp_counters";
 const M_HITS: &str = "xpf_dp_policy_hits";
+const M_NAT_HITS: &str = "xpf_dp_nat_hits";
 const M_LAST: &str = "xpf_dp_last";
 
 /// How to load the dataplane.
@@ -119,9 +122,12 @@ pub struct EbpfSession {
     pub generation: u64,
     /// Ingress ifindex, forward and reverse.
     pub ingress: [u32; 2],
-    /// The source NAT rule that translated it, as an index of
-    /// [`Snapshot::nat_rules`].
+    /// The source (or static) NAT rule that translated its source, as an
+    /// index of [`Snapshot::nat_rules`].
     pub snat_rule: Option<u32>,
+    /// The destination (or static) NAT rule that translated its
+    /// destination, as an index of [`Snapshot::nat_rules`].
+    pub dnat_rule: Option<u32>,
     /// Whether each direction's next-hop MAC is known (false: its packets
     /// are dropped as `no-neighbour` until the kernel resolves it).
     pub resolved: [bool; 2],
@@ -150,8 +156,15 @@ pub struct EbpfCounters {
     pub session_hits: u64,
     /// Session misses.
     pub session_misses: u64,
+    /// Sessions created with a destination (or inbound static) translation.
+    pub nat_destination: u64,
+    /// Sessions created with a source (or outbound static) translation.
+    pub nat_source: u64,
     /// Hits per policy id of the live snapshot.
     pub policy_hits: Vec<u64>,
+    /// Translation hits per NAT rule of the live snapshot
+    /// ([`Snapshot::nat_rules`] order).
+    pub nat_rules: Vec<NatRuleHits>,
 }
 
 /// The loaded eBPF fallback dataplane.
@@ -159,6 +172,8 @@ pub struct EbpfDataplane {
     ebpf: Ebpf,
     active: Active,
     policies: usize,
+    /// The live snapshot's NAT rules, to carry their hits over a commit.
+    nat_rules: Vec<NatRef>,
     /// Where the program is attached: ifindex → its link and mode.
     links: BTreeMap<u32, (XdpLinkId, AttachMode)>,
 }
@@ -264,6 +279,7 @@ impl EbpfDataplane {
             ebpf,
             active,
             policies: 0,
+            nat_rules: Vec::new(),
             links: BTreeMap::new(),
         })
     }
@@ -283,8 +299,10 @@ impl EbpfDataplane {
             1 - (self.active.buf & 1)
         };
         let c = compile(&export, next)?;
+        let hits = self.nat_hits()?;
         self.clear_buffer(next)?;
         self.fill(&c)?;
+        self.carry_nat_hits(next, &hits, snap.nat_rules())?;
         let active = Active {
             buf: next,
             pad: 0,
@@ -295,6 +313,60 @@ impl EbpfDataplane {
         a.set(0, active, 0).map_err(map_err(M_ACTIVE))?;
         self.active = active;
         self.policies = snap.policies().len();
+        self.nat_rules = snap.nat_rules().to_vec();
+        Ok(())
+    }
+
+    /// The live snapshot's NAT rule hits, summed over CPUs.
+    fn nat_hits(&self) -> Result<Vec<NatRuleHits>, Error> {
+        let m =
+            PerCpuArray::<_, u64>::try_from(self.map(M_NAT_HITS)?).map_err(map_err(M_NAT_HITS))?;
+        let base = (self.active.buf & 1) * abi::NAT_IDS;
+        let sum = |i: u32| -> Result<u64, Error> {
+            Ok(m.get(&i, 0).map_err(map_err(M_NAT_HITS))?.iter().sum())
+        };
+        let n = self.nat_rules.len().min(abi::NAT_IDS as usize) as u32;
+        (0..n)
+            .map(|id| {
+                Ok(NatRuleHits {
+                    successful: sum((base + id) * 2)?,
+                    failed: sum((base + id) * 2 + 1)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Gives each NAT rule of the next snapshot that the live one has too
+    /// its counts so far (as the pipeline's workers do), in buffer `buf`,
+    /// and zeroes the rest of it.
+    fn carry_nat_hits(
+        &mut self,
+        buf: u32,
+        hits: &[NatRuleHits],
+        next: &[NatRef],
+    ) -> Result<(), Error> {
+        let cpus = nr_cpus()?;
+        let old = self.nat_rules.clone();
+        let mut m = PerCpuArray::<_, u64>::try_from(self.map_mut(M_NAT_HITS)?)
+            .map_err(map_err(M_NAT_HITS))?;
+        for id in 0..abi::NAT_IDS {
+            let carried = next
+                .get(id as usize)
+                .and_then(|r| old.iter().position(|o| o == r))
+                .and_then(|i| hits.get(i).copied())
+                .unwrap_or_default();
+            for (slot, n) in [(0, carried.successful), (1, carried.failed)] {
+                // One CPU's slot holds the carried total; the sum is read.
+                let mut v = vec![0u64; cpus];
+                v[0] = n;
+                let v = PerCpuValues::try_from(v).map_err(|source| Error::Io {
+                    what: "per-CPU values".into(),
+                    source,
+                })?;
+                m.set((buf * abi::NAT_IDS + id) * 2 + slot, v, 0)
+                    .map_err(map_err(M_NAT_HITS))?;
+            }
+        }
         Ok(())
     }
 
@@ -353,10 +425,7 @@ impl EbpfDataplane {
             clear_lpm::<u64>(self.map_mut(m)?, m, |set| set / abi::SET_STRIDE == buf)?;
         }
         clear_lpm::<u32>(self.map_mut(M_HOST)?, M_HOST, |set| set >> 24 == buf)?;
-        let cpus = aya::util::nr_cpus().map_err(|(what, source)| Error::Io {
-            what: what.into(),
-            source,
-        })?;
+        let cpus = nr_cpus()?;
         let mut hits =
             PerCpuArray::<_, u64>::try_from(self.map_mut(M_HITS)?).map_err(map_err(M_HITS))?;
         for i in 0..abi::MAX_POLICIES {
@@ -418,6 +487,22 @@ impl EbpfDataplane {
             let v = c.pools.get(i as usize).copied().unwrap_or_default();
             m.set(c.buf * abi::POOLS + i, v, 0)
                 .map_err(map_err(M_POOLS))?;
+        }
+        // Every slot of the buffer is written: unused ones become rules
+        // the program never reaches (it stops at n_static/n_dnat).
+        let mut m = Array::<_, abi::Static>::try_from(self.map_mut(M_STATICS)?)
+            .map_err(map_err(M_STATICS))?;
+        for i in 0..abi::STATIC_RULES {
+            let v = c.statics.get(i as usize).copied().unwrap_or_default();
+            m.set(c.buf * abi::STATIC_RULES + i, v, 0)
+                .map_err(map_err(M_STATICS))?;
+        }
+        let mut m =
+            Array::<_, abi::Dnat>::try_from(self.map_mut(M_DNAT)?).map_err(map_err(M_DNAT))?;
+        for i in 0..abi::DNAT_RULES {
+            let v = c.dnat.get(i as usize).copied().unwrap_or_default();
+            m.set(c.buf * abi::DNAT_RULES + i, v, 0)
+                .map_err(map_err(M_DNAT))?;
         }
         let mut d = DevMapHash::<_>::try_from(self.map_mut(M_TX)?).map_err(map_err(M_TX))?;
         for &ifindex in &c.devmap {
@@ -538,6 +623,10 @@ impl EbpfDataplane {
                     generation: f.generation,
                     ingress: [f.ingress_ifindex, r.ingress_ifindex],
                     snat_rule: (f.snat_rule != abi::NONE32).then_some(f.snat_rule),
+                    // Entries pinned by a program without destination NAT
+                    // hold 0 there (padding): only a translation names a rule.
+                    dnat_rule: (f.xflags & abi::X_DST != 0 && f.dnat_rule != abi::NONE32)
+                        .then_some(f.dnat_rule),
                     resolved: [f, r].map(|e| e.mac_flags & abi::MAC_OK != 0),
                     age: ns(now.saturating_sub(f.created)),
                     idle_left: ns(f.expires.saturating_sub(now)),
@@ -609,9 +698,19 @@ impl EbpfDataplane {
             sessions_created: at(abi::CNT_CREATED),
             session_hits: at(abi::CNT_HITS),
             session_misses: at(abi::CNT_MISSES),
+            nat_destination: at(abi::CNT_DNAT),
+            nat_source: at(abi::CNT_SNAT),
             policy_hits,
+            nat_rules: self.nat_hits()?,
         })
     }
+}
+
+fn nr_cpus() -> Result<usize, Error> {
+    aya::util::nr_cpus().map_err(|(what, source)| Error::Io {
+        what: what.into(),
+        source,
+    })
 }
 
 fn xdp(ebpf: &mut Ebpf) -> Result<&mut Xdp, Error> {

@@ -131,6 +131,44 @@ pub struct Pool {
     pub ports: Option<(u16, u16)>,
 }
 
+/// A static NAT rule: `ext/len` ↔ `int/len`, host bits kept.
+#[derive(Debug, Clone)]
+pub struct StaticRule {
+    /// Index in [`Snapshot::nat_rules`].
+    pub id: u32,
+    /// Where inbound translation applies (outbound applies everywhere).
+    pub from: Context,
+    /// An IPv6 mapping.
+    pub v6: bool,
+    /// The external prefix's first address.
+    pub ext: u128,
+    /// The internal prefix's first address.
+    pub int: u128,
+    /// The prefixes' length.
+    pub len: u8,
+}
+
+/// A destination NAT rule, in evaluation order.
+#[derive(Debug, Clone)]
+pub struct DnatRule {
+    /// Index in [`Snapshot::nat_rules`].
+    pub id: u32,
+    /// `from` context.
+    pub from: Context,
+    /// Source `(v6, low, high)` ranges (empty: any).
+    pub src: Vec<(bool, u128, u128)>,
+    /// Destination ranges (empty: any).
+    pub dst: Vec<(bool, u128, u128)>,
+    /// Source port ranges (empty: any).
+    pub sport: Vec<(u16, u16)>,
+    /// Destination port ranges (empty: any).
+    pub dport: Vec<(u16, u16)>,
+    /// Protocols (empty: any).
+    pub protos: Vec<u8>,
+    /// The pool's `(v6, address, port)`; `None` is `destination-nat off`.
+    pub to: Option<(bool, u128, Option<u16>)>,
+}
+
 /// The whole snapshot, as plain data. See the module docs.
 #[derive(Debug, Clone)]
 pub struct Export {
@@ -150,10 +188,10 @@ pub struct Export {
     pub snat: Vec<SnatRule>,
     /// Source NAT pools.
     pub pools: Vec<Pool>,
-    /// Number of destination NAT rules.
-    pub dnat_rules: usize,
-    /// Number of static NAT rules.
-    pub static_rules: usize,
+    /// Static NAT rules in evaluation order.
+    pub statics: Vec<StaticRule>,
+    /// Destination NAT rules in evaluation order.
+    pub dnat: Vec<DnatRule>,
     /// Session timeouts.
     pub timeouts: Timeouts,
     /// `tcp-mss all-tcp`.
@@ -277,8 +315,34 @@ impl Snapshot {
                     },
                 })
                 .collect(),
-            dnat_rules: self.nat.dnat.len(),
-            static_rules: self.nat.statics.len(),
+            statics: self
+                .nat
+                .statics
+                .iter()
+                .map(|r| StaticRule {
+                    id: r.id,
+                    from: ctx(&r.from),
+                    v6: r.v6,
+                    ext: r.ext,
+                    int: r.int,
+                    len: r.len,
+                })
+                .collect(),
+            dnat: self
+                .nat
+                .dnat
+                .iter()
+                .map(|r| DnatRule {
+                    id: r.id,
+                    from: ctx(&r.from),
+                    src: r.matching.src.clone(),
+                    dst: r.matching.dst.clone(),
+                    sport: r.matching.sport.clone(),
+                    dport: r.matching.dport.clone(),
+                    protos: r.matching.protos.clone(),
+                    to: r.to,
+                })
+                .collect(),
             timeouts: self.timeouts,
             mss: self.mss,
             syn_check: self.tcp.syn_check,

@@ -3,7 +3,7 @@
 //! (`SessionView`, `Counters`), so every view (CLI, gRPC, REST, /metrics)
 //! renders one layout whichever dataplane runs. What the program does not
 //! keep is left empty, never made up: the matched application (`None`),
-//! NAT rule hit counters, per-interface counters.
+//! per-interface counters.
 
 use std::net::IpAddr;
 
@@ -72,7 +72,10 @@ pub fn session_view(s: &EbpfSession, snap: &Snapshot) -> SessionView {
             .snat_rule
             .and_then(|i| snap.nat_rules().get(i as usize))
             .map(|r| r.name.to_string()),
-        destination_nat_rule: None,
+        destination_nat_rule: s
+            .dnat_rule
+            .and_then(|i| snap.nat_rules().get(i as usize))
+            .map(|r| r.name.to_string()),
     }
 }
 
@@ -98,6 +101,7 @@ pub fn counters(c: &EbpfCounters, live: u64) -> Counters {
         *slot = *n;
     }
     out.policy_hits = c.policy_hits.clone();
+    out.nat_rules = c.nat_rules.clone();
     out.forwarded = c.forwarded;
     out.to_kernel = c.to_kernel;
     out.replies = c.replies;
@@ -106,6 +110,8 @@ pub fn counters(c: &EbpfCounters, live: u64) -> Counters {
     out.sessions.hits = c.session_hits;
     out.sessions.misses = c.session_misses;
     out.sessions.table_full = out.dropped(DropReason::SessionTableFull);
+    out.nat.destination = c.nat_destination;
+    out.nat.source = c.nat_source;
     out
 }
 
@@ -136,6 +142,7 @@ mod tests {
             generation: 1,
             ingress: [2, 3],
             snat_rule: None,
+            dnat_rule: None,
             resolved: [true, true],
             age: Duration::from_secs(2),
             idle_left: Duration::from_secs(58),
@@ -185,9 +192,17 @@ mod tests {
             sessions_created: 10,
             forwarded: 7,
             policy_hits: vec![3],
+            nat_rules: vec![xpf_dataplane::NatRuleHits {
+                successful: 5,
+                failed: 1,
+            }],
+            nat_destination: 2,
             ..EbpfCounters::default()
         };
         let out = counters(&c, 4);
+        // `show security nat ... rule` reads these.
+        assert_eq!(out.nat_rules, c.nat_rules);
+        assert_eq!(out.nat.destination, 2);
         assert_eq!((out.sessions.created, out.sessions.closed), (10, 6));
         assert_eq!(out.forwarded, 7);
         assert_eq!(out.policy_hits, vec![3]);

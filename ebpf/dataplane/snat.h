@@ -1,20 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
 /*
  * Stage: source NAT for a new session (crates/dataplane/src/stage/nat.rs,
- * `source` and `allocate`). Rules are tried in order; interface NAT takes
+ * `source` and `allocate`), after the policy. A static NAT rule whose
+ * internal prefix holds the source wins, from any context, keeping the
+ * port; then source rules are tried in order; interface NAT takes
  * the egress interface's first IPv4 address and ports 61000-65535, a pool
  * picks an address by a hash of the source and probes ports from a hash of
  * the flow until the reverse key is free. The hashes and the probe order
  * are the pipeline's, bit for bit, so both engines pick the same port.
- * Destination and static NAT are not implemented here: the loader refuses
- * a snapshot that has them.
+ * Matches and the probes see the destination after destination NAT.
  */
-#ifndef XPF_DP_NAT_H
-#define XPF_DP_NAT_H
+#ifndef XPF_DP_SNAT_H
+#define XPF_DP_SNAT_H
 
 #include "dataplane/config.h"
 #include "dataplane/parse.h"
 #include "dataplane/session.h"
+#include "dataplane/nat_match.h"
+#include "dataplane/dnat.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -44,64 +47,13 @@ struct xpf_snat_result {
 	__u32 rule; /* id of the matching rule, XPF_DP_NONE32 for none */
 };
 
-static __always_inline __u64 xpf_mix(__u64 x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
-
-static __always_inline int xpf_in_ranges32(__u8 n, __u32 *lo, __u32 *hi, __u32 v)
-{
-	if (n == 0)
-		return 1;
-	if (n == XPF_DP_LIST_NONE)
-		return 0;
-#pragma unroll
-	for (int i = 0; i < XPF_DP_LIST; i++)
-		if (i < n && lo[i] <= v && v <= hi[i])
-			return 1;
-	return 0;
-}
-
-static __always_inline int xpf_in_ranges16(__u8 n, __u16 *lo, __u16 *hi, __u16 v)
-{
-	if (n == 0)
-		return 1;
-#pragma unroll
-	for (int i = 0; i < XPF_DP_LIST; i++)
-		if (i < n && lo[i] <= v && v <= hi[i])
-			return 1;
-	return 0;
-}
-
-/* The packet fields a source NAT rule matches on. */
-struct xpf_nat_key {
-	__u32 src;
-	__u32 dst;
-	__u16 sport;
-	__u16 dport;
-	__u8 proto;
-	__u8 pad[3];
-};
-
 static __always_inline int xpf_snat_matches(struct xpf_dp_snat *r, struct xpf_nat_key *p, __u16 from, __u16 to)
 {
-	int proto_ok = r->n_proto == 0;
-
 	if (from >= 64 || to >= 64)
 		return 0;
 	if (!(r->from_zones & (1ull << from)) || !(r->to_zones & (1ull << to)))
 		return 0;
-#pragma unroll
-	for (int i = 0; i < XPF_DP_LIST; i++)
-		if (i < r->n_proto && r->protos[i] == p->proto)
-			proto_ok = 1;
-	return proto_ok && xpf_in_ranges32(r->n_src, r->src_lo, r->src_hi, p->src) &&
-	       xpf_in_ranges32(r->n_dst, r->dst_lo, r->dst_hi, p->dst) &&
-	       xpf_in_ranges16(r->n_sport, r->sport_lo, r->sport_hi, p->sport) &&
-	       xpf_in_ranges16(r->n_dport, r->dport_lo, r->dport_hi, p->dport);
+	return xpf_nat_match(&r->m, p);
 }
 
 static __always_inline int xpf_taken(__u32 src, __u32 dst, __u16 sport, __u16 dport, __u8 proto)
@@ -142,9 +94,9 @@ static long xpf_probe_one(__u32 i, void *arg)
 	return 0;
 }
 
-/* Returns 0 or a drop reason; `res` holds the translation. */
-static __always_inline int xpf_allocate(struct xpf_pkt *p, __u8 n, __u32 *lo, __u32 *hi, __u8 keep,
-					__u16 plo, __u16 phi, struct xpf_snat_result *res)
+/* Returns 0 or a drop reason; `res` holds the translation. `dst`/`dport`: after DNAT. */
+static __always_inline int xpf_allocate(struct xpf_pkt *p, __u32 dst, __u16 dport, __u8 n, __u32 *lo, __u32 *hi,
+					__u8 keep, __u16 plo, __u16 phi, struct xpf_snat_result *res)
 {
 	__u64 h = xpf_mix(p->src);
 	__u32 pick, alo = 0, ahi = 0;
@@ -164,7 +116,7 @@ static __always_inline int xpf_allocate(struct xpf_pkt *p, __u8 n, __u32 *lo, __
 	res->addr = addr;
 	res->done = 1;
 	if (keep) {
-		if (xpf_taken(p->dst, addr, p->dport, p->sport, p->proto))
+		if (xpf_taken(dst, addr, dport, p->sport, p->proto))
 			return XPF_DROP_NAT_EXHAUSTED;
 		res->port = p->sport;
 		return 0;
@@ -174,9 +126,9 @@ static __always_inline int xpf_allocate(struct xpf_pkt *p, __u8 n, __u32 *lo, __
 		return 0;
 	}
 	struct xpf_probe pr = {
-		.dst = p->dst,
+		.dst = dst,
 		.addr = addr,
-		.dport = p->dport,
+		.dport = dport,
 		.proto = p->proto,
 		.echo = p->echo,
 		.plo = plo,
@@ -184,7 +136,7 @@ static __always_inline int xpf_allocate(struct xpf_pkt *p, __u8 n, __u32 *lo, __
 	};
 	__u32 probes = pr.range < XPF_NAT_PROBES ? pr.range : XPF_NAT_PROBES;
 
-	pr.start = xpf_mix(h ^ ((__u64)p->sport << 32) ^ p->dst) % pr.range;
+	pr.start = xpf_mix(h ^ ((__u64)p->sport << 32) ^ dst) % pr.range;
 	bpf_loop(probes, xpf_probe_one, &pr, 0);
 	if (pr.found) {
 		res->port = pr.port;
@@ -215,12 +167,51 @@ static long xpf_scan_one(__u32 i, void *arg)
 	return 0;
 }
 
-static __always_inline int xpf_dp_snat_run(__u32 buf, struct xpf_dp_conf *conf, struct xpf_pkt *p, __u16 from,
-					   __u16 to, __u32 egress, struct xpf_snat_result *res)
+/* Static NAT's reverse mapping: the first rule whose internal prefix holds `addr`. */
+struct xpf_static_out_scan {
+	__u32 buf;
+	__u32 addr;
+	__u32 found;
+};
+
+static long xpf_static_out_one(__u32 i, void *arg)
 {
+	struct xpf_static_out_scan *sc = arg;
+	__u32 idx = (sc->buf & 1) * XPF_DP_STATIC_RULES + (i & (XPF_DP_STATIC_RULES - 1));
+	struct xpf_dp_static *s = bpf_map_lookup_elem(&xpf_dp_statics, &idx);
+
+	if (s && (sc->addr & s->mask) == s->in) {
+		sc->found = i;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline int xpf_dp_snat_run(__u32 buf, struct xpf_dp_conf *conf, struct xpf_pkt *p, __u32 dst,
+					   __u16 dport, __u16 from, __u16 to, __u32 egress,
+					   struct xpf_snat_result *res)
+{
+	struct xpf_static_out_scan so = { .buf = buf, .addr = p->src, .found = XPF_DP_NONE32 };
+
+	res->rule = XPF_DP_NONE32;
+	bpf_loop(conf->n_static < XPF_DP_STATIC_RULES ? conf->n_static : XPF_DP_STATIC_RULES, xpf_static_out_one,
+		 &so, 0);
+	if (so.found < XPF_DP_STATIC_RULES) {
+		__u32 sidx = buf * XPF_DP_STATIC_RULES + so.found;
+		struct xpf_dp_static *s = bpf_map_lookup_elem(&xpf_dp_statics, &sidx);
+
+		if (s) {
+			res->addr = s->ext | (p->src & ~s->mask);
+			res->port = p->sport;
+			res->done = 1;
+			res->rule = s->id;
+			return 0;
+		}
+	}
+
 	struct xpf_rule_scan sc = {
 		.buf = buf,
-		.pkt = { .src = p->src, .dst = p->dst, .sport = p->sport, .dport = p->dport, .proto = p->proto },
+		.pkt = { .src = p->src, .dst = dst, .sport = p->sport, .dport = dport, .proto = p->proto },
 		.from = from,
 		.to = to,
 		.found = XPF_DP_NONE32,
@@ -228,7 +219,6 @@ static __always_inline int xpf_dp_snat_run(__u32 buf, struct xpf_dp_conf *conf, 
 	struct xpf_dp_snat *r = 0;
 	__u32 idx;
 
-	res->rule = XPF_DP_NONE32;
 	bpf_loop(conf->n_snat < XPF_DP_SNAT_RULES ? conf->n_snat : XPF_DP_SNAT_RULES, xpf_scan_one, &sc, 0);
 	if (sc.found < XPF_DP_SNAT_RULES) {
 		idx = buf * XPF_DP_SNAT_RULES + sc.found;
@@ -246,14 +236,15 @@ static __always_inline int xpf_dp_snat_run(__u32 buf, struct xpf_dp_conf *conf, 
 		if (!e || !e->addr4)
 			return XPF_DROP_NAT_NO_ADDRESS;
 		a[0] = e->addr4;
-		return xpf_allocate(p, 1, a, a, 0, XPF_IFACE_NAT_LO, XPF_IFACE_NAT_HI, res);
+		return xpf_allocate(p, dst, dport, 1, a, a, 0, XPF_IFACE_NAT_LO, XPF_IFACE_NAT_HI, res);
 	}
 	__u32 pidx = buf * XPF_DP_POOLS + (r->pool & (XPF_DP_POOLS - 1));
 	struct xpf_dp_pool *pool = bpf_map_lookup_elem(&xpf_dp_pools, &pidx);
 
 	if (!pool)
 		return XPF_DROP_NAT_NO_ADDRESS;
-	return xpf_allocate(p, pool->n, pool->lo, pool->hi, pool->keep_ports, pool->port_lo, pool->port_hi, res);
+	return xpf_allocate(p, dst, dport, pool->n, pool->lo, pool->hi, pool->keep_ports, pool->port_lo,
+			    pool->port_hi, res);
 }
 
 #endif
