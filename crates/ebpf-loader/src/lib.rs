@@ -36,8 +36,8 @@ mod sys;
 pub use compile::CompileError;
 pub use error::Error;
 pub use program::{
-    ensure_bpffs, AttachMode, EbpfCounters, EbpfDataplane, EbpfSession, Options, Outcome, TestRun,
-    PIN_DIR, PROGRAM,
+    ensure_bpffs, pinned_links, unpin_link, AttachMode, EbpfCounters, EbpfDataplane, EbpfSession,
+    Options, Outcome, TestRun, PIN_DIR, PROGRAM,
 };
 
 /// Drop reasons only the eBPF program has (numbers above the pipeline's),

@@ -662,6 +662,52 @@ fn swaps(net: &Net) {
     p.same_sessions();
 }
 
+/// Hitless restart (issue 6): what one load pins outlives it. The next
+/// load takes over the session table and swaps itself into the pinned
+/// link in place; a load whose session table has another layout starts a
+/// fresh one (and still takes the link over); detach ends the attachment.
+fn restarts(net: &Net) {
+    let dir = net.bpffs.join("restart");
+    let opts = |session_entries| Options {
+        pin_dir: Some(dir.clone()),
+        session_entries,
+    };
+    let (trust, untrust) = (net.ifindex["ge0"], net.ifindex["ge1"]);
+    let snap = snapshot(net, CONF);
+    let out = udp("10.0.1.50", 123, "198.51.100.7", 123).frame();
+
+    let mut first = EbpfDataplane::load(&opts(4096)).unwrap();
+    first.apply(&snap).unwrap();
+    let mode = first.attach(trust).unwrap();
+    let run = first.test_run(trust, &out).unwrap();
+    assert_eq!(run.outcome, Outcome::Redirect(untrust));
+    assert_eq!(first.sessions().unwrap().len(), 1);
+    drop(first);
+    assert_eq!(
+        xpf_ebpf_loader::pinned_links(&dir),
+        [trust],
+        "the link outlives its loader"
+    );
+
+    let mut second = EbpfDataplane::load(&opts(4096)).unwrap();
+    assert_eq!(second.sessions().unwrap().len(), 1, "sessions taken over");
+    assert_eq!(second.pinned_elsewhere(), [trust]);
+    second.apply(&snap).unwrap();
+    assert_eq!(second.attach(trust).unwrap(), mode, "taken over in place");
+    assert!(second.pinned_elsewhere().is_empty());
+    drop(second);
+
+    let mut third = EbpfDataplane::load(&opts(8192)).unwrap();
+    assert!(
+        third.sessions().unwrap().is_empty(),
+        "a table of another size is not taken over"
+    );
+    third.apply(&snap).unwrap();
+    assert_eq!(third.attach(trust).unwrap(), mode);
+    third.detach(trust).unwrap();
+    assert!(xpf_ebpf_loader::pinned_links(&dir).is_empty());
+}
+
 fn run(f: fn(&Net)) {
     if let Some(why) = why_not() {
         eprintln!("skipped: {why}");
@@ -681,4 +727,9 @@ fn pipeline_and_xdp_program_agree_on_the_corpus() {
 #[test]
 fn a_new_snapshot_is_swapped_in_whole() {
     run(swaps);
+}
+
+#[test]
+fn pinned_sessions_and_links_outlive_the_loader() {
+    run(restarts);
 }

@@ -87,6 +87,11 @@ enum Command {
         /// forwards and leaves the kernel's forwarding alone.
         #[arg(long, value_enum, default_value = "afxdp")]
         dataplane: DataplaneArg,
+        /// Where the dataplanes pin their BPF maps, programs and links (on
+        /// a bpffs). The eBPF dataplane's pins outlive xpfd, so a restarted
+        /// xpfd takes over its sessions and attachments (hitless restart).
+        #[arg(long, default_value = xpf_ebpf_loader::PIN_DIR, value_name = "DIR")]
+        bpf_pin_dir: PathBuf,
     },
     /// Parse and commit-check configuration files (curly, set or mixed).
     ///
@@ -183,6 +188,7 @@ fn main() -> ExitCode {
             manage_sshd,
             sshd_config,
             dataplane,
+            bpf_pin_dir,
         } => run_daemon(daemon::Options {
             state_dir,
             config,
@@ -202,6 +208,7 @@ fn main() -> ExitCode {
                 DataplaneArg::Afxdp => daemon::Engine::Afxdp,
                 DataplaneArg::None => daemon::Engine::None,
             },
+            bpf_pin_dir,
         }),
         Command::Check {
             unsupported: true,

@@ -23,6 +23,7 @@ impl Running {
         table: &InterfaceTable,
         names: &[String],
         control: &Arc<Control>,
+        pin_dir: &std::path::Path,
     ) -> Result<Running, String> {
         let local_addrs = table
             .entries()
@@ -36,6 +37,7 @@ impl Running {
         let config = Config {
             interfaces: names.iter().map(InterfaceConfig::new).collect(),
             local_addrs,
+            pin_dir: pin_dir.to_owned(),
             ..Config::default()
         };
         if let Err(e) = keep_ephemeral_ports_below_nat() {
