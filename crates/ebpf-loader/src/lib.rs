@@ -13,6 +13,11 @@
 //! Data flow: `Snapshot` → `Snapshot::export` → `compile` (map contents
 //! for the idle buffer) → map writes → one write of `xpf_dp_active`.
 //!
+//! With a pin dir, the attachment and the session table outlive the
+//! process: a later load takes both over, swapping its program in place
+//! (hitless restart; see `program.rs` for the pin layout). Only
+//! [`EbpfDataplane::detach`] or [`unpin_link`] takes the program off.
+//!
 //! The program is held to the pipeline's behaviour by
 //! `tests/differential.rs`, which runs corpus frames through both.
 //!
