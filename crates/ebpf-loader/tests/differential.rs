@@ -665,7 +665,9 @@ fn swaps(net: &Net) {
 /// Hitless restart (issue 6): what one load pins outlives it. The next
 /// load takes over the session table and swaps itself into the pinned
 /// link in place; a load whose session table has another layout starts a
-/// fresh one (and still takes the link over); detach ends the attachment.
+/// fresh one (and still takes the link over); state of another version is
+/// removed; a link whose interface is gone cannot be taken over and is
+/// discarded; detach ends the attachment.
 fn restarts(net: &Net) {
     let dir = net.bpffs.join("restart");
     let opts = |session_entries| Options {
@@ -675,8 +677,11 @@ fn restarts(net: &Net) {
     let (trust, untrust) = (net.ifindex["ge0"], net.ifindex["ge1"]);
     let snap = snapshot(net, CONF);
     let out = udp("10.0.1.50", 123, "198.51.100.7", 123).frame();
+    let other_version = dir.join("dataplane-v0");
+    std::fs::create_dir_all(&other_version).unwrap();
 
     let mut first = EbpfDataplane::load(&opts(4096)).unwrap();
+    assert!(!other_version.exists(), "state of another version removed");
     first.apply(&snap).unwrap();
     let mode = first.attach(trust).unwrap();
     let run = first.test_run(trust, &out).unwrap();
@@ -704,7 +709,24 @@ fn restarts(net: &Net) {
     );
     third.apply(&snap).unwrap();
     assert_eq!(third.attach(trust).unwrap(), mode);
-    third.detach(trust).unwrap();
+    let dmz = net.ifindex["ge2"];
+    third.attach(dmz).unwrap();
+    drop(third);
+
+    sh(&["ip", "link", "del", "ge2"]);
+    // No snapshot: one naming ge2 cannot be filled in now (its devmap
+    // entry), and attaching needs none.
+    let mut fourth = EbpfDataplane::load(&opts(4096)).unwrap();
+    fourth.attach(trust).unwrap();
+    assert_eq!(fourth.pinned_elsewhere(), [dmz]);
+    let err = fourth.attach(dmz).unwrap_err();
+    assert!(
+        matches!(err, xpf_ebpf_loader::Error::Adopt { .. }),
+        "a link whose device is gone: {err}"
+    );
+    fourth.discard_pinned_link(dmz).unwrap();
+    assert!(fourth.pinned_elsewhere().is_empty());
+    fourth.detach(trust).unwrap();
     assert!(xpf_ebpf_loader::pinned_links(&dir).is_empty());
 }
 
