@@ -16,7 +16,6 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct xpf_dp_active);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpf_dp_active SEC(".maps");
 
 struct {
@@ -24,7 +23,6 @@ struct {
 	__uint(max_entries, XPF_DP_BUFS);
 	__type(key, __u32);
 	__type(value, struct xpf_dp_conf);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpf_dp_conf SEC(".maps");
 
 struct {
@@ -32,7 +30,6 @@ struct {
 	__uint(max_entries, XPF_DP_BUFS * XPF_DP_MAX_IFACES);
 	__type(key, struct xpf_dp_if_key);
 	__type(value, struct xpf_dp_iface);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpf_dp_ifaces SEC(".maps");
 
 struct {
@@ -40,7 +37,6 @@ struct {
 	__uint(max_entries, XPF_DP_BUFS * 4096);
 	__type(key, struct xpf_dp_local_key);
 	__type(value, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpf_dp_local SEC(".maps");
 
 static __always_inline struct xpf_dp_iface *xpf_dp_iface(__u32 buf, __u32 ifindex)

@@ -23,7 +23,6 @@ struct {
 	__uint(max_entries, XPF_DP_BUFS * XPF_DP_MAX_POLICIES);
 	__type(key, __u32);
 	__type(value, __u64);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpf_dp_policy_hits SEC(".maps");
 
 /*

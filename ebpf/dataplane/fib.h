@@ -22,7 +22,6 @@ struct {
 	__uint(max_entries, XPF_DP_MAX_IFACES);
 	__type(key, __u32);
 	__type(value, struct bpf_devmap_val);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpf_dp_tx SEC(".maps");
 
 #define XPF_ROUTE_NONE 0

@@ -18,7 +18,6 @@ struct {
 	__type(key, struct xpf_dp_host_lpm);
 	__type(value, __u32);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpf_dp_host SEC(".maps");
 
 static __always_inline __u32 xpf_dp_host_rule(__u32 buf, __u32 ifindex, __u8 proto, __u16 port)

@@ -20,7 +20,6 @@ struct {
 	__uint(max_entries, XPF_DP_BUFS * 4096);
 	__type(key, struct xpf_dp_pair_key);
 	__type(value, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpf_dp_pairs SEC(".maps");
 
 struct {
@@ -29,7 +28,6 @@ struct {
 	__type(key, struct xpf_dp_addr_lpm);
 	__type(value, __u64);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpf_dp_src4 SEC(".maps");
 
 struct {
@@ -38,7 +36,6 @@ struct {
 	__type(key, struct xpf_dp_addr_lpm);
 	__type(value, __u64);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpf_dp_dst4 SEC(".maps");
 
 struct {
@@ -47,7 +44,6 @@ struct {
 	__type(key, struct xpf_dp_svc_lpm);
 	__type(value, __u64);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpf_dp_svc SEC(".maps");
 
 struct {
@@ -55,7 +51,6 @@ struct {
 	__uint(max_entries, XPF_DP_BUFS * XPF_DP_MAX_POLICIES);
 	__type(key, struct xpf_dp_rule_key);
 	__type(value, struct xpf_dp_rule);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpf_dp_rules SEC(".maps");
 
 static __always_inline __u64 xpf_dp_addr_bits(void *trie, __u32 set, __u32 addr)

@@ -24,7 +24,6 @@ struct {
 	__uint(max_entries, XPF_DP_BUFS * XPF_DP_SNAT_RULES);
 	__type(key, __u32);
 	__type(value, struct xpf_dp_snat);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpf_dp_snat SEC(".maps");
 
 struct {
@@ -32,7 +31,6 @@ struct {
 	__uint(max_entries, XPF_DP_BUFS * XPF_DP_POOLS);
 	__type(key, __u32);
 	__type(value, struct xpf_dp_pool);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpf_dp_pools SEC(".maps");
 
 #define XPF_NAT_PROBES 256

@@ -282,4 +282,15 @@ struct xpf_dp_last {
 #define XPF_DP_CNT_SNAT 71 /* sessions with a source translation */
 #define XPF_DP_CNT_MAX 72
 
+/*
+ * Pinned state (xpf_dp_sessions, xpf_dp_counters) outlives xpfd: a
+ * restarted or upgraded xpfd takes it over when its pins are of this
+ * version (crates/ebpf-loader pins them under dataplane-v<N>/). Bump it
+ * whenever struct xpf_dp_flow, struct xpf_dp_session or the meaning of a
+ * counter slot changes, even at equal size: a new xpfd then starts with
+ * fresh maps instead of misreading old ones. Config maps are not pinned;
+ * each load fills its own.
+ */
+#define XPF_DP_STATE_ABI 1
+
 #endif

@@ -73,6 +73,8 @@ pub const CNT_DNAT: u32 = 70;
 pub const CNT_SNAT: u32 = 71;
 /// Size of the counter array.
 pub const CNT_MAX: u32 = 72;
+/// `XPF_DP_STATE_ABI`: the version of the pinned state's layout.
+pub const STATE_ABI: u32 = 1;
 
 /// `struct xpf_dp_active`.
 #[repr(C)]
@@ -302,6 +304,18 @@ pub struct Last {
 mod tests {
     use super::*;
     use std::mem::size_of;
+
+    /// A pinned session table is taken over only by a build of the same
+    /// version, so both sides must agree on it.
+    #[test]
+    fn state_abi_matches_the_c_header() {
+        let h = include_str!("../../../ebpf/include/xpf_dp_abi.h");
+        let line = format!("#define XPF_DP_STATE_ABI {STATE_ABI}\n");
+        assert!(
+            h.contains(&line),
+            "xpf_dp_abi.h has another XPF_DP_STATE_ABI"
+        );
+    }
 
     /// The sizes `xpf_xdp_dataplane.c` asserts; a mismatch would make
     /// every map update fail or, worse, misread fields.

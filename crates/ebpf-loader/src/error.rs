@@ -34,6 +34,16 @@ pub enum Error {
     /// The snapshot cannot be expressed in the maps.
     #[error(transparent)]
     Compile(#[from] CompileError),
+    /// A link pinned by an earlier process could not be taken over (its
+    /// interface is gone, or it is not this program's kind of link).
+    #[error("taking over the XDP link pinned at {}: {source}", path.display())]
+    Adopt {
+        /// The link's pin.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A system call or file operation.
     #[error("{what}: {source}")]
     Io {

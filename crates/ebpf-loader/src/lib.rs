@@ -13,6 +13,11 @@
 //! Data flow: `Snapshot` → `Snapshot::export` → `compile` (map contents
 //! for the idle buffer) → map writes → one write of `xpf_dp_active`.
 //!
+//! With a pin dir, the attachment and the session table outlive the
+//! process: a later load takes both over, swapping its program in place
+//! (hitless restart; see `program.rs` for the pin layout). Only
+//! [`EbpfDataplane::detach`] or [`unpin_link`] takes the program off.
+//!
 //! The program is held to the pipeline's behaviour by
 //! `tests/differential.rs`, which runs corpus frames through both.
 //!
@@ -36,8 +41,8 @@ mod sys;
 pub use compile::{host_admission, CompileError, HostEntry};
 pub use error::Error;
 pub use program::{
-    ensure_bpffs, AttachMode, EbpfCounters, EbpfDataplane, EbpfSession, Options, Outcome, TestRun,
-    PIN_DIR, PROGRAM,
+    ensure_bpffs, pinned_links, unpin_link, AttachMode, EbpfCounters, EbpfDataplane, EbpfSession,
+    Options, Outcome, TestRun, PIN_DIR, PROGRAM,
 };
 
 /// Drop reasons only the eBPF program has (numbers above the pipeline's),

@@ -1,6 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 //! Load, fill, swap, attach, pin and read: the one module that touches the
 //! loaded object (STYLE.md item 14).
+//!
+//! Pins (issue 6, hitless restart), under [`Options::pin_dir`]:
+//!
+//! - `dataplane-v<STATE_ABI>/`: the state that outlives xpfd, the session
+//!   table and the counters, and the program. A new load opens these maps
+//!   when they fit (same version, type and sizes) and otherwise says why
+//!   in the log and starts with fresh ones. Config maps are never pinned:
+//!   each load fills its own before it is attached anywhere.
+//! - `dataplane-links/xdp_<ifindex>_<mode>`: one XDP link per interface.
+//!   The pin keeps the program attached, forwarding with its maps, when
+//!   xpfd exits or is killed; the next load's [`EbpfDataplane::attach`]
+//!   swaps its own program into that link in one `BPF_LINK_UPDATE`, so the
+//!   interface is never without a program.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::AsFd;
@@ -9,7 +22,9 @@ use std::time::Duration;
 
 use aya::maps::lpm_trie::{Key, LpmTrie};
 use aya::maps::{Array, DevMapHash, HashMap, Map, PerCpuArray, PerCpuValues};
-use aya::programs::xdp::XdpLinkId;
+use aya::maps::{MapInfo, MapType};
+use aya::programs::links::{FdLink, PinnedLink};
+use aya::programs::xdp::{XdpLink, XdpLinkId};
 use aya::programs::{Xdp, XdpMode};
 use aya::{include_bytes_aligned, Ebpf, EbpfLoader};
 use xpf_dataplane::{FlowKey, NatRef, NatRuleHits, Snapshot, Xlate};
@@ -27,6 +42,10 @@ static OBJECT: &[u8] = include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xpf_xdp
 pub const PROGRAM: &str = "xpf_xdp_dataplane";
 /// Where xpfd pins the fallback dataplane.
 pub const PIN_DIR: &str = "/sys/fs/bpf/xpf";
+/// Under the pin dir: the XDP links, one per interface.
+const LINKS_DIR: &str = "dataplane-links";
+/// Under the pin dir: pinned state directories are `dataplane-v<N>`.
+const STATE_PREFIX: &str = "dataplane-v";
 
 const M_ACTIVE: &str = "xpf_dp_active";
 const M_CONF: &str = "xpf_dp_conf";
@@ -75,6 +94,25 @@ pub enum AttachMode {
     Native,
     /// Generic (SKB) mode: the driver has no native XDP.
     Generic,
+}
+
+impl AttachMode {
+    /// The link pin's name carries the mode: a link's kernel info does not
+    /// say it, and a taken-over link keeps the mode it was made with.
+    fn pin_tag(self) -> &'static str {
+        match self {
+            AttachMode::Native => "native",
+            AttachMode::Generic => "generic",
+        }
+    }
+}
+
+/// How the dataplane holds an attachment.
+enum Held {
+    /// Pinned under the links dir: stays attached when this process ends.
+    Pinned { link: FdLink, path: PathBuf },
+    /// The program's own (no pin dir): detached when it is dropped.
+    Owned(XdpLinkId),
 }
 
 /// What the program did with a frame in a test run.
@@ -175,7 +213,8 @@ pub struct EbpfDataplane {
     /// The live snapshot's NAT rules, to carry their hits over a commit.
     nat_rules: Vec<NatRef>,
     /// Where the program is attached: ifindex → its link and mode.
-    links: BTreeMap<u32, (XdpLinkId, AttachMode)>,
+    links: BTreeMap<u32, (Held, AttachMode)>,
+    pin_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for EbpfDataplane {
@@ -232,6 +271,147 @@ pub fn ensure_bpffs(dir: &Path) -> Result<(), Error> {
     })
 }
 
+fn io_err(what: String) -> impl FnOnce(std::io::Error) -> Error {
+    move |source| Error::Io { what, source }
+}
+
+fn create_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))
+}
+
+/// Removes a pin; one already gone is fine.
+fn unpin(path: &Path) -> Result<(), Error> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(io_err(format!("removing {}", path.display()))(e))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn state_dir(pin_dir: &Path) -> PathBuf {
+    pin_dir.join(format!("{STATE_PREFIX}{}", abi::STATE_ABI))
+}
+
+fn link_pin(pin_dir: &Path, ifindex: u32, mode: AttachMode) -> PathBuf {
+    pin_dir
+        .join(LINKS_DIR)
+        .join(format!("xdp_{ifindex}_{}", mode.pin_tag()))
+}
+
+/// The link pinned for `ifindex`, if any.
+fn pinned_link(pin_dir: &Path, ifindex: u32) -> Option<(PathBuf, AttachMode)> {
+    [AttachMode::Native, AttachMode::Generic]
+        .into_iter()
+        .map(|m| (link_pin(pin_dir, ifindex, m), m))
+        .find(|(p, _)| p.exists())
+}
+
+/// The interfaces (ifindexes) with an XDP link pinned under `pin_dir`: where
+/// an earlier xpfd left the program forwarding.
+pub fn pinned_links(pin_dir: &Path) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir(pin_dir.join(LINKS_DIR)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<u32> = dir
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            name.strip_prefix("xdp_")?.split('_').next()?.parse().ok()
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Removes the link pinned for `ifindex` under `pin_dir`, which takes the
+/// program off that interface unless a running dataplane holds the link.
+pub fn unpin_link(pin_dir: &Path, ifindex: u32) -> Result<(), Error> {
+    for mode in [AttachMode::Native, AttachMode::Generic] {
+        unpin(&link_pin(pin_dir, ifindex, mode))?;
+    }
+    Ok(())
+}
+
+/// What a pinned map must be for this build to take it over.
+struct Fit {
+    name: &'static str,
+    map_type: MapType,
+    key: usize,
+    value: usize,
+    max_entries: u32,
+}
+
+/// Removes pinned state this build cannot take over, saying why: pins of
+/// another state version, pins from before versioned pins, and maps whose
+/// type or sizes differ. The program still attached keeps its maps (the
+/// kernel frees them with it); the new load creates fresh ones.
+fn drop_unfit_pins(pin_dir: &Path, opts: &Options) -> Result<(), Error> {
+    let ours = state_dir(pin_dir);
+    let entries =
+        std::fs::read_dir(pin_dir).map_err(io_err(format!("reading {}", pin_dir.display())))?;
+    for e in entries.filter_map(Result::ok) {
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with(STATE_PREFIX) && path != ours {
+            tracing::warn!(
+                pins = %path.display(),
+                "pinned eBPF dataplane state is of another layout than this build's (version {}): starting with a fresh session table",
+                abi::STATE_ABI
+            );
+            std::fs::remove_dir_all(&path)
+                .map_err(io_err(format!("removing {}", path.display())))?;
+        } else if name.starts_with("xpf_dp_") || name == PROGRAM {
+            // Unversioned pins of builds before hitless restart.
+            unpin(&path)?;
+        }
+    }
+    let fits = [
+        Fit {
+            name: M_SESSIONS,
+            map_type: MapType::LruHash,
+            key: std::mem::size_of::<Flow>(),
+            value: std::mem::size_of::<SessionEntry>(),
+            max_entries: opts.session_entries.max(2),
+        },
+        Fit {
+            name: M_COUNTERS,
+            map_type: MapType::PerCpuArray,
+            key: std::mem::size_of::<u32>(),
+            value: std::mem::size_of::<u64>(),
+            max_entries: abi::CNT_MAX,
+        },
+    ];
+    for f in fits {
+        let path = ours.join(f.name);
+        if !path.exists() {
+            continue;
+        }
+        let why = match MapInfo::from_pin(&path) {
+            Ok(i) => {
+                let found = (
+                    i.map_type().ok(),
+                    i.key_size() as usize,
+                    i.value_size() as usize,
+                    i.max_entries(),
+                );
+                if found == (Some(f.map_type), f.key, f.value, f.max_entries) {
+                    continue;
+                }
+                format!(
+                    "it is {:?} with {}-byte keys, {}-byte values and {} entries; this build wants {:?}, {}, {} and {}",
+                    found.0, found.1, found.2, found.3, f.map_type, f.key, f.value, f.max_entries
+                )
+            }
+            Err(e) => format!("cannot read it: {e}"),
+        };
+        tracing::warn!(map = f.name, pin = %path.display(), "not taking over the pinned map, starting a fresh one: {why}");
+        unpin(&path)?;
+    }
+    Ok(())
+}
+
 fn flow(k: &FlowKey) -> Flow {
     Flow {
         src: k.src as u32,
@@ -244,15 +424,19 @@ fn flow(k: &FlowKey) -> Flow {
 }
 
 impl EbpfDataplane {
-    /// Loads and verifies the program and creates (or, when pinned, opens)
-    /// its maps. Until [`EbpfDataplane::apply`] gives it a snapshot it
+    /// Loads and verifies the program and creates its maps, opening the
+    /// pinned session table and counters when they fit this build (see the
+    /// module docs). Until [`EbpfDataplane::apply`] gives it a snapshot it
     /// drops every IP packet (fails closed).
     pub fn load(opts: &Options) -> Result<EbpfDataplane, Error> {
         let mut loader = EbpfLoader::new();
         loader.map_max_entries(M_SESSIONS, opts.session_entries.max(2));
         if let Some(dir) = &opts.pin_dir {
             ensure_bpffs(dir)?;
-            loader.default_map_pin_directory(dir);
+            drop_unfit_pins(dir, opts)?;
+            create_dir(&state_dir(dir))?;
+            create_dir(&dir.join(LINKS_DIR))?;
+            loader.default_map_pin_directory(state_dir(dir));
         }
         let mut ebpf = loader.load(OBJECT)?;
         let prog = xdp(&mut ebpf)?;
@@ -261,7 +445,7 @@ impl EbpfDataplane {
             source,
         })?;
         if let Some(dir) = &opts.pin_dir {
-            let path = dir.join(PROGRAM);
+            let path = state_dir(dir).join(PROGRAM);
             // A pin from an earlier run is replaced: the maps, not the
             // program, carry the state.
             let _ = std::fs::remove_file(&path);
@@ -281,6 +465,7 @@ impl EbpfDataplane {
             policies: 0,
             nat_rules: Vec::new(),
             links: BTreeMap::new(),
+            pin_dir: opts.pin_dir.clone(),
         })
     }
 
@@ -516,13 +701,36 @@ impl EbpfDataplane {
 
     /// Attaches the program to an interface: native XDP, or generic when
     /// the driver has none (logged). Attaching where it already is does
-    /// nothing. Dropping the dataplane detaches it everywhere.
+    /// nothing. With a pin dir the link is pinned, so the program stays
+    /// attached when this process ends; a link an earlier process pinned
+    /// for `ifindex` is taken over instead, its program replaced by this one
+    /// atomically ([`Error::Adopt`] when that fails: the pin is left alone,
+    /// see [`EbpfDataplane::discard_pinned_link`]). Without a pin dir,
+    /// dropping the dataplane detaches it.
     pub fn attach(&mut self, ifindex: u32) -> Result<AttachMode, Error> {
         if let Some((_, mode)) = self.links.get(&ifindex) {
             return Ok(*mode);
         }
+        if let Some((path, mode)) = self
+            .pin_dir
+            .as_deref()
+            .and_then(|d| pinned_link(d, ifindex))
+        {
+            let link = self.adopt(&path).map_err(|source| Error::Adopt {
+                path: path.clone(),
+                source,
+            })?;
+            tracing::info!(
+                ifindex,
+                ?mode,
+                "took over the pinned XDP link: the new program replaced the old one in place"
+            );
+            self.links
+                .insert(ifindex, (Held::Pinned { link, path }, mode));
+            return Ok(mode);
+        }
         let prog = xdp(&mut self.ebpf)?;
-        let (link, mode) = match prog.attach_to_if_index(ifindex, XdpMode::Driver) {
+        let (id, mode) = match prog.attach_to_if_index(ifindex, XdpMode::Driver) {
             Ok(link) => (link, AttachMode::Native),
             Err(e) => {
                 tracing::warn!(ifindex, reason = %e, "native XDP unavailable, attaching the eBPF dataplane in generic mode");
@@ -535,21 +743,91 @@ impl EbpfDataplane {
                 (link, AttachMode::Generic)
             }
         };
-        self.links.insert(ifindex, (link, mode));
+        let held = match &self.pin_dir {
+            None => Held::Owned(id),
+            Some(dir) => {
+                let path = link_pin(dir, ifindex, mode);
+                let pinned = prog
+                    .take_link(id)
+                    .map_err(|source| Error::Program {
+                        what: format!("taking the link on ifindex {ifindex}"),
+                        source,
+                    })
+                    .and_then(|l| {
+                        // A netlink attachment (kernels before 5.9) has no
+                        // link to pin; xpf needs 6.12.
+                        FdLink::try_from(l).map_err(|e| Error::Io {
+                            what: format!("XDP on ifindex {ifindex} is not a BPF link"),
+                            source: std::io::Error::other(e.to_string()),
+                        })
+                    })?
+                    .pin(&path)
+                    .map_err(|e| Error::Io {
+                        what: format!("pinning {}", path.display()),
+                        source: std::io::Error::other(e.to_string()),
+                    })?;
+                Held::Pinned {
+                    link: pinned.into(),
+                    path,
+                }
+            }
+        };
+        self.links.insert(ifindex, (held, mode));
         Ok(mode)
     }
 
-    /// Detaches the program from an interface (nothing if not attached).
+    /// Swaps this program into the link pinned at `path`.
+    fn adopt(&mut self, path: &Path) -> Result<FdLink, Box<dyn std::error::Error + Send + Sync>> {
+        let old: FdLink = PinnedLink::from_pin(path)?.into();
+        let prog = xdp(&mut self.ebpf)?;
+        // BPF_LINK_UPDATE: the interface runs the old program, then this
+        // one; an interface whose device is gone fails here (ENOLINK).
+        let id = prog.attach_to_link(XdpLink::try_from(old)?)?;
+        Ok(FdLink::try_from(prog.take_link(id)?)?)
+    }
+
+    /// Removes the link an earlier process pinned for `ifindex` (one this
+    /// dataplane holds is left: see [`EbpfDataplane::detach`]), taking that
+    /// program off the interface: the caller fails closed there first.
+    pub fn discard_pinned_link(&mut self, ifindex: u32) -> Result<(), Error> {
+        match (&self.pin_dir, self.links.contains_key(&ifindex)) {
+            (Some(dir), false) => unpin_link(dir, ifindex),
+            _ => Ok(()),
+        }
+    }
+
+    /// Interfaces where an earlier process left the program attached and
+    /// this dataplane has not taken over.
+    pub fn pinned_elsewhere(&self) -> Vec<u32> {
+        let Some(dir) = &self.pin_dir else {
+            return Vec::new();
+        };
+        pinned_links(dir)
+            .into_iter()
+            .filter(|i| !self.links.contains_key(i))
+            .collect()
+    }
+
+    /// Detaches the program from an interface (nothing if not attached),
+    /// removing its link's pin.
     pub fn detach(&mut self, ifindex: u32) -> Result<(), Error> {
-        let Some((link, _)) = self.links.remove(&ifindex) else {
+        let Some((held, _)) = self.links.remove(&ifindex) else {
             return Ok(());
         };
-        xdp(&mut self.ebpf)?
-            .detach(link)
-            .map_err(|source| Error::Program {
-                what: format!("detach from ifindex {ifindex}"),
-                source,
-            })
+        match held {
+            // The pin and this fd are the link's only references.
+            Held::Pinned { link, path } => {
+                unpin(&path)?;
+                drop(link);
+                Ok(())
+            }
+            Held::Owned(id) => xdp(&mut self.ebpf)?
+                .detach(id)
+                .map_err(|source| Error::Program {
+                    what: format!("detach from ifindex {ifindex}"),
+                    source,
+                }),
+        }
     }
 
     /// Where the program is attached, and how.

@@ -973,6 +973,74 @@ fn swaps(net: &Net) {
     p.same_sessions();
 }
 
+/// Hitless restart (issue 6): what one load pins outlives it. The next
+/// load takes over the session table and swaps itself into the pinned
+/// link in place; a load whose session table has another layout starts a
+/// fresh one (and still takes the link over); state of another version is
+/// removed; a link whose interface is gone cannot be taken over and is
+/// discarded; detach ends the attachment.
+fn restarts(net: &Net) {
+    let dir = net.bpffs.join("restart");
+    let opts = |session_entries| Options {
+        pin_dir: Some(dir.clone()),
+        session_entries,
+    };
+    let (trust, untrust) = (net.ifindex["ge0"], net.ifindex["ge1"]);
+    let snap = snapshot(net, CONF);
+    let out = udp("10.0.1.50", 123, "198.51.100.7", 123).frame();
+    let other_version = dir.join("dataplane-v0");
+    std::fs::create_dir_all(&other_version).unwrap();
+
+    let mut first = EbpfDataplane::load(&opts(4096)).unwrap();
+    assert!(!other_version.exists(), "state of another version removed");
+    first.apply(&snap).unwrap();
+    let mode = first.attach(trust).unwrap();
+    let run = first.test_run(trust, &out).unwrap();
+    assert_eq!(run.outcome, Outcome::Redirect(untrust));
+    assert_eq!(first.sessions().unwrap().len(), 1);
+    drop(first);
+    assert_eq!(
+        xpf_ebpf_loader::pinned_links(&dir),
+        [trust],
+        "the link outlives its loader"
+    );
+
+    let mut second = EbpfDataplane::load(&opts(4096)).unwrap();
+    assert_eq!(second.sessions().unwrap().len(), 1, "sessions taken over");
+    assert_eq!(second.pinned_elsewhere(), [trust]);
+    second.apply(&snap).unwrap();
+    assert_eq!(second.attach(trust).unwrap(), mode, "taken over in place");
+    assert!(second.pinned_elsewhere().is_empty());
+    drop(second);
+
+    let mut third = EbpfDataplane::load(&opts(8192)).unwrap();
+    assert!(
+        third.sessions().unwrap().is_empty(),
+        "a table of another size is not taken over"
+    );
+    third.apply(&snap).unwrap();
+    assert_eq!(third.attach(trust).unwrap(), mode);
+    let dmz = net.ifindex["ge2"];
+    third.attach(dmz).unwrap();
+    drop(third);
+
+    sh(&["ip", "link", "del", "ge2"]);
+    // No snapshot: one naming ge2 cannot be filled in now (its devmap
+    // entry), and attaching needs none.
+    let mut fourth = EbpfDataplane::load(&opts(4096)).unwrap();
+    fourth.attach(trust).unwrap();
+    assert_eq!(fourth.pinned_elsewhere(), [dmz]);
+    let err = fourth.attach(dmz).unwrap_err();
+    assert!(
+        matches!(err, xpf_ebpf_loader::Error::Adopt { .. }),
+        "a link whose device is gone: {err}"
+    );
+    fourth.discard_pinned_link(dmz).unwrap();
+    assert!(fourth.pinned_elsewhere().is_empty());
+    fourth.detach(trust).unwrap();
+    assert!(xpf_ebpf_loader::pinned_links(&dir).is_empty());
+}
+
 fn run(f: fn(&Net)) {
     if let Some(why) = why_not() {
         eprintln!("skipped: {why}");
@@ -997,4 +1065,9 @@ fn pipeline_and_xdp_program_agree_on_static_and_destination_nat() {
 #[test]
 fn a_new_snapshot_is_swapped_in_whole() {
     run(swaps);
+}
+
+#[test]
+fn pinned_sessions_and_links_outlive_the_loader() {
+    run(restarts);
 }

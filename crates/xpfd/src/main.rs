@@ -90,6 +90,11 @@ enum Command {
         /// Where `system syslog file` files are written (`show log FILE`).
         #[arg(long, default_value = "/var/log", value_name = "DIR")]
         log_dir: PathBuf,
+        /// Where the dataplanes pin their BPF maps, programs and links (on
+        /// a bpffs). The eBPF dataplane's pins outlive xpfd, so a restarted
+        /// xpfd takes over its sessions and attachments (hitless restart).
+        #[arg(long, default_value = xpf_ebpf_loader::PIN_DIR, value_name = "DIR")]
+        bpf_pin_dir: PathBuf,
     },
     /// Parse and commit-check configuration files (curly, set or mixed).
     ///
@@ -187,6 +192,7 @@ fn main() -> ExitCode {
             sshd_config,
             dataplane,
             log_dir,
+            bpf_pin_dir,
         } => run_daemon(daemon::Options {
             log_dir,
             state_dir,
@@ -207,6 +213,7 @@ fn main() -> ExitCode {
                 DataplaneArg::Afxdp => daemon::Engine::Afxdp,
                 DataplaneArg::None => daemon::Engine::None,
             },
+            bpf_pin_dir,
         }),
         Command::Check {
             unsupported: true,

@@ -5,6 +5,15 @@
 //!
 //! The binaries come from the workspace's target directory (`just test`
 //! builds them first); a missing binary fails the test with that advice.
+//!
+//! [`Lab`] is one namespace with xpfd and two veths; [`Topology`] is
+//! client — firewall — server, for traffic through xpfd.
+
+mod topology;
+
+pub use topology::{
+    has, lab_ready, started, wait_for_path, Dataplane, Topology, CONFIG, REST, REST_USER,
+};
 
 use std::ffi::OsString;
 use std::path::PathBuf;

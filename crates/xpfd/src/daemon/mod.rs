@@ -11,7 +11,9 @@
 //! first commit starts the dataplane `system dataplane-type` names (AF_XDP
 //! running the packet pipeline, falling back to the eBPF dataplane when it
 //! cannot start; or the eBPF dataplane) on the data interfaces, and every
-//! later commit swaps in its new snapshot.
+//! later commit swaps in its new snapshot. On exit (SIGTERM, or killed) the
+//! eBPF dataplane stays attached with its pinned sessions and the next xpfd
+//! takes it over (hitless restart); AF_XDP stops with xpfd, failing closed.
 //!
 //! With `--manage-accounts` the configured users become Linux accounts
 //! whose shell is the CLI (`accounts`); with `--manage-sshd`, `system
@@ -85,6 +87,8 @@ pub struct Options {
     pub dataplane: forwarding::Engine,
     /// Where `system syslog file` files go.
     pub log_dir: PathBuf,
+    /// Where the dataplanes pin (bpffs).
+    pub bpf_pin_dir: PathBuf,
 }
 
 pub use forwarding::Engine;
@@ -170,7 +174,8 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
         Some(r) = servers.join_next() => { r.context("API server task")??; }
     }
     notify::stopping();
-    sup.forwarding.stop();
+    // The eBPF dataplane keeps forwarding for the next xpfd (issue 6).
+    sup.forwarding.shutdown();
     tracing::info!("xpfd stopping");
     let _ = std::fs::remove_file(&opts.socket);
     Ok(())

@@ -102,7 +102,10 @@ impl Supervisor {
             accounts: Accounts::new(opts.manage_accounts, opts.cli_path.clone()),
             sshd: Sshd::new(opts.manage_sshd.then(|| opts.sshd_config.clone())),
             snapshot: RwLock::new(None),
-            forwarding: super::forwarding::Forwarding::new(opts.dataplane),
+            forwarding: super::forwarding::Forwarding::new(
+                opts.dataplane,
+                opts.bpf_pin_dir.clone(),
+            ),
             logs,
             state_dir: opts.state_dir.clone(),
             log_dir: opts.log_dir.clone(),

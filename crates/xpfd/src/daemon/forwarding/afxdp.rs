@@ -43,11 +43,13 @@ impl Running {
         table: &InterfaceTable,
         names: &[String],
         control: &Arc<Control>,
+        pin_dir: &std::path::Path,
     ) -> Result<Running, String> {
         let config = Config {
             interfaces: names.iter().map(InterfaceConfig::new).collect(),
             local_addrs: local_addrs(table),
             host: Some(host_admission(&snapshot)),
+            pin_dir: pin_dir.to_owned(),
             ..Config::default()
         };
         if let Err(e) = keep_ephemeral_ports_below_nat() {

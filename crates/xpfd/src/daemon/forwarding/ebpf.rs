@@ -3,7 +3,11 @@
 //! filled from a snapshot before it is attached anywhere (so a refused
 //! snapshot changes nothing), attached to the data interfaces, kept in step
 //! with each commit, and detached so that the kernel never forwards in the
-//! gap (see `kernel_forwarding`).
+//! gap (see `kernel_forwarding`). When xpfd exits it is left attached
+//! ([`Running::leave`]); the next xpfd's [`Running::attach_to`] takes over
+//! its links in place and its pinned sessions (issue 6).
+
+use std::path::Path;
 
 use xpf_dataplane::Snapshot;
 use xpf_ebpf_loader::{AttachMode, EbpfDataplane, Options};
@@ -73,12 +77,29 @@ pub struct Running {
 }
 
 impl Running {
-    /// Loads the program and gives it `snapshot`; attached nowhere yet.
-    pub fn prepare(snapshot: &Snapshot, fallback: Option<String>) -> Result<Running, StartError> {
+    /// Loads the program, taking over the sessions an earlier xpfd pinned
+    /// under `pin_dir`, and gives it `snapshot`; attached nowhere yet.
+    pub fn prepare(
+        snapshot: &Snapshot,
+        fallback: Option<String>,
+        pin_dir: &Path,
+    ) -> Result<Running, StartError> {
         // The default table size, not the snapshot's: the session map is
         // pinned, and a pin of another size could not be taken over.
-        let mut dp = EbpfDataplane::load(&Options::default())?;
+        let mut dp = EbpfDataplane::load(&Options {
+            pin_dir: Some(pin_dir.to_owned()),
+            ..Options::default()
+        })?;
         dp.apply(snapshot)?;
+        match dp.sessions() {
+            Ok(s) if !s.is_empty() => {
+                tracing::info!(
+                    sessions = s.len(),
+                    "eBPF dataplane: took over the pinned sessions"
+                )
+            }
+            _ => {}
+        }
         Ok(Running {
             dp,
             fallback,
@@ -96,7 +117,9 @@ impl Running {
 
     /// Runs on exactly `wanted`: detaches from the others (kernel
     /// forwarding off first) and attaches to the new ones (kernel
-    /// forwarding on after, which `bpf_fib_lookup` needs).
+    /// forwarding on after, which `bpf_fib_lookup` needs). Where an earlier
+    /// xpfd left the program attached, the new one replaces it in place;
+    /// where it left it on an interface not wanted now, it comes off.
     pub fn attach_to(&mut self, wanted: &[DataInterface]) {
         let (keep, gone): (Vec<Attachment>, Vec<Attachment>) =
             std::mem::take(&mut self.attachments)
@@ -115,11 +138,7 @@ impl Running {
                 continue;
             }
             self.attachments.retain(|a| &a.iface != w);
-            let result = self
-                .dp
-                .attach(w.ifindex)
-                .map_err(|e| e.to_string())
-                .and_then(|mode| kernel_forwarding::set_ipv4(&w.name, true).map(|_| mode));
+            let result = self.attach_one(w);
             match &result {
                 Ok(mode) => {
                     tracing::info!(interface = %w.name, ?mode, "eBPF dataplane attached")
@@ -134,6 +153,28 @@ impl Running {
                 result,
             });
         }
+        for ifindex in self.dp.pinned_elsewhere() {
+            release_leftover(ifindex, |i| self.dp.discard_pinned_link(i));
+        }
+    }
+
+    fn attach_one(&mut self, w: &DataInterface) -> Result<AttachMode, String> {
+        let mode = match self.dp.attach(w.ifindex) {
+            Err(e @ xpf_ebpf_loader::Error::Adopt { .. }) => {
+                tracing::warn!(interface = %w.name, "{e}; attaching afresh");
+                // Removing the pin takes the old program off: the kernel
+                // must not forward in the gap.
+                kernel_forwarding::set_ipv4(&w.name, false)?;
+                self.dp
+                    .discard_pinned_link(w.ifindex)
+                    .map_err(|e| e.to_string())?;
+                self.dp.attach(w.ifindex)
+            }
+            other => other,
+        }
+        .map_err(|e| e.to_string())?;
+        kernel_forwarding::set_ipv4(&w.name, true)?;
+        Ok(mode)
     }
 
     /// Fails closed on `iface`, then takes the program off it.
@@ -174,11 +215,47 @@ impl Running {
         &mut self.dp
     }
 
-    /// Fails closed everywhere it ran, then detaches (by dropping).
+    /// Fails closed everywhere it ran, then detaches: a deliberate stop.
     pub fn stop(mut self) {
         let ifaces: Vec<DataInterface> = self.attachments.iter().map(|a| a.iface.clone()).collect();
         for i in &ifaces {
             self.release(i);
         }
+        for ifindex in self.dp.pinned_elsewhere() {
+            release_leftover(ifindex, |i| self.dp.discard_pinned_link(i));
+        }
+    }
+
+    /// xpfd exits: the program stays attached through its pinned links,
+    /// forwarding with its maps, and the kernel's forwarding switches stay
+    /// as they are, until the next xpfd takes it over.
+    pub fn leave(self) {
+        let on: Vec<&str> = self
+            .attachments
+            .iter()
+            .filter(|a| a.result.is_ok())
+            .map(|a| a.iface.name.as_str())
+            .collect();
+        tracing::info!(interfaces = ?on, "eBPF dataplane left forwarding for the next xpfd to take over");
+    }
+}
+
+/// Takes off the eBPF program an earlier xpfd left attached through the
+/// links pinned under `pin_dir`, failing closed first.
+pub fn release_leftovers(pin_dir: &Path) {
+    for ifindex in xpf_ebpf_loader::pinned_links(pin_dir) {
+        release_leftover(ifindex, |i| xpf_ebpf_loader::unpin_link(pin_dir, i));
+    }
+}
+
+fn release_leftover(ifindex: u32, unpin: impl FnOnce(u32) -> Result<(), xpf_ebpf_loader::Error>) {
+    // An interface that is gone has nothing left to forward.
+    if let Ok(name) = nix::net::if_::if_indextoname(ifindex) {
+        let name = name.to_string_lossy().into_owned();
+        kernel_forwarding::close_all([&name]);
+        tracing::info!(interface = %name, "taking off the eBPF dataplane an earlier xpfd left attached");
+    }
+    if let Err(e) = unpin(ifindex) {
+        tracing::error!(ifindex, "removing the eBPF dataplane's pinned link: {e}");
     }
 }

@@ -14,7 +14,19 @@
 //! one and starts the other. Where no dataplane runs on a data interface,
 //! the kernel's forwarding is off there (`kernel_forwarding`): transit
 //! traffic is dropped, never routed unchecked. `xpfd run --dataplane none`
-//! leaves forwarding, and the kernel's switches, alone.
+//! leaves forwarding, and the kernel's switches, alone (and so whatever an
+//! earlier xpfd left pinned).
+//!
+//! Restart (issue 6): when xpfd exits, by SIGTERM or killed, the eBPF
+//! dataplane stays attached through its pinned links, forwarding on its
+//! pinned session table with the configuration it had, and the kernel's
+//! forwarding switches stay as they are. The next xpfd's first commit loads
+//! the new program with the pinned sessions (`xpf-ebpf-loader` starts fresh
+//! ones, and says so, when their layout changed), fills its configuration,
+//! and swaps it into each link in place. A deliberate stop (a change of
+//! `dataplane-type`, no data interface left) fails closed and detaches; so
+//! does starting AF_XDP over what an earlier xpfd left pinned, since the
+//! hook is the eBPF program's until then. AF_XDP itself stops with xpfd.
 
 mod afxdp;
 mod ebpf;
@@ -22,6 +34,7 @@ mod ebpf_views;
 mod kernel_forwarding;
 mod neighbours;
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use xpf_afxdp::InterfaceInfo;
@@ -78,6 +91,8 @@ pub enum Status {
 /// See the module docs.
 pub struct Forwarding {
     engine: Engine,
+    /// Where the dataplanes pin (bpffs).
+    pin_dir: PathBuf,
     state: Mutex<State>,
     /// The AF_XDP workers' session tables and counters.
     control: Arc<Control>,
@@ -85,7 +100,7 @@ pub struct Forwarding {
 
 impl Forwarding {
     /// Nothing runs until the first commit.
-    pub fn new(engine: Engine) -> Forwarding {
+    pub fn new(engine: Engine, pin_dir: PathBuf) -> Forwarding {
         let why = match engine {
             Engine::Afxdp => "not started: no configuration committed yet",
             Engine::None => {
@@ -94,6 +109,7 @@ impl Forwarding {
         };
         Forwarding {
             engine,
+            pin_dir,
             state: Mutex::new(State::Stopped(why.into())),
             control: Arc::new(Control::new()),
         }
@@ -171,13 +187,14 @@ impl Forwarding {
         }
         if ifaces.is_empty() {
             self.stop_locked(&mut state);
+            ebpf::release_leftovers(&self.pin_dir);
             *state = State::Stopped("not started: no configured physical interface is up".into());
             return Ok(());
         }
         // Ready before the old one stops: a refused snapshot leaves the
         // running dataplane alone.
         let prepared = match want {
-            DataplaneType::Ebpf => match ebpf::Running::prepare(&snapshot, None) {
+            DataplaneType::Ebpf => match ebpf::Running::prepare(&snapshot, None, &self.pin_dir) {
                 Err(e @ ebpf::StartError::Refused(_)) => return Err(e.to_string()),
                 other => Some(other),
             },
@@ -194,6 +211,9 @@ impl Forwarding {
                 let why = format!("none: {e}; transit traffic is dropped");
                 tracing::error!("{why}");
                 kernel_forwarding::close_all(&names);
+                // What an earlier xpfd left would enforce a configuration
+                // this one no longer runs.
+                ebpf::release_leftovers(&self.pin_dir);
                 State::Stopped(why)
             }
             None => self.start_userspace(snapshot, table, &names, &ifaces),
@@ -212,8 +232,16 @@ impl Forwarding {
     ) -> State {
         // AF_XDP forwards itself; the kernel must not, on any of them.
         kernel_forwarding::close_all(names);
-        let afxdp_error = match afxdp::Running::start(snapshot.clone(), table, names, &self.control)
-        {
+        // The XDP hook is the eBPF program's while an earlier xpfd's link
+        // holds it (forwarding closed just above).
+        ebpf::release_leftovers(&self.pin_dir);
+        let afxdp_error = match afxdp::Running::start(
+            snapshot.clone(),
+            table,
+            names,
+            &self.control,
+            &self.pin_dir,
+        ) {
             Ok(r) => {
                 tracing::info!(interfaces = ?names, "AF_XDP forwarding started");
                 return State::Afxdp(r);
@@ -221,7 +249,7 @@ impl Forwarding {
             Err(e) => format!("AF_XDP did not start: {e}"),
         };
         tracing::error!("{afxdp_error}; falling back to the eBPF dataplane");
-        match ebpf::Running::prepare(&snapshot, Some(afxdp_error.clone())) {
+        match ebpf::Running::prepare(&snapshot, Some(afxdp_error.clone()), &self.pin_dir) {
             Ok(mut r) => {
                 r.attach_to(ifaces);
                 tracing::warn!(interfaces = ?names, "eBPF forwarding started as the fallback: {afxdp_error}");
@@ -363,10 +391,16 @@ impl Forwarding {
         }
     }
 
-    /// Stops the dataplane (failing closed where it ran).
-    pub fn stop(&self) {
+    /// xpfd exits: the eBPF dataplane keeps forwarding for the next xpfd
+    /// to take over; AF_XDP, which lives in this process, stops (failing
+    /// closed where it ran).
+    pub fn shutdown(&self) {
         let mut state = self.lock();
-        self.stop_locked(&mut state);
+        match std::mem::replace(&mut *state, State::Stopped("xpfd stopped".into())) {
+            State::Ebpf(r) => r.leave(),
+            State::Afxdp(r) => r.stop(),
+            State::Stopped(_) => {}
+        }
     }
 }
 
