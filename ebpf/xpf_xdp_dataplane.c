@@ -71,6 +71,7 @@ struct {
 struct xpf_out {
 	__u32 reason;
 	__u32 ifindex;
+	__u32 reply; /* a reply of our own, sent back out of the ingress */
 };
 
 static __always_inline int xpf_drop(struct xpf_out *o, __u32 reason)
@@ -98,13 +99,29 @@ static __always_inline int xpf_send(struct xdp_md *ctx, struct xpf_out *o, __u32
 	return XDP_REDIRECT;
 }
 
+/*
+ * Sends a reply the program wrote (MACs already swapped) back out of the
+ * ingress. Through the devmap rather than XDP_TX: on veth, XDP_TX of a
+ * frame that arrived as an skb never reached the peer (kernel 6.18), while
+ * a redirect to the same device does, as forwarded frames do.
+ */
+static __always_inline int xpf_reply(struct xpf_out *o, __u32 ingress)
+{
+	long rc = bpf_redirect_map(&xpf_dp_tx, ingress, 0);
+
+	if (rc != XDP_REDIRECT)
+		return xpf_drop(o, XPF_DROP_REDIRECT_FAILED);
+	o->ifindex = ingress;
+	o->reply = 1;
+	return XDP_REDIRECT;
+}
+
 static __always_inline int xpf_time_exceeded(struct xdp_md *ctx, struct xpf_out *o, struct xpf_dp_iface *iface,
 					     struct xpf_pkt *p, __u32 ingress)
 {
 	if (!iface->addr4 || xpf_icmp_error(ctx, p, 11, 0, iface->addr4))
 		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
-	o->ifindex = ingress;
-	return XDP_TX;
+	return xpf_reply(o, ingress);
 }
 
 /* A rejecting policy: a TCP RST, else ICMP administratively prohibited. */
@@ -114,8 +131,7 @@ static __always_inline int xpf_reject(struct xdp_md *ctx, struct xpf_out *o, str
 
 	if (err)
 		return xpf_drop(o, XPF_DROP_POLICY_REJECT);
-	o->ifindex = ingress;
-	return XDP_TX;
+	return xpf_reply(o, ingress);
 }
 
 /* Rewrites a packet of a session (entry `s`, this direction) and sends it. */
@@ -436,14 +452,12 @@ int xpf_xdp_dataplane(struct xdp_md *ctx)
 	case XDP_PASS:
 		xpf_dp_count(XPF_DP_CNT_TO_KERNEL);
 		break;
-	case XDP_TX:
-		xpf_dp_count(XPF_DP_CNT_REPLIES);
-		break;
 	default:
-		xpf_dp_count(XPF_DP_CNT_FORWARDED);
+		xpf_dp_count(o.reply ? XPF_DP_CNT_REPLIES : XPF_DP_CNT_FORWARDED);
 	}
 	if (last) {
-		last->action = act;
+		/* A reply reads as XDP_TX: what it is, whatever sent it. */
+		last->action = o.reply ? XDP_TX : act;
 		last->ifindex = o.ifindex;
 		last->reason = o.reason;
 	}

@@ -4,7 +4,7 @@
  * reply.rs), byte for byte as the pipeline builds them: ICMP errors (time
  * exceeded, administratively prohibited) quoting the original IP packet up
  * to 576 bytes in all, and TCP RSTs; DF, TTL 64, MACs swapped, sent back
- * out of the ingress (XDP_TX).
+ * out of the ingress (through the devmap: xpf_reply in xpf_xdp_dataplane.c).
  */
 #ifndef XPF_DP_REPLY_H
 #define XPF_DP_REPLY_H
@@ -19,6 +19,7 @@
 struct xpf_scratch {
 	__u8 b[XPF_QUOTE_MAX + 8];
 	__u8 hdr[40];
+	__u8 l2[20];
 };
 
 struct {
@@ -110,9 +111,21 @@ static __always_inline int xpf_icmp_error(struct xdp_md *ctx, struct xpf_pkt *p,
 		return -1;
 	if (bpf_xdp_load_bytes(ctx, l3, s->b, quote))
 		return -1;
+	if (bpf_xdp_load_bytes(ctx, 0, s->l2, 18))
+		return -1;
+	/*
+	 * The new IP and ICMP headers go in front, so the quoted packet stays
+	 * where it is: XDP always has headroom, while a frame veth made from
+	 * an skb has too little tailroom to grow into. Then trim to the quote.
+	 */
+	if (bpf_xdp_adjust_head(ctx, -28))
+		return -1;
+	cur += 28;
 	if (bpf_xdp_adjust_tail(ctx, (int)(l3 + 28 + quote) - (int)cur))
 		return -1;
-	if (bpf_xdp_store_bytes(ctx, l3 + 28, s->b, quote))
+	if (bpf_xdp_store_bytes(ctx, 0, s->l2, 14))
+		return -1;
+	if (l3 == 18 && bpf_xdp_store_bytes(ctx, 14, s->l2 + 14, 4))
 		return -1;
 
 	/* IP header: 0x45, length, DF, TTL 64, proto 1, checksum. */

@@ -853,16 +853,18 @@ impl EbpfDataplane {
             .map_err(map_err(M_LAST))?
             .get(&0, 0)
             .map_err(map_err(M_LAST))?;
-        // The run happened on one CPU: the slot whose action matches.
+        // The run happened on one CPU: the slot whose action matches (a
+        // reply is redirected to its ingress and recorded as XDP_TX).
         let l = last
             .iter()
-            .find(|l| l.action == action)
+            .find(|l| l.action == action || (action == 4 && l.action == 3))
             .copied()
             .unwrap_or_default();
         let outcome = match action {
             1 => Outcome::Drop(l.reason),
             2 => Outcome::Pass,
             3 => Outcome::Tx,
+            4 if l.action == 3 => Outcome::Tx,
             4 => Outcome::Redirect(l.ifindex),
             a => Outcome::Other(a),
         };

@@ -610,6 +610,24 @@ fn scenarios(net: &Net) {
         &tcp("10.0.1.50", 40003, "198.51.100.80", 23, ACK | PSH, 78, 99),
     );
     p.run(trust, &udp("10.0.1.50", 40004, "198.51.100.80", 69));
+    // A SYN as Linux sends it, with options (MSS, SACK, timestamps,
+    // window scale): the RST is shorter than the packet it answers.
+    let linux_syn = ip(
+        "10.0.1.50",
+        "198.51.100.80",
+        6,
+        tcp_header(
+            40005,
+            23,
+            1000,
+            0,
+            SYN,
+            &[
+                2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7,
+            ],
+        ),
+    );
+    p.run(trust, &linux_syn);
     // By application: https permitted, 8443 not.
     p.forward(
         trust,
