@@ -77,6 +77,7 @@ enum Mode {
     Xpf,
     XdpRedirect,
     XpfEbpf,
+    XdpRouter,
 }
 
 impl Mode {
@@ -87,6 +88,7 @@ impl Mode {
             Mode::Xpf => "xpf-afxdp-snat",
             Mode::XdpRedirect => "xdp-redirect",
             Mode::XpfEbpf => "xpf-ebpf-snat",
+            Mode::XdpRouter => "xdp-router",
         }
     }
     fn label(self) -> &'static str {
@@ -96,6 +98,7 @@ impl Mode {
             Mode::Xpf => "(c) xpf AF_XDP (policy, SNAT)",
             Mode::XdpRedirect => "(d) XDP redirect (limit)",
             Mode::XpfEbpf => "(e) xpf eBPF (policy, SNAT)",
+            Mode::XdpRouter => "(f) XDP router (fib lookup)",
         }
     }
 }
@@ -369,6 +372,13 @@ impl Running {
                 attached(&mut h)?;
                 r.helper = Some(h);
             }
+            Mode::XdpRouter => {
+                // bpf_fib_lookup answers only where the kernel would forward.
+                t.forwarding(true)?;
+                let mut h = spawn_self(FW, &["xdp-attach", "router", F0])?;
+                attached(&mut h)?;
+                r.helper = Some(h);
+            }
             Mode::Xpf | Mode::XpfEbpf => {
                 t.forwarding(false)?;
                 let dir = tempfile::tempdir()?;
@@ -536,6 +546,7 @@ pub fn run() -> anyhow::Result<()> {
                 "c" => Some(Mode::Xpf),
                 "d" => Some(Mode::XdpRedirect),
                 "e" => Some(Mode::XpfEbpf),
+                "f" => Some(Mode::XdpRouter),
                 _ => None,
             })
             .collect(),
@@ -545,6 +556,7 @@ pub fn run() -> anyhow::Result<()> {
             Mode::Xpf,
             Mode::XdpRedirect,
             Mode::XpfEbpf,
+            Mode::XdpRouter,
         ],
     };
     for tool in ["nft", "ethtool", "taskset", "chrt"] {
@@ -650,6 +662,12 @@ pub fn run() -> anyhow::Result<()> {
     for f in flow_counts {
         if let (Some(e), Some(d)) = (of(Mode::XpfEbpf, f), of(Mode::XdpRedirect, f)) {
             println!("(e) is {:.0}% of (d) with {f} flows", 100.0 * e / d);
+        }
+        if let (Some(e), Some(r)) = (of(Mode::XpfEbpf, f), of(Mode::XdpRouter, f)) {
+            println!(
+                "(e) is {:.0}% of (f), a bare XDP router, with {f} flows",
+                100.0 * e / r
+            );
         }
     }
     println!("goal: (c) ≥ 3× (b) in pps and ≤ 700 ns/packet; (e) ≥ 5× (b), ≤ 400 ns/packet and ≥ 85% of a bare XDP router (figures only, nothing fails)");

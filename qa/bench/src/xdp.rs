@@ -157,18 +157,19 @@ pub fn gen(args: &[String]) -> anyhow::Result<()> {
     }
 }
 
-/// `xpf-bench xdp-attach drop DEV` or `xpf-bench xdp-attach redirect DEV
-/// TO_DEV DST_MAC SRC_MAC`: attaches and holds until killed.
+/// `xpf-bench xdp-attach drop|router DEV` or `xpf-bench xdp-attach
+/// redirect DEV TO_DEV DST_MAC SRC_MAC`: attaches and holds until killed.
 pub fn attach(args: &[String]) -> anyhow::Result<()> {
     let (prog, dev) = match args {
         [p, d, ..] => (p.as_str(), d.as_str()),
-        _ => anyhow::bail!("usage: xdp-attach drop|redirect DEV [TO_DEV DST_MAC SRC_MAC]"),
+        _ => anyhow::bail!("usage: xdp-attach drop|router|redirect DEV [TO_DEV DST_MAC SRC_MAC]"),
     };
     let mut loader = EbpfLoader::new();
     let to_index;
     let mut macs = [0u8; 12];
     let name = match (prog, &args[2..]) {
         ("drop", []) => "bench_drop",
+        ("router", []) => "bench_router",
         ("redirect", [to, dmac, smac]) => {
             to_index = ifindex(to)?;
             macs[..6].copy_from_slice(&parse_mac(dmac)?);
@@ -177,7 +178,7 @@ pub fn attach(args: &[String]) -> anyhow::Result<()> {
             loader.override_global("REDIRECT_MACS", &macs, true);
             "bench_redirect"
         }
-        _ => anyhow::bail!("usage: xdp-attach drop|redirect DEV [TO_DEV DST_MAC SRC_MAC]"),
+        _ => anyhow::bail!("usage: xdp-attach drop|router|redirect DEV [TO_DEV DST_MAC SRC_MAC]"),
     };
     let mut ebpf = loader.load(OBJECT)?;
     load(&mut ebpf, name)?;
