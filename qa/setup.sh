@@ -15,10 +15,11 @@ fi
 # Debian packages: iproute2 for the lab; protobuf-compiler for the gRPC code;
 # ping/traceroute for the CLI; OpenSSH for the SSH test; clang-19 and
 # libbpf-dev (bpf_helpers.h) build the XDP shim in ebpf/; ethtool turns off
-# veth TX checksum offload in the AF_XDP tests; fdisk (sfdisk) for xpf-installer. The image's tools (mkosi's
+# veth TX checksum offload in the AF_XDP tests; fdisk (sfdisk) for xpf-installer;
+# iperf3 for the benchmark's TCP figures. The image's tools (mkosi's
 # trixie tools tree) include the QEMU and OVMF that boot it: image/build.sh
 # and qa/vm/vm.sh fetch and use those, not the host's.
-apt_packages=(iproute2 protobuf-compiler iputils-ping traceroute openssh-server openssh-client clang-19 libbpf-dev ethtool nftables curl fdisk)
+apt_packages=(iproute2 protobuf-compiler iputils-ping traceroute openssh-server openssh-client clang-19 libbpf-dev ethtool nftables curl fdisk iperf3)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -26,7 +27,8 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]}"
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${missing[@]}"
+    # noninteractive: iperf3 asks whether to run a daemon (the default: no).
+    $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
     # openssh-server is here for the SSH lab test, which runs its own sshd in
     # a namespace: do not leave a new SSH server listening on this machine.
     if [[ " ${missing[*]} " == *" openssh-server "* ]] && [ -d /run/systemd/system ]; then

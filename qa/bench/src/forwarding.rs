@@ -12,7 +12,6 @@
 //! between the firewall's veths (the limit), (e) xpfd with the eBPF
 //! dataplane, same policy and NAT. Figures only: nothing passes or fails.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -238,6 +237,46 @@ impl Topology {
         ns(FW, &["sysctl", "-qw", &format!("net.ipv4.ip_forward={v}")])?;
         Ok(())
     }
+}
+
+impl Topology {
+    /// iperf3 TCP from the generator to the sink through the firewall, in
+    /// Gbit/s. The sink's XDP drop comes off for it (TCP needs the sink's
+    /// stack) and goes back on after.
+    fn tcp_gbps(&mut self) -> anyhow::Result<f64> {
+        stop(&mut self.sink);
+        let result = iperf3();
+        let mut sink = spawn_self(SINK, &["xdp-attach", "drop", S0])?;
+        attached(&mut sink)?;
+        self.sink = Some(sink);
+        result
+    }
+}
+
+/// One iperf3 run, both ends on the host CPU (TCP is bound by them, as
+/// `../shared/BENCHMARK.md` notes): the receiver's rate in Gbit/s.
+fn iperf3() -> anyhow::Result<f64> {
+    let mut server = Command::new("ip")
+        .args(["netns", "exec", SINK, "taskset", "-c", HOST_CPU])
+        .args(["iperf3", "-s", "-1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting iperf3 -s")?;
+    std::thread::sleep(Duration::from_millis(300));
+    let report = ns(
+        GEN,
+        &[
+            "taskset", "-c", HOST_CPU, "iperf3", "-c", "10.0.2.2", "-t", "5", "-O", "1", "-J",
+        ],
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    let v: serde_json::Value = serde_json::from_str(&report?).context("iperf3's JSON")?;
+    v["end"]["sum_received"]["bits_per_second"]
+        .as_f64()
+        .map(|b| b / 1e9)
+        .context("no throughput in iperf3's report")
 }
 
 impl Drop for Topology {
@@ -570,7 +609,16 @@ pub fn run() -> anyhow::Result<()> {
         }
     }
     let flow_counts = [1000u32, 1];
-    let topo = Topology::build()?;
+    let tcp = Command::new("which")
+        .arg("iperf3")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !tcp {
+        eprintln!("skipped: TCP figures: iperf3 is not installed (qa/setup.sh installs it)");
+    }
+    let mut topo = Topology::build()?;
+    // tcp_samples[mode] = Gbit/s per run
+    let mut tcp_samples: Vec<(Mode, Vec<f64>)> = modes.iter().map(|m| (*m, Vec::new())).collect();
     // samples[(mode, flows)] = (pps, ns)
     let mut samples: Vec<(Mode, u32, Vec<f64>, Vec<f64>)> = Vec::new();
     for m in &modes {
@@ -604,9 +652,27 @@ pub fn run() -> anyhow::Result<()> {
                     Err(e) => eprintln!("run {run}: {}: {e:#}", m.name()),
                 }
             }
+            // (d) redirects one way only: nothing brings TCP's ACKs back.
+            if tcp && m != Mode::XdpRedirect {
+                match topo.tcp_gbps() {
+                    Ok(g) => {
+                        eprintln!("run {run}: {:<22}   TCP: {g:>6.2} Gbit/s", m.name());
+                        if let Some(s) = tcp_samples.iter_mut().find(|s| s.0 == m) {
+                            s.1.push(g);
+                        }
+                    }
+                    Err(e) => eprintln!("run {run}: {} TCP: {e:#}", m.name()),
+                }
+            }
+            drop(r);
         }
     }
     drop(topo);
+    let tcp_rows: Vec<(Mode, f64)> = tcp_samples
+        .iter_mut()
+        .map(|(m, g)| (*m, median(g)))
+        .filter(|r| r.1.is_finite())
+        .collect();
     let mut rows: Vec<(Mode, u32, f64, f64)> = samples
         .iter_mut()
         .map(|(m, f, p, n)| (*m, *f, median(p), median(n)))
@@ -626,8 +692,8 @@ pub fn run() -> anyhow::Result<()> {
         "{:<40} {:>6} {:>10} {:>10} {:>10}",
         "mode", "flows", "sink Mpps", "ns/pkt", "× (b)"
     );
-    let mut json = String::from("[\n");
-    for (i, (m, f, pps, nsp)) in rows.iter().enumerate() {
+    let mut entries: Vec<String> = Vec::new();
+    for (m, f, pps, nsp) in &rows {
         let ratio = base(*f).map(|b| pps / b);
         println!(
             "{:<40} {f:>6} {:>10.3} {:>10.0} {:>10}",
@@ -645,17 +711,35 @@ pub fn run() -> anyhow::Result<()> {
                 "null".into()
             }
         };
-        let _ = writeln!(
-            json,
-            "  {{\"mode\":\"{}\",\"flows\":{f},\"pps\":{},\"ns_per_packet\":{},\"ratio_to_nftables\":{}}}{}",
+        entries.push(format!(
+            "  {{\"mode\":\"{}\",\"flows\":{f},\"pps\":{},\"ns_per_packet\":{},\"ratio_to_nftables\":{}}}",
             m.name(),
             num(*pps),
             num(*nsp),
             ratio.map(|r| format!("{r:.3}")).unwrap_or_else(|| "null".into()),
-            if i + 1 < rows.len() { "," } else { "" }
-        );
+        ));
     }
-    json.push_str("]\n");
+    if !tcp_rows.is_empty() {
+        println!("iperf3 TCP, gen → sink through fw (both ends on CPU{HOST_CPU}):");
+        println!("{:<40} {:>10} {:>10}", "mode", "Gbit/s", "× (b)");
+    }
+    let tcp_base = tcp_rows.iter().find(|r| r.0 == Mode::Nftables).map(|r| r.1);
+    for (m, g) in &tcp_rows {
+        let ratio = tcp_base.map(|b| g / b);
+        println!(
+            "{:<40} {g:>10.2} {:>10}",
+            m.label(),
+            ratio
+                .map(|r| format!("{r:.2}"))
+                .unwrap_or_else(|| "-".into())
+        );
+        entries.push(format!(
+            "  {{\"mode\":\"{}\",\"test\":\"iperf3-tcp\",\"gbps\":{g:.3},\"ratio_to_nftables\":{}}}",
+            m.name(),
+            ratio.map(|r| format!("{r:.3}")).unwrap_or_else(|| "null".into()),
+        ));
+    }
+    let json = format!("[\n{}\n]\n", entries.join(",\n"));
     std::fs::create_dir_all("target/bench")?;
     std::fs::write("target/bench/forwarding.json", json)?;
     let of = |m: Mode, f: u32| rows.iter().find(|r| r.0 == m && r.1 == f).map(|r| r.2);
