@@ -51,6 +51,8 @@ pub struct SyslogDestination {
     pub source_address: Option<IpAddr>,
     /// `structured-data`: RFC 5424 with Junos' structured data.
     pub structured_data: bool,
+    /// `transport` (hosts): `udp` (unset), `tcp` or `tls`.
+    pub transport: Option<String>,
 }
 
 impl SyslogDestination {
@@ -207,6 +209,7 @@ pub(crate) fn syslog(st: &Statement, ck: &mut Checks) -> Syslog {
                     port: number_of(ck, &p, d, "port"),
                     source_address: address(ck, &p, d, "source-address"),
                     structured_data: flag(d, "structured-data"),
+                    transport: value(d, "transport").map(|w| w.text.clone()),
                 })
             })
             .collect()

@@ -9,9 +9,10 @@
 //! packet); this task drains them a few times a second.
 
 use std::io::Write as _;
-use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use regex::Regex;
@@ -59,7 +60,13 @@ struct Route {
 enum Sink {
     File(PathBuf),
     Host(UdpSocket, SocketAddr),
+    /// `transport tcp`: one connection, made again when it breaks;
+    /// messages end in a newline (RFC 6587 non-transparent framing).
+    Tcp(Mutex<Option<TcpStream>>, SocketAddr),
 }
+
+/// How long a TCP syslog host may take to accept a connection.
+const TCP_CONNECT: Duration = Duration::from_secs(2);
 
 /// Every route of a configuration.
 struct Routes {
@@ -107,7 +114,15 @@ impl Routes {
                 };
                 let at = SocketAddr::new(ip, h.port.unwrap_or(514));
                 let source = h.source_address.or(w.syslog.source_address);
-                if let Some(sink) = udp(at, source) {
+                let sink = match h.transport.as_deref() {
+                    Some("tcp") => Some(Sink::Tcp(Mutex::new(None), at)),
+                    Some("tls") => {
+                        tracing::warn!(host = %h.name, "syslog over TLS is not supported: not sent to");
+                        None
+                    }
+                    _ => udp(at, source),
+                };
+                if let Some(sink) = sink {
                     routes.push(Route {
                         to: sink,
                         matches: pattern(h),
@@ -153,6 +168,15 @@ impl Routes {
                         }
                     }
                 }
+                Sink::Tcp(conn, at) => {
+                    let Ok(mut conn) = conn.lock() else { continue };
+                    if let Err(e) = send_tcp(&mut conn, *at, &lines) {
+                        // Dropped, not queued: a collector that is away must
+                        // not make xpfd hold the records in memory.
+                        *conn = None;
+                        tracing::debug!(%at, "sending session logs over TCP: {e}");
+                    }
+                }
             }
         }
     }
@@ -161,7 +185,7 @@ impl Routes {
     fn message(&self, route: &Route, r: &Record, text: &str, now: u64) -> String {
         let pri = match route.to {
             Sink::File(_) => String::new(),
-            Sink::Host(..) => format!("<{PRI}>"),
+            Sink::Host(..) | Sink::Tcp(..) => format!("<{PRI}>"),
         };
         match route.format {
             LogFormat::SdSyslog => {
@@ -200,6 +224,24 @@ fn udp(at: SocketAddr, source: Option<IpAddr>) -> Option<Sink> {
             None
         }
     }
+}
+
+/// Writes `lines` to a TCP syslog host, connecting first when needed.
+fn send_tcp(conn: &mut Option<TcpStream>, at: SocketAddr, lines: &[String]) -> std::io::Result<()> {
+    if conn.is_none() {
+        let s = TcpStream::connect_timeout(&at, TCP_CONNECT)?;
+        s.set_write_timeout(Some(TCP_CONNECT))?;
+        *conn = Some(s);
+    }
+    let Some(s) = conn.as_mut() else {
+        return Ok(());
+    };
+    let mut buf = String::new();
+    for l in lines {
+        buf.push_str(l);
+        buf.push('\n');
+    }
+    s.write_all(buf.as_bytes())
 }
 
 /// Appends lines, moving a full file aside first.
@@ -315,6 +357,33 @@ mod tests {
         assert!(
             !dir.path().join("messages").exists(),
             "notice does not take info"
+        );
+    }
+
+    #[test]
+    fn tcp_transport_sends_newline_framed_messages() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let m = model(&format!(
+            "system {{ host-name fw1; syslog {{ host 127.0.0.1 {{ any any; port {port}; transport tcp; }} }} }}"
+        ));
+        let routes = Routes::compile(&Wanted::of(Some(&m)), dir.path());
+        routes.deliver(&[record(), record()], 1_795_305_600);
+        let (mut conn, _) = listener.accept().expect("a connection");
+        conn.set_read_timeout(Some(Duration::from_secs(2)))
+            .expect("timeout");
+        let mut got = String::new();
+        let mut buf = [0u8; 4096];
+        while got.matches('\n').count() < 2 {
+            let n = std::io::Read::read(&mut conn, &mut buf).expect("reads");
+            assert!(n > 0, "closed early: {got}");
+            got.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        let first = got.lines().next().expect("a line");
+        assert!(
+            first.starts_with("<14>Nov 22 00:00:00 fw1 RT_FLOW: RT_FLOW_SESSION_CREATE: "),
+            "{first}"
         );
     }
 
