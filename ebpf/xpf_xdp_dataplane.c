@@ -59,6 +59,7 @@ _Static_assert(sizeof(struct xpf_dp_dnat) == 152, "xpf_dp_dnat");
 _Static_assert(sizeof(struct xpf_dp_flow) == 16, "xpf_dp_flow");
 _Static_assert(sizeof(struct xpf_dp_session) == 112, "xpf_dp_session");
 _Static_assert(sizeof(struct xpf_dp_last) == 16, "xpf_dp_last");
+_Static_assert(sizeof(struct xpf_dp_local6_key) == 20, "xpf_dp_local6_key");
 
 /* A session entry under construction: too big for the 512-byte stack. */
 struct {
@@ -67,6 +68,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xpf_dp_session);
 } xpf_dp_new_session SEC(".maps");
+
+/* The parsed packet: per CPU, to leave the 512-byte stack to the stages. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xpf_pkt);
+} xpf_dp_pkt SEC(".maps");
 
 struct xpf_out {
 	__u32 reason;
@@ -373,13 +382,47 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	return xpf_forward(ctx, o, p, st);
 }
 
+/*
+ * IPv6: link-scope and traffic for the box; transit is not forwarded yet
+ * (XPF_DROP_UNSUPPORTED). In the pipeline's order: ICMPv6 errors (no IPv6
+ * session can be quoted), then the host stage.
+ */
+static __always_inline int xpf_run6(struct xpf_out *o, __u32 buf, struct xpf_dp_iface *iface, __u32 ingress,
+				    struct xpf_pkt *p)
+{
+	__u8 *d = (__u8 *)p->dst6;
+
+	/* fe80::/10 is never routed: the kernel's, as the AF_XDP shim has it. */
+	if (d[0] == 0xfe && (d[1] & 0xc0) == 0x80)
+		return XDP_PASS;
+	if (p->ext6) {
+		if (p->nd && (d[0] == 0xff || xpf_dp_is_local6(buf, p)))
+			return XDP_PASS;
+		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
+	}
+	if (p->error)
+		return xpf_dp_is_local6(buf, p) ? XDP_PASS : xpf_drop(o, XPF_DROP_ICMP_ERROR_NO_SESSION);
+
+	int h = xpf_dp_host_run6(buf, ingress, iface, p);
+
+	if (h == XPF_HOST_KERNEL)
+		return XDP_PASS;
+	if (h == XPF_HOST_DENIED)
+		return xpf_drop(o, XPF_DROP_HOST_INBOUND_DENIED);
+	return xpf_drop(o, XPF_DROP_UNSUPPORTED);
+}
+
 static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
 {
-	struct xpf_pkt p = {};
 	__u32 zero = 0;
+	struct xpf_pkt *p = bpf_map_lookup_elem(&xpf_dp_pkt, &zero);
 	__u32 ingress = ctx->ingress_ifindex;
 	__u32 len = bpf_xdp_get_buff_len(ctx);
-	int rc = xpf_parse(ctx, &p);
+
+	if (!p)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	__builtin_memset(p, 0, sizeof(*p));
+	int rc = xpf_parse(ctx, p);
 
 	if (rc < 0)
 		return xpf_drop(o, -rc);
@@ -399,14 +442,16 @@ static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
 
 	if (!iface || iface->zone == XPF_DP_NO_ZONE)
 		return xpf_drop(o, XPF_DROP_NO_ZONE);
-	if (p.frag == XPF_FRAG_LATER)
+	if (p->v6)
+		return xpf_run6(o, buf, iface, ingress, p);
+	if (p->frag == XPF_FRAG_LATER)
 		return xpf_drop(o, XPF_DROP_NON_FIRST_FRAGMENT);
-	if (p.error)
+	if (p->error)
 		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
 
 	struct xpf_dp_flow k = {};
 
-	xpf_flow_of(&p, &k);
+	xpf_flow_of(p, &k);
 	struct xpf_dp_session *s = bpf_map_lookup_elem(&xpf_dp_sessions, &k);
 
 	if (s) {
@@ -422,19 +467,19 @@ static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
 			bpf_map_delete_elem(&xpf_dp_sessions, &k);
 			s = 0;
 		} else {
-			if (p.proto == 6)
-				xpf_dp_tcp(fwd, s->dir, p.tcp_flags);
+			if (p->proto == 6)
+				xpf_dp_tcp(fwd, s->dir, p->tcp_flags);
 			s->packets += 1;
 			s->bytes += len;
 			fwd->expires = now + xpf_dp_timeout(conf, fwd);
 			xpf_dp_count(XPF_DP_CNT_HITS);
-			if (p.ttl <= 1)
-				return xpf_time_exceeded(ctx, o, iface, &p, ingress);
-			return xpf_forward(ctx, o, &p, s);
+			if (p->ttl <= 1)
+				return xpf_time_exceeded(ctx, o, iface, p, ingress);
+			return xpf_forward(ctx, o, p, s);
 		}
 	}
 	xpf_dp_count(XPF_DP_CNT_MISSES);
-	return xpf_first(ctx, o, buf, conf, iface, ingress, &p, len);
+	return xpf_first(ctx, o, buf, conf, iface, ingress, p, len);
 }
 
 SEC("xdp")

@@ -82,6 +82,12 @@ struct xpf_dp_local_key {
 	__u32 addr;
 };
 
+/* An IPv6 address of the box, network byte order (xpf_dp_local6). */
+struct xpf_dp_local6_key {
+	__u32 buf;
+	__u8 addr[16];
+};
+
 struct xpf_dp_pair_key {
 	__u32 buf;
 	__u16 from;

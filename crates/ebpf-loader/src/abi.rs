@@ -134,6 +134,14 @@ pub struct LocalKey {
     pub addr: u32,
 }
 
+/// `struct xpf_dp_local6_key`: an IPv6 address of the box, network order.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Local6Key {
+    pub buf: u32,
+    pub addr: [u8; 16],
+}
+
 /// `struct xpf_dp_pair_key`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -339,6 +347,7 @@ mod tests {
             ("xpf_dp_flow", size_of::<Flow>()),
             ("xpf_dp_session", size_of::<SessionEntry>()),
             ("xpf_dp_last", size_of::<Last>()),
+            ("xpf_dp_local6_key", size_of::<Local6Key>()),
         ];
         for (name, size) in sizes {
             let line = format!("sizeof(struct {name}) == {size},");

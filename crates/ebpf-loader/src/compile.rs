@@ -16,8 +16,8 @@ use xpf_dataplane::INTERFACE_NAT_PORTS;
 use xpf_model::PolicyAction;
 
 use crate::abi::{
-    self, Conf, Dnat, IfKey, Iface, LocalKey, LpmData, NatCtx, NatMatch, PairKey, Pool, Rule,
-    RuleKey, Snat, Static,
+    self, Conf, Dnat, IfKey, Iface, Local6Key, LocalKey, LpmData, NatCtx, NatMatch, PairKey, Pool,
+    Rule, RuleKey, Snat, Static,
 };
 
 /// Why a snapshot cannot be loaded into the eBPF dataplane.
@@ -43,6 +43,7 @@ pub(crate) struct Contents {
     pub conf: Conf,
     pub ifaces: Vec<(IfKey, Iface)>,
     pub local: Vec<LocalKey>,
+    pub local6: Vec<Local6Key>,
     pub pairs: Vec<(PairKey, u32)>,
     pub src4: Vec<LpmEntry<u64>>,
     pub dst4: Vec<LpmEntry<u64>>,
@@ -378,6 +379,10 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
         };
         for &(v6, a, len) in &i.addrs {
             if v6 {
+                c.local6.push(Local6Key {
+                    buf,
+                    addr: a.to_be_bytes(),
+                });
                 continue;
             }
             if f.addr4 == 0 {

@@ -30,7 +30,8 @@ use aya::{include_bytes_aligned, Ebpf, EbpfLoader};
 use xpf_dataplane::{FlowKey, NatRef, NatRuleHits, Snapshot, Xlate};
 
 use crate::abi::{
-    self, Active, Conf, Flow, IfKey, Iface, LocalKey, LpmData, PairKey, Rule, RuleKey, SessionEntry,
+    self, Active, Conf, Flow, IfKey, Iface, Local6Key, LocalKey, LpmData, PairKey, Rule, RuleKey,
+    SessionEntry,
 };
 use crate::compile::{compile, Contents};
 use crate::error::{map_err, Error};
@@ -51,6 +52,7 @@ const M_ACTIVE: &str = "xpf_dp_active";
 const M_CONF: &str = "xpf_dp_conf";
 const M_IFACES: &str = "xpf_dp_ifaces";
 const M_LOCAL: &str = "xpf_dp_local";
+const M_LOCAL6: &str = "xpf_dp_local6";
 const M_PAIRS: &str = "xpf_dp_pairs";
 const M_SRC4: &str = "xpf_dp_src4";
 const M_DST4: &str = "xpf_dp_dst4";
@@ -602,6 +604,7 @@ impl EbpfDataplane {
         }
         clear_hash::<IfKey, Iface>(self.map_mut(M_IFACES)?, M_IFACES, |k| k.buf == buf)?;
         clear_hash::<LocalKey, u32>(self.map_mut(M_LOCAL)?, M_LOCAL, |k| k.buf == buf)?;
+        clear_hash::<Local6Key, u32>(self.map_mut(M_LOCAL6)?, M_LOCAL6, |k| k.buf == buf)?;
         clear_hash::<PairKey, u32>(self.map_mut(M_PAIRS)?, M_PAIRS, |k| k.buf == buf)?;
         clear_hash::<RuleKey, Rule>(self.map_mut(M_RULES)?, M_RULES, |k| {
             k.set / abi::SET_STRIDE == buf
@@ -636,6 +639,11 @@ impl EbpfDataplane {
             .map_err(map_err(M_LOCAL))?;
         for k in &c.local {
             m.insert(k, 1, 0).map_err(map_err(M_LOCAL))?;
+        }
+        let mut m = HashMap::<_, Local6Key, u32>::try_from(self.map_mut(M_LOCAL6)?)
+            .map_err(map_err(M_LOCAL6))?;
+        for k in &c.local6 {
+            m.insert(k, 1, 0).map_err(map_err(M_LOCAL6))?;
         }
         let mut m = HashMap::<_, PairKey, u32>::try_from(self.map_mut(M_PAIRS)?)
             .map_err(map_err(M_PAIRS))?;

@@ -173,6 +173,12 @@ const LINKS: &[(&str, &str, &str)] = &[
     ("ge1", "ge-0/0/1.0", "203.0.113.1/24"),
     ("ge2", "ge-0/0/2.0", "10.0.2.1/24"),
 ];
+/// (kernel name, IPv6 address): the same interfaces' IPv6 side.
+const LINKS6: &[(&str, &str)] = &[
+    ("ge0", "2001:db8:1::1/64"),
+    ("ge1", "2001:db8:ff::1/64"),
+    ("ge2", "2001:db8:2::1/64"),
+];
 const GATEWAY: &str = "203.0.113.254";
 /// Hosts on connected networks the scenarios talk to (neighbours).
 const HOSTS: &[&str] = &[
@@ -262,6 +268,9 @@ fn setup() -> Result<Net, String> {
             "ip", "link", "add", dev, "type", "veth", "peer", "name", &peer,
         ]);
         sh(&["ip", "addr", "add", addr, "dev", dev]);
+        if let Some((_, a6)) = LINKS6.iter().find(|l| l.0 == *dev) {
+            sh(&["ip", "addr", "add", a6, "dev", dev, "nodad"]);
+        }
         sh(&["ip", "link", "set", dev, "up"]);
         sh(&["ip", "link", "set", &peer, "up"]);
         ifindex_of.insert(*dev, ifindex(dev));
@@ -328,7 +337,8 @@ fn interfaces(net: &Net) -> InterfaceTable {
     LINKS
         .iter()
         .fold(InterfaceTable::new(), |t, (dev, name, addr)| {
-            t.with(net.ifindex[dev], name, &[addr])
+            let v6 = LINKS6.iter().find(|l| l.0 == *dev).map_or("", |l| l.1);
+            t.with(net.ifindex[dev], name, &[addr, v6])
         })
 }
 
@@ -1059,6 +1069,149 @@ fn restarts(net: &Net) {
     assert!(xpf_ebpf_loader::pinned_links(&dir).is_empty());
 }
 
+/// `CONF` with an IPv6 address on every interface.
+fn conf6() -> String {
+    let mut c = CONF.to_string();
+    for (v4, v6) in [
+        ("10.0.1.1/24", "2001:db8:1::1/64"),
+        ("203.0.113.1/24", "2001:db8:ff::1/64"),
+        ("10.0.2.1/24", "2001:db8:2::1/64"),
+    ] {
+        c = c.replacen(
+            &format!("family inet {{ address {v4}; }}"),
+            &format!("family inet {{ address {v4}; }} family inet6 {{ address {v6}; }}"),
+            1,
+        );
+    }
+    c
+}
+
+/// An ICMPv6 message of type `ty` with `body` after the 4-byte header
+/// and 4 bytes of zeros.
+fn icmp6(src: &str, dst: &str, ty: u8, body: &[u8]) -> Ip {
+    let mut l4 = vec![ty, 0, 0, 0, 0, 0, 0, 0];
+    l4.extend_from_slice(body);
+    ip(src, dst, 58, l4)
+}
+
+/// IPv6 for the box and on the link: what the program passes to the
+/// kernel, and what it drops, must be what the pipeline does.
+fn host6(net: &Net) {
+    let mut p = pair_with(net, "host6", &conf6());
+    let (trust, untrust) = (p.trust, p.untrust);
+    let target = |a: &str| a.parse::<std::net::Ipv6Addr>().unwrap().octets().to_vec();
+
+    // Neighbour and router discovery need no host-inbound statement.
+    let ns = icmp6("fe80::50", "ff02::1:ff00:1", 135, &target("2001:db8:ff::1"));
+    assert_eq!(p.run(untrust, &ns.ttl(255)).outcome, Outcome::Pass);
+    p.run(untrust, &icmp6("fe80::50", "ff02::2", 133, &[]).ttl(255));
+    p.run(
+        untrust,
+        &icmp6(
+            "2001:db8:ff::50",
+            "2001:db8:ff::1",
+            136,
+            &target("2001:db8:ff::50"),
+        )
+        .ttl(255),
+    );
+    p.run(trust, &icmp6("fe80::50", "ff02::1", 134, &[0; 8]).ttl(255));
+    // MLD: a report to its group behind a hop-by-hop header (router alert).
+    let mld = icmp6("fe80::50", "ff02::16", 143, &[0; 20]);
+    // Echo: ping is allowed on trust, not on untrust; replies to the box's
+    // own pings are the kernel's everywhere.
+    assert_eq!(
+        p.run(trust, &ping("2001:db8:1::50", "2001:db8:1::1", 9))
+            .outcome,
+        Outcome::Pass
+    );
+    assert_eq!(
+        p.run(untrust, &ping("2001:db8:ff::50", "2001:db8:ff::1", 9))
+            .outcome,
+        Outcome::Drop(3)
+    );
+    p.run(trust, &ping("2001:db8:1::50", "2001:db8:2::1", 9));
+    p.run(untrust, &pong("2001:db8:ff::50", "2001:db8:ff::1", 9));
+    // Services: ssh on trust; telnet nowhere; segments of the box's own
+    // connections (ACK) always; DHCPv6 to its multicast group not allowed.
+    p.run(
+        trust,
+        &tcp("2001:db8:1::50", 40000, "2001:db8:1::1", 22, SYN, 1, 0),
+    );
+    p.run(
+        trust,
+        &tcp("2001:db8:1::50", 40000, "2001:db8:1::1", 23, SYN, 1, 0),
+    );
+    p.run(
+        untrust,
+        &tcp(
+            "2001:db8:ff::50",
+            80,
+            "2001:db8:ff::1",
+            40000,
+            SYN | ACK,
+            1,
+            1,
+        ),
+    );
+    p.run(
+        untrust,
+        &tcp("2001:db8:ff::50", 40000, "2001:db8:ff::1", 22, SYN, 1, 0),
+    );
+    p.run(trust, &udp("fe80::50", 546, "ff02::1:2", 547));
+    // ICMPv6 errors: to the box, the kernel's; to anyone else no session
+    // is quoted (none exist).
+    let quoted = udp("2001:db8:1::1", 5000, "2001:db8:ff::50", 53).frame()[14..].to_vec();
+    p.run(
+        untrust,
+        &icmp6("2001:db8:ff::50", "2001:db8:1::1", 1, &quoted),
+    );
+    let quoted = udp("2001:db8:1::60", 5000, "2001:db8:ff::50", 53).frame()[14..].to_vec();
+    p.run(
+        untrust,
+        &icmp6("2001:db8:ff::50", "2001:db8:1::60", 1, &quoted),
+    );
+    // Malformed: a payload length past the frame.
+    let mut bad = ping("2001:db8:1::50", "2001:db8:1::1", 9).frame();
+    bad[18..20].copy_from_slice(&200u16.to_be_bytes());
+    let mut buf = vec![0u8; 2048];
+    buf[..bad.len()].copy_from_slice(&bad);
+    let v = process(&p.snap, &mut p.w, &p.fib, trust, &mut buf, bad.len(), p.now);
+    let e = p.ebpf.test_run(trust, &bad).unwrap();
+    assert_eq!(
+        (v, e.outcome),
+        (
+            Verdict::Drop(xpf_dataplane::DropReason::Malformed),
+            Outcome::Drop(1)
+        )
+    );
+
+    // The program's own, where the pipeline never sees the frame (the
+    // AF_XDP shim passes it first): link-local unicast is the kernel's.
+    let ll = icmp6("fe80::50", "fe80::1", 135, &target("fe80::1"))
+        .ttl(255)
+        .frame();
+    assert_eq!(
+        p.ebpf.test_run(untrust, &ll).unwrap().outcome,
+        Outcome::Pass
+    );
+    // MLD behind its hop-by-hop header goes to the kernel too.
+    let mut f = mld.frame();
+    let hbh = [58u8, 0, 5, 2, 0, 0, 1, 0];
+    f[20] = 0; // next header: hop-by-hop
+    let plen = u16::from_be_bytes([f[18], f[19]]) + 8;
+    f[18..20].copy_from_slice(&plen.to_be_bytes());
+    f.splice(54..54, hbh);
+    assert_eq!(p.ebpf.test_run(untrust, &f).unwrap().outcome, Outcome::Pass);
+    // Transit IPv6 is not forwarded yet: dropped and counted.
+    let t = tcp("2001:db8:1::50", 40000, "2001:db8:ff::50", 80, SYN, 1, 0).frame();
+    assert_eq!(
+        p.ebpf.test_run(trust, &t).unwrap().outcome,
+        Outcome::Drop(56)
+    );
+    p.same_sessions();
+}
+
 fn run(f: fn(&Net)) {
     if let Some(why) = why_not() {
         eprintln!("skipped: {why}");
@@ -1078,6 +1231,11 @@ fn pipeline_and_xdp_program_agree_on_the_corpus() {
 #[test]
 fn pipeline_and_xdp_program_agree_on_static_and_destination_nat() {
     run(nat);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_ipv6_for_the_box() {
+    run(host6);
 }
 
 #[test]
