@@ -74,7 +74,7 @@ pub const CNT_SNAT: u32 = 71;
 /// Size of the counter array.
 pub const CNT_MAX: u32 = 72;
 /// `XPF_DP_STATE_ABI`: the version of the pinned state's layout.
-pub const STATE_ABI: u32 = 1;
+pub const STATE_ABI: u32 = 2;
 
 /// `struct xpf_dp_active`.
 #[repr(C)]
@@ -104,7 +104,10 @@ pub struct Conf {
     pub mss: u16,
     pub n_static: u8,
     pub n_dnat: u8,
-    pub pad2: u32,
+    /// 1: some static or destination NAT rule translates IPv6, which the
+    /// program does not: IPv6 transit is refused.
+    pub v6_dnat: u8,
+    pub pad2: [u8; 3],
 }
 
 /// `struct xpf_dp_if_key`.
@@ -154,6 +157,9 @@ pub struct PairKey {
 /// The data of every LPM key (after `prefixlen`): 4 bytes of set id,
 /// then 4 bytes of value, big-endian.
 pub type LpmData = [u8; 8];
+
+/// The data of an IPv6 address LPM key: set id, then the address.
+pub type LpmData6 = [u8; 20];
 
 /// `struct xpf_dp_rule_key`.
 #[repr(C)]
@@ -216,7 +222,9 @@ pub struct Snat {
     pub id: u32,
     pub action: u8,
     pub pool: u8,
-    pub pad: [u8; 2],
+    /// 1: the rule may translate IPv6, which the program does not.
+    pub v6: u8,
+    pub pad: u8,
     pub m: NatMatch,
     pub pad2: u32,
 }
@@ -267,7 +275,11 @@ pub struct Flow {
     pub sport: u16,
     pub dport: u16,
     pub proto: u8,
-    pub pad: [u8; 3],
+    pub v6: u8,
+    pub pad: [u8; 2],
+    /// IPv6 addresses, network order (`src`/`dst` are then 0).
+    pub src6: [u8; 16],
+    pub dst6: [u8; 16],
 }
 
 /// `struct xpf_dp_session`: one direction of a session.
@@ -335,6 +347,7 @@ mod tests {
             ("xpf_dp_conf", size_of::<Conf>()),
             ("xpf_dp_iface", size_of::<Iface>()),
             ("xpf_dp_addr_lpm", 4 + size_of::<LpmData>()),
+            ("xpf_dp_addr6_lpm", 4 + size_of::<LpmData6>()),
             ("xpf_dp_svc_lpm", 4 + size_of::<LpmData>()),
             ("xpf_dp_host_lpm", 4 + size_of::<LpmData>()),
             ("xpf_dp_rule", size_of::<Rule>()),

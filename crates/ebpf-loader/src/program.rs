@@ -30,8 +30,8 @@ use aya::{include_bytes_aligned, Ebpf, EbpfLoader};
 use xpf_dataplane::{FlowKey, NatRef, NatRuleHits, Snapshot, Xlate};
 
 use crate::abi::{
-    self, Active, Conf, Flow, IfKey, Iface, Local6Key, LocalKey, LpmData, PairKey, Rule, RuleKey,
-    SessionEntry,
+    self, Active, Conf, Flow, IfKey, Iface, Local6Key, LocalKey, LpmData, LpmData6, PairKey, Rule,
+    RuleKey, SessionEntry,
 };
 use crate::compile::{compile, Contents};
 use crate::error::{map_err, Error};
@@ -56,6 +56,8 @@ const M_LOCAL6: &str = "xpf_dp_local6";
 const M_PAIRS: &str = "xpf_dp_pairs";
 const M_SRC4: &str = "xpf_dp_src4";
 const M_DST4: &str = "xpf_dp_dst4";
+const M_SRC6: &str = "xpf_dp_src6";
+const M_DST6: &str = "xpf_dp_dst6";
 const M_SVC: &str = "xpf_dp_svc";
 const M_HOST: &str = "xpf_dp_host";
 const M_RULES: &str = "xpf_dp_rules";
@@ -233,13 +235,19 @@ fn key(prefix_len: u32, data: LpmData) -> Key<LpmData> {
 }
 
 fn flow_key(f: &Flow) -> FlowKey {
+    let v6 = f.v6 != 0;
+    let (src, dst) = if v6 {
+        (u128::from_be_bytes(f.src6), u128::from_be_bytes(f.dst6))
+    } else {
+        (u128::from(f.src), u128::from(f.dst))
+    };
     FlowKey {
-        src: u128::from(f.src),
-        dst: u128::from(f.dst),
+        src,
+        dst,
         sport: f.sport,
         dport: f.dport,
         proto: f.proto,
-        v6: false,
+        v6,
         instance: 0,
     }
 }
@@ -415,14 +423,21 @@ fn drop_unfit_pins(pin_dir: &Path, opts: &Options) -> Result<(), Error> {
 }
 
 fn flow(k: &FlowKey) -> Flow {
-    Flow {
-        src: k.src as u32,
-        dst: k.dst as u32,
+    let mut f = Flow {
         sport: k.sport,
         dport: k.dport,
         proto: k.proto,
-        pad: [0; 3],
+        ..Flow::default()
+    };
+    if k.v6 {
+        f.v6 = 1;
+        f.src6 = k.src.to_be_bytes();
+        f.dst6 = k.dst.to_be_bytes();
+    } else {
+        f.src = k.src as u32;
+        f.dst = k.dst as u32;
     }
+    f
 }
 
 impl EbpfDataplane {
@@ -585,20 +600,23 @@ impl EbpfDataplane {
             }
             Ok(())
         }
-        fn clear_lpm<V: aya::Pod>(
+        fn clear_lpm<K: aya::Pod + AsRef<[u8]>, V: aya::Pod>(
             m: &mut Map,
             name: &'static str,
             of_buf: impl Fn(u32) -> bool,
         ) -> Result<(), Error> {
-            let mut t = LpmTrie::<_, LpmData, V>::try_from(m).map_err(map_err(name))?;
-            let keys: Vec<(u32, LpmData)> = t
+            let mut t = LpmTrie::<_, K, V>::try_from(m).map_err(map_err(name))?;
+            let keys: Vec<(u32, K)> = t
                 .keys()
                 .filter_map(Result::ok)
                 .map(|k| (k.prefix_len(), k.data()))
-                .filter(|(_, d)| of_buf(u32::from_be_bytes([d[0], d[1], d[2], d[3]])))
+                .filter(|(_, d)| {
+                    let d = d.as_ref();
+                    of_buf(u32::from_be_bytes([d[0], d[1], d[2], d[3]]))
+                })
                 .collect();
             for (len, data) in keys {
-                t.remove(&key(len, data)).map_err(map_err(name))?;
+                t.remove(&Key::new(len, data)).map_err(map_err(name))?;
             }
             Ok(())
         }
@@ -610,9 +628,12 @@ impl EbpfDataplane {
             k.set / abi::SET_STRIDE == buf
         })?;
         for m in [M_SRC4, M_DST4, M_SVC] {
-            clear_lpm::<u64>(self.map_mut(m)?, m, |set| set / abi::SET_STRIDE == buf)?;
+            clear_lpm::<LpmData, u64>(self.map_mut(m)?, m, |set| set / abi::SET_STRIDE == buf)?;
         }
-        clear_lpm::<u32>(self.map_mut(M_HOST)?, M_HOST, |set| set >> 24 == buf)?;
+        for m in [M_SRC6, M_DST6] {
+            clear_lpm::<LpmData6, u64>(self.map_mut(m)?, m, |set| set / abi::SET_STRIDE == buf)?;
+        }
+        clear_lpm::<LpmData, u32>(self.map_mut(M_HOST)?, M_HOST, |set| set >> 24 == buf)?;
         let cpus = nr_cpus()?;
         let mut hits =
             PerCpuArray::<_, u64>::try_from(self.map_mut(M_HITS)?).map_err(map_err(M_HITS))?;
@@ -660,6 +681,14 @@ impl EbpfDataplane {
                 LpmTrie::<_, LpmData, u64>::try_from(self.map_mut(name)?).map_err(map_err(name))?;
             for (len, data, v) in entries {
                 t.insert(&key(*len, *data), v, 0).map_err(map_err(name))?;
+            }
+        }
+        for (name, entries) in [(M_SRC6, &c.src6), (M_DST6, &c.dst6)] {
+            let mut t = LpmTrie::<_, LpmData6, u64>::try_from(self.map_mut(name)?)
+                .map_err(map_err(name))?;
+            for (len, data, v) in entries {
+                t.insert(&Key::new(*len, *data), v, 0)
+                    .map_err(map_err(name))?;
             }
         }
         let mut t =

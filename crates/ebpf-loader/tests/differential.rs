@@ -204,9 +204,23 @@ fn sh(args: &[&str]) {
     );
 }
 
+/// IPv6 neighbours: (address, device).
+const HOSTS6: &[(&str, &str)] = &[
+    ("2001:db8:1::50", "ge0"),
+    ("2001:db8:1::a0", "ge0"),
+    ("2001:db8:2::10", "ge2"),
+    (GATEWAY6, "ge1"),
+];
+const GATEWAY6: &str = "2001:db8:ff::fe";
+
 fn mac_of(host: &str) -> [u8; 6] {
-    let v4: std::net::Ipv4Addr = host.parse().unwrap();
-    let o = v4.octets();
+    let o = match host.parse::<IpAddr>().unwrap() {
+        IpAddr::V4(a) => a.octets(),
+        IpAddr::V6(a) => {
+            let b = a.octets();
+            [b[12], b[13], b[14], b[15]]
+        }
+    };
     [0x02, 0x42, o[0], o[1], o[2], o[3]]
 }
 
@@ -299,9 +313,29 @@ fn setup() -> Result<Net, String> {
             "permanent",
         ]);
     }
+    sh(&[
+        "ip", "-6", "route", "add", "default", "via", GATEWAY6, "dev", "ge1",
+    ]);
+    for (h, dev) in HOSTS6 {
+        sh(&[
+            "ip",
+            "-6",
+            "neigh",
+            "replace",
+            h,
+            "lladdr",
+            &mac_text(mac_of(h)),
+            "dev",
+            dev,
+            "nud",
+            "permanent",
+        ]);
+    }
     // bpf_fib_lookup answers only for interfaces that forward.
     std::fs::write("/proc/sys/net/ipv4/conf/all/forwarding", "1")
         .map_err(|e| format!("forwarding: {e}"))?;
+    std::fs::write("/proc/sys/net/ipv6/conf/all/forwarding", "1")
+        .map_err(|e| format!("IPv6 forwarding: {e}"))?;
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let bpffs = tmp.path().join("bpf");
     std::fs::create_dir(&bpffs).map_err(|e| e.to_string())?;
@@ -356,7 +390,9 @@ fn pair_with(net: &Net, pins: &str, conf: &str) -> Pair {
     let ifs = interfaces(net);
     let snap = snapshot(net, conf);
     let untrust = net.ifindex["ge1"];
-    let fib = StaticFib::connected(&ifs).route("0.0.0.0/0", untrust, Some(GATEWAY));
+    let fib = StaticFib::connected(&ifs)
+        .route("0.0.0.0/0", untrust, Some(GATEWAY))
+        .route("::/0", untrust, Some(GATEWAY6));
     let w = Worker::with_capacity(&snap, 1024);
     let mut ebpf = EbpfDataplane::load(&Options {
         pin_dir: Some(net.bpffs.join(pins)),
@@ -367,6 +403,8 @@ fn pair_with(net: &Net, pins: &str, conf: &str) -> Pair {
         .unwrap_or_else(|e| panic!("applying the snapshot: {e}"));
     let macs = HOSTS
         .iter()
+        .copied()
+        .chain(HOSTS6.iter().map(|h| h.0))
         .map(|h| (h.parse().unwrap(), mac_of(h)))
         .collect();
     Pair {
@@ -1159,17 +1197,11 @@ fn host6(net: &Net) {
         &tcp("2001:db8:ff::50", 40000, "2001:db8:ff::1", 22, SYN, 1, 0),
     );
     p.run(trust, &udp("fe80::50", 546, "ff02::1:2", 547));
-    // ICMPv6 errors: to the box, the kernel's; to anyone else no session
-    // is quoted (none exist).
+    // ICMPv6 errors to the box are the kernel's.
     let quoted = udp("2001:db8:1::1", 5000, "2001:db8:ff::50", 53).frame()[14..].to_vec();
     p.run(
         untrust,
         &icmp6("2001:db8:ff::50", "2001:db8:1::1", 1, &quoted),
-    );
-    let quoted = udp("2001:db8:1::60", 5000, "2001:db8:ff::50", 53).frame()[14..].to_vec();
-    p.run(
-        untrust,
-        &icmp6("2001:db8:ff::50", "2001:db8:1::60", 1, &quoted),
     );
     // Malformed: a payload length past the frame.
     let mut bad = ping("2001:db8:1::50", "2001:db8:1::1", 9).frame();
@@ -1203,13 +1235,233 @@ fn host6(net: &Net) {
     f[18..20].copy_from_slice(&plen.to_be_bytes());
     f.splice(54..54, hbh);
     assert_eq!(p.ebpf.test_run(untrust, &f).unwrap().outcome, Outcome::Pass);
-    // Transit IPv6 is not forwarded yet: dropped and counted.
+    // Errors quoting transit traffic are not matched to sessions here: the
+    // pipeline translates them (or drops them: no session), the program
+    // drops them as unsupported.
+    let quoted = udp("2001:db8:1::60", 5000, "2001:db8:ff::50", 53).frame()[14..].to_vec();
+    let e = icmp6("2001:db8:ff::50", "2001:db8:1::60", 1, &quoted).frame();
+    assert_eq!(
+        p.ebpf.test_run(untrust, &e).unwrap().outcome,
+        Outcome::Drop(56)
+    );
+    // `masquerade` matches ::/0 too, and the program has no IPv6 source
+    // NAT: trust to untrust is refused, not forwarded untranslated.
     let t = tcp("2001:db8:1::50", 40000, "2001:db8:ff::50", 80, SYN, 1, 0).frame();
     assert_eq!(
         p.ebpf.test_run(trust, &t).unwrap().outcome,
         Outcome::Drop(56)
     );
     p.same_sessions();
+}
+
+/// IPv6 transit without NAT (the source rule is IPv4's only).
+const V6_CONF: &str = r#"
+interfaces {
+    ge-0/0/0 { unit 0 { family inet { address 10.0.1.1/24; } family inet6 { address 2001:db8:1::1/64; } } }
+    ge-0/0/1 { unit 0 { family inet { address 203.0.113.1/24; } family inet6 { address 2001:db8:ff::1/64; } } }
+    ge-0/0/2 { unit 0 { family inet { address 10.0.2.1/24; } family inet6 { address 2001:db8:2::1/64; } } }
+}
+security {
+    address-book {
+        global {
+            address web6 2001:db8:2::10/128;
+            address lan6-high 2001:db8:1::80/121;
+        }
+    }
+    nat {
+        source {
+            rule-set trust-out {
+                from zone trust;
+                to zone untrust;
+                rule masquerade { match { source-address 0.0.0.0/0; } then { source-nat interface; } }
+            }
+        }
+    }
+    policies {
+        from-zone trust to-zone untrust {
+            policy web { match { source-address any; destination-address any; application [ junos-http junos-https ]; } then { permit; count; } }
+            policy pings { match { source-address any; destination-address any; application junos-pingv6; } then { permit; } }
+            policy no-dns { match { source-address any; destination-address any; application junos-dns-udp; } then { deny; } }
+            policy ntp { match { source-address any; destination-address any; application junos-ntp; } then { permit; } }
+        }
+        from-zone trust to-zone dmz {
+            policy ssh-from-high { match { source-address lan6-high; destination-address web6; application junos-ssh; } then { permit; } }
+        }
+        from-zone untrust to-zone dmz {
+            policy published { match { source-address any; destination-address web6; application any; } then { permit; } }
+        }
+    }
+    zones {
+        security-zone trust {
+            host-inbound-traffic { system-services { ssh; ping; } }
+            interfaces { ge-0/0/0.0; }
+        }
+        security-zone untrust { interfaces { ge-0/0/1.0; } }
+        security-zone dmz { interfaces { ge-0/0/2.0; } }
+    }
+}
+"#;
+
+/// IPv6 transit: policy, sessions both ways, and what is refused.
+fn transit6(net: &Net) {
+    let mut p = pair_with(net, "transit6", V6_CONF);
+    let (trust, untrust, dmz) = (p.trust, p.untrust, p.dmz);
+
+    // A TCP connection through the default route, both ways by session.
+    let out = p.forward(
+        trust,
+        &tcp("2001:db8:1::50", 40000, "2001:db8:ee::80", 80, SYN, 1000, 0),
+        untrust,
+    );
+    assert_eq!(
+        (view(&out).src(), view(&out).ttl()),
+        (a("2001:db8:1::50"), 63)
+    );
+    p.forward(
+        untrust,
+        &tcp(
+            "2001:db8:ee::80",
+            80,
+            "2001:db8:1::50",
+            40000,
+            SYN | ACK,
+            5000,
+            1001,
+        ),
+        trust,
+    );
+    p.forward(
+        trust,
+        &tcp(
+            "2001:db8:1::50",
+            40000,
+            "2001:db8:ee::80",
+            80,
+            ACK,
+            1001,
+            5001,
+        ),
+        untrust,
+    );
+    p.forward(
+        untrust,
+        &tcp(
+            "2001:db8:ee::80",
+            80,
+            "2001:db8:1::50",
+            40000,
+            ACK | PSH,
+            5001,
+            1001,
+        ),
+        trust,
+    );
+    // No session: a stray ACK is not a SYN; UDP from outside is denied.
+    p.run(
+        untrust,
+        &tcp("2001:db8:ee::80", 80, "2001:db8:1::50", 40001, ACK, 1, 1),
+    );
+    p.run(untrust, &udp("2001:db8:ee::80", 53, "2001:db8:1::50", 5353));
+    // Deny by policy; default deny; by application.
+    p.run(trust, &udp("2001:db8:1::50", 5000, "2001:db8:ee::53", 53));
+    p.run(trust, &udp("2001:db8:1::50", 5000, "2001:db8:ee::53", 9999));
+    p.run(
+        trust,
+        &tcp("2001:db8:1::50", 40002, "2001:db8:ee::80", 8443, SYN, 1, 0),
+    );
+    p.forward(
+        trust,
+        &tcp("2001:db8:1::50", 40003, "2001:db8:ee::80", 443, SYN, 1, 0),
+        untrust,
+    );
+    // By address: ssh to web6 only from lan6-high.
+    p.forward(
+        trust,
+        &tcp("2001:db8:1::a0", 50000, "2001:db8:2::10", 22, SYN, 1, 0),
+        dmz,
+    );
+    p.run(
+        trust,
+        &tcp("2001:db8:1::50", 50000, "2001:db8:2::10", 22, SYN, 1, 0),
+    );
+    // UDP and ICMPv6 echo, both ways.
+    p.forward(
+        trust,
+        &udp("2001:db8:1::50", 123, "2001:db8:ee::7", 123),
+        untrust,
+    );
+    p.forward(
+        untrust,
+        &udp("2001:db8:ee::7", 123, "2001:db8:1::50", 123),
+        trust,
+    );
+    p.forward(
+        trust,
+        &ping("2001:db8:1::50", "2001:db8:ee::80", 7),
+        untrust,
+    );
+    p.forward(
+        untrust,
+        &pong("2001:db8:ee::80", "2001:db8:1::50", 7),
+        trust,
+    );
+    // Into the DMZ by policy; out of it only as the session's return
+    // traffic (no dmz-to-untrust policy).
+    p.forward(
+        untrust,
+        &udp("2001:db8:ee::9", 5000, "2001:db8:2::10", 8080),
+        dmz,
+    );
+    p.forward(
+        dmz,
+        &udp("2001:db8:2::10", 8080, "2001:db8:ee::9", 5000),
+        untrust,
+    );
+    p.run(dmz, &udp("2001:db8:2::10", 8081, "2001:db8:ee::9", 5000));
+    // Hop limit 2 still forwards.
+    p.forward(
+        trust,
+        &tcp("2001:db8:1::50", 41001, "2001:db8:ee::80", 80, SYN, 1, 0).ttl(2),
+        untrust,
+    );
+    p.same_sessions();
+    let c = p.ebpf.counters().unwrap();
+    let r = p.w.counters();
+    assert_eq!(c.policy_hits, r.policy_hits, "policy hit counters");
+    assert_eq!(c.sessions_created, r.sessions.created, "sessions created");
+
+    // The program's own: where the pipeline answers with an ICMPv6 time
+    // exceeded, the program drops (ttl-expired), first packet or not.
+    let f = tcp("2001:db8:1::50", 41000, "2001:db8:ee::80", 80, SYN, 1, 0)
+        .ttl(1)
+        .frame();
+    assert_eq!(
+        p.ebpf.test_run(trust, &f).unwrap().outcome,
+        Outcome::Drop(52)
+    );
+    let f = tcp(
+        "2001:db8:1::50",
+        40000,
+        "2001:db8:ee::80",
+        80,
+        ACK,
+        1001,
+        5001,
+    )
+    .ttl(1)
+    .frame();
+    assert_eq!(
+        p.ebpf.test_run(trust, &f).unwrap().outcome,
+        Outcome::Drop(52)
+    );
+    // Extension headers are not walked: a fragment is refused.
+    let mut frag = udp("2001:db8:1::50", 1, "2001:db8:ee::7", 123);
+    frag.frag = Some((0, true));
+    let f = frag.frame();
+    assert_eq!(
+        p.ebpf.test_run(trust, &f).unwrap().outcome,
+        Outcome::Drop(56)
+    );
 }
 
 fn run(f: fn(&Net)) {
@@ -1236,6 +1488,11 @@ fn pipeline_and_xdp_program_agree_on_static_and_destination_nat() {
 #[test]
 fn pipeline_and_xdp_program_agree_on_ipv6_for_the_box() {
     run(host6);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_ipv6_transit() {
+    run(transit6);
 }
 
 #[test]
