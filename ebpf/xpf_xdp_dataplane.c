@@ -48,7 +48,7 @@
 
 _Static_assert(sizeof(struct xpf_dp_active) == 16, "xpf_dp_active");
 _Static_assert(sizeof(struct xpf_dp_conf) == 72, "xpf_dp_conf");
-_Static_assert(sizeof(struct xpf_dp_iface) == 24, "xpf_dp_iface");
+_Static_assert(sizeof(struct xpf_dp_iface) == 40, "xpf_dp_iface");
 _Static_assert(sizeof(struct xpf_dp_addr_lpm) == 12, "xpf_dp_addr_lpm");
 _Static_assert(sizeof(struct xpf_dp_addr6_lpm) == 24, "xpf_dp_addr6_lpm");
 _Static_assert(sizeof(struct xpf_dp_svc_lpm) == 12, "xpf_dp_svc_lpm");
@@ -141,6 +141,27 @@ static __always_inline int xpf_time_exceeded(struct xdp_md *ctx, struct xpf_out 
 static __always_inline int xpf_reject(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p, __u32 ingress)
 {
 	int err = p->proto == 6 ? xpf_tcp_rst(ctx, p) : xpf_icmp_error(ctx, p, 3, 13, p->dst);
+
+	if (err)
+		return xpf_drop(o, XPF_DROP_POLICY_REJECT);
+	return xpf_reply(o, ingress);
+}
+
+/* xpf_time_exceeded for IPv6, from the ingress interface's first address. */
+static __always_inline int xpf_time_exceeded6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_dp_iface *iface,
+					      struct xpf_pkt *p, __u32 ingress)
+{
+	__u32 *a = (__u32 *)iface->addr6;
+
+	if (!(a[0] | a[1] | a[2] | a[3]) || xpf_icmp6_error(ctx, p, 3, 0, iface->addr6))
+		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
+	return xpf_reply(o, ingress);
+}
+
+/* xpf_reject for IPv6: a TCP RST, else ICMPv6 administratively prohibited. */
+static __always_inline int xpf_reject6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p, __u32 ingress)
+{
+	int err = p->proto == 6 ? xpf_tcp_rst6(ctx, p) : xpf_icmp6_error(ctx, p, 1, 1, p->dst6);
 
 	if (err)
 		return xpf_drop(o, XPF_DROP_POLICY_REJECT);
@@ -420,8 +441,7 @@ static __always_inline int xpf_forward6(struct xdp_md *ctx, struct xpf_out *o, s
 /*
  * The first packet of an IPv6 flow: host, route, policy, session. NAT of
  * IPv6 is not implemented: a flow a NAT rule could translate is refused
- * (XPF_DROP_UNSUPPORTED), never forwarded untranslated. Hop limit expiry
- * and reject are drops here, where the pipeline answers (ICMPv6, RST).
+ * (XPF_DROP_UNSUPPORTED), never forwarded untranslated.
  */
 static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_dp_conf *conf,
 				      struct xpf_dp_iface *iface, __u32 ingress, struct xpf_pkt *p, __u32 len)
@@ -460,12 +480,12 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 		if (rule->action == XPF_DP_DENY)
 			return xpf_drop(o, XPF_DROP_POLICY_DENY);
 		if (rule->action != XPF_DP_PERMIT)
-			return xpf_drop(o, XPF_DROP_POLICY_REJECT);
+			return xpf_reject6(ctx, o, p, ingress);
 		policy_id = rule->policy_id;
 		timeout_s = rule->timeout_s;
 	}
 	if (p->ttl <= 1)
-		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
+		return xpf_time_exceeded6(ctx, o, iface, p, ingress);
 	if (xpf_dp_snat6_refused(buf, conf, iface->zone, out->zone))
 		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
 
@@ -620,7 +640,7 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 			fwd->expires = now + xpf_dp_timeout(conf, fwd);
 			xpf_dp_count(XPF_DP_CNT_HITS);
 			if (p->ttl <= 1)
-				return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
+				return xpf_time_exceeded6(ctx, o, iface, p, ingress);
 			return xpf_forward6(ctx, o, p, s);
 		}
 	}

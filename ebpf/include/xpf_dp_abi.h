@@ -69,13 +69,17 @@ struct xpf_dp_if_key {
 	__u32 ifindex;
 };
 
-/* An interface of the snapshot: zone, first IPv4 address, broadcasts. */
+/*
+ * An interface of the snapshot: zone, first IPv4 address, broadcasts,
+ * first IPv6 address (as on the wire; all zero: none).
+ */
 struct xpf_dp_iface {
 	__u16 zone;
 	__u8 host_any;
 	__u8 n_bcast;
 	__u32 addr4;
 	__u32 bcast4[XPF_DP_LIST];
+	__u8 addr6[16];
 };
 
 struct xpf_dp_local_key {

@@ -127,6 +127,8 @@ pub struct Iface {
     pub n_bcast: u8,
     pub addr4: u32,
     pub bcast4: [u32; LIST],
+    /// First IPv6 address, network order (zero: none).
+    pub addr6: [u8; 16],
 }
 
 /// `struct xpf_dp_local_key`.

@@ -399,6 +399,9 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
         };
         for &(v6, a, len) in &i.addrs {
             if v6 {
+                if f.addr6 == [0; 16] {
+                    f.addr6 = a.to_be_bytes();
+                }
                 c.local6.push(Local6Key {
                     buf,
                     addr: a.to_be_bytes(),

@@ -25,7 +25,7 @@ use aya::maps::{Array, DevMapHash, HashMap, Map, PerCpuArray, PerCpuValues};
 use aya::maps::{MapInfo, MapType};
 use aya::programs::links::{FdLink, PinnedLink};
 use aya::programs::xdp::{XdpLink, XdpLinkId};
-use aya::programs::{Xdp, XdpMode};
+use aya::programs::{ProgramError, Xdp, XdpMode};
 use aya::{include_bytes_aligned, Ebpf, EbpfLoader};
 use xpf_dataplane::{FlowKey, NatRef, NatRuleHits, Snapshot, Xlate};
 
@@ -51,6 +51,8 @@ const STATE_PREFIX: &str = "dataplane-v";
 const M_ACTIVE: &str = "xpf_dp_active";
 const M_CONF: &str = "xpf_dp_conf";
 const M_IFACES: &str = "xpf_dp_ifaces";
+/// Verifications tried when a signal interrupts one (EAGAIN).
+const LOAD_TRIES: u32 = 5;
 const M_LOCAL: &str = "xpf_dp_local";
 const M_LOCAL6: &str = "xpf_dp_local6";
 const M_PAIRS: &str = "xpf_dp_pairs";
@@ -457,10 +459,26 @@ impl EbpfDataplane {
         }
         let mut ebpf = loader.load(OBJECT)?;
         let prog = xdp(&mut ebpf)?;
-        prog.load().map_err(|source| Error::Program {
-            what: "load (verifier)".into(),
-            source,
-        })?;
+        let mut tries = 0;
+        loop {
+            match prog.load() {
+                Ok(()) => break,
+                // The verifier gives up with EAGAIN when a signal reaches
+                // the loading thread (a child of the process exiting):
+                // nothing is wrong with the program, so verify it again.
+                Err(ProgramError::LoadError { io_error, .. })
+                    if io_error.kind() == std::io::ErrorKind::WouldBlock && tries < LOAD_TRIES =>
+                {
+                    tries += 1;
+                }
+                Err(source) => {
+                    return Err(Error::Program {
+                        what: "load (verifier)".into(),
+                        source,
+                    })
+                }
+            }
+        }
         if let Some(dir) = &opts.pin_dir {
             let path = state_dir(dir).join(PROGRAM);
             // A pin from an earlier run is replaced: the maps, not the

@@ -1283,6 +1283,8 @@ security {
             policy pings { match { source-address any; destination-address any; application junos-pingv6; } then { permit; } }
             policy no-dns { match { source-address any; destination-address any; application junos-dns-udp; } then { deny; } }
             policy ntp { match { source-address any; destination-address any; application junos-ntp; } then { permit; } }
+            policy no-telnet { match { source-address any; destination-address any; application junos-telnet; } then { reject; } }
+            policy no-tftp { match { source-address any; destination-address any; application junos-tftp; } then { reject; } }
         }
         from-zone trust to-zone dmz {
             policy ssh-from-high { match { source-address lan6-high; destination-address web6; application junos-ssh; } then { permit; } }
@@ -1430,30 +1432,59 @@ fn transit6(net: &Net) {
     assert_eq!(c.policy_hits, r.policy_hits, "policy hit counters");
     assert_eq!(c.sessions_created, r.sessions.created, "sessions created");
 
-    // The program's own: where the pipeline answers with an ICMPv6 time
-    // exceeded, the program drops (ttl-expired), first packet or not.
-    let f = tcp("2001:db8:1::50", 41000, "2001:db8:ee::80", 80, SYN, 1, 0)
-        .ttl(1)
-        .frame();
-    assert_eq!(
-        p.ebpf.test_run(trust, &f).unwrap().outcome,
-        Outcome::Drop(52)
+    // Hop limit expiry, on a first packet and on a session hit: an ICMPv6
+    // time exceeded from the ingress interface's address.
+    let b = p.run(
+        trust,
+        &tcp("2001:db8:1::50", 41000, "2001:db8:ee::80", 80, SYN, 1, 0).ttl(1),
     );
-    let f = tcp(
+    assert_eq!(b.outcome, Outcome::Tx);
+    view(&b.ebpf).assert_checksums();
+    p.run(
+        trust,
+        &tcp(
+            "2001:db8:1::50",
+            40000,
+            "2001:db8:ee::80",
+            80,
+            ACK,
+            1001,
+            5001,
+        )
+        .ttl(1),
+    );
+    // Reject: a RST for TCP, ICMPv6 prohibited for UDP (quoting at most
+    // 1280 bytes in all); a stray ACK never reaches the policy.
+    let b = p.run(
+        trust,
+        &tcp("2001:db8:1::50", 40004, "2001:db8:ee::80", 23, SYN, 77, 0),
+    );
+    assert_eq!(b.outcome, Outcome::Tx);
+    view(&b.ebpf).assert_checksums();
+    p.run(
+        trust,
+        &tcp(
+            "2001:db8:1::50",
+            40004,
+            "2001:db8:ee::80",
+            23,
+            ACK | PSH,
+            78,
+            99,
+        ),
+    );
+    let b = p.run(trust, &udp("2001:db8:1::50", 40005, "2001:db8:ee::80", 69));
+    assert_eq!(b.outcome, Outcome::Tx);
+    view(&b.ebpf).assert_checksums();
+    let big = ip(
         "2001:db8:1::50",
-        40000,
         "2001:db8:ee::80",
-        80,
-        ACK,
-        1001,
-        5001,
-    )
-    .ttl(1)
-    .frame();
-    assert_eq!(
-        p.ebpf.test_run(trust, &f).unwrap().outcome,
-        Outcome::Drop(52)
+        17,
+        udp_header(40006, 69, &[0x5a; 1401]),
     );
+    let b = p.run(trust, &big);
+    assert_eq!(b.ebpf.len(), 14 + 1280);
+    p.same_sessions();
     // Extension headers are not walked: a fragment is refused.
     let mut frag = udp("2001:db8:1::50", 1, "2001:db8:ee::7", 123);
     frag.frag = Some((0, true));
