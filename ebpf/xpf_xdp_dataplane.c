@@ -19,7 +19,7 @@
  *     exceeded back out of the ingress (dataplane/reply.h).
  *
  * What the pipeline does and this program does not (screens, IPv6 NAT and
- * extension headers, MSS clamp, ICMP errors to sessions, TCP window
+ * extension headers, MSS clamp, IPv4 ICMP errors to sessions, TCP window
  * checks) is either refused by the loader's compile or counted as
  * XPF_DROP_UNSUPPORTED: never forwarded unchecked. Later
  * fragments, which the pipeline sends after their first fragment, are
@@ -439,6 +439,52 @@ static __always_inline int xpf_forward6(struct xdp_md *ctx, struct xpf_out *o, s
 }
 
 /*
+ * An ICMPv6 error (crates/dataplane/src/stage/icmp_error.rs): matched to
+ * the session of the packet it quotes, whose direction it travels with.
+ * Without IPv6 NAT nothing in it is translated, so it is forwarded as that
+ * direction's traffic, hop limit decremented (Packet Too Big reaches the
+ * sender: path MTU discovery works). Without a session it is the kernel's
+ * when addressed to the box, else dropped.
+ */
+static __always_inline int xpf_icmp6_error_in(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 l3 = p->l3 == 18 ? 18 : 14;
+	struct ipv6hdr *in = data + l3 + 48;
+	__u8 *q = (void *)(in + 1);
+	struct xpf_work *w = xpf_work();
+
+	if (!w)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	/* The quoted IPv6 header and 8 bytes of what follows it. */
+	if (l3 + 96 > p->end || (void *)(q + 8) > data_end)
+		return xpf_drop(o, XPF_DROP_MALFORMED);
+	struct xpf_dp_flow *k = &w->k;
+
+	/* The quote travelled the other way: its reverse is this direction's key. */
+	__builtin_memset(k, 0, sizeof(*k));
+	k->v6 = 1;
+	__builtin_memcpy(k->src6, &in->daddr, 16);
+	__builtin_memcpy(k->dst6, &in->saddr, 16);
+	k->proto = in->nexthdr;
+	if (k->proto == 6 || k->proto == 17 || k->proto == 132) {
+		k->sport = (q[2] << 8) | q[3];
+		k->dport = (q[0] << 8) | q[1];
+	} else if (k->proto == 1 || k->proto == 58) {
+		k->sport = (q[4] << 8) | q[5];
+		k->dport = k->sport;
+	}
+	struct xpf_dp_session *s = bpf_map_lookup_elem(&xpf_dp_sessions, k);
+
+	if (!s)
+		return xpf_dp_is_local6(buf, p) ? XDP_PASS : xpf_drop(o, XPF_DROP_ICMP_ERROR_NO_SESSION);
+	if (p->ttl <= 1)
+		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
+	return xpf_forward6(ctx, o, p, s);
+}
+
+/*
  * The first packet of an IPv6 flow: host, route, policy, session. NAT of
  * IPv6 is not implemented: a flow a NAT rule could translate is refused
  * (XPF_DROP_UNSUPPORTED), never forwarded untranslated.
@@ -605,12 +651,8 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 			return XDP_PASS;
 		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
 	}
-	/*
-	 * ICMPv6 errors: to the box, the kernel's (no session of this program
-	 * involves its addresses: no IPv6 NAT); to a session, not implemented.
-	 */
 	if (p->error)
-		return xpf_dp_is_local6(buf, p) ? XDP_PASS : xpf_drop(o, XPF_DROP_UNSUPPORTED);
+		return xpf_icmp6_error_in(ctx, o, buf, p);
 
 	struct xpf_work *w = xpf_work();
 

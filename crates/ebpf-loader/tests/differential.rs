@@ -1235,14 +1235,11 @@ fn host6(net: &Net) {
     f[18..20].copy_from_slice(&plen.to_be_bytes());
     f.splice(54..54, hbh);
     assert_eq!(p.ebpf.test_run(untrust, &f).unwrap().outcome, Outcome::Pass);
-    // Errors quoting transit traffic are not matched to sessions here: the
-    // pipeline translates them (or drops them: no session), the program
-    // drops them as unsupported.
+    // An error quoting transit traffic no session knows.
     let quoted = udp("2001:db8:1::60", 5000, "2001:db8:ff::50", 53).frame()[14..].to_vec();
-    let e = icmp6("2001:db8:ff::50", "2001:db8:1::60", 1, &quoted).frame();
-    assert_eq!(
-        p.ebpf.test_run(untrust, &e).unwrap().outcome,
-        Outcome::Drop(56)
+    p.run(
+        untrust,
+        &icmp6("2001:db8:ff::50", "2001:db8:1::60", 1, &quoted),
     );
     // `masquerade` matches ::/0 too, and the program has no IPv6 source
     // NAT: trust to untrust is refused, not forwarded untranslated.
@@ -1431,6 +1428,41 @@ fn transit6(net: &Net) {
     let r = p.w.counters();
     assert_eq!(c.policy_hits, r.policy_hits, "policy hit counters");
     assert_eq!(c.sessions_created, r.sessions.created, "sessions created");
+
+    // ICMPv6 errors about a session's packets go its way: Packet Too Big
+    // from a router on the path back to the sender, an unreachable from
+    // inside toward the outside; with hop limit 1 they are dropped.
+    let quoted = tcp(
+        "2001:db8:1::50",
+        40000,
+        "2001:db8:ee::80",
+        80,
+        ACK,
+        1001,
+        5001,
+    )
+    .frame()[14..]
+        .to_vec();
+    let ptb = icmp6(GATEWAY6, "2001:db8:1::50", 2, &quoted);
+    p.forward(untrust, &ptb, trust);
+    p.run(untrust, &ptb.clone().ttl(1));
+    let quoted = udp("2001:db8:ee::7", 123, "2001:db8:1::50", 123).frame()[14..].to_vec();
+    p.forward(
+        trust,
+        &icmp6("2001:db8:1::50", "2001:db8:ee::7", 1, &quoted),
+        untrust,
+    );
+    let quoted = ping("2001:db8:1::50", "2001:db8:ee::80", 7).frame()[14..].to_vec();
+    p.forward(
+        untrust,
+        &icmp6(GATEWAY6, "2001:db8:1::50", 3, &quoted),
+        trust,
+    );
+    // A quote too short for its ports is malformed.
+    p.run(
+        untrust,
+        &icmp6(GATEWAY6, "2001:db8:1::50", 2, &quoted[..44]),
+    );
 
     // Hop limit expiry, on a first packet and on a session hit: an ICMPv6
     // time exceeded from the ingress interface's address.
