@@ -4,8 +4,8 @@
  * with at most one 802.1Q tag; an IPv4 header with a valid checksum, or
  * the fixed IPv6 header; TCP/UDP/ICMP/ICMPv6 with the same length rules.
  * IPv4 options and IPv6 extension headers are not walked: such packets are
- * XPF_DROP_UNSUPPORTED, except IPv6 to a multicast group (MLD carries a
- * hop-by-hop header), which is link-scope and the kernel's (`ext6`).
+ * XPF_DROP_UNSUPPORTED, except MLD behind its hop-by-hop header (`ext6`
+ * with `nd`), which is link-scope and the kernel's.
  */
 #ifndef XPF_DP_PARSE_H
 #define XPF_DP_PARSE_H
@@ -129,7 +129,7 @@ static __always_inline void xpf_parse_mld(struct xpf_pkt *p, __u8 *h, __u32 plen
 	if ((void *)(h + 8) > data_end || h[0] != 58)
 		return;
 	__u32 hl = ((__u32)h[1] + 1) * 8;
-	__u8 *icmp = h + (hl & 0x7f8);
+	__u8 *icmp = h + (hl & 0xff8); /* hl <= 2048: the mask only bounds it */
 
 	if (hl + 8 > plen || (void *)(icmp + 8) > data_end)
 		return;

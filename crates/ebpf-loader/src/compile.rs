@@ -585,6 +585,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ipv6_prefixes_span_the_whole_space() {
+        // ::/0 and the top address: no overflow at 128 bits.
+        assert_eq!(prefixes(0, u128::MAX, 128), vec![(0, 0)]);
+        assert_eq!(prefixes(u128::MAX, u128::MAX, 128), vec![(u128::MAX, 128)]);
+        // 2001:db8:1::80/121 as a range, keyed after its set id.
+        let base = 0x2001_0db8_0001_0000_0000_0000_0000_0080u128;
+        let mut out = Vec::new();
+        lpm6(7, &[(base, base + 0x7f, 1)], &mut out);
+        assert_eq!(out.len(), 1);
+        let (len, data, bits) = out[0];
+        assert_eq!((len, bits), (32 + 121, 1));
+        assert_eq!(data[..4], 7u32.to_be_bytes());
+        assert_eq!(data[4..], base.to_be_bytes());
+    }
+
+    #[test]
     fn prefixes_tile_ranges_exactly() {
         assert_eq!(prefixes(0, 255, 8), vec![(0, 0)]);
         assert_eq!(prefixes(10, 10, 8), vec![(10, 8)]);
