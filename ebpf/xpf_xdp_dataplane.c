@@ -2,8 +2,10 @@
 /*
  * XDP program of the eBPF fallback dataplane (issue 6; ARCHITECTURE.md,
  * "Packet path"): the pipeline of crates/dataplane in the kernel, for IPv4
- * TCP, UDP and ICMP. Read top to bottom, xpf_run is the packet path, in
- * the order of crates/dataplane/src/pipeline.rs:
+ * TCP, UDP and ICMP, and IPv6 TCP, UDP and ICMPv6 without NAT. xpf_run
+ * parses and finds the ingress zone, then hands over to xpf_dp_run4 or
+ * xpf_dp_run6; read top to bottom, they are the packet path, in the order
+ * of crates/dataplane/src/pipeline.rs:
  *
  *  1. parse (dataplane/parse.h);
  *  2. ingress zone from the interface map (dataplane/config.h);
@@ -16,16 +18,17 @@
  *  5. rewrite (dataplane/rewrite.h) and redirect, or an ICMP time
  *     exceeded back out of the ingress (dataplane/reply.h).
  *
- * What the pipeline does and this program does not (screens, IPv6, MSS
- * clamp, ICMP errors to sessions, TCP window checks) is either refused by
- * the loader's compile or
- * counted as XPF_DROP_UNSUPPORTED: never forwarded unchecked. Later
+ * What the pipeline does and this program does not (screens, IPv6 NAT and
+ * extension headers, MSS clamp, IPv4 ICMP errors to sessions, TCP window
+ * checks) is either refused by the loader's compile or counted as
+ * XPF_DROP_UNSUPPORTED: never forwarded unchecked. Later
  * fragments, which the pipeline sends after their first fragment, are
  * all dropped here as XPF_DROP_NON_FIRST_FRAGMENT.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
@@ -45,8 +48,9 @@
 
 _Static_assert(sizeof(struct xpf_dp_active) == 16, "xpf_dp_active");
 _Static_assert(sizeof(struct xpf_dp_conf) == 72, "xpf_dp_conf");
-_Static_assert(sizeof(struct xpf_dp_iface) == 24, "xpf_dp_iface");
+_Static_assert(sizeof(struct xpf_dp_iface) == 40, "xpf_dp_iface");
 _Static_assert(sizeof(struct xpf_dp_addr_lpm) == 12, "xpf_dp_addr_lpm");
+_Static_assert(sizeof(struct xpf_dp_addr6_lpm) == 24, "xpf_dp_addr6_lpm");
 _Static_assert(sizeof(struct xpf_dp_svc_lpm) == 12, "xpf_dp_svc_lpm");
 _Static_assert(sizeof(struct xpf_dp_host_lpm) == 12, "xpf_dp_host_lpm");
 _Static_assert(sizeof(struct xpf_dp_rule) == 16, "xpf_dp_rule");
@@ -56,9 +60,10 @@ _Static_assert(sizeof(struct xpf_dp_nat_match) == 108, "xpf_dp_nat_match");
 _Static_assert(sizeof(struct xpf_dp_nat_ctx) == 32, "xpf_dp_nat_ctx");
 _Static_assert(sizeof(struct xpf_dp_static) == 48, "xpf_dp_static");
 _Static_assert(sizeof(struct xpf_dp_dnat) == 152, "xpf_dp_dnat");
-_Static_assert(sizeof(struct xpf_dp_flow) == 16, "xpf_dp_flow");
-_Static_assert(sizeof(struct xpf_dp_session) == 112, "xpf_dp_session");
+_Static_assert(sizeof(struct xpf_dp_flow) == 48, "xpf_dp_flow");
+_Static_assert(sizeof(struct xpf_dp_session) == 144, "xpf_dp_session");
 _Static_assert(sizeof(struct xpf_dp_last) == 16, "xpf_dp_last");
+_Static_assert(sizeof(struct xpf_dp_local6_key) == 20, "xpf_dp_local6_key");
 
 /* A session entry under construction: too big for the 512-byte stack. */
 struct {
@@ -67,6 +72,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xpf_dp_session);
 } xpf_dp_new_session SEC(".maps");
+
+/* The parsed packet: per CPU, to leave the 512-byte stack to the stages. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xpf_pkt);
+} xpf_dp_pkt SEC(".maps");
 
 struct xpf_out {
 	__u32 reason;
@@ -134,6 +147,27 @@ static __always_inline int xpf_reject(struct xdp_md *ctx, struct xpf_out *o, str
 	return xpf_reply(o, ingress);
 }
 
+/* xpf_time_exceeded for IPv6, from the ingress interface's first address. */
+static __always_inline int xpf_time_exceeded6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_dp_iface *iface,
+					      struct xpf_pkt *p, __u32 ingress)
+{
+	__u32 *a = (__u32 *)iface->addr6;
+
+	if (!(a[0] | a[1] | a[2] | a[3]) || xpf_icmp6_error(ctx, p, 3, 0, iface->addr6))
+		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
+	return xpf_reply(o, ingress);
+}
+
+/* xpf_reject for IPv6: a TCP RST, else ICMPv6 administratively prohibited. */
+static __always_inline int xpf_reject6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p, __u32 ingress)
+{
+	int err = p->proto == 6 ? xpf_tcp_rst6(ctx, p) : xpf_icmp6_error(ctx, p, 1, 1, p->dst6);
+
+	if (err)
+		return xpf_drop(o, XPF_DROP_POLICY_REJECT);
+	return xpf_reply(o, ingress);
+}
+
 /* Rewrites a packet of a session (entry `s`, this direction) and sends it. */
 static __always_inline int xpf_forward(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
 				       struct xpf_dp_session *s)
@@ -172,6 +206,7 @@ static __always_inline __u64 xpf_proto_timeout(struct xpf_dp_conf *c, __u8 proto
 	case 17:
 		return c->udp;
 	case 1:
+	case 58:
 		return c->icmp;
 	default:
 		return c->other;
@@ -282,14 +317,20 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	else
 		timeout = xpf_proto_timeout(conf, p->proto);
 
-	struct xpf_dp_flow kf = {}, kr = {};
+	struct xpf_work *w = xpf_work();
 
-	xpf_flow_of(p, &kf);
-	kr.src = dst;
-	kr.dst = nsrc;
-	kr.sport = p->echo ? nsport : dport;
-	kr.dport = nsport;
-	kr.proto = p->proto;
+	if (!w)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	struct xpf_dp_flow *kf = &w->kf, *kr = &w->kr;
+
+	__builtin_memset(kf, 0, sizeof(*kf));
+	__builtin_memset(kr, 0, sizeof(*kr));
+	xpf_flow_of(p, kf);
+	kr->src = dst;
+	kr->dst = nsrc;
+	kr->sport = p->echo ? nsport : dport;
+	kr->dport = nsport;
+	kr->proto = p->proto;
 
 	__u32 zero = 0;
 	struct xpf_dp_session *ns = bpf_map_lookup_elem(&xpf_dp_new_session, &zero);
@@ -307,7 +348,7 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	ns->tcp_state = p->proto == 6 ? XPF_DP_TCP_SYN_SENT : XPF_DP_TCP_NONE;
 
 	/* The reverse direction: back to the original source, from the original destination. */
-	ns->twin = kf;
+	ns->twin = *kf;
 	ns->dir = 1;
 	ns->egress_ifindex = back.ifindex;
 	ns->ingress_ifindex = fwd.ifindex;
@@ -324,10 +365,10 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 		ns->xdst = p->src;
 		ns->xdport = p->sport;
 	}
-	if (bpf_map_update_elem(&xpf_dp_sessions, &kr, ns, BPF_NOEXIST))
+	if (bpf_map_update_elem(&xpf_dp_sessions, kr, ns, BPF_NOEXIST))
 		return xpf_nat_failed(o, buf, &dn, &nat);
 
-	ns->twin = kr;
+	ns->twin = *kr;
 	ns->dir = 0;
 	ns->packets = 1;
 	ns->bytes = len;
@@ -352,8 +393,8 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 		ns->xdport = dn.port;
 	}
 	ns->expires = now + (ns->tcp_state == XPF_DP_TCP_SYN_SENT ? conf->tcp_initial : timeout);
-	if (bpf_map_update_elem(&xpf_dp_sessions, &kf, ns, BPF_NOEXIST)) {
-		bpf_map_delete_elem(&xpf_dp_sessions, &kr);
+	if (bpf_map_update_elem(&xpf_dp_sessions, kf, ns, BPF_NOEXIST)) {
+		bpf_map_delete_elem(&xpf_dp_sessions, kr);
 		return xpf_nat_failed(o, buf, &dn, &nat);
 	}
 	xpf_dp_count(XPF_DP_CNT_CREATED);
@@ -366,20 +407,360 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 		xpf_dp_nat_hit(buf, nat.rule, 0);
 	}
 	/* Forward from the stored copy: the same code path as every later hit. */
-	struct xpf_dp_session *st = bpf_map_lookup_elem(&xpf_dp_sessions, &kf);
+	struct xpf_dp_session *st = bpf_map_lookup_elem(&xpf_dp_sessions, kf);
 
 	if (!st)
 		return xpf_drop(o, XPF_DROP_SESSION_TABLE_FULL);
 	return xpf_forward(ctx, o, p, st);
 }
 
+/* Sends a packet of an IPv6 session: hop limit, neighbour, redirect. */
+static __always_inline int xpf_forward6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
+					struct xpf_dp_session *s)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ipv6hdr *ip6 = data + (p->l3 == 18 ? 18 : 14);
+
+	if ((void *)(ip6 + 1) > data_end)
+		return xpf_drop(o, XPF_DROP_MALFORMED);
+	/* No header checksum in IPv6, and no translation yet: only this. */
+	ip6->hop_limit--;
+	if (!(s->mac_flags & XPF_DP_MAC_OK)) {
+		struct xpf_route r = {};
+
+		if (xpf_fib6(ctx, s->ingress_ifindex, p->src6, p->dst6, p->proto, &r) != XPF_ROUTE_OK)
+			return xpf_drop(o, XPF_DROP_NO_NEIGHBOUR);
+		__builtin_memcpy(s->smac, r.smac, 6);
+		__builtin_memcpy(s->dmac, r.dmac, 6);
+		s->mac_flags |= XPF_DP_MAC_OK;
+	}
+	return xpf_send(ctx, o, s->egress_ifindex, s->smac, s->dmac);
+}
+
+/*
+ * An ICMPv6 error (crates/dataplane/src/stage/icmp_error.rs): matched to
+ * the session of the packet it quotes, whose direction it travels with.
+ * Without IPv6 NAT nothing in it is translated, so it is forwarded as that
+ * direction's traffic, hop limit decremented (Packet Too Big reaches the
+ * sender: path MTU discovery works). Without a session it is the kernel's
+ * when addressed to the box, else dropped.
+ */
+static __always_inline int xpf_icmp6_error_in(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 l3 = p->l3 == 18 ? 18 : 14;
+	struct ipv6hdr *in = data + l3 + 48;
+	__u8 *q = (void *)(in + 1);
+	struct xpf_work *w = xpf_work();
+
+	if (!w)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	/* The quoted IPv6 header and 8 bytes of what follows it. */
+	if (l3 + 96 > p->end || (void *)(q + 8) > data_end)
+		return xpf_drop(o, XPF_DROP_MALFORMED);
+	struct xpf_dp_flow *k = &w->k;
+
+	/* The quote travelled the other way: its reverse is this direction's key. */
+	__builtin_memset(k, 0, sizeof(*k));
+	k->v6 = 1;
+	__builtin_memcpy(k->src6, &in->daddr, 16);
+	__builtin_memcpy(k->dst6, &in->saddr, 16);
+	k->proto = in->nexthdr;
+	if (k->proto == 6 || k->proto == 17 || k->proto == 132) {
+		k->sport = (q[2] << 8) | q[3];
+		k->dport = (q[0] << 8) | q[1];
+	} else if (k->proto == 1 || k->proto == 58) {
+		k->sport = (q[4] << 8) | q[5];
+		k->dport = k->sport;
+	}
+	struct xpf_dp_session *s = bpf_map_lookup_elem(&xpf_dp_sessions, k);
+
+	if (!s)
+		return xpf_dp_is_local6(buf, p) ? XDP_PASS : xpf_drop(o, XPF_DROP_ICMP_ERROR_NO_SESSION);
+	if (p->ttl <= 1)
+		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
+	return xpf_forward6(ctx, o, p, s);
+}
+
+/*
+ * The first packet of an IPv6 flow: host, route, policy, session. NAT of
+ * IPv6 is not implemented: a flow a NAT rule could translate is refused
+ * (XPF_DROP_UNSUPPORTED), never forwarded untranslated.
+ */
+static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_dp_conf *conf,
+				      struct xpf_dp_iface *iface, __u32 ingress, struct xpf_pkt *p, __u32 len)
+{
+	int h = xpf_dp_host_run6(buf, ingress, iface, p);
+
+	if (h == XPF_HOST_KERNEL)
+		return XDP_PASS;
+	if (h == XPF_HOST_DENIED)
+		return xpf_drop(o, XPF_DROP_HOST_INBOUND_DENIED);
+	if (conf->v6_dnat)
+		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
+	if (p->proto == 6 && conf->syn_check &&
+	    (p->tcp_flags & (XPF_TCP_SYN | XPF_TCP_ACK | XPF_TCP_RST)) != XPF_TCP_SYN)
+		return xpf_drop(o, XPF_DROP_TCP_NOT_SYN);
+
+	struct xpf_route fwd = {};
+	int rs = xpf_fib6(ctx, ingress, p->src6, p->dst6, p->proto, &fwd);
+
+	if (rs == XPF_ROUTE_NONE)
+		return xpf_drop(o, XPF_DROP_NO_ROUTE);
+	struct xpf_dp_iface *out = xpf_dp_iface(buf, fwd.ifindex);
+
+	if (!out || out->zone == XPF_DP_NO_ZONE)
+		return xpf_drop(o, XPF_DROP_NO_ROUTE);
+
+	struct xpf_dp_rule *rule = xpf_dp_policy6(buf, conf, iface->zone, out->zone, p);
+	__u32 policy_id = XPF_DP_NONE32;
+	__u32 timeout_s = 0;
+
+	if (!rule) {
+		if (!conf->default_permit)
+			return xpf_drop(o, XPF_DROP_DEFAULT_DENY);
+	} else {
+		xpf_dp_policy_hit(buf, rule->policy_id);
+		if (rule->action == XPF_DP_DENY)
+			return xpf_drop(o, XPF_DROP_POLICY_DENY);
+		if (rule->action != XPF_DP_PERMIT)
+			return xpf_reject6(ctx, o, p, ingress);
+		policy_id = rule->policy_id;
+		timeout_s = rule->timeout_s;
+	}
+	if (p->ttl <= 1)
+		return xpf_time_exceeded6(ctx, o, iface, p, ingress);
+	if (xpf_dp_snat6_refused(buf, conf, iface->zone, out->zone))
+		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
+
+	/* Answers go back the way the flow came in when no better route exists. */
+	struct xpf_route back = {};
+	int rb = xpf_fib6(ctx, fwd.ifindex, p->dst6, p->src6, p->proto, &back);
+
+	if (rb == XPF_ROUTE_NONE) {
+		void *data = (void *)(long)ctx->data;
+		void *data_end = (void *)(long)ctx->data_end;
+		struct ethhdr *eth = data;
+
+		if ((void *)(eth + 1) > data_end)
+			return xpf_drop(o, XPF_DROP_MALFORMED);
+		back.ifindex = ingress;
+		__builtin_memcpy(back.smac, eth->h_dest, 6);
+		__builtin_memcpy(back.dmac, eth->h_source, 6);
+		rb = XPF_ROUTE_OK;
+	}
+
+	__u64 now = bpf_ktime_get_ns();
+	__u64 timeout;
+
+	if (timeout_s == XPF_DP_NONE32)
+		timeout = ~0ull / 2;
+	else if (timeout_s)
+		timeout = (__u64)timeout_s * 1000000000ull;
+	else
+		timeout = xpf_proto_timeout(conf, p->proto);
+
+	struct xpf_work *w = xpf_work();
+
+	if (!w)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	struct xpf_dp_flow *kf = &w->kf, *kr = &w->kr;
+
+	__builtin_memset(kf, 0, sizeof(*kf));
+	__builtin_memset(kr, 0, sizeof(*kr));
+	xpf_flow_of(p, kf);
+	kr->v6 = 1;
+	__builtin_memcpy(kr->src6, p->dst6, 16);
+	__builtin_memcpy(kr->dst6, p->src6, 16);
+	kr->sport = p->echo ? p->sport : p->dport;
+	kr->dport = p->sport;
+	kr->proto = p->proto;
+
+	__u32 zero = 0;
+	struct xpf_dp_session *ns = bpf_map_lookup_elem(&xpf_dp_new_session, &zero);
+
+	if (!ns)
+		return xpf_drop(o, XPF_DROP_SESSION_TABLE_FULL);
+	__builtin_memset(ns, 0, sizeof(*ns));
+	ns->created = now;
+	ns->timeout = timeout;
+	ns->generation = conf->generation;
+	ns->policy_id = policy_id;
+	ns->snat_rule = XPF_DP_NONE32;
+	ns->dnat_rule = XPF_DP_NONE32;
+	ns->tcp_state = p->proto == 6 ? XPF_DP_TCP_SYN_SENT : XPF_DP_TCP_NONE;
+
+	ns->twin = *kf;
+	ns->dir = 1;
+	ns->egress_ifindex = back.ifindex;
+	ns->ingress_ifindex = fwd.ifindex;
+	ns->mac_flags = rb == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0;
+	__builtin_memcpy(ns->smac, back.smac, 6);
+	__builtin_memcpy(ns->dmac, back.dmac, 6);
+	if (bpf_map_update_elem(&xpf_dp_sessions, kr, ns, BPF_NOEXIST))
+		return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
+
+	ns->twin = *kr;
+	ns->dir = 0;
+	ns->packets = 1;
+	ns->bytes = len;
+	ns->egress_ifindex = fwd.ifindex;
+	ns->ingress_ifindex = ingress;
+	ns->mac_flags = rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0;
+	__builtin_memcpy(ns->smac, fwd.smac, 6);
+	__builtin_memcpy(ns->dmac, fwd.dmac, 6);
+	ns->expires = now + (ns->tcp_state == XPF_DP_TCP_SYN_SENT ? conf->tcp_initial : timeout);
+	if (bpf_map_update_elem(&xpf_dp_sessions, kf, ns, BPF_NOEXIST)) {
+		bpf_map_delete_elem(&xpf_dp_sessions, kr);
+		return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
+	}
+	xpf_dp_count(XPF_DP_CNT_CREATED);
+	struct xpf_dp_session *st = bpf_map_lookup_elem(&xpf_dp_sessions, kf);
+
+	if (!st)
+		return xpf_drop(o, XPF_DROP_SESSION_TABLE_FULL);
+	return xpf_forward6(ctx, o, p, st);
+}
+
+/*
+ * IPv6, after the ingress zone: link-scope and box traffic to the kernel,
+ * sessions, and new flows. A global function, verified once on its own
+ * (as the destination NAT stage) to keep the IPv4 path's budget.
+ * `bi` = buf << 32 | ingress ifindex.
+ */
+__attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p, __u64 bi,
+					  __u32 len)
+{
+	if (!ctx || !o || !p)
+		return XDP_DROP;
+	__u32 buf = (bi >> 32) & 1;
+	__u32 ingress = (__u32)bi;
+	struct xpf_dp_conf *conf = bpf_map_lookup_elem(&xpf_dp_conf, &buf);
+	struct xpf_dp_iface *iface = xpf_dp_iface(buf, ingress);
+	__u8 *d = (__u8 *)p->dst6;
+
+	if (!conf || !iface)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	/* fe80::/10 is never routed: the kernel's, as the AF_XDP shim has it. */
+	if (d[0] == 0xfe && (d[1] & 0xc0) == 0x80)
+		return XDP_PASS;
+	if (p->ext6) {
+		if (p->nd && (d[0] == 0xff || xpf_dp_is_local6(buf, p)))
+			return XDP_PASS;
+		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
+	}
+	if (p->error)
+		return xpf_icmp6_error_in(ctx, o, buf, p);
+
+	struct xpf_work *w = xpf_work();
+
+	if (!w)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	struct xpf_dp_flow *k = &w->k;
+
+	__builtin_memset(k, 0, sizeof(*k));
+	xpf_flow_of(p, k);
+	struct xpf_dp_session *s = bpf_map_lookup_elem(&xpf_dp_sessions, k);
+
+	if (s) {
+		struct xpf_dp_session *fwd = s;
+		__u64 now = bpf_ktime_get_ns();
+
+		if (s->dir)
+			fwd = bpf_map_lookup_elem(&xpf_dp_sessions, &s->twin);
+		if (!fwd || fwd->expires <= now) {
+			if (fwd)
+				bpf_map_delete_elem(&xpf_dp_sessions, &fwd->twin);
+			bpf_map_delete_elem(&xpf_dp_sessions, k);
+		} else {
+			if (p->proto == 6)
+				xpf_dp_tcp(fwd, s->dir, p->tcp_flags);
+			s->packets += 1;
+			s->bytes += len;
+			fwd->expires = now + xpf_dp_timeout(conf, fwd);
+			xpf_dp_count(XPF_DP_CNT_HITS);
+			if (p->ttl <= 1)
+				return xpf_time_exceeded6(ctx, o, iface, p, ingress);
+			return xpf_forward6(ctx, o, p, s);
+		}
+	}
+	xpf_dp_count(XPF_DP_CNT_MISSES);
+	return xpf_first6(ctx, o, buf, conf, iface, ingress, p, len);
+}
+
+/*
+ * IPv4, after the ingress zone: sessions, then new flows. A global
+ * function, verified once on its own, with its own stack beside IPv6's.
+ * `bi` = buf << 32 | ingress ifindex.
+ */
+__attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p, __u64 bi,
+					  __u32 len)
+{
+	if (!ctx || !o || !p)
+		return XDP_DROP;
+	__u32 buf = (bi >> 32) & 1;
+	__u32 ingress = (__u32)bi;
+	struct xpf_dp_conf *conf = bpf_map_lookup_elem(&xpf_dp_conf, &buf);
+	struct xpf_dp_iface *iface = xpf_dp_iface(buf, ingress);
+
+	if (!conf || !iface)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	if (p->frag == XPF_FRAG_LATER)
+		return xpf_drop(o, XPF_DROP_NON_FIRST_FRAGMENT);
+	if (p->error)
+		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
+
+	struct xpf_work *w = xpf_work();
+
+	if (!w)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	struct xpf_dp_flow *k = &w->k;
+
+	__builtin_memset(k, 0, sizeof(*k));
+	xpf_flow_of(p, k);
+	struct xpf_dp_session *s = bpf_map_lookup_elem(&xpf_dp_sessions, k);
+
+	if (s) {
+		struct xpf_dp_session *fwd = s;
+		__u64 now = bpf_ktime_get_ns();
+
+		if (s->dir)
+			fwd = bpf_map_lookup_elem(&xpf_dp_sessions, &s->twin);
+		if (!fwd || fwd->expires <= now) {
+			/* Expired (or half evicted): close it, judge as new. */
+			if (fwd)
+				bpf_map_delete_elem(&xpf_dp_sessions, &fwd->twin);
+			bpf_map_delete_elem(&xpf_dp_sessions, k);
+			s = 0;
+		} else {
+			if (p->proto == 6)
+				xpf_dp_tcp(fwd, s->dir, p->tcp_flags);
+			s->packets += 1;
+			s->bytes += len;
+			fwd->expires = now + xpf_dp_timeout(conf, fwd);
+			xpf_dp_count(XPF_DP_CNT_HITS);
+			if (p->ttl <= 1)
+				return xpf_time_exceeded(ctx, o, iface, p, ingress);
+			return xpf_forward(ctx, o, p, s);
+		}
+	}
+	xpf_dp_count(XPF_DP_CNT_MISSES);
+	return xpf_first(ctx, o, buf, conf, iface, ingress, p, len);
+}
+
 static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
 {
-	struct xpf_pkt p = {};
 	__u32 zero = 0;
+	struct xpf_pkt *p = bpf_map_lookup_elem(&xpf_dp_pkt, &zero);
 	__u32 ingress = ctx->ingress_ifindex;
 	__u32 len = bpf_xdp_get_buff_len(ctx);
-	int rc = xpf_parse(ctx, &p);
+
+	if (!p)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	__builtin_memset(p, 0, sizeof(*p));
+	int rc = xpf_parse(ctx, p);
 
 	if (rc < 0)
 		return xpf_drop(o, -rc);
@@ -399,42 +780,11 @@ static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
 
 	if (!iface || iface->zone == XPF_DP_NO_ZONE)
 		return xpf_drop(o, XPF_DROP_NO_ZONE);
-	if (p.frag == XPF_FRAG_LATER)
-		return xpf_drop(o, XPF_DROP_NON_FIRST_FRAGMENT);
-	if (p.error)
-		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
+	__u64 bi = (__u64)buf << 32 | ingress;
 
-	struct xpf_dp_flow k = {};
-
-	xpf_flow_of(&p, &k);
-	struct xpf_dp_session *s = bpf_map_lookup_elem(&xpf_dp_sessions, &k);
-
-	if (s) {
-		struct xpf_dp_session *fwd = s;
-		__u64 now = bpf_ktime_get_ns();
-
-		if (s->dir)
-			fwd = bpf_map_lookup_elem(&xpf_dp_sessions, &s->twin);
-		if (!fwd || fwd->expires <= now) {
-			/* Expired (or half evicted): close it, judge as new. */
-			if (fwd)
-				bpf_map_delete_elem(&xpf_dp_sessions, &fwd->twin);
-			bpf_map_delete_elem(&xpf_dp_sessions, &k);
-			s = 0;
-		} else {
-			if (p.proto == 6)
-				xpf_dp_tcp(fwd, s->dir, p.tcp_flags);
-			s->packets += 1;
-			s->bytes += len;
-			fwd->expires = now + xpf_dp_timeout(conf, fwd);
-			xpf_dp_count(XPF_DP_CNT_HITS);
-			if (p.ttl <= 1)
-				return xpf_time_exceeded(ctx, o, iface, &p, ingress);
-			return xpf_forward(ctx, o, &p, s);
-		}
-	}
-	xpf_dp_count(XPF_DP_CNT_MISSES);
-	return xpf_first(ctx, o, buf, conf, iface, ingress, &p, len);
+	if (p->v6)
+		return xpf_dp_run6(ctx, o, p, bi, len);
+	return xpf_dp_run4(ctx, o, p, bi, len);
 }
 
 SEC("xdp")

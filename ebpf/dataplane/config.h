@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
 /*
  * The snapshot in maps: which buffer is live, its scalars, interfaces with
- * their zones, the box's own addresses. A new configuration is written to
+ * their zones, the box's own addresses (IPv4 and IPv6). A new configuration is written to
  * the idle buffer and made live by one write of xpf_dp_active, so a packet
  * sees one snapshot from its first lookup to its last.
  */
@@ -38,6 +38,13 @@ struct {
 	__type(key, struct xpf_dp_local_key);
 	__type(value, __u32);
 } xpf_dp_local SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XPF_DP_BUFS * 4096);
+	__type(key, struct xpf_dp_local6_key);
+	__type(value, __u32);
+} xpf_dp_local6 SEC(".maps");
 
 static __always_inline struct xpf_dp_iface *xpf_dp_iface(__u32 buf, __u32 ifindex)
 {

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
 /*
- * Stage: parse. Mirrors crates/dataplane/src/stage/parse.rs for IPv4:
- * Ethernet with at most one 802.1Q tag, an IPv4 header with a valid
- * checksum, TCP/UDP/ICMP with the same length rules. IPv4 options and
- * IPv6 are not implemented here (XPF_DROP_UNSUPPORTED).
+ * Stage: parse. Mirrors crates/dataplane/src/stage/parse.rs: Ethernet
+ * with at most one 802.1Q tag; an IPv4 header with a valid checksum, or
+ * the fixed IPv6 header; TCP/UDP/ICMP/ICMPv6 with the same length rules.
+ * IPv4 options and IPv6 extension headers are not walked: such packets are
+ * XPF_DROP_UNSUPPORTED, except MLD behind its hop-by-hop header (`ext6`
+ * with `nd`), which is link-scope and the kernel's.
  */
 #ifndef XPF_DP_PARSE_H
 #define XPF_DP_PARSE_H
 
 #include <linux/if_ether.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <bpf/bpf_endian.h>
 #include "dataplane/drop_reasons.h"
 
@@ -42,6 +45,13 @@ struct xpf_pkt {
 	__u32 seq; /* TCP */
 	__u32 ack;
 	__u32 payload; /* TCP payload bytes */
+	__u8 v6;
+	__u8 nd; /* ICMPv6 neighbour/router discovery or MLD: link-scope */
+	__u8 ext6; /* IPv6 with an extension header (not walked) */
+	__u8 pad;
+	/* IPv6 addresses as on the wire (src/dst above stay 0). */
+	__u32 src6[4];
+	__u32 dst6[4];
 };
 
 #define XPF_PARSED_IP 0
@@ -58,6 +68,102 @@ static __always_inline __u16 xpf_ip_csum_ok(struct iphdr *ip)
 	acc = (acc & 0xffff) + (acc >> 16);
 	acc = (acc & 0xffff) + (acc >> 16);
 	return (__u16)acc == 0xffff;
+}
+
+/* TCP, UDP, ICMP or ICMPv6 at `l4`, `l4len` bytes to the end of the packet. */
+static __always_inline int xpf_parse_l4(struct xpf_pkt *p, __u8 *l4, __u32 l4len, void *data_end)
+{
+	if (p->proto == 6) {
+		if (l4len < 20 || (void *)(l4 + 20) > data_end)
+			return -XPF_DROP_MALFORMED;
+		__u32 hl = (l4[12] >> 4) * 4;
+
+		if (hl < 20 || hl > l4len)
+			return -XPF_DROP_MALFORMED;
+		p->sport = (l4[0] << 8) | l4[1];
+		p->dport = (l4[2] << 8) | l4[3];
+		p->port = p->dport;
+		p->tcp_flags = l4[13];
+		p->seq = ((__u32)l4[4] << 24) | ((__u32)l4[5] << 16) | ((__u32)l4[6] << 8) | l4[7];
+		p->ack = ((__u32)l4[8] << 24) | ((__u32)l4[9] << 16) | ((__u32)l4[10] << 8) | l4[11];
+		p->payload = l4len - hl;
+	} else if (p->proto == 17) {
+		if (l4len < 8 || (void *)(l4 + 8) > data_end)
+			return -XPF_DROP_MALFORMED;
+		__u32 ulen = (l4[4] << 8) | l4[5];
+
+		/* A first fragment's UDP length covers the whole datagram. */
+		if (p->frag != XPF_FRAG_FIRST && (ulen < 8 || ulen > l4len))
+			return -XPF_DROP_MALFORMED;
+		p->sport = (l4[0] << 8) | l4[1];
+		p->dport = (l4[2] << 8) | l4[3];
+		p->port = p->dport;
+	} else if ((p->proto == 1 && !p->v6) || (p->proto == 58 && p->v6)) {
+		if (l4len < 8 || (void *)(l4 + 8) > data_end)
+			return -XPF_DROP_MALFORMED;
+		__u8 ty = l4[0];
+
+		p->icmp = 1;
+		p->icmp_type = ty;
+		if (p->v6) {
+			p->echo = ty == 128 || ty == 129;
+			p->error = ty < 128;
+			/* Neighbour and router discovery, MLD (crates/dataplane parse.rs). */
+			p->nd = (ty >= 130 && ty <= 137) || ty == 143;
+		} else {
+			p->echo = ty == 0 || ty == 8;
+			p->error = ty == 3 || ty == 4 || ty == 5 || ty == 11 || ty == 12;
+		}
+		if (p->echo) {
+			p->sport = (l4[4] << 8) | l4[5];
+			p->dport = p->sport;
+		}
+		p->port = ((__u16)ty << 8) | l4[1];
+	}
+	return XPF_PARSED_IP;
+}
+
+/* MLD: ICMPv6 130-132 or 143 right after a hop-by-hop header. */
+static __always_inline void xpf_parse_mld(struct xpf_pkt *p, __u8 *h, __u32 plen, void *data_end)
+{
+	if ((void *)(h + 8) > data_end || h[0] != 58)
+		return;
+	__u32 hl = ((__u32)h[1] + 1) * 8;
+	__u8 *icmp = h + (hl & 0xff8); /* hl <= 2048: the mask only bounds it */
+
+	if (hl + 8 > plen || (void *)(icmp + 8) > data_end)
+		return;
+	p->nd = (icmp[0] >= 130 && icmp[0] <= 132) || icmp[0] == 143;
+}
+
+/* The fixed IPv6 header; the payload length must fit the frame. */
+static __always_inline int xpf_parse6(void *data, void *data_end, __u32 l3, __u32 len, struct xpf_pkt *p)
+{
+	struct ipv6hdr *ip6 = data + l3;
+
+	if ((void *)(ip6 + 1) > data_end)
+		return -XPF_DROP_MALFORMED;
+	if (ip6->version != 6)
+		return -XPF_DROP_MALFORMED;
+	__u32 plen = bpf_ntohs(ip6->payload_len);
+
+	if (plen + 40 > len - l3)
+		return -XPF_DROP_MALFORMED;
+	p->v6 = 1;
+	p->l3 = l3;
+	p->end = l3 + 40 + plen;
+	__builtin_memcpy(p->src6, &ip6->saddr, 16);
+	__builtin_memcpy(p->dst6, &ip6->daddr, 16);
+	p->proto = ip6->nexthdr;
+	p->ttl = ip6->hop_limit;
+	/* Hop-by-hop, routing, fragment, destination options. */
+	if (p->proto == 0 || p->proto == 43 || p->proto == 44 || p->proto == 60) {
+		p->ext6 = 1;
+		if (p->proto == 0)
+			xpf_parse_mld(p, (void *)(ip6 + 1), plen, data_end);
+		return XPF_PARSED_IP;
+	}
+	return xpf_parse_l4(p, (void *)(ip6 + 1), plen, data_end);
 }
 
 /* Returns XPF_PARSED_* or a negative drop reason. */
@@ -91,7 +197,7 @@ static __always_inline int xpf_parse(struct xdp_md *ctx, struct xpf_pkt *p)
 		return XPF_PARSED_KERNEL;
 	}
 	if (proto == ETH_P_IPV6)
-		return -XPF_DROP_UNSUPPORTED;
+		return xpf_parse6(data, data_end, l3, len, p);
 	if (proto != ETH_P_IP)
 		return XPF_PARSED_KERNEL;
 
@@ -123,50 +229,7 @@ static __always_inline int xpf_parse(struct xdp_md *ctx, struct xpf_pkt *p)
 	if (p->frag == XPF_FRAG_LATER)
 		return XPF_PARSED_IP;
 
-	__u32 l4len = total - 20;
-	__u8 *l4 = (void *)(ip + 1);
-
-	if (p->proto == 6) {
-		if (l4len < 20 || (void *)(l4 + 20) > data_end)
-			return -XPF_DROP_MALFORMED;
-		__u32 hl = (l4[12] >> 4) * 4;
-
-		if (hl < 20 || hl > l4len)
-			return -XPF_DROP_MALFORMED;
-		p->sport = (l4[0] << 8) | l4[1];
-		p->dport = (l4[2] << 8) | l4[3];
-		p->port = p->dport;
-		p->tcp_flags = l4[13];
-		p->seq = ((__u32)l4[4] << 24) | ((__u32)l4[5] << 16) | ((__u32)l4[6] << 8) | l4[7];
-		p->ack = ((__u32)l4[8] << 24) | ((__u32)l4[9] << 16) | ((__u32)l4[10] << 8) | l4[11];
-		p->payload = l4len - hl;
-	} else if (p->proto == 17) {
-		if (l4len < 8 || (void *)(l4 + 8) > data_end)
-			return -XPF_DROP_MALFORMED;
-		__u32 ulen = (l4[4] << 8) | l4[5];
-
-		/* A first fragment's UDP length covers the whole datagram. */
-		if (p->frag != XPF_FRAG_FIRST && (ulen < 8 || ulen > l4len))
-			return -XPF_DROP_MALFORMED;
-		p->sport = (l4[0] << 8) | l4[1];
-		p->dport = (l4[2] << 8) | l4[3];
-		p->port = p->dport;
-	} else if (p->proto == 1) {
-		if (l4len < 8 || (void *)(l4 + 8) > data_end)
-			return -XPF_DROP_MALFORMED;
-		__u8 ty = l4[0];
-
-		p->icmp = 1;
-		p->icmp_type = ty;
-		p->echo = ty == 0 || ty == 8;
-		p->error = ty == 3 || ty == 4 || ty == 5 || ty == 11 || ty == 12;
-		if (p->echo) {
-			p->sport = (l4[4] << 8) | l4[5];
-			p->dport = p->sport;
-		}
-		p->port = ((__u16)ty << 8) | l4[1];
-	}
-	return XPF_PARSED_IP;
+	return xpf_parse_l4(p, (void *)(ip + 1), total - 20, data_end);
 }
 
 #endif

@@ -40,6 +40,22 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 65536);
+	__type(key, struct xpf_dp_addr6_lpm);
+	__type(value, __u64);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} xpf_dp_src6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 65536);
+	__type(key, struct xpf_dp_addr6_lpm);
+	__type(value, __u64);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} xpf_dp_dst6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 262144);
 	__type(key, struct xpf_dp_svc_lpm);
 	__type(value, __u64);
@@ -60,6 +76,19 @@ static __always_inline __u64 xpf_dp_addr_bits(void *trie, __u32 set, __u32 addr)
 		.set = { set >> 24, set >> 16, set >> 8, set },
 		.addr = { addr >> 24, addr >> 16, addr >> 8, addr },
 	};
+	__u64 *v = bpf_map_lookup_elem(trie, &k);
+
+	return v ? *v : 0;
+}
+
+static __always_inline __u64 xpf_dp_addr6_bits(void *trie, __u32 set, __u32 *addr)
+{
+	struct xpf_dp_addr6_lpm k = {
+		.prefixlen = 160,
+		.set = { set >> 24, set >> 16, set >> 8, set },
+	};
+
+	__builtin_memcpy(k.addr, addr, 16);
 	__u64 *v = bpf_map_lookup_elem(trie, &k);
 
 	return v ? *v : 0;
@@ -108,6 +137,38 @@ static __always_inline struct xpf_dp_rule *xpf_dp_first(__u32 set, struct xpf_pk
 	struct xpf_dp_rule_key k = { .set = set, .idx = xpf_lowest_bit(bits) };
 
 	return bpf_map_lookup_elem(&xpf_dp_rules, &k);
+}
+
+/* xpf_dp_first for IPv6 (no destination NAT: the packet's own addresses). */
+static __always_inline struct xpf_dp_rule *xpf_dp_first6(__u32 set, struct xpf_pkt *p)
+{
+	__u64 bits = xpf_dp_addr6_bits(&xpf_dp_src6, set, p->src6);
+
+	if (!bits)
+		return 0;
+	bits &= xpf_dp_addr6_bits(&xpf_dp_dst6, set, p->dst6);
+	if (!bits)
+		return 0;
+	bits &= xpf_dp_svc_bits(set, p->proto, p->icmp ? p->port : p->dport);
+	if (!bits)
+		return 0;
+	struct xpf_dp_rule_key k = { .set = set, .idx = xpf_lowest_bit(bits) };
+
+	return bpf_map_lookup_elem(&xpf_dp_rules, &k);
+}
+
+static __always_inline struct xpf_dp_rule *xpf_dp_policy6(__u32 buf, struct xpf_dp_conf *conf, __u16 from,
+							  __u16 to, struct xpf_pkt *p)
+{
+	struct xpf_dp_pair_key pk = { .buf = buf, .from = from, .to = to };
+	__u32 *set = bpf_map_lookup_elem(&xpf_dp_pairs, &pk);
+	struct xpf_dp_rule *r = 0;
+
+	if (set)
+		r = xpf_dp_first6(*set, p);
+	if (!r && conf->global_set != XPF_DP_SET_NONE)
+		r = xpf_dp_first6(conf->global_set, p);
+	return r;
 }
 
 /* The zone pair's first match, then global's; 0 for the default policy. */

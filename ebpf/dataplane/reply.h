@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
 /*
  * Stage: replies the dataplane writes itself (crates/dataplane/src/stage/
- * reply.rs), byte for byte as the pipeline builds them: ICMP errors (time
- * exceeded, administratively prohibited) quoting the original IP packet up
- * to 576 bytes in all, and TCP RSTs; DF, TTL 64, MACs swapped, sent back
- * out of the ingress (through the devmap: xpf_reply in xpf_xdp_dataplane.c).
+ * reply.rs), byte for byte as the pipeline builds them: ICMP and ICMPv6
+ * errors (time exceeded, administratively prohibited) quoting the original
+ * IP packet up to 576 (IPv4) or 1280 (IPv6) bytes in all, and TCP RSTs;
+ * DF (IPv4), TTL/hop limit 64, MACs swapped, sent back out of the ingress
+ * (through the devmap: xpf_reply in xpf_xdp_dataplane.c).
  */
 #ifndef XPF_DP_REPLY_H
 #define XPF_DP_REPLY_H
@@ -15,10 +16,12 @@
 
 #define XPF_REPLY_MAX_V4 576
 #define XPF_QUOTE_MAX (XPF_REPLY_MAX_V4 - 28)
+#define XPF_REPLY_MAX_V6 1280
+#define XPF_QUOTE_MAX6 (XPF_REPLY_MAX_V6 - 48)
 
 struct xpf_scratch {
-	__u8 b[XPF_QUOTE_MAX + 8];
-	__u8 hdr[40];
+	__u8 b[XPF_QUOTE_MAX6 + 8];
+	__u8 hdr[64];
 	__u8 l2[20];
 };
 
@@ -166,6 +169,19 @@ static __always_inline int xpf_icmp_error(struct xdp_md *ctx, struct xpf_pkt *p,
 	return 0;
 }
 
+/* RFC 793 reset generation: the RST's sequence, ack and flags. */
+static __always_inline __u8 xpf_rst_numbers(struct xpf_pkt *p, __u32 *seq, __u32 *ack)
+{
+	if (p->tcp_flags & XPF_TCP_ACK) {
+		*seq = p->ack;
+		*ack = 0;
+		return XPF_TCP_RST;
+	}
+	*seq = 0;
+	*ack = p->seq + p->payload + !!(p->tcp_flags & XPF_TCP_SYN) + !!(p->tcp_flags & XPF_TCP_FIN);
+	return XPF_TCP_RST | XPF_TCP_ACK;
+}
+
 /* Rewrites the frame into the RST answering a TCP segment; 0 on success. */
 static __always_inline int xpf_tcp_rst(struct xdp_md *ctx, struct xpf_pkt *p)
 {
@@ -180,15 +196,7 @@ static __always_inline int xpf_tcp_rst(struct xdp_md *ctx, struct xpf_pkt *p)
 		return -1;
 	h = s->hdr;
 	__builtin_memset(h, 0, sizeof(s->hdr));
-	if (p->tcp_flags & XPF_TCP_ACK) {
-		seq = p->ack;
-		ack = 0;
-		flags = XPF_TCP_RST;
-	} else {
-		seq = 0;
-		ack = p->seq + p->payload + !!(p->tcp_flags & XPF_TCP_SYN) + !!(p->tcp_flags & XPF_TCP_FIN);
-		flags = XPF_TCP_RST | XPF_TCP_ACK;
-	}
+	flags = xpf_rst_numbers(p, &seq, &ack);
 	h[0] = 0x45;
 	h[3] = 40;
 	h[6] = 0x40;
@@ -218,6 +226,126 @@ static __always_inline int xpf_tcp_rst(struct xdp_md *ctx, struct xpf_pkt *p)
 	if (bpf_xdp_adjust_tail(ctx, (int)(l3 + 40) - (int)cur))
 		return -1;
 	if (bpf_xdp_store_bytes(ctx, l3, h, 40))
+		return -1;
+	xpf_swap_macs(ctx);
+	return 0;
+}
+
+/* Adds an IPv6 address (16 bytes as on the wire) to a checksum. */
+static __always_inline __u32 xpf_sum_addr6(__u32 acc, __u8 *a)
+{
+#pragma unroll
+	for (int i = 0; i < 8; i++)
+		acc = xpf_sum_add(acc, ((__u16)a[2 * i] << 8) | a[2 * i + 1]);
+	return acc;
+}
+
+/*
+ * xpf_icmp_error for IPv6: ICMPv6 type/code from `src` (16 bytes as on the
+ * wire), the checksum over the pseudo header too.
+ */
+static __always_inline int xpf_icmp6_error(struct xdp_md *ctx, struct xpf_pkt *p, __u8 ty, __u8 code, void *src)
+{
+	__u32 zero = 0;
+	struct xpf_scratch *s = bpf_map_lookup_elem(&xpf_dp_scratch, &zero);
+	__u32 l3 = p->l3 == 18 ? 18 : 14;
+	__u32 quote = p->end - p->l3;
+	__u32 cur = bpf_xdp_get_buff_len(ctx);
+	__u8 *hdr;
+	__u32 acc;
+
+	if (!s)
+		return -1;
+	hdr = s->hdr;
+	__builtin_memset(hdr, 0, sizeof(s->hdr));
+	if (quote > XPF_QUOTE_MAX6)
+		quote = XPF_QUOTE_MAX6;
+	if (quote < 40)
+		return -1;
+	/* Addresses first: `src` may be the parsed packet's, which stays put. */
+	__builtin_memcpy(hdr + 8, src, 16);
+	__builtin_memcpy(hdr + 24, p->src6, 16);
+	if (bpf_xdp_load_bytes(ctx, l3, s->b, quote))
+		return -1;
+	if (bpf_xdp_load_bytes(ctx, 0, s->l2, 18))
+		return -1;
+	/* As for IPv4: new headers in front, the quote where it is. */
+	if (bpf_xdp_adjust_head(ctx, -48))
+		return -1;
+	cur += 48;
+	if (bpf_xdp_adjust_tail(ctx, (int)(l3 + 48 + quote) - (int)cur))
+		return -1;
+	if (bpf_xdp_store_bytes(ctx, 0, s->l2, 14))
+		return -1;
+	if (l3 == 18 && bpf_xdp_store_bytes(ctx, 14, s->l2 + 14, 4))
+		return -1;
+
+	__u16 plen = 8 + quote;
+
+	hdr[0] = 0x60;
+	hdr[4] = plen >> 8;
+	hdr[5] = plen;
+	hdr[6] = 58;
+	hdr[7] = 64;
+	hdr[40] = ty;
+	hdr[41] = code;
+	/* Pseudo header: addresses, upper-layer length, next header. */
+	acc = xpf_sum_addr6(0, hdr + 8);
+	acc = xpf_sum_addr6(acc, hdr + 24);
+	acc = xpf_sum_add(acc, plen);
+	acc = xpf_sum_add(acc, 58);
+	acc = xpf_sum_add(acc, ((__u16)ty << 8) | code);
+	struct xpf_sum sm = { .quote = quote, .acc = acc };
+
+	bpf_loop(XPF_QUOTE_MAX6 / 2, xpf_sum_one, &sm, 0);
+	xpf_put16(hdr + 42, xpf_finish(sm.acc));
+	if (bpf_xdp_store_bytes(ctx, l3, hdr, 48))
+		return -1;
+
+	xpf_swap_macs(ctx);
+	return 0;
+}
+
+/* xpf_tcp_rst for IPv6. */
+static __always_inline int xpf_tcp_rst6(struct xdp_md *ctx, struct xpf_pkt *p)
+{
+	__u32 zero = 0;
+	struct xpf_scratch *s = bpf_map_lookup_elem(&xpf_dp_scratch, &zero);
+	__u32 l3 = p->l3 == 18 ? 18 : 14;
+	__u32 cur = bpf_xdp_get_buff_len(ctx);
+	__u32 seq, ack, acc;
+	__u8 flags, *h;
+
+	if (!s)
+		return -1;
+	h = s->hdr;
+	__builtin_memset(h, 0, sizeof(s->hdr));
+	flags = xpf_rst_numbers(p, &seq, &ack);
+	h[0] = 0x60;
+	h[5] = 20;
+	h[6] = 6;
+	h[7] = 64;
+	__builtin_memcpy(h + 8, p->dst6, 16);
+	__builtin_memcpy(h + 24, p->src6, 16);
+
+	__u8 *t = h + 40;
+
+	xpf_put16(t, p->dport);
+	xpf_put16(t + 2, p->sport);
+	xpf_put32(t + 4, seq);
+	xpf_put32(t + 8, ack);
+	t[12] = 5 << 4;
+	t[13] = flags;
+	acc = xpf_sum_addr6(0, h + 8);
+	acc = xpf_sum_addr6(acc, h + 24);
+	acc = xpf_sum_add(acc, 6 + 20);
+#pragma unroll
+	for (int i = 0; i < 10; i++)
+		acc = xpf_sum_add(acc, ((__u16)t[2 * i] << 8) | t[2 * i + 1]);
+	xpf_put16(t + 16, xpf_finish(acc));
+	if (bpf_xdp_adjust_tail(ctx, (int)(l3 + 60) - (int)cur))
+		return -1;
+	if (bpf_xdp_store_bytes(ctx, l3, h, 60))
 		return -1;
 	xpf_swap_macs(ctx);
 	return 0;

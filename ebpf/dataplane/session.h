@@ -28,8 +28,14 @@ struct {
 
 static __always_inline void xpf_flow_of(struct xpf_pkt *p, struct xpf_dp_flow *k)
 {
-	k->src = p->src;
-	k->dst = p->dst;
+	if (p->v6) {
+		k->v6 = 1;
+		__builtin_memcpy(k->src6, p->src6, 16);
+		__builtin_memcpy(k->dst6, p->dst6, 16);
+	} else {
+		k->src = p->src;
+		k->dst = p->dst;
+	}
 	k->sport = p->sport;
 	k->dport = p->dport;
 	k->proto = p->proto;

@@ -60,7 +60,8 @@ struct xpf_dp_conf {
 	__u16 mss;
 	__u8 n_static;
 	__u8 n_dnat;
-	__u32 pad2;
+	__u8 v6_dnat; /* a static/destination rule translates IPv6: no IPv6 transit */
+	__u8 pad2[3];
 };
 
 struct xpf_dp_if_key {
@@ -68,18 +69,28 @@ struct xpf_dp_if_key {
 	__u32 ifindex;
 };
 
-/* An interface of the snapshot: zone, first IPv4 address, broadcasts. */
+/*
+ * An interface of the snapshot: zone, first IPv4 address, broadcasts,
+ * first IPv6 address (as on the wire; all zero: none).
+ */
 struct xpf_dp_iface {
 	__u16 zone;
 	__u8 host_any;
 	__u8 n_bcast;
 	__u32 addr4;
 	__u32 bcast4[XPF_DP_LIST];
+	__u8 addr6[16];
 };
 
 struct xpf_dp_local_key {
 	__u32 buf;
 	__u32 addr;
+};
+
+/* An IPv6 address of the box, network byte order (xpf_dp_local6). */
+struct xpf_dp_local6_key {
+	__u32 buf;
+	__u8 addr[16];
 };
 
 struct xpf_dp_pair_key {
@@ -93,6 +104,12 @@ struct xpf_dp_addr_lpm {
 	__u32 prefixlen;
 	__u8 set[4];
 	__u8 addr[4];
+};
+
+struct xpf_dp_addr6_lpm {
+	__u32 prefixlen;
+	__u8 set[4];
+	__u8 addr[16];
 };
 
 struct xpf_dp_svc_lpm {
@@ -173,7 +190,8 @@ struct xpf_dp_snat {
 	__u32 id;
 	__u8 action;
 	__u8 pool;
-	__u8 pad[2];
+	__u8 v6; /* may translate IPv6, which the program does not */
+	__u8 pad;
 	struct xpf_dp_nat_match m;
 	__u32 pad2;
 };
@@ -214,14 +232,21 @@ struct xpf_dp_pool {
 	__u32 hi[XPF_DP_LIST];
 };
 
-/* A session direction's key (FlowKey without v6/instance: IPv4 only). */
+/*
+ * A session direction's key (FlowKey without instance): IPv4 addresses in
+ * src/dst, or (v6) IPv6 addresses as on the wire in src6/dst6; the other
+ * pair is 0.
+ */
 struct xpf_dp_flow {
 	__u32 src;
 	__u32 dst;
 	__u16 sport;
 	__u16 dport;
 	__u8 proto;
-	__u8 pad[3];
+	__u8 v6;
+	__u8 pad[2];
+	__u8 src6[16];
+	__u8 dst6[16];
 };
 
 #define XPF_DP_X_SRC 1
@@ -291,6 +316,6 @@ struct xpf_dp_last {
  * fresh maps instead of misreading old ones. Config maps are not pinned;
  * each load fills its own.
  */
-#define XPF_DP_STATE_ABI 1
+#define XPF_DP_STATE_ABI 2
 
 #endif

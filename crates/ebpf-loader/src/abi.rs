@@ -74,7 +74,7 @@ pub const CNT_SNAT: u32 = 71;
 /// Size of the counter array.
 pub const CNT_MAX: u32 = 72;
 /// `XPF_DP_STATE_ABI`: the version of the pinned state's layout.
-pub const STATE_ABI: u32 = 1;
+pub const STATE_ABI: u32 = 2;
 
 /// `struct xpf_dp_active`.
 #[repr(C)]
@@ -104,7 +104,10 @@ pub struct Conf {
     pub mss: u16,
     pub n_static: u8,
     pub n_dnat: u8,
-    pub pad2: u32,
+    /// 1: some static or destination NAT rule translates IPv6, which the
+    /// program does not: IPv6 transit is refused.
+    pub v6_dnat: u8,
+    pub pad2: [u8; 3],
 }
 
 /// `struct xpf_dp_if_key`.
@@ -124,6 +127,8 @@ pub struct Iface {
     pub n_bcast: u8,
     pub addr4: u32,
     pub bcast4: [u32; LIST],
+    /// First IPv6 address, network order (zero: none).
+    pub addr6: [u8; 16],
 }
 
 /// `struct xpf_dp_local_key`.
@@ -132,6 +137,14 @@ pub struct Iface {
 pub struct LocalKey {
     pub buf: u32,
     pub addr: u32,
+}
+
+/// `struct xpf_dp_local6_key`: an IPv6 address of the box, network order.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Local6Key {
+    pub buf: u32,
+    pub addr: [u8; 16],
 }
 
 /// `struct xpf_dp_pair_key`.
@@ -146,6 +159,9 @@ pub struct PairKey {
 /// The data of every LPM key (after `prefixlen`): 4 bytes of set id,
 /// then 4 bytes of value, big-endian.
 pub type LpmData = [u8; 8];
+
+/// The data of an IPv6 address LPM key: set id, then the address.
+pub type LpmData6 = [u8; 20];
 
 /// `struct xpf_dp_rule_key`.
 #[repr(C)]
@@ -208,7 +224,9 @@ pub struct Snat {
     pub id: u32,
     pub action: u8,
     pub pool: u8,
-    pub pad: [u8; 2],
+    /// 1: the rule may translate IPv6, which the program does not.
+    pub v6: u8,
+    pub pad: u8,
     pub m: NatMatch,
     pub pad2: u32,
 }
@@ -259,7 +277,11 @@ pub struct Flow {
     pub sport: u16,
     pub dport: u16,
     pub proto: u8,
-    pub pad: [u8; 3],
+    pub v6: u8,
+    pub pad: [u8; 2],
+    /// IPv6 addresses, network order (`src`/`dst` are then 0).
+    pub src6: [u8; 16],
+    pub dst6: [u8; 16],
 }
 
 /// `struct xpf_dp_session`: one direction of a session.
@@ -327,6 +349,7 @@ mod tests {
             ("xpf_dp_conf", size_of::<Conf>()),
             ("xpf_dp_iface", size_of::<Iface>()),
             ("xpf_dp_addr_lpm", 4 + size_of::<LpmData>()),
+            ("xpf_dp_addr6_lpm", 4 + size_of::<LpmData6>()),
             ("xpf_dp_svc_lpm", 4 + size_of::<LpmData>()),
             ("xpf_dp_host_lpm", 4 + size_of::<LpmData>()),
             ("xpf_dp_rule", size_of::<Rule>()),
@@ -339,6 +362,7 @@ mod tests {
             ("xpf_dp_flow", size_of::<Flow>()),
             ("xpf_dp_session", size_of::<SessionEntry>()),
             ("xpf_dp_last", size_of::<Last>()),
+            ("xpf_dp_local6_key", size_of::<Local6Key>()),
         ];
         for (name, size) in sizes {
             let line = format!("sizeof(struct {name}) == {size},");

@@ -16,8 +16,8 @@ use xpf_dataplane::INTERFACE_NAT_PORTS;
 use xpf_model::PolicyAction;
 
 use crate::abi::{
-    self, Conf, Dnat, IfKey, Iface, LocalKey, LpmData, NatCtx, NatMatch, PairKey, Pool, Rule,
-    RuleKey, Snat, Static,
+    self, Conf, Dnat, IfKey, Iface, Local6Key, LocalKey, LpmData, LpmData6, NatCtx, NatMatch,
+    PairKey, Pool, Rule, RuleKey, Snat, Static,
 };
 
 /// Why a snapshot cannot be loaded into the eBPF dataplane.
@@ -36,6 +36,22 @@ fn unsupported<T>(what: impl Into<String>) -> Result<T, CompileError> {
 /// One LPM trie entry: prefix length in bits of `data`, data, value.
 pub(crate) type LpmEntry<V> = (u32, LpmData, V);
 
+/// One IPv6 address trie entry: prefix length in bits of the data (set
+/// id, address), data, rule bits.
+pub(crate) type LpmEntry6 = (u32, LpmData6, u64);
+
+/// An IPv6 address dimension of policy set `set` as LPM entries.
+fn lpm6(set: u32, ranges: &[(u128, u128, u64)], out: &mut Vec<LpmEntry6>) {
+    for (lo, hi, v) in intervals(u128::MAX, ranges) {
+        for (base, len) in prefixes(lo, hi, 128) {
+            let mut data = [0u8; 20];
+            data[..4].copy_from_slice(&set.to_be_bytes());
+            data[4..].copy_from_slice(&base.to_be_bytes());
+            out.push((32 + len, data, v));
+        }
+    }
+}
+
 /// Everything one config buffer holds.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Contents {
@@ -43,9 +59,12 @@ pub(crate) struct Contents {
     pub conf: Conf,
     pub ifaces: Vec<(IfKey, Iface)>,
     pub local: Vec<LocalKey>,
+    pub local6: Vec<Local6Key>,
     pub pairs: Vec<(PairKey, u32)>,
     pub src4: Vec<LpmEntry<u64>>,
     pub dst4: Vec<LpmEntry<u64>>,
+    pub src6: Vec<LpmEntry6>,
+    pub dst6: Vec<LpmEntry6>,
     pub svc: Vec<LpmEntry<u64>>,
     pub host: Vec<LpmEntry<u32>>,
     pub rules: Vec<(RuleKey, Rule)>,
@@ -102,11 +121,13 @@ pub(crate) fn prefixes(lo: u128, hi: u128, width: u32) -> Vec<(u128, u32)> {
         } else {
             cur.trailing_zeros().min(width)
         };
-        while size_bits > 0 && cur + ((1u128 << size_bits) - 1) > hi {
+        // 2^bits - 1 without overflowing at 128 bits (IPv6).
+        let span = |bits: u32| 1u128.checked_shl(bits).map_or(u128::MAX, |b| b - 1);
+        while size_bits > 0 && cur + span(size_bits) > hi {
             size_bits -= 1;
         }
         out.push((cur, width - size_bits));
-        let next = cur + ((1u128 << size_bits) - 1);
+        let next = cur + span(size_bits);
         if next >= hi {
             break;
         }
@@ -378,6 +399,13 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
         };
         for &(v6, a, len) in &i.addrs {
             if v6 {
+                if f.addr6 == [0; 16] {
+                    f.addr6 = a.to_be_bytes();
+                }
+                c.local6.push(Local6Key {
+                    buf,
+                    addr: a.to_be_bytes(),
+                });
                 continue;
             }
             if f.addr4 == 0 {
@@ -430,6 +458,7 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
             None => {}
         }
         let (mut src, mut dst, mut svc) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut src6, mut dst6) = (Vec::new(), Vec::new());
         for (bit, p) in s.rules.iter().enumerate() {
             let b = 1u64 << bit;
             if p.check_sport {
@@ -445,6 +474,8 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
             };
             src.extend(p.src[0].iter().map(|r| (r.0, r.1, b)));
             dst.extend(p.dst[0].iter().map(|r| (r.0, r.1, b)));
+            src6.extend(p.src[1].iter().map(|r| (r.0, r.1, b)));
+            dst6.extend(p.dst[1].iter().map(|r| (r.0, r.1, b)));
             svc.extend(p.svc.iter().map(|r| (r.0, r.1, b)));
             c.rules.push((
                 RuleKey {
@@ -465,6 +496,8 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
         }
         lpm(set, 32, &src, &mut c.src4);
         lpm(set, 32, &dst, &mut c.dst4);
+        lpm6(set, &src6, &mut c.src6);
+        lpm6(set, &dst6, &mut c.dst6);
         lpm(set, 24, &svc, &mut c.svc);
     }
 
@@ -480,12 +513,22 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
             SnatAction::Interface => (abi::SNAT_IFACE, 0),
             SnatAction::Pool(i) => (abi::SNAT_POOL, i as u8),
         };
+        // Whether the rule could translate an IPv6 packet: the program
+        // refuses such traffic rather than forward it untranslated.
+        let any6 = |l: &[(bool, u128, u128)]| l.is_empty() || l.iter().any(|r| r.0);
+        let v6 = match r.action {
+            SnatAction::Off => false,
+            SnatAction::Interface => true,
+            SnatAction::Pool(i) => x.pools.get(i).is_some_and(|p| p.addrs.iter().any(|a| a.0)),
+        } && any6(&r.src)
+            && any6(&r.dst);
         c.snat.push(Snat {
             from_zones: zone_mask(&r.from, "from")?,
             to_zones: zone_mask(&r.to, "to")?,
             id: r.id,
             action,
             pool,
+            v6: u8::from(v6),
             m: nat_match(&r.src, &r.dst, &r.sport, &r.dport, &r.protos)?,
             ..Snat::default()
         });
@@ -528,6 +571,9 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
         rst_invalidate: u8::from(x.rst_invalidate),
         n_snat: c.snat.len() as u8,
         n_static: c.statics.len() as u8,
+        v6_dnat: u8::from(
+            x.statics.iter().any(|r| r.v6) || x.dnat.iter().any(|r| r.to.is_some_and(|t| t.0)),
+        ),
         n_dnat: c.dnat.len() as u8,
         ..c.conf
     };
@@ -537,6 +583,22 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_prefixes_span_the_whole_space() {
+        // ::/0 and the top address: no overflow at 128 bits.
+        assert_eq!(prefixes(0, u128::MAX, 128), vec![(0, 0)]);
+        assert_eq!(prefixes(u128::MAX, u128::MAX, 128), vec![(u128::MAX, 128)]);
+        // 2001:db8:1::80/121 as a range, keyed after its set id.
+        let base = 0x2001_0db8_0001_0000_0000_0000_0000_0080u128;
+        let mut out = Vec::new();
+        lpm6(7, &[(base, base + 0x7f, 1)], &mut out);
+        assert_eq!(out.len(), 1);
+        let (len, data, bits) = out[0];
+        assert_eq!((len, bits), (32 + 121, 1));
+        assert_eq!(data[..4], 7u32.to_be_bytes());
+        assert_eq!(data[4..], base.to_be_bytes());
+    }
 
     #[test]
     fn prefixes_tile_ranges_exactly() {

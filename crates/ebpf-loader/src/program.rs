@@ -25,12 +25,13 @@ use aya::maps::{Array, DevMapHash, HashMap, Map, PerCpuArray, PerCpuValues};
 use aya::maps::{MapInfo, MapType};
 use aya::programs::links::{FdLink, PinnedLink};
 use aya::programs::xdp::{XdpLink, XdpLinkId};
-use aya::programs::{Xdp, XdpMode};
+use aya::programs::{ProgramError, Xdp, XdpMode};
 use aya::{include_bytes_aligned, Ebpf, EbpfLoader};
 use xpf_dataplane::{FlowKey, NatRef, NatRuleHits, Snapshot, Xlate};
 
 use crate::abi::{
-    self, Active, Conf, Flow, IfKey, Iface, LocalKey, LpmData, PairKey, Rule, RuleKey, SessionEntry,
+    self, Active, Conf, Flow, IfKey, Iface, Local6Key, LocalKey, LpmData, LpmData6, PairKey, Rule,
+    RuleKey, SessionEntry,
 };
 use crate::compile::{compile, Contents};
 use crate::error::{map_err, Error};
@@ -50,10 +51,15 @@ const STATE_PREFIX: &str = "dataplane-v";
 const M_ACTIVE: &str = "xpf_dp_active";
 const M_CONF: &str = "xpf_dp_conf";
 const M_IFACES: &str = "xpf_dp_ifaces";
+/// Verifications tried when a signal interrupts one (EAGAIN).
+const LOAD_TRIES: u32 = 5;
 const M_LOCAL: &str = "xpf_dp_local";
+const M_LOCAL6: &str = "xpf_dp_local6";
 const M_PAIRS: &str = "xpf_dp_pairs";
 const M_SRC4: &str = "xpf_dp_src4";
 const M_DST4: &str = "xpf_dp_dst4";
+const M_SRC6: &str = "xpf_dp_src6";
+const M_DST6: &str = "xpf_dp_dst6";
 const M_SVC: &str = "xpf_dp_svc";
 const M_HOST: &str = "xpf_dp_host";
 const M_RULES: &str = "xpf_dp_rules";
@@ -231,13 +237,19 @@ fn key(prefix_len: u32, data: LpmData) -> Key<LpmData> {
 }
 
 fn flow_key(f: &Flow) -> FlowKey {
+    let v6 = f.v6 != 0;
+    let (src, dst) = if v6 {
+        (u128::from_be_bytes(f.src6), u128::from_be_bytes(f.dst6))
+    } else {
+        (u128::from(f.src), u128::from(f.dst))
+    };
     FlowKey {
-        src: u128::from(f.src),
-        dst: u128::from(f.dst),
+        src,
+        dst,
         sport: f.sport,
         dport: f.dport,
         proto: f.proto,
-        v6: false,
+        v6,
         instance: 0,
     }
 }
@@ -413,14 +425,21 @@ fn drop_unfit_pins(pin_dir: &Path, opts: &Options) -> Result<(), Error> {
 }
 
 fn flow(k: &FlowKey) -> Flow {
-    Flow {
-        src: k.src as u32,
-        dst: k.dst as u32,
+    let mut f = Flow {
         sport: k.sport,
         dport: k.dport,
         proto: k.proto,
-        pad: [0; 3],
+        ..Flow::default()
+    };
+    if k.v6 {
+        f.v6 = 1;
+        f.src6 = k.src.to_be_bytes();
+        f.dst6 = k.dst.to_be_bytes();
+    } else {
+        f.src = k.src as u32;
+        f.dst = k.dst as u32;
     }
+    f
 }
 
 impl EbpfDataplane {
@@ -440,10 +459,26 @@ impl EbpfDataplane {
         }
         let mut ebpf = loader.load(OBJECT)?;
         let prog = xdp(&mut ebpf)?;
-        prog.load().map_err(|source| Error::Program {
-            what: "load (verifier)".into(),
-            source,
-        })?;
+        let mut tries = 0;
+        loop {
+            match prog.load() {
+                Ok(()) => break,
+                // The verifier gives up with EAGAIN when a signal reaches
+                // the loading thread (a child of the process exiting):
+                // nothing is wrong with the program, so verify it again.
+                Err(ProgramError::LoadError { io_error, .. })
+                    if io_error.kind() == std::io::ErrorKind::WouldBlock && tries < LOAD_TRIES =>
+                {
+                    tries += 1;
+                }
+                Err(source) => {
+                    return Err(Error::Program {
+                        what: "load (verifier)".into(),
+                        source,
+                    })
+                }
+            }
+        }
         if let Some(dir) = &opts.pin_dir {
             let path = state_dir(dir).join(PROGRAM);
             // A pin from an earlier run is replaced: the maps, not the
@@ -583,33 +618,40 @@ impl EbpfDataplane {
             }
             Ok(())
         }
-        fn clear_lpm<V: aya::Pod>(
+        fn clear_lpm<K: aya::Pod + AsRef<[u8]>, V: aya::Pod>(
             m: &mut Map,
             name: &'static str,
             of_buf: impl Fn(u32) -> bool,
         ) -> Result<(), Error> {
-            let mut t = LpmTrie::<_, LpmData, V>::try_from(m).map_err(map_err(name))?;
-            let keys: Vec<(u32, LpmData)> = t
+            let mut t = LpmTrie::<_, K, V>::try_from(m).map_err(map_err(name))?;
+            let keys: Vec<(u32, K)> = t
                 .keys()
                 .filter_map(Result::ok)
                 .map(|k| (k.prefix_len(), k.data()))
-                .filter(|(_, d)| of_buf(u32::from_be_bytes([d[0], d[1], d[2], d[3]])))
+                .filter(|(_, d)| {
+                    let d = d.as_ref();
+                    of_buf(u32::from_be_bytes([d[0], d[1], d[2], d[3]]))
+                })
                 .collect();
             for (len, data) in keys {
-                t.remove(&key(len, data)).map_err(map_err(name))?;
+                t.remove(&Key::new(len, data)).map_err(map_err(name))?;
             }
             Ok(())
         }
         clear_hash::<IfKey, Iface>(self.map_mut(M_IFACES)?, M_IFACES, |k| k.buf == buf)?;
         clear_hash::<LocalKey, u32>(self.map_mut(M_LOCAL)?, M_LOCAL, |k| k.buf == buf)?;
+        clear_hash::<Local6Key, u32>(self.map_mut(M_LOCAL6)?, M_LOCAL6, |k| k.buf == buf)?;
         clear_hash::<PairKey, u32>(self.map_mut(M_PAIRS)?, M_PAIRS, |k| k.buf == buf)?;
         clear_hash::<RuleKey, Rule>(self.map_mut(M_RULES)?, M_RULES, |k| {
             k.set / abi::SET_STRIDE == buf
         })?;
         for m in [M_SRC4, M_DST4, M_SVC] {
-            clear_lpm::<u64>(self.map_mut(m)?, m, |set| set / abi::SET_STRIDE == buf)?;
+            clear_lpm::<LpmData, u64>(self.map_mut(m)?, m, |set| set / abi::SET_STRIDE == buf)?;
         }
-        clear_lpm::<u32>(self.map_mut(M_HOST)?, M_HOST, |set| set >> 24 == buf)?;
+        for m in [M_SRC6, M_DST6] {
+            clear_lpm::<LpmData6, u64>(self.map_mut(m)?, m, |set| set / abi::SET_STRIDE == buf)?;
+        }
+        clear_lpm::<LpmData, u32>(self.map_mut(M_HOST)?, M_HOST, |set| set >> 24 == buf)?;
         let cpus = nr_cpus()?;
         let mut hits =
             PerCpuArray::<_, u64>::try_from(self.map_mut(M_HITS)?).map_err(map_err(M_HITS))?;
@@ -637,6 +679,11 @@ impl EbpfDataplane {
         for k in &c.local {
             m.insert(k, 1, 0).map_err(map_err(M_LOCAL))?;
         }
+        let mut m = HashMap::<_, Local6Key, u32>::try_from(self.map_mut(M_LOCAL6)?)
+            .map_err(map_err(M_LOCAL6))?;
+        for k in &c.local6 {
+            m.insert(k, 1, 0).map_err(map_err(M_LOCAL6))?;
+        }
         let mut m = HashMap::<_, PairKey, u32>::try_from(self.map_mut(M_PAIRS)?)
             .map_err(map_err(M_PAIRS))?;
         for (k, v) in &c.pairs {
@@ -652,6 +699,14 @@ impl EbpfDataplane {
                 LpmTrie::<_, LpmData, u64>::try_from(self.map_mut(name)?).map_err(map_err(name))?;
             for (len, data, v) in entries {
                 t.insert(&key(*len, *data), v, 0).map_err(map_err(name))?;
+            }
+        }
+        for (name, entries) in [(M_SRC6, &c.src6), (M_DST6, &c.dst6)] {
+            let mut t = LpmTrie::<_, LpmData6, u64>::try_from(self.map_mut(name)?)
+                .map_err(map_err(name))?;
+            for (len, data, v) in entries {
+                t.insert(&Key::new(*len, *data), v, 0)
+                    .map_err(map_err(name))?;
             }
         }
         let mut t =

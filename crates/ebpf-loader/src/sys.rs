@@ -26,6 +26,7 @@ pod!(
     abi::IfKey,
     abi::Iface,
     abi::LocalKey,
+    abi::Local6Key,
     abi::PairKey,
     abi::RuleKey,
     abi::Rule,

@@ -173,6 +173,12 @@ const LINKS: &[(&str, &str, &str)] = &[
     ("ge1", "ge-0/0/1.0", "203.0.113.1/24"),
     ("ge2", "ge-0/0/2.0", "10.0.2.1/24"),
 ];
+/// (kernel name, IPv6 address): the same interfaces' IPv6 side.
+const LINKS6: &[(&str, &str)] = &[
+    ("ge0", "2001:db8:1::1/64"),
+    ("ge1", "2001:db8:ff::1/64"),
+    ("ge2", "2001:db8:2::1/64"),
+];
 const GATEWAY: &str = "203.0.113.254";
 /// Hosts on connected networks the scenarios talk to (neighbours).
 const HOSTS: &[&str] = &[
@@ -198,9 +204,23 @@ fn sh(args: &[&str]) {
     );
 }
 
+/// IPv6 neighbours: (address, device).
+const HOSTS6: &[(&str, &str)] = &[
+    ("2001:db8:1::50", "ge0"),
+    ("2001:db8:1::a0", "ge0"),
+    ("2001:db8:2::10", "ge2"),
+    (GATEWAY6, "ge1"),
+];
+const GATEWAY6: &str = "2001:db8:ff::fe";
+
 fn mac_of(host: &str) -> [u8; 6] {
-    let v4: std::net::Ipv4Addr = host.parse().unwrap();
-    let o = v4.octets();
+    let o = match host.parse::<IpAddr>().unwrap() {
+        IpAddr::V4(a) => a.octets(),
+        IpAddr::V6(a) => {
+            let b = a.octets();
+            [b[12], b[13], b[14], b[15]]
+        }
+    };
     [0x02, 0x42, o[0], o[1], o[2], o[3]]
 }
 
@@ -262,6 +282,9 @@ fn setup() -> Result<Net, String> {
             "ip", "link", "add", dev, "type", "veth", "peer", "name", &peer,
         ]);
         sh(&["ip", "addr", "add", addr, "dev", dev]);
+        if let Some((_, a6)) = LINKS6.iter().find(|l| l.0 == *dev) {
+            sh(&["ip", "addr", "add", a6, "dev", dev, "nodad"]);
+        }
         sh(&["ip", "link", "set", dev, "up"]);
         sh(&["ip", "link", "set", &peer, "up"]);
         ifindex_of.insert(*dev, ifindex(dev));
@@ -290,9 +313,29 @@ fn setup() -> Result<Net, String> {
             "permanent",
         ]);
     }
+    sh(&[
+        "ip", "-6", "route", "add", "default", "via", GATEWAY6, "dev", "ge1",
+    ]);
+    for (h, dev) in HOSTS6 {
+        sh(&[
+            "ip",
+            "-6",
+            "neigh",
+            "replace",
+            h,
+            "lladdr",
+            &mac_text(mac_of(h)),
+            "dev",
+            dev,
+            "nud",
+            "permanent",
+        ]);
+    }
     // bpf_fib_lookup answers only for interfaces that forward.
     std::fs::write("/proc/sys/net/ipv4/conf/all/forwarding", "1")
         .map_err(|e| format!("forwarding: {e}"))?;
+    std::fs::write("/proc/sys/net/ipv6/conf/all/forwarding", "1")
+        .map_err(|e| format!("IPv6 forwarding: {e}"))?;
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let bpffs = tmp.path().join("bpf");
     std::fs::create_dir(&bpffs).map_err(|e| e.to_string())?;
@@ -328,7 +371,8 @@ fn interfaces(net: &Net) -> InterfaceTable {
     LINKS
         .iter()
         .fold(InterfaceTable::new(), |t, (dev, name, addr)| {
-            t.with(net.ifindex[dev], name, &[addr])
+            let v6 = LINKS6.iter().find(|l| l.0 == *dev).map_or("", |l| l.1);
+            t.with(net.ifindex[dev], name, &[addr, v6])
         })
 }
 
@@ -346,7 +390,9 @@ fn pair_with(net: &Net, pins: &str, conf: &str) -> Pair {
     let ifs = interfaces(net);
     let snap = snapshot(net, conf);
     let untrust = net.ifindex["ge1"];
-    let fib = StaticFib::connected(&ifs).route("0.0.0.0/0", untrust, Some(GATEWAY));
+    let fib = StaticFib::connected(&ifs)
+        .route("0.0.0.0/0", untrust, Some(GATEWAY))
+        .route("::/0", untrust, Some(GATEWAY6));
     let w = Worker::with_capacity(&snap, 1024);
     let mut ebpf = EbpfDataplane::load(&Options {
         pin_dir: Some(net.bpffs.join(pins)),
@@ -357,6 +403,8 @@ fn pair_with(net: &Net, pins: &str, conf: &str) -> Pair {
         .unwrap_or_else(|e| panic!("applying the snapshot: {e}"));
     let macs = HOSTS
         .iter()
+        .copied()
+        .chain(HOSTS6.iter().map(|h| h.0))
         .map(|h| (h.parse().unwrap(), mac_of(h)))
         .collect();
     Pair {
@@ -1059,6 +1107,426 @@ fn restarts(net: &Net) {
     assert!(xpf_ebpf_loader::pinned_links(&dir).is_empty());
 }
 
+/// `CONF` with an IPv6 address on every interface.
+fn conf6() -> String {
+    let mut c = CONF.to_string();
+    for (v4, v6) in [
+        ("10.0.1.1/24", "2001:db8:1::1/64"),
+        ("203.0.113.1/24", "2001:db8:ff::1/64"),
+        ("10.0.2.1/24", "2001:db8:2::1/64"),
+    ] {
+        c = c.replacen(
+            &format!("family inet {{ address {v4}; }}"),
+            &format!("family inet {{ address {v4}; }} family inet6 {{ address {v6}; }}"),
+            1,
+        );
+    }
+    c
+}
+
+/// An ICMPv6 message of type `ty` with `body` after the 4-byte header
+/// and 4 bytes of zeros.
+fn icmp6(src: &str, dst: &str, ty: u8, body: &[u8]) -> Ip {
+    let mut l4 = vec![ty, 0, 0, 0, 0, 0, 0, 0];
+    l4.extend_from_slice(body);
+    ip(src, dst, 58, l4)
+}
+
+/// IPv6 for the box and on the link: what the program passes to the
+/// kernel, and what it drops, must be what the pipeline does.
+fn host6(net: &Net) {
+    let mut p = pair_with(net, "host6", &conf6());
+    let (trust, untrust) = (p.trust, p.untrust);
+    let target = |a: &str| a.parse::<std::net::Ipv6Addr>().unwrap().octets().to_vec();
+
+    // Neighbour and router discovery need no host-inbound statement.
+    let ns = icmp6("fe80::50", "ff02::1:ff00:1", 135, &target("2001:db8:ff::1"));
+    assert_eq!(p.run(untrust, &ns.ttl(255)).outcome, Outcome::Pass);
+    p.run(untrust, &icmp6("fe80::50", "ff02::2", 133, &[]).ttl(255));
+    p.run(
+        untrust,
+        &icmp6(
+            "2001:db8:ff::50",
+            "2001:db8:ff::1",
+            136,
+            &target("2001:db8:ff::50"),
+        )
+        .ttl(255),
+    );
+    p.run(trust, &icmp6("fe80::50", "ff02::1", 134, &[0; 8]).ttl(255));
+    // MLD: a report to its group behind a hop-by-hop header (router alert).
+    let mld = icmp6("fe80::50", "ff02::16", 143, &[0; 20]);
+    // Echo: ping is allowed on trust, not on untrust; replies to the box's
+    // own pings are the kernel's everywhere.
+    assert_eq!(
+        p.run(trust, &ping("2001:db8:1::50", "2001:db8:1::1", 9))
+            .outcome,
+        Outcome::Pass
+    );
+    assert_eq!(
+        p.run(untrust, &ping("2001:db8:ff::50", "2001:db8:ff::1", 9))
+            .outcome,
+        Outcome::Drop(3)
+    );
+    p.run(trust, &ping("2001:db8:1::50", "2001:db8:2::1", 9));
+    p.run(untrust, &pong("2001:db8:ff::50", "2001:db8:ff::1", 9));
+    // Services: ssh on trust; telnet nowhere; segments of the box's own
+    // connections (ACK) always; DHCPv6 to its multicast group not allowed.
+    p.run(
+        trust,
+        &tcp("2001:db8:1::50", 40000, "2001:db8:1::1", 22, SYN, 1, 0),
+    );
+    p.run(
+        trust,
+        &tcp("2001:db8:1::50", 40000, "2001:db8:1::1", 23, SYN, 1, 0),
+    );
+    p.run(
+        untrust,
+        &tcp(
+            "2001:db8:ff::50",
+            80,
+            "2001:db8:ff::1",
+            40000,
+            SYN | ACK,
+            1,
+            1,
+        ),
+    );
+    p.run(
+        untrust,
+        &tcp("2001:db8:ff::50", 40000, "2001:db8:ff::1", 22, SYN, 1, 0),
+    );
+    p.run(trust, &udp("fe80::50", 546, "ff02::1:2", 547));
+    // ICMPv6 errors to the box are the kernel's.
+    let quoted = udp("2001:db8:1::1", 5000, "2001:db8:ff::50", 53).frame()[14..].to_vec();
+    p.run(
+        untrust,
+        &icmp6("2001:db8:ff::50", "2001:db8:1::1", 1, &quoted),
+    );
+    // Malformed: a payload length past the frame.
+    let mut bad = ping("2001:db8:1::50", "2001:db8:1::1", 9).frame();
+    bad[18..20].copy_from_slice(&200u16.to_be_bytes());
+    let mut buf = vec![0u8; 2048];
+    buf[..bad.len()].copy_from_slice(&bad);
+    let v = process(&p.snap, &mut p.w, &p.fib, trust, &mut buf, bad.len(), p.now);
+    let e = p.ebpf.test_run(trust, &bad).unwrap();
+    assert_eq!(
+        (v, e.outcome),
+        (
+            Verdict::Drop(xpf_dataplane::DropReason::Malformed),
+            Outcome::Drop(1)
+        )
+    );
+
+    // The program's own, where the pipeline never sees the frame (the
+    // AF_XDP shim passes it first): link-local unicast is the kernel's.
+    let ll = icmp6("fe80::50", "fe80::1", 135, &target("fe80::1"))
+        .ttl(255)
+        .frame();
+    assert_eq!(
+        p.ebpf.test_run(untrust, &ll).unwrap().outcome,
+        Outcome::Pass
+    );
+    // MLD behind its hop-by-hop header goes to the kernel too.
+    let mut f = mld.frame();
+    let hbh = [58u8, 0, 5, 2, 0, 0, 1, 0];
+    f[20] = 0; // next header: hop-by-hop
+    let plen = u16::from_be_bytes([f[18], f[19]]) + 8;
+    f[18..20].copy_from_slice(&plen.to_be_bytes());
+    f.splice(54..54, hbh);
+    assert_eq!(p.ebpf.test_run(untrust, &f).unwrap().outcome, Outcome::Pass);
+    // An error quoting transit traffic no session knows.
+    let quoted = udp("2001:db8:1::60", 5000, "2001:db8:ff::50", 53).frame()[14..].to_vec();
+    p.run(
+        untrust,
+        &icmp6("2001:db8:ff::50", "2001:db8:1::60", 1, &quoted),
+    );
+    // `masquerade` matches ::/0 too, and the program has no IPv6 source
+    // NAT: trust to untrust is refused, not forwarded untranslated.
+    let t = tcp("2001:db8:1::50", 40000, "2001:db8:ff::50", 80, SYN, 1, 0).frame();
+    assert_eq!(
+        p.ebpf.test_run(trust, &t).unwrap().outcome,
+        Outcome::Drop(56)
+    );
+    p.same_sessions();
+}
+
+/// IPv6 transit without NAT (the source rule is IPv4's only).
+const V6_CONF: &str = r#"
+interfaces {
+    ge-0/0/0 { unit 0 { family inet { address 10.0.1.1/24; } family inet6 { address 2001:db8:1::1/64; } } }
+    ge-0/0/1 { unit 0 { family inet { address 203.0.113.1/24; } family inet6 { address 2001:db8:ff::1/64; } } }
+    ge-0/0/2 { unit 0 { family inet { address 10.0.2.1/24; } family inet6 { address 2001:db8:2::1/64; } } }
+}
+security {
+    address-book {
+        global {
+            address web6 2001:db8:2::10/128;
+            address lan6-high 2001:db8:1::80/121;
+        }
+    }
+    nat {
+        source {
+            rule-set trust-out {
+                from zone trust;
+                to zone untrust;
+                rule masquerade { match { source-address 0.0.0.0/0; } then { source-nat interface; } }
+            }
+        }
+    }
+    policies {
+        from-zone trust to-zone untrust {
+            policy web { match { source-address any; destination-address any; application [ junos-http junos-https ]; } then { permit; count; } }
+            policy pings { match { source-address any; destination-address any; application junos-pingv6; } then { permit; } }
+            policy no-dns { match { source-address any; destination-address any; application junos-dns-udp; } then { deny; } }
+            policy ntp { match { source-address any; destination-address any; application junos-ntp; } then { permit; } }
+            policy no-telnet { match { source-address any; destination-address any; application junos-telnet; } then { reject; } }
+            policy no-tftp { match { source-address any; destination-address any; application junos-tftp; } then { reject; } }
+        }
+        from-zone trust to-zone dmz {
+            policy ssh-from-high { match { source-address lan6-high; destination-address web6; application junos-ssh; } then { permit; } }
+        }
+        from-zone untrust to-zone dmz {
+            policy published { match { source-address any; destination-address web6; application any; } then { permit; } }
+        }
+    }
+    zones {
+        security-zone trust {
+            host-inbound-traffic { system-services { ssh; ping; } }
+            interfaces { ge-0/0/0.0; }
+        }
+        security-zone untrust { interfaces { ge-0/0/1.0; } }
+        security-zone dmz { interfaces { ge-0/0/2.0; } }
+    }
+}
+"#;
+
+/// IPv6 transit: policy, sessions both ways, and what is refused.
+fn transit6(net: &Net) {
+    let mut p = pair_with(net, "transit6", V6_CONF);
+    let (trust, untrust, dmz) = (p.trust, p.untrust, p.dmz);
+
+    // A TCP connection through the default route, both ways by session.
+    let out = p.forward(
+        trust,
+        &tcp("2001:db8:1::50", 40000, "2001:db8:ee::80", 80, SYN, 1000, 0),
+        untrust,
+    );
+    assert_eq!(
+        (view(&out).src(), view(&out).ttl()),
+        (a("2001:db8:1::50"), 63)
+    );
+    p.forward(
+        untrust,
+        &tcp(
+            "2001:db8:ee::80",
+            80,
+            "2001:db8:1::50",
+            40000,
+            SYN | ACK,
+            5000,
+            1001,
+        ),
+        trust,
+    );
+    p.forward(
+        trust,
+        &tcp(
+            "2001:db8:1::50",
+            40000,
+            "2001:db8:ee::80",
+            80,
+            ACK,
+            1001,
+            5001,
+        ),
+        untrust,
+    );
+    p.forward(
+        untrust,
+        &tcp(
+            "2001:db8:ee::80",
+            80,
+            "2001:db8:1::50",
+            40000,
+            ACK | PSH,
+            5001,
+            1001,
+        ),
+        trust,
+    );
+    // No session: a stray ACK is not a SYN; UDP from outside is denied.
+    p.run(
+        untrust,
+        &tcp("2001:db8:ee::80", 80, "2001:db8:1::50", 40001, ACK, 1, 1),
+    );
+    p.run(untrust, &udp("2001:db8:ee::80", 53, "2001:db8:1::50", 5353));
+    // Deny by policy; default deny; by application.
+    p.run(trust, &udp("2001:db8:1::50", 5000, "2001:db8:ee::53", 53));
+    p.run(trust, &udp("2001:db8:1::50", 5000, "2001:db8:ee::53", 9999));
+    p.run(
+        trust,
+        &tcp("2001:db8:1::50", 40002, "2001:db8:ee::80", 8443, SYN, 1, 0),
+    );
+    p.forward(
+        trust,
+        &tcp("2001:db8:1::50", 40003, "2001:db8:ee::80", 443, SYN, 1, 0),
+        untrust,
+    );
+    // By address: ssh to web6 only from lan6-high.
+    p.forward(
+        trust,
+        &tcp("2001:db8:1::a0", 50000, "2001:db8:2::10", 22, SYN, 1, 0),
+        dmz,
+    );
+    p.run(
+        trust,
+        &tcp("2001:db8:1::50", 50000, "2001:db8:2::10", 22, SYN, 1, 0),
+    );
+    // UDP and ICMPv6 echo, both ways.
+    p.forward(
+        trust,
+        &udp("2001:db8:1::50", 123, "2001:db8:ee::7", 123),
+        untrust,
+    );
+    p.forward(
+        untrust,
+        &udp("2001:db8:ee::7", 123, "2001:db8:1::50", 123),
+        trust,
+    );
+    p.forward(
+        trust,
+        &ping("2001:db8:1::50", "2001:db8:ee::80", 7),
+        untrust,
+    );
+    p.forward(
+        untrust,
+        &pong("2001:db8:ee::80", "2001:db8:1::50", 7),
+        trust,
+    );
+    // Into the DMZ by policy; out of it only as the session's return
+    // traffic (no dmz-to-untrust policy).
+    p.forward(
+        untrust,
+        &udp("2001:db8:ee::9", 5000, "2001:db8:2::10", 8080),
+        dmz,
+    );
+    p.forward(
+        dmz,
+        &udp("2001:db8:2::10", 8080, "2001:db8:ee::9", 5000),
+        untrust,
+    );
+    p.run(dmz, &udp("2001:db8:2::10", 8081, "2001:db8:ee::9", 5000));
+    // Hop limit 2 still forwards.
+    p.forward(
+        trust,
+        &tcp("2001:db8:1::50", 41001, "2001:db8:ee::80", 80, SYN, 1, 0).ttl(2),
+        untrust,
+    );
+    p.same_sessions();
+    let c = p.ebpf.counters().unwrap();
+    let r = p.w.counters();
+    assert_eq!(c.policy_hits, r.policy_hits, "policy hit counters");
+    assert_eq!(c.sessions_created, r.sessions.created, "sessions created");
+
+    // ICMPv6 errors about a session's packets go its way: Packet Too Big
+    // from a router on the path back to the sender, an unreachable from
+    // inside toward the outside; with hop limit 1 they are dropped.
+    let quoted = tcp(
+        "2001:db8:1::50",
+        40000,
+        "2001:db8:ee::80",
+        80,
+        ACK,
+        1001,
+        5001,
+    )
+    .frame()[14..]
+        .to_vec();
+    let ptb = icmp6(GATEWAY6, "2001:db8:1::50", 2, &quoted);
+    p.forward(untrust, &ptb, trust);
+    p.run(untrust, &ptb.clone().ttl(1));
+    let quoted = udp("2001:db8:ee::7", 123, "2001:db8:1::50", 123).frame()[14..].to_vec();
+    p.forward(
+        trust,
+        &icmp6("2001:db8:1::50", "2001:db8:ee::7", 1, &quoted),
+        untrust,
+    );
+    let quoted = ping("2001:db8:1::50", "2001:db8:ee::80", 7).frame()[14..].to_vec();
+    p.forward(
+        untrust,
+        &icmp6(GATEWAY6, "2001:db8:1::50", 3, &quoted),
+        trust,
+    );
+    // A quote too short for its ports is malformed.
+    p.run(
+        untrust,
+        &icmp6(GATEWAY6, "2001:db8:1::50", 2, &quoted[..44]),
+    );
+
+    // Hop limit expiry, on a first packet and on a session hit: an ICMPv6
+    // time exceeded from the ingress interface's address.
+    let b = p.run(
+        trust,
+        &tcp("2001:db8:1::50", 41000, "2001:db8:ee::80", 80, SYN, 1, 0).ttl(1),
+    );
+    assert_eq!(b.outcome, Outcome::Tx);
+    view(&b.ebpf).assert_checksums();
+    p.run(
+        trust,
+        &tcp(
+            "2001:db8:1::50",
+            40000,
+            "2001:db8:ee::80",
+            80,
+            ACK,
+            1001,
+            5001,
+        )
+        .ttl(1),
+    );
+    // Reject: a RST for TCP, ICMPv6 prohibited for UDP (quoting at most
+    // 1280 bytes in all); a stray ACK never reaches the policy.
+    let b = p.run(
+        trust,
+        &tcp("2001:db8:1::50", 40004, "2001:db8:ee::80", 23, SYN, 77, 0),
+    );
+    assert_eq!(b.outcome, Outcome::Tx);
+    view(&b.ebpf).assert_checksums();
+    p.run(
+        trust,
+        &tcp(
+            "2001:db8:1::50",
+            40004,
+            "2001:db8:ee::80",
+            23,
+            ACK | PSH,
+            78,
+            99,
+        ),
+    );
+    let b = p.run(trust, &udp("2001:db8:1::50", 40005, "2001:db8:ee::80", 69));
+    assert_eq!(b.outcome, Outcome::Tx);
+    view(&b.ebpf).assert_checksums();
+    let big = ip(
+        "2001:db8:1::50",
+        "2001:db8:ee::80",
+        17,
+        udp_header(40006, 69, &[0x5a; 1401]),
+    );
+    let b = p.run(trust, &big);
+    assert_eq!(b.ebpf.len(), 14 + 1280);
+    p.same_sessions();
+    // Extension headers are not walked: a fragment is refused.
+    let mut frag = udp("2001:db8:1::50", 1, "2001:db8:ee::7", 123);
+    frag.frag = Some((0, true));
+    let f = frag.frame();
+    assert_eq!(
+        p.ebpf.test_run(trust, &f).unwrap().outcome,
+        Outcome::Drop(56)
+    );
+}
+
 fn run(f: fn(&Net)) {
     if let Some(why) = why_not() {
         eprintln!("skipped: {why}");
@@ -1078,6 +1546,16 @@ fn pipeline_and_xdp_program_agree_on_the_corpus() {
 #[test]
 fn pipeline_and_xdp_program_agree_on_static_and_destination_nat() {
     run(nat);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_ipv6_for_the_box() {
+    run(host6);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_ipv6_transit() {
+    run(transit6);
 }
 
 #[test]

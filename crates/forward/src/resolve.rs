@@ -41,13 +41,16 @@ impl Resolver {
     /// For a dataplane that knows a flow's destination but not its next
     /// hop (the eBPF program): datagrams go to the destination with a TTL
     /// of 1, so the kernel resolves the next hop on the way and the
-    /// datagram goes no further. IPv4 only, as that dataplane is.
+    /// datagram goes no further (the hop limit, for IPv6).
     pub fn toward_destinations() -> Resolver {
+        use nix::sys::socket::{setsockopt, sockopt::Ipv6Ttl};
         Resolver {
             v4: UdpSocket::bind("0.0.0.0:0")
                 .ok()
                 .filter(|s| s.set_nonblocking(true).is_ok() && s.set_ttl(1).is_ok()),
-            v6: None,
+            v6: UdpSocket::bind("[::]:0")
+                .ok()
+                .filter(|s| s.set_nonblocking(true).is_ok() && setsockopt(s, Ipv6Ttl, &1).is_ok()),
             asked: HashMap::new(),
         }
     }

@@ -174,6 +174,7 @@ impl Running {
         }
         .map_err(|e| e.to_string())?;
         kernel_forwarding::set_ipv4(&w.name, true)?;
+        kernel_forwarding::set_ipv6(&w.name, true)?;
         Ok(mode)
     }
 

@@ -17,9 +17,12 @@ use xpf_forward::{SessionFilter, SessionView, Wing};
 pub fn session_id(s: &EbpfSession) -> u64 {
     let k = &s.fwd;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    // IPv4 hashes its 4 bytes, so ids stay what they were before IPv6.
+    let (src, dst) = (k.src.to_be_bytes(), k.dst.to_be_bytes());
+    let n = if k.v6 { 0 } else { 12 };
     let bytes = [
-        &(k.src as u32).to_be_bytes()[..],
-        &(k.dst as u32).to_be_bytes()[..],
+        &src[n..],
+        &dst[n..],
         &k.sport.to_be_bytes()[..],
         &k.dport.to_be_bytes()[..],
         &[k.proto][..],
@@ -35,17 +38,20 @@ pub fn session_id(s: &EbpfSession) -> u64 {
 /// One direction of `s`: its key, ingress and counters.
 fn wing(s: &EbpfSession, key: &FlowKey, dir: usize) -> Wing {
     Wing {
-        src: (v4(key.src), key.sport),
-        dst: (v4(key.dst), key.dport),
+        src: (addr(key.src, key.v6), key.sport),
+        dst: (addr(key.dst, key.v6), key.dport),
         ifindex: s.ingress[dir],
         packets: s.packets[dir],
         bytes: s.bytes[dir],
     }
 }
 
-fn v4(a: u128) -> IpAddr {
-    // The program is IPv4 only; the address sits in the low 32 bits.
-    IpAddr::from((a as u32).to_be_bytes())
+fn addr(a: u128, v6: bool) -> IpAddr {
+    if v6 {
+        IpAddr::from(a.to_be_bytes())
+    } else {
+        IpAddr::from((a as u32).to_be_bytes())
+    }
 }
 
 /// One session as the views show it, names taken from `snap`.

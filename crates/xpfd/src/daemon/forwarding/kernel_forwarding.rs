@@ -12,17 +12,28 @@
 //! which the kernel delivers locally rather than forwards. AF_XDP needs no
 //! kernel forwarding at all, so it runs with it off.
 //!
-//! IPv6 has no per-interface switch (`conf/<if>/forwarding` changes only
-//! router/host behaviour; `conf/all/forwarding` gates forwarding), and
-//! neither dataplane wants the kernel to forward IPv6 (AF_XDP forwards it
-//! itself, the eBPF program drops it), so it is switched off box-wide
-//! whenever xpfd owns forwarding.
+//! IPv6's per-interface switch (`conf/<if>/forwarding`) does not make the
+//! kernel forward (`conf/all/forwarding` gates that, and neither dataplane
+//! wants the kernel to forward IPv6, so it is off box-wide whenever xpfd
+//! owns forwarding), but `bpf_fib_lookup` answers IPv6 only for an ingress
+//! interface with it on: the eBPF dataplane turns it on where it runs.
 
 /// Whether the kernel may forward IPv4 arriving on `linux_name`.
 pub fn set_ipv4(linux_name: &str, on: bool) -> Result<(), String> {
     checked(linux_name)?;
     write(
         &format!("/proc/sys/net/ipv4/conf/{linux_name}/forwarding"),
+        on,
+    )
+}
+
+/// Whether `bpf_fib_lookup` may route IPv6 arriving on `linux_name` (the
+/// interface acts as a router's; the kernel still forwards no IPv6 while
+/// `conf/all/forwarding` is off).
+pub fn set_ipv6(linux_name: &str, on: bool) -> Result<(), String> {
+    checked(linux_name)?;
+    write(
+        &format!("/proc/sys/net/ipv6/conf/{linux_name}/forwarding"),
         on,
     )
 }
@@ -71,6 +82,9 @@ pub fn close_all<'a>(names: impl IntoIterator<Item = &'a String>) {
     for n in names {
         if let Err(e) = set_ipv4(n, false) {
             tracing::error!(interface = %n, "cannot stop the kernel forwarding transit traffic: {e}");
+        }
+        if let Err(e) = set_ipv6(n, false) {
+            tracing::warn!(interface = %n, "cannot switch IPv6 router mode off: {e}");
         }
     }
 }

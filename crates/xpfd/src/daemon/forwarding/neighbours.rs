@@ -7,7 +7,7 @@
 //! and resolve the next hop on the way; the TTL keeps it from going
 //! further. Asks are rate-limited per address.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
 
 use xpf_ebpf_loader::EbpfSession;
@@ -43,7 +43,11 @@ impl NextHops {
                 // Where that direction's packets go after translation: the
                 // other direction's source before it.
                 let other = if dir == 0 { &s.rev } else { &s.fwd };
-                let to = IpAddr::from((other.src as u32).to_be_bytes());
+                let to = if other.v6 {
+                    IpAddr::V6(Ipv6Addr::from(other.src))
+                } else {
+                    IpAddr::V4(Ipv4Addr::from(other.src as u32))
+                };
                 asked += usize::from(self.resolver.ask(to, 0, now));
             }
         }
