@@ -353,7 +353,7 @@ impl Topology {
         let out = self.py(
             from,
             &format!(
-                "import socket\ntry:\n  c=socket.create_connection(('{addr}',{port}),timeout=2);c.sendall(b'hello');print(c.recv(100).decode())\nexcept ConnectionRefusedError:\n  print('refused')\nexcept socket.timeout:\n  print('timeout')\nexcept OSError as e:\n  print('error',e)"
+                "import socket\ntry:\n  c=socket.create_connection(('{addr}',{port}),timeout=5);c.sendall(b'hello');print(c.recv(100).decode())\nexcept ConnectionRefusedError:\n  print('refused')\nexcept socket.timeout:\n  print('timeout')\nexcept OSError as e:\n  print('error',e)"
             ),
         );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
