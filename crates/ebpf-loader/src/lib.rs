@@ -35,14 +35,16 @@
 mod abi;
 mod compile;
 mod error;
+mod pins;
 mod program;
 mod sys;
 
 pub use compile::{host_admission, CompileError, HostEntry};
 pub use error::Error;
+pub use pins::{ensure_bpffs, pinned_links, unpin_link};
 pub use program::{
-    ensure_bpffs, pinned_links, unpin_link, AttachMode, EbpfCounters, EbpfDataplane, EbpfSession,
-    Options, Outcome, TestRun, PIN_DIR, PROGRAM,
+    AttachMode, EbpfCounters, EbpfDataplane, EbpfSession, Options, Outcome, TestRun, PIN_DIR,
+    PROGRAM,
 };
 
 /// Drop reasons only the eBPF program has (numbers above the pipeline's),

@@ -22,7 +22,6 @@ use std::time::Duration;
 
 use aya::maps::lpm_trie::{Key, LpmTrie};
 use aya::maps::{Array, DevMapHash, HashMap, Map, PerCpuArray, PerCpuValues};
-use aya::maps::{MapInfo, MapType};
 use aya::programs::links::{FdLink, PinnedLink};
 use aya::programs::xdp::{XdpLink, XdpLinkId};
 use aya::programs::{ProgramError, Xdp, XdpMode};
@@ -35,6 +34,10 @@ use crate::abi::{
 };
 use crate::compile::{compile, Contents};
 use crate::error::{map_err, Error};
+use crate::pins::{
+    create_dir, drop_unfit_pins, ensure_bpffs, link_pin, links_dir, pinned_link, pinned_links,
+    state_dir, unpin, unpin_link,
+};
 use crate::sys;
 
 static OBJECT: &[u8] = include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xpf_xdp_dataplane.o"));
@@ -43,10 +46,6 @@ static OBJECT: &[u8] = include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xpf_xdp
 pub const PROGRAM: &str = "xpf_xdp_dataplane";
 /// Where xpfd pins the fallback dataplane.
 pub const PIN_DIR: &str = "/sys/fs/bpf/xpf";
-/// Under the pin dir: the XDP links, one per interface.
-const LINKS_DIR: &str = "dataplane-links";
-/// Under the pin dir: pinned state directories are `dataplane-v<N>`.
-const STATE_PREFIX: &str = "dataplane-v";
 
 const M_ACTIVE: &str = "xpf_dp_active";
 const M_CONF: &str = "xpf_dp_conf";
@@ -68,8 +67,8 @@ const M_POOLS: &str = "xpf_dp_pools";
 const M_STATICS: &str = "xpf_dp_statics";
 const M_DNAT: &str = "xpf_dp_dnat";
 const M_TX: &str = "xpf_dp_tx";
-const M_SESSIONS: &str = "xpf_dp_sessions";
-const M_COUNTERS: &str = "xpf_dp_counters";
+pub(crate) const M_SESSIONS: &str = "xpf_dp_sessions";
+pub(crate) const M_COUNTERS: &str = "xpf_dp_counters";
 const M_HITS: &str = "xpf_dp_policy_hits";
 const M_NAT_HITS: &str = "xpf_dp_nat_hits";
 const M_LAST: &str = "xpf_dp_last";
@@ -105,7 +104,7 @@ pub enum AttachMode {
 impl AttachMode {
     /// The link pin's name carries the mode: a link's kernel info does not
     /// say it, and a taken-over link keeps the mode it was made with.
-    fn pin_tag(self) -> &'static str {
+    pub(crate) fn pin_tag(self) -> &'static str {
         match self {
             AttachMode::Native => "native",
             AttachMode::Generic => "generic",
@@ -261,169 +260,6 @@ fn xlate(e: &SessionEntry) -> Xlate {
     }
 }
 
-/// Makes sure `dir` exists on a bpffs, mounting one at /sys/fs/bpf first
-/// when the system has none there (a minimal system may not mount it).
-/// Both dataplanes pin under it, so xpfd calls this for either.
-pub fn ensure_bpffs(dir: &Path) -> Result<(), Error> {
-    let bpffs = Path::new("/sys/fs/bpf");
-    if dir.starts_with(bpffs) && !sys::is_bpffs(bpffs) {
-        std::fs::create_dir_all(bpffs).map_err(|source| Error::Io {
-            what: format!("creating {}", bpffs.display()),
-            source,
-        })?;
-        sys::mount_bpffs(bpffs).map_err(|source| Error::Io {
-            what: "mounting bpffs on /sys/fs/bpf".into(),
-            source,
-        })?;
-        tracing::info!("mounted the BPF filesystem on {}", bpffs.display());
-    }
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        what: format!("creating {}", dir.display()),
-        source,
-    })
-}
-
-fn io_err(what: String) -> impl FnOnce(std::io::Error) -> Error {
-    move |source| Error::Io { what, source }
-}
-
-fn create_dir(dir: &Path) -> Result<(), Error> {
-    std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))
-}
-
-/// Removes a pin; one already gone is fine.
-fn unpin(path: &Path) -> Result<(), Error> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(io_err(format!("removing {}", path.display()))(e))
-        }
-        _ => Ok(()),
-    }
-}
-
-fn state_dir(pin_dir: &Path) -> PathBuf {
-    pin_dir.join(format!("{STATE_PREFIX}{}", abi::STATE_ABI))
-}
-
-fn link_pin(pin_dir: &Path, ifindex: u32, mode: AttachMode) -> PathBuf {
-    pin_dir
-        .join(LINKS_DIR)
-        .join(format!("xdp_{ifindex}_{}", mode.pin_tag()))
-}
-
-/// The link pinned for `ifindex`, if any.
-fn pinned_link(pin_dir: &Path, ifindex: u32) -> Option<(PathBuf, AttachMode)> {
-    [AttachMode::Native, AttachMode::Generic]
-        .into_iter()
-        .map(|m| (link_pin(pin_dir, ifindex, m), m))
-        .find(|(p, _)| p.exists())
-}
-
-/// The interfaces (ifindexes) with an XDP link pinned under `pin_dir`: where
-/// an earlier xpfd left the program forwarding.
-pub fn pinned_links(pin_dir: &Path) -> Vec<u32> {
-    let Ok(dir) = std::fs::read_dir(pin_dir.join(LINKS_DIR)) else {
-        return Vec::new();
-    };
-    let mut out: Vec<u32> = dir
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            name.strip_prefix("xdp_")?.split('_').next()?.parse().ok()
-        })
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// Removes the link pinned for `ifindex` under `pin_dir`, which takes the
-/// program off that interface unless a running dataplane holds the link.
-pub fn unpin_link(pin_dir: &Path, ifindex: u32) -> Result<(), Error> {
-    for mode in [AttachMode::Native, AttachMode::Generic] {
-        unpin(&link_pin(pin_dir, ifindex, mode))?;
-    }
-    Ok(())
-}
-
-/// What a pinned map must be for this build to take it over.
-struct Fit {
-    name: &'static str,
-    map_type: MapType,
-    key: usize,
-    value: usize,
-    max_entries: u32,
-}
-
-/// Removes pinned state this build cannot take over, saying why: pins of
-/// another state version, pins from before versioned pins, and maps whose
-/// type or sizes differ. The program still attached keeps its maps (the
-/// kernel frees them with it); the new load creates fresh ones.
-fn drop_unfit_pins(pin_dir: &Path, opts: &Options) -> Result<(), Error> {
-    let ours = state_dir(pin_dir);
-    let entries =
-        std::fs::read_dir(pin_dir).map_err(io_err(format!("reading {}", pin_dir.display())))?;
-    for e in entries.filter_map(Result::ok) {
-        let path = e.path();
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with(STATE_PREFIX) && path != ours {
-            tracing::warn!(
-                pins = %path.display(),
-                "pinned eBPF dataplane state is of another layout than this build's (version {}): starting with a fresh session table",
-                abi::STATE_ABI
-            );
-            std::fs::remove_dir_all(&path)
-                .map_err(io_err(format!("removing {}", path.display())))?;
-        } else if name.starts_with("xpf_dp_") || name == PROGRAM {
-            // Unversioned pins of builds before hitless restart.
-            unpin(&path)?;
-        }
-    }
-    let fits = [
-        Fit {
-            name: M_SESSIONS,
-            map_type: MapType::LruHash,
-            key: std::mem::size_of::<Flow>(),
-            value: std::mem::size_of::<SessionEntry>(),
-            max_entries: opts.session_entries.max(2),
-        },
-        Fit {
-            name: M_COUNTERS,
-            map_type: MapType::PerCpuArray,
-            key: std::mem::size_of::<u32>(),
-            value: std::mem::size_of::<u64>(),
-            max_entries: abi::CNT_MAX,
-        },
-    ];
-    for f in fits {
-        let path = ours.join(f.name);
-        if !path.exists() {
-            continue;
-        }
-        let why = match MapInfo::from_pin(&path) {
-            Ok(i) => {
-                let found = (
-                    i.map_type().ok(),
-                    i.key_size() as usize,
-                    i.value_size() as usize,
-                    i.max_entries(),
-                );
-                if found == (Some(f.map_type), f.key, f.value, f.max_entries) {
-                    continue;
-                }
-                format!(
-                    "it is {:?} with {}-byte keys, {}-byte values and {} entries; this build wants {:?}, {}, {} and {}",
-                    found.0, found.1, found.2, found.3, f.map_type, f.key, f.value, f.max_entries
-                )
-            }
-            Err(e) => format!("cannot read it: {e}"),
-        };
-        tracing::warn!(map = f.name, pin = %path.display(), "not taking over the pinned map, starting a fresh one: {why}");
-        unpin(&path)?;
-    }
-    Ok(())
-}
-
 fn flow(k: &FlowKey) -> Flow {
     let mut f = Flow {
         sport: k.sport,
@@ -454,7 +290,7 @@ impl EbpfDataplane {
             ensure_bpffs(dir)?;
             drop_unfit_pins(dir, opts)?;
             create_dir(&state_dir(dir))?;
-            create_dir(&dir.join(LINKS_DIR))?;
+            create_dir(&links_dir(dir))?;
             loader.default_map_pin_directory(state_dir(dir));
         }
         let mut ebpf = loader.load(OBJECT)?;
