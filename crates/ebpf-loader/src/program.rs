@@ -730,6 +730,19 @@ impl EbpfDataplane {
     /// (BPF_PROG_TEST_RUN): sessions and counters change as for a real
     /// packet; nothing is transmitted.
     pub fn test_run(&mut self, ingress_ifindex: u32, frame: &[u8]) -> Result<TestRun, Error> {
+        // Every CPU's record cleared first: the run lands on one CPU, and a
+        // stale record on another could otherwise pass for its outcome.
+        let blank =
+            PerCpuValues::try_from(vec![abi::Last::default(); nr_cpus()?]).map_err(|source| {
+                Error::Io {
+                    what: "per-CPU values".into(),
+                    source,
+                }
+            })?;
+        PerCpuArray::<_, abi::Last>::try_from(self.map_mut(M_LAST)?)
+            .map_err(map_err(M_LAST))?
+            .set(0, blank, 0)
+            .map_err(map_err(M_LAST))?;
         let prog = xdp(&mut self.ebpf)?;
         let fd = prog.fd().map_err(|source| Error::Program {
             what: "program fd".into(),
@@ -744,8 +757,9 @@ impl EbpfDataplane {
             .map_err(map_err(M_LAST))?
             .get(&0, 0)
             .map_err(map_err(M_LAST))?;
-        // The run happened on one CPU: the slot whose action matches (a
-        // reply is redirected to its ingress and recorded as XDP_TX).
+        // The run happened on one CPU: the one slot written, whose action
+        // matches (a reply is redirected to its ingress and recorded as
+        // XDP_TX).
         let l = last
             .iter()
             .find(|l| l.action == action || (action == 4 && l.action == 3))
