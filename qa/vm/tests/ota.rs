@@ -342,6 +342,9 @@ fn signed_updates_install_refuse_and_roll_back() {
                 vm.expect("rebooting to use up a try")?;
             }
             vm.expect("health: good")?;
+            // getty may have printed its prompt before the health check
+            // said so: an empty line makes it print a fresh one.
+            vm.line("")?;
             vm.login_root()?;
             let v = vm.cli("show version", PROMPT)?;
             if !v.contains(&format!("xpf image {OLD}, slot A")) {
