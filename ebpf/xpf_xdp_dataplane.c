@@ -137,6 +137,25 @@ static __always_inline int xpf_time_exceeded(struct xdp_md *ctx, struct xpf_out 
 	return xpf_reply(o, ingress);
 }
 
+/*
+ * Answers go back out of the ingress, to the MAC the packet came from, when
+ * no route leads back; -1 when the frame has no Ethernet header.
+ */
+static __always_inline int xpf_back_the_way_in(struct xdp_md *ctx, __u32 ingress,
+					       struct xpf_route *back)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	back->ifindex = ingress;
+	__builtin_memcpy(back->smac, eth->h_dest, 6);
+	__builtin_memcpy(back->dmac, eth->h_source, 6);
+	return 0;
+}
+
 /* A rejecting policy: a TCP RST, else ICMP administratively prohibited. */
 static __always_inline int xpf_reject(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p, __u32 ingress)
 {
@@ -211,6 +230,16 @@ static __always_inline __u64 xpf_proto_timeout(struct xpf_dp_conf *c, __u8 proto
 	default:
 		return c->other;
 	}
+}
+
+/* A new session's idle timeout: the application's, else the protocol's. */
+static __always_inline __u64 xpf_session_timeout(struct xpf_dp_conf *conf, __u8 proto, __u32 timeout_s)
+{
+	if (timeout_s == XPF_DP_NONE32)
+		return ~0ull / 2;
+	if (timeout_s)
+		return (__u64)timeout_s * 1000000000ull;
+	return xpf_proto_timeout(conf, proto);
 }
 
 /* A session that could not be made: its translations count as failed. */
@@ -295,27 +324,13 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	int rb = xpf_fib(ctx, fwd.ifindex, dst, p->src, p->proto, &back);
 
 	if (rb == XPF_ROUTE_NONE) {
-		void *data = (void *)(long)ctx->data;
-		void *data_end = (void *)(long)ctx->data_end;
-		struct ethhdr *eth = data;
-
-		if ((void *)(eth + 1) > data_end)
+		if (xpf_back_the_way_in(ctx, ingress, &back))
 			return xpf_drop(o, XPF_DROP_MALFORMED);
-		back.ifindex = ingress;
-		__builtin_memcpy(back.smac, eth->h_dest, 6);
-		__builtin_memcpy(back.dmac, eth->h_source, 6);
 		rb = XPF_ROUTE_OK;
 	}
 
 	__u64 now = bpf_ktime_get_ns();
-	__u64 timeout;
-
-	if (timeout_s == XPF_DP_NONE32)
-		timeout = ~0ull / 2;
-	else if (timeout_s)
-		timeout = (__u64)timeout_s * 1000000000ull;
-	else
-		timeout = xpf_proto_timeout(conf, p->proto);
+	__u64 timeout = xpf_session_timeout(conf, p->proto, timeout_s);
 
 	struct xpf_work *w = xpf_work();
 
@@ -540,27 +555,13 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	int rb = xpf_fib6(ctx, fwd.ifindex, p->dst6, p->src6, p->proto, &back);
 
 	if (rb == XPF_ROUTE_NONE) {
-		void *data = (void *)(long)ctx->data;
-		void *data_end = (void *)(long)ctx->data_end;
-		struct ethhdr *eth = data;
-
-		if ((void *)(eth + 1) > data_end)
+		if (xpf_back_the_way_in(ctx, ingress, &back))
 			return xpf_drop(o, XPF_DROP_MALFORMED);
-		back.ifindex = ingress;
-		__builtin_memcpy(back.smac, eth->h_dest, 6);
-		__builtin_memcpy(back.dmac, eth->h_source, 6);
 		rb = XPF_ROUTE_OK;
 	}
 
 	__u64 now = bpf_ktime_get_ns();
-	__u64 timeout;
-
-	if (timeout_s == XPF_DP_NONE32)
-		timeout = ~0ull / 2;
-	else if (timeout_s)
-		timeout = (__u64)timeout_s * 1000000000ull;
-	else
-		timeout = xpf_proto_timeout(conf, p->proto);
+	__u64 timeout = xpf_session_timeout(conf, p->proto, timeout_s);
 
 	struct xpf_work *w = xpf_work();
 
