@@ -94,6 +94,32 @@ static long xpf_sum_one(__u32 i, void *arg)
 }
 
 /* Rewrites the frame into an ICMP error; 0 on success, -1 if it cannot. */
+/*
+ * Turns the frame into L2 + `room` bytes of new headers + the first `quote`
+ * bytes of its IP packet (kept in scratch for the checksum). The new
+ * headers go in front, so the quoted packet stays where it is: XDP always
+ * has headroom, while a frame veth made from an skb has too little
+ * tailroom to grow into. Then the tail is trimmed to the quote.
+ */
+static __always_inline int xpf_room_in_front(struct xdp_md *ctx, struct xpf_scratch *s, __u32 l3,
+					     int room, __u32 quote, __u32 cur)
+{
+	if (bpf_xdp_load_bytes(ctx, l3, s->b, quote))
+		return -1;
+	if (bpf_xdp_load_bytes(ctx, 0, s->l2, 18))
+		return -1;
+	if (bpf_xdp_adjust_head(ctx, -room))
+		return -1;
+	cur += room;
+	if (bpf_xdp_adjust_tail(ctx, (int)(l3 + room + quote) - (int)cur))
+		return -1;
+	if (bpf_xdp_store_bytes(ctx, 0, s->l2, 14))
+		return -1;
+	if (l3 == 18 && bpf_xdp_store_bytes(ctx, 14, s->l2 + 14, 4))
+		return -1;
+	return 0;
+}
+
 static __always_inline int xpf_icmp_error(struct xdp_md *ctx, struct xpf_pkt *p, __u8 ty, __u8 code, __u32 src)
 {
 	__u32 zero = 0;
@@ -112,23 +138,7 @@ static __always_inline int xpf_icmp_error(struct xdp_md *ctx, struct xpf_pkt *p,
 		quote = XPF_QUOTE_MAX;
 	if (quote < 20)
 		return -1;
-	if (bpf_xdp_load_bytes(ctx, l3, s->b, quote))
-		return -1;
-	if (bpf_xdp_load_bytes(ctx, 0, s->l2, 18))
-		return -1;
-	/*
-	 * The new IP and ICMP headers go in front, so the quoted packet stays
-	 * where it is: XDP always has headroom, while a frame veth made from
-	 * an skb has too little tailroom to grow into. Then trim to the quote.
-	 */
-	if (bpf_xdp_adjust_head(ctx, -28))
-		return -1;
-	cur += 28;
-	if (bpf_xdp_adjust_tail(ctx, (int)(l3 + 28 + quote) - (int)cur))
-		return -1;
-	if (bpf_xdp_store_bytes(ctx, 0, s->l2, 14))
-		return -1;
-	if (l3 == 18 && bpf_xdp_store_bytes(ctx, 14, s->l2 + 14, 4))
+	if (xpf_room_in_front(ctx, s, l3, 28, quote, cur))
 		return -1;
 
 	/* IP header: 0x45, length, DF, TTL 64, proto 1, checksum. */
@@ -265,19 +275,7 @@ static __always_inline int xpf_icmp6_error(struct xdp_md *ctx, struct xpf_pkt *p
 	/* Addresses first: `src` may be the parsed packet's, which stays put. */
 	__builtin_memcpy(hdr + 8, src, 16);
 	__builtin_memcpy(hdr + 24, p->src6, 16);
-	if (bpf_xdp_load_bytes(ctx, l3, s->b, quote))
-		return -1;
-	if (bpf_xdp_load_bytes(ctx, 0, s->l2, 18))
-		return -1;
-	/* As for IPv4: new headers in front, the quote where it is. */
-	if (bpf_xdp_adjust_head(ctx, -48))
-		return -1;
-	cur += 48;
-	if (bpf_xdp_adjust_tail(ctx, (int)(l3 + 48 + quote) - (int)cur))
-		return -1;
-	if (bpf_xdp_store_bytes(ctx, 0, s->l2, 14))
-		return -1;
-	if (l3 == 18 && bpf_xdp_store_bytes(ctx, 14, s->l2 + 14, 4))
+	if (xpf_room_in_front(ctx, s, l3, 48, quote, cur))
 		return -1;
 
 	__u16 plen = 8 + quote;
