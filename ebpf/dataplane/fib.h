@@ -64,12 +64,24 @@ struct xpf_route {
 	__u8 dmac[6];
 };
 
+/* Looks `f` up and reads the egress and MACs into `r`. */
+static __always_inline int xpf_fib_run(struct xdp_md *ctx, struct bpf_fib_lookup *f, struct xpf_route *r)
+{
+	int rc = bpf_fib_lookup(ctx, f, sizeof(*f), 0);
+
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+		return XPF_ROUTE_NONE;
+	r->ifindex = f->ifindex;
+	__builtin_memcpy(r->smac, f->smac, 6);
+	__builtin_memcpy(r->dmac, f->dmac, 6);
+	return rc == BPF_FIB_LKUP_RET_SUCCESS ? XPF_ROUTE_OK : XPF_ROUTE_NO_NEIGH;
+}
+
 static __always_inline int xpf_fib(struct xdp_md *ctx, __u32 ingress, __u32 src, __u32 dst, __u8 proto,
 				   struct xpf_route *r)
 {
 	struct xpf_work *w = xpf_work();
 	struct bpf_fib_lookup *f;
-	int rc;
 
 	if (!w)
 		return XPF_ROUTE_NONE;
@@ -80,13 +92,7 @@ static __always_inline int xpf_fib(struct xdp_md *ctx, __u32 ingress, __u32 src,
 	f->ipv4_src = bpf_htonl(src);
 	f->ipv4_dst = bpf_htonl(dst);
 	f->ifindex = ingress;
-	rc = bpf_fib_lookup(ctx, f, sizeof(*f), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
-		return XPF_ROUTE_NONE;
-	r->ifindex = f->ifindex;
-	__builtin_memcpy(r->smac, f->smac, 6);
-	__builtin_memcpy(r->dmac, f->dmac, 6);
-	return rc == BPF_FIB_LKUP_RET_SUCCESS ? XPF_ROUTE_OK : XPF_ROUTE_NO_NEIGH;
+	return xpf_fib_run(ctx, f, r);
 }
 
 /* xpf_fib for IPv6; addresses as on the wire. */
@@ -95,7 +101,6 @@ static __always_inline int xpf_fib6(struct xdp_md *ctx, __u32 ingress, __u32 *sr
 {
 	struct xpf_work *w = xpf_work();
 	struct bpf_fib_lookup *f;
-	int rc;
 
 	if (!w)
 		return XPF_ROUTE_NONE;
@@ -106,13 +111,7 @@ static __always_inline int xpf_fib6(struct xdp_md *ctx, __u32 ingress, __u32 *sr
 	__builtin_memcpy(f->ipv6_src, src, 16);
 	__builtin_memcpy(f->ipv6_dst, dst, 16);
 	f->ifindex = ingress;
-	rc = bpf_fib_lookup(ctx, f, sizeof(*f), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
-		return XPF_ROUTE_NONE;
-	r->ifindex = f->ifindex;
-	__builtin_memcpy(r->smac, f->smac, 6);
-	__builtin_memcpy(r->dmac, f->dmac, 6);
-	return rc == BPF_FIB_LKUP_RET_SUCCESS ? XPF_ROUTE_OK : XPF_ROUTE_NO_NEIGH;
+	return xpf_fib_run(ctx, f, r);
 }
 
 #endif
