@@ -308,12 +308,6 @@ fn ebpf_reject_host_inbound_and_clear_act_as_junos_does() {
     );
 }
 
-/// Both families' addresses: both dataplanes forward IPv6 by policy and
-/// session, and let it reach the box by host-inbound-traffic.
-fn families(v4: &'static str, v6: &'static str) -> Vec<&'static str> {
-    vec![v4, v6]
-}
-
 /// The addresses a test of NAT crosses the firewall to: IPv6 too where the
 /// dataplane translates IPv6 (the eBPF program refuses IPv6 a NAT rule
 /// would translate).
@@ -324,16 +318,23 @@ fn nat_families(dp: Dataplane, v4: &'static str, v6: &'static str) -> Vec<&'stat
     }
 }
 
-fn reject_host_inbound_and_clear(test: &str, dp: Dataplane) {
+/// The topology on `dp` once the server answers in both families, or
+/// `None` (said why) where the lab cannot run.
+fn with_paths(test: &str, dp: Dataplane) -> Option<Topology> {
     if !lab_ready(test) {
-        return;
+        return None;
     }
-    let Some(t) = started(test, dp) else {
-        return;
-    };
-    for to in families("10.91.2.2", "2001:db8:91:2::2") {
+    let t = started(test, dp)?;
+    for to in ["10.91.2.2", "2001:db8:91:2::2"] {
         wait_for_path(&t, to, Duration::from_secs(15));
     }
+    Some(t)
+}
+
+fn reject_host_inbound_and_clear(test: &str, dp: Dataplane) {
+    let Some(t) = with_paths(test, dp) else {
+        return;
+    };
     let out = t.cli(
         "configure; \
          set security policies from-zone trust to-zone untrust policy no-telnet match source-address any destination-address any application junos-telnet; \
@@ -350,7 +351,7 @@ fn reject_host_inbound_and_clear(test: &str, dp: Dataplane) {
     // the packets crossed; a refusal comes from xpf.
     let telnet = t.serve("s", 23, false, 8);
     let tftp = t.serve("s", 69, true, 8);
-    for addr in families("10.91.2.2", "2001:db8:91:2::2") {
+    for addr in ["10.91.2.2", "2001:db8:91:2::2"] {
         assert_eq!(t.connect("c", addr, 23), "refused", "TCP reject to {addr}");
         assert_eq!(
             t.udp_probe("c", addr, 69),
@@ -389,9 +390,9 @@ fn reject_host_inbound_and_clear(test: &str, dp: Dataplane) {
     // Host-inbound: trust allows ping and ssh, untrust nothing. A listener
     // on port 22 of the firewall stands in for sshd.
     let ssh = t.serve("f", 22, false, 8);
-    for (trust, untrust) in families("10.91.1.1", "2001:db8:91:1::1")
+    for (trust, untrust) in ["10.91.1.1", "2001:db8:91:1::1"]
         .into_iter()
-        .zip(families("10.91.2.1", "2001:db8:91:2::1"))
+        .zip(["10.91.2.1", "2001:db8:91:2::1"])
     {
         assert_eq!(
             t.connect("c", trust, 22),
@@ -420,7 +421,7 @@ fn reject_host_inbound_and_clear(test: &str, dp: Dataplane) {
 
     // A live TCP flow, in both families: one exchange, then the session is
     // cleared, and the next segment (not a SYN) finds no session.
-    for (addr, port) in families("10.91.2.2", "2001:db8:91:2::2")
+    for (addr, port) in ["10.91.2.2", "2001:db8:91:2::2"]
         .into_iter()
         .zip([7040, 7041])
     {
@@ -470,15 +471,9 @@ fn ebpf_source_destination_and_static_nat_reach_the_server() {
 }
 
 fn nat_kinds(test: &str, dp: Dataplane) {
-    if !lab_ready(test) {
-        return;
-    }
-    let Some(t) = started(test, dp) else {
+    let Some(t) = with_paths(test, dp) else {
         return;
     };
-    for to in families("10.91.2.2", "2001:db8:91:2::2") {
-        wait_for_path(&t, to, Duration::from_secs(15));
-    }
 
     // Destination NAT: 10.91.9.9:80 is the server's 7031.
     let out = t.cli(
