@@ -9,7 +9,9 @@
  *
  *  1. parse (dataplane/parse.h);
  *  2. ingress zone from the interface map (dataplane/config.h);
- *  3. session lookup (dataplane/session.h): a hit is rewritten and sent;
+ *  3. session lookup (dataplane/session.h): a hit is rewritten and sent,
+ *     and an ICMP error goes the way of the session it quotes
+ *     (dataplane/icmp_error.h);
  *  4. on a miss: static and destination NAT (dataplane/dnat.h), traffic
  *     for the box (dataplane/host.h), SYN check, route and egress zone of
  *     the translated destination (dataplane/fib.h), first-match policy on
@@ -19,8 +21,7 @@
  *     exceeded back out of the ingress (dataplane/reply.h).
  *
  * What the pipeline does and this program does not (screens, IPv6 NAT and
- * extension headers, MSS clamp, IPv4 ICMP errors to sessions, TCP window
- * checks) is either refused by the loader's compile or counted as
+ * extension headers, MSS clamp, TCP window checks) is either refused by the loader's compile or counted as
  * XPF_DROP_UNSUPPORTED: never forwarded unchecked. Later
  * fragments, which the pipeline sends after their first fragment, are
  * all dropped here as XPF_DROP_NON_FIRST_FRAGMENT.
@@ -45,6 +46,7 @@
 #include "dataplane/rewrite.h"
 #include "dataplane/fib.h"
 #include "dataplane/reply.h"
+#include "dataplane/icmp_error.h"
 
 _Static_assert(sizeof(struct xpf_dp_active) == 16, "xpf_dp_active");
 _Static_assert(sizeof(struct xpf_dp_conf) == 72, "xpf_dp_conf");
@@ -500,6 +502,45 @@ static __always_inline int xpf_icmp6_error_in(struct xdp_md *ctx, struct xpf_out
 }
 
 /*
+ * An IPv4 ICMP error (dataplane/icmp_error.h): matched to the session of
+ * the packet it quotes and sent that session's way, translated. Without a
+ * session it is the kernel's when addressed to the box, else dropped.
+ */
+static __always_inline int xpf_icmp_error_in(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_pkt *p)
+{
+	struct xpf_quote q = {};
+	struct xpf_work *w = xpf_work();
+	int err = xpf_quote_of(ctx, p, &q);
+
+	if (err)
+		return xpf_drop(o, -err);
+	if (!w)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	xpf_quote_key(&q, &w->k);
+	struct xpf_dp_session *s = bpf_map_lookup_elem(&xpf_dp_sessions, &w->k);
+
+	if (!s)
+		return xpf_dp_is_local(buf, p->dst) ? XDP_PASS : xpf_drop(o, XPF_DROP_ICMP_ERROR_NO_SESSION);
+	if (p->ttl <= 1)
+		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
+	__u32 src, dst;
+
+	err = xpf_icmp_error_rewrite(ctx, p, &q, &w->k, &s->twin, &src, &dst);
+	if (err)
+		return xpf_drop(o, -err);
+	if (!(s->mac_flags & XPF_DP_MAC_OK)) {
+		struct xpf_route r = {};
+
+		if (xpf_fib(ctx, s->ingress_ifindex, src, dst, 1, &r) != XPF_ROUTE_OK)
+			return xpf_drop(o, XPF_DROP_NO_NEIGHBOUR);
+		__builtin_memcpy(s->smac, r.smac, 6);
+		__builtin_memcpy(s->dmac, r.dmac, 6);
+		s->mac_flags |= XPF_DP_MAC_OK;
+	}
+	return xpf_send(ctx, o, s->egress_ifindex, s->smac, s->dmac);
+}
+
+/*
  * The first packet of an IPv6 flow: host, route, policy, session. NAT of
  * IPv6 is not implemented: a flow a NAT rule could translate is refused
  * (XPF_DROP_UNSUPPORTED), never forwarded untranslated.
@@ -711,7 +752,7 @@ __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o,
 	if (p->frag == XPF_FRAG_LATER)
 		return xpf_drop(o, XPF_DROP_NON_FIRST_FRAGMENT);
 	if (p->error)
-		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
+		return xpf_icmp_error_in(ctx, o, buf, p);
 
 	struct xpf_work *w = xpf_work();
 

@@ -63,11 +63,17 @@ static __always_inline int xpf_dp_host_admit(__u32 buf, __u32 ifindex, struct xp
 	return XPF_HOST_DENIED;
 }
 
+static __always_inline int xpf_dp_is_local(__u32 buf, __u32 addr)
+{
+	struct xpf_dp_local_key lk = { .buf = buf, .addr = addr };
+
+	return bpf_map_lookup_elem(&xpf_dp_local, &lk) != 0;
+}
+
 static __always_inline int xpf_dp_host_run(__u32 buf, __u32 ifindex, struct xpf_dp_iface *iface,
 					   struct xpf_pkt *p)
 {
-	struct xpf_dp_local_key lk = { .buf = buf, .addr = p->dst };
-	int local = bpf_map_lookup_elem(&xpf_dp_local, &lk) != 0;
+	int local = xpf_dp_is_local(buf, p->dst);
 	int bcast = p->dst == 0xffffffff || (p->dst >> 28) == 0xe;
 
 #pragma unroll

@@ -591,6 +591,7 @@ fn scenarios(net: &Net) {
     assert_eq!((v.src(), v.ttl()), (a("203.0.113.1"), 63));
     let nat_port = v.sport();
     assert!(nat_port >= 61000, "interface NAT ports: {nat_port}");
+    let tcp_port = nat_port;
     // Reply via the reverse session.
     let synack = tcp(
         "198.51.100.80",
@@ -706,6 +707,7 @@ fn scenarios(net: &Net) {
     let out = p.forward(trust, &ping("10.0.1.50", "198.51.100.80", 7), untrust);
     let id = view(&out).icmp_id();
     p.forward(untrust, &pong("198.51.100.80", "203.0.113.1", id), trust);
+    icmp_errors(&mut p, tcp_port, nat_port, id);
     // No NAT for 10.0.1.64/26; inbound to the DMZ and out of it.
     p.forward(
         trust,
@@ -799,6 +801,81 @@ fn scenarios(net: &Net) {
     eprintln!("pipeline sessions: {}", p.w.sessions.len());
 }
 
+/// An ICMP error of type `ty`, code `code`, quoting `quoted` (an IP
+/// packet, cut to `keep` bytes).
+fn icmp4(src: &str, dst: &str, ty: u8, code: u8, quoted: &Ip, keep: usize) -> Ip {
+    let mut l4 = vec![ty, code, 0, 0, 0, 0, 0x05, 0xdc];
+    let q = quoted.frame();
+    l4.extend_from_slice(&q[14..(14 + keep).min(q.len())]);
+    ip(src, dst, 1, l4)
+}
+
+/// IPv4 ICMP errors follow the session of the packet they quote, both
+/// ways, translated (interface NAT: `tcp_port`, `udp_port`, echo `id`).
+fn icmp_errors(p: &mut Pair, tcp_port: u16, udp_port: u16, id: u16) {
+    let (trust, untrust) = (p.trust, p.untrust);
+    let sent = tcp(
+        "203.0.113.1",
+        tcp_port,
+        "198.51.100.80",
+        80,
+        ACK,
+        1001,
+        5001,
+    );
+    // Fragmentation needed from a router on the path: to the LAN host,
+    // its own packet in the quote.
+    let out = p.forward(
+        untrust,
+        &icmp4(GATEWAY, "203.0.113.1", 3, 4, &sent, 28),
+        trust,
+    );
+    let v = view(&out);
+    assert_eq!((v.src(), v.dst()), (a(GATEWAY), a("10.0.1.50")));
+    let quote = &v.payload()[8..];
+    assert_eq!(&quote[12..16], &[10, 0, 1, 50], "quoted source restored");
+    assert_eq!(u16::from_be_bytes([quote[20], quote[21]]), 40000);
+    v.assert_checksums();
+    // The whole quoted TCP header: its checksum follows the translation.
+    p.forward(
+        untrust,
+        &icmp4("198.51.100.80", "203.0.113.1", 3, 3, &sent, 40),
+        trust,
+    );
+    // UDP with its checksum; the echo's identifier.
+    let sent = udp("203.0.113.1", udp_port, "198.51.100.7", 123);
+    p.forward(
+        untrust,
+        &icmp4("198.51.100.7", "203.0.113.1", 3, 3, &sent, 36),
+        trust,
+    );
+    let sent = ping("203.0.113.1", "198.51.100.80", id);
+    p.forward(
+        untrust,
+        &icmp4(GATEWAY, "203.0.113.1", 11, 0, &sent, 36),
+        trust,
+    );
+    // The LAN host's own error about an answer leaves as the box's.
+    let got = udp("198.51.100.7", 123, "10.0.1.50", 123);
+    let out = p.forward(
+        trust,
+        &icmp4("10.0.1.50", "198.51.100.7", 3, 3, &got, 36),
+        untrust,
+    );
+    assert_eq!(view(&out).src(), a("203.0.113.1"));
+    // TTL 1 is dropped; a quote too short for its ports is malformed.
+    p.run(
+        untrust,
+        &icmp4(GATEWAY, "203.0.113.1", 3, 4, &sent, 28).ttl(1),
+    );
+    p.run(untrust, &icmp4(GATEWAY, "203.0.113.1", 3, 4, &sent, 24));
+    // No session: the box's when addressed to it, else dropped.
+    let stray = udp("203.0.113.1", 7, "198.51.100.7", 7);
+    p.run(untrust, &icmp4(GATEWAY, "203.0.113.1", 3, 3, &stray, 28));
+    let stray = udp("10.0.1.99", 7, "198.51.100.7", 7);
+    p.run(untrust, &icmp4(GATEWAY, "10.0.1.99", 3, 3, &stray, 28));
+}
+
 /// Static and destination NAT (issue 6): the same translations, the
 /// same sessions, replies un-NATted the same way, and packets no rule
 /// matches left alone.
@@ -838,6 +915,18 @@ fn nat(net: &Net) {
         &tcp("198.51.100.9", 40000, "203.0.113.100", 80, ACK, 1001, 5001),
         dmz,
     );
+    // An error about the server's answer reaches the server, quoting its
+    // own address and port.
+    let answer = tcp("203.0.113.100", 80, "198.51.100.9", 40000, ACK, 5001, 1001);
+    let out = p.forward(
+        untrust,
+        &icmp4("198.51.100.9", "203.0.113.100", 3, 3, &answer, 28),
+        dmz,
+    );
+    let v = view(&out);
+    let quote = &v.payload()[8..];
+    assert_eq!(&quote[12..16], &[10, 0, 2, 10]);
+    assert_eq!(u16::from_be_bytes([quote[20], quote[21]]), 8080);
     // Destination NAT to an address only: the port stays; both ways.
     let out = p.forward(
         untrust,

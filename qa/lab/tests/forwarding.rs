@@ -552,6 +552,15 @@ fn nat_kinds(test: &str, dp: Dataplane) {
     assert_eq!(Topology::peers(server), seen[..to.len()]);
     let pool = t.cli("show security nat source pool p4");
     assert!(pool.contains("10.91.99.10"), "{pool}");
+
+    // The server's port unreachable about a translated flow finds its
+    // session and reaches the client, translated back: through source NAT,
+    // and through destination NAT (10.91.9.9:80 is the server's 7031,
+    // where nothing listens for UDP).
+    for addr in &to {
+        assert_eq!(t.udp_probe("c", addr, 7099), "unreachable", "to {addr}");
+    }
+    assert_eq!(t.udp_probe("c", "10.91.9.9", 80), "unreachable");
 }
 
 /// Polls `f` for up to 10 s.

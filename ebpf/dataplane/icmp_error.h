@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
+/*
+ * Stage: IPv4 ICMP errors (crates/dataplane/src/stage/icmp_error.rs). An
+ * error is matched to the session of the packet it quotes; the quote
+ * travelled the other way, so the error is rewritten as that session's
+ * traffic in its own direction: the quote restored to what its sender
+ * sent, the outer addresses translated likewise, TTL decremented.
+ *
+ * The pipeline recomputes the error's ICMP checksum over the whole message;
+ * a verifier-bounded program cannot sum up to 1500 bytes, so this stage
+ * updates it by the words it changed (RFC 1624), which gives the same
+ * checksum for every error that arrived with a valid one. A quoted IPv4
+ * header with options is XPF_DROP_UNSUPPORTED (the pipeline handles it).
+ */
+#ifndef XPF_DP_ICMP_ERROR_H
+#define XPF_DP_ICMP_ERROR_H
+
+#include "dataplane/parse.h"
+#include "dataplane/rewrite.h"
+#include "dataplane/reply.h"
+
+/* The quoted IPv4 header and the first 8 bytes of what it carried. */
+struct xpf_quote {
+	__u8 *ip;
+	__u8 *l4;
+};
+
+static __always_inline __u32 xpf_get32(__u8 *b)
+{
+	return ((__u32)b[0] << 24) | ((__u32)b[1] << 16) | ((__u32)b[2] << 8) | b[3];
+}
+
+/* Finds the quote of error `p`; 0, or a negative drop reason. */
+static __always_inline int xpf_quote_of(struct xdp_md *ctx, struct xpf_pkt *p, struct xpf_quote *q)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 l3 = p->l3 == 18 ? 18 : 14;
+	__u8 *in = data + l3 + 28;
+
+	if (l3 + 48 > p->end || (void *)(in + 20) > data_end)
+		return -XPF_DROP_MALFORMED;
+	if ((in[0] >> 4) != 4 || (in[0] & 0x0f) < 5)
+		return -XPF_DROP_MALFORMED;
+	if ((in[0] & 0x0f) != 5)
+		return -XPF_DROP_UNSUPPORTED;
+	if (l3 + 56 > p->end || (void *)(in + 28) > data_end)
+		return -XPF_DROP_MALFORMED;
+	q->ip = in;
+	q->l4 = in + 20;
+	return 0;
+}
+
+/*
+ * The key of this direction's session: the quote's own key reversed. For
+ * a quoted ICMP message the identifier stands for both ports.
+ */
+static __always_inline void xpf_quote_key(struct xpf_quote *q, struct xpf_dp_flow *k)
+{
+	__u8 proto = q->ip[9];
+
+	__builtin_memset(k, 0, sizeof(*k));
+	k->src = xpf_get32(q->ip + 16);
+	k->dst = xpf_get32(q->ip + 12);
+	k->proto = proto;
+	if (proto == 6 || proto == 17 || proto == 132) {
+		k->sport = xpf_get16(q->l4 + 2);
+		k->dport = xpf_get16(q->l4);
+	} else if (proto == 1 || proto == 58) {
+		k->sport = xpf_get16(q->l4 + 4);
+		k->dport = k->sport;
+	}
+}
+
+/* Adds the words of `n` bytes at `b` (n even, checked by the caller). */
+static __always_inline __u32 xpf_sum_words(__u32 acc, __u8 *b, int n, int negate)
+{
+#pragma unroll
+	for (int i = 0; i < 10; i++) {
+		if (2 * i >= n)
+			break;
+		__u16 w = xpf_get16(b + 2 * i);
+
+		acc = xpf_sum_add(acc, negate ? (__u16)~w : w);
+	}
+	return acc;
+}
+
+/*
+ * The words of the error's ICMP message the rewrite may change: the
+ * quote's checksum and addresses, its first 8 transport bytes, and a
+ * quoted TCP checksum when the quote reaches it.
+ */
+static __always_inline __u32 xpf_quote_words(__u32 acc, struct xpf_quote *q, __u8 *tcp_csum, int negate)
+{
+	acc = xpf_sum_words(acc, q->ip + 10, 10, negate);
+	acc = xpf_sum_words(acc, q->l4, 8, negate);
+	if (tcp_csum)
+		acc = xpf_sum_words(acc, tcp_csum, 2, negate);
+	return acc;
+}
+
+/* A 16-bit field of the quote, and the quoted checksum when it has one. */
+static __always_inline void xpf_quote_port(__u8 *f, __u16 new, __u8 *csum)
+{
+	__u16 old = xpf_get16(f);
+
+	if (old == new)
+		return;
+	xpf_put16(f, new);
+	if (csum)
+		xpf_put16(csum, xpf_csum16(xpf_get16(csum), old, new));
+}
+
+static __always_inline void xpf_set_addr32(__u8 *a, __u32 v)
+{
+	a[0] = v >> 24;
+	a[1] = v >> 16;
+	a[2] = v >> 8;
+	a[3] = v;
+}
+
+/*
+ * Rewrites error `p` (quote `q`, found by key `k`) as the session's
+ * traffic: `quote` is the key its sender knew (the twin of the entry `k`
+ * found). Returns the outer addresses written, for the route.
+ */
+static __always_inline int xpf_icmp_error_rewrite(struct xdp_md *ctx, struct xpf_pkt *p, struct xpf_quote *q,
+						  struct xpf_dp_flow *k, struct xpf_dp_flow *quote, __u32 *out_src,
+						  __u32 *out_dst)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 l3 = p->l3 == 18 ? 18 : 14;
+	struct iphdr *ip = data + l3;
+	__u8 *icmp = (void *)(ip + 1);
+	__u8 *l4 = q->l4;
+	__u8 proto = q->ip[9];
+	__u8 *csum = 0;
+
+	if ((void *)(icmp + 8) > data_end || (void *)(l4 + 8) > data_end)
+		return -XPF_DROP_MALFORMED;
+	if (proto == 6) {
+		if (l3 + 66 <= p->end && (void *)(l4 + 18) <= data_end)
+			csum = l4 + 16;
+	} else if (proto == 17) {
+		if (xpf_get16(l4 + 6))
+			csum = l4 + 6;
+	} else if (proto == 1 || proto == 58) {
+		csum = l4 + 2;
+	}
+	__u32 acc = (__u16)~xpf_get16(icmp + 2);
+
+	acc = xpf_quote_words(acc, q, proto == 6 ? csum : 0, 1);
+
+	/* The quote: addresses, its header checksum, transport checksum, ports. */
+	__u32 old_src = k->dst, old_dst = k->src;
+
+	xpf_set_addr32(q->ip + 12, quote->src);
+	xpf_set_addr32(q->ip + 16, quote->dst);
+	xpf_put16(q->ip + 10, 0);
+	xpf_put16(q->ip + 10, xpf_finish(xpf_sum_words(0, q->ip, 20, 0)));
+	if (csum && proto != 1) {
+		__u16 v = xpf_csum_addr(xpf_get16(csum), old_src, quote->src);
+
+		xpf_put16(csum, xpf_csum_addr(v, old_dst, quote->dst));
+	}
+	if ((proto == 1 || proto == 58) && (l4[0] == 0 || l4[0] == 8 || l4[0] == 128 || l4[0] == 129)) {
+		xpf_quote_port(l4 + 4, quote->sport, csum);
+	} else if (proto == 6 || proto == 17 || proto == 132) {
+		xpf_quote_port(l4, quote->sport, csum);
+		xpf_quote_port(l4 + 2, quote->dport, csum);
+	}
+	acc = xpf_quote_words(acc, q, proto == 6 ? csum : 0, 0);
+	xpf_put16(icmp + 2, xpf_finish(acc));
+
+	/* The outer header: sent to the quote's sender, from its peer. */
+	__u32 src = p->src, dst = p->dst;
+
+	if (dst == old_src)
+		dst = quote->src;
+	if (src == old_dst)
+		src = quote->dst;
+	xpf_set_addr32((__u8 *)&ip->saddr, src);
+	xpf_set_addr32((__u8 *)&ip->daddr, dst);
+	ip->ttl--;
+	ip->check = 0;
+	xpf_put16((__u8 *)&ip->check, xpf_finish(xpf_sum_words(0, (__u8 *)ip, 20, 0)));
+	*out_src = src;
+	*out_dst = dst;
+	return 0;
+}
+
+#endif
