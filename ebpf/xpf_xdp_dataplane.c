@@ -39,6 +39,7 @@
 #include "dataplane/config.h"
 #include "dataplane/parse.h"
 #include "dataplane/session.h"
+#include "dataplane/revalidate.h"
 #include "dataplane/host.h"
 #include "dataplane/policy.h"
 #include "dataplane/dnat.h"
@@ -50,12 +51,14 @@
 
 _Static_assert(sizeof(struct xpf_dp_active) == 16, "xpf_dp_active");
 _Static_assert(sizeof(struct xpf_dp_conf) == 72, "xpf_dp_conf");
-_Static_assert(sizeof(struct xpf_dp_iface) == 40, "xpf_dp_iface");
+_Static_assert(sizeof(struct xpf_dp_iface) == 48, "xpf_dp_iface");
 _Static_assert(sizeof(struct xpf_dp_addr_lpm) == 12, "xpf_dp_addr_lpm");
 _Static_assert(sizeof(struct xpf_dp_addr6_lpm) == 24, "xpf_dp_addr6_lpm");
 _Static_assert(sizeof(struct xpf_dp_svc_lpm) == 12, "xpf_dp_svc_lpm");
 _Static_assert(sizeof(struct xpf_dp_host_lpm) == 12, "xpf_dp_host_lpm");
-_Static_assert(sizeof(struct xpf_dp_rule) == 16, "xpf_dp_rule");
+_Static_assert(sizeof(struct xpf_dp_rule) == 24, "xpf_dp_rule");
+_Static_assert(sizeof(struct xpf_dp_name_key) == 32, "xpf_dp_name_key");
+_Static_assert(sizeof(struct xpf_dp_name) == 8, "xpf_dp_name");
 _Static_assert(sizeof(struct xpf_dp_snat) == 136, "xpf_dp_snat");
 _Static_assert(sizeof(struct xpf_dp_pool) == 40, "xpf_dp_pool");
 _Static_assert(sizeof(struct xpf_dp_nat_match) == 108, "xpf_dp_nat_match");
@@ -63,7 +66,7 @@ _Static_assert(sizeof(struct xpf_dp_nat_ctx) == 32, "xpf_dp_nat_ctx");
 _Static_assert(sizeof(struct xpf_dp_static) == 48, "xpf_dp_static");
 _Static_assert(sizeof(struct xpf_dp_dnat) == 152, "xpf_dp_dnat");
 _Static_assert(sizeof(struct xpf_dp_flow) == 48, "xpf_dp_flow");
-_Static_assert(sizeof(struct xpf_dp_session) == 144, "xpf_dp_session");
+_Static_assert(sizeof(struct xpf_dp_session) == 168, "xpf_dp_session");
 _Static_assert(sizeof(struct xpf_dp_last) == 16, "xpf_dp_last");
 _Static_assert(sizeof(struct xpf_dp_local6_key) == 20, "xpf_dp_local6_key");
 
@@ -293,6 +296,7 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	struct xpf_dp_rule *rule = xpf_dp_policy(buf, conf, iface->zone, out->zone, p, dst, port);
 	__u32 policy_id = XPF_DP_NONE32;
 	__u32 timeout_s = 0;
+	__u64 name_key = 0;
 
 	if (!rule) {
 		if (!conf->default_permit)
@@ -305,6 +309,7 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 			return xpf_reject(ctx, o, p, ingress);
 		policy_id = rule->policy_id;
 		timeout_s = rule->timeout_s;
+		name_key = rule->name_key;
 	}
 	if (p->ttl <= 1)
 		return xpf_time_exceeded(ctx, o, iface, p, ingress);
@@ -361,6 +366,9 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	ns->generation = conf->generation;
 	ns->policy_id = policy_id;
 	ns->snat_rule = nat.done ? nat.rule : XPF_DP_NONE32;
+	ns->from_key = iface->zone_key;
+	ns->to_key = out->zone_key;
+	ns->name_key = name_key;
 	ns->dnat_rule = dn.done ? dn.rule : XPF_DP_NONE32;
 	ns->tcp_state = p->proto == 6 ? XPF_DP_TCP_SYN_SENT : XPF_DP_TCP_NONE;
 
@@ -573,6 +581,7 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	struct xpf_dp_rule *rule = xpf_dp_policy6(buf, conf, iface->zone, out->zone, p);
 	__u32 policy_id = XPF_DP_NONE32;
 	__u32 timeout_s = 0;
+	__u64 name_key = 0;
 
 	if (!rule) {
 		if (!conf->default_permit)
@@ -585,6 +594,7 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 			return xpf_reject6(ctx, o, p, ingress);
 		policy_id = rule->policy_id;
 		timeout_s = rule->timeout_s;
+		name_key = rule->name_key;
 	}
 	if (p->ttl <= 1)
 		return xpf_time_exceeded6(ctx, o, iface, p, ingress);
@@ -631,6 +641,9 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	ns->generation = conf->generation;
 	ns->policy_id = policy_id;
 	ns->snat_rule = XPF_DP_NONE32;
+	ns->from_key = iface->zone_key;
+	ns->to_key = out->zone_key;
+	ns->name_key = name_key;
 	ns->dnat_rule = XPF_DP_NONE32;
 	ns->tcp_state = p->proto == 6 ? XPF_DP_TCP_SYN_SENT : XPF_DP_TCP_NONE;
 
@@ -712,7 +725,7 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 
 		if (s->dir)
 			fwd = bpf_map_lookup_elem(&xpf_dp_sessions, &s->twin);
-		if (!fwd || fwd->expires <= now) {
+		if (!fwd || fwd->expires <= now || !xpf_dp_revalidate(buf, conf, fwd)) {
 			if (fwd)
 				bpf_map_delete_elem(&xpf_dp_sessions, &fwd->twin);
 			bpf_map_delete_elem(&xpf_dp_sessions, k);
@@ -770,8 +783,8 @@ __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o,
 
 		if (s->dir)
 			fwd = bpf_map_lookup_elem(&xpf_dp_sessions, &s->twin);
-		if (!fwd || fwd->expires <= now) {
-			/* Expired (or half evicted): close it, judge as new. */
+		if (!fwd || fwd->expires <= now || !xpf_dp_revalidate(buf, conf, fwd)) {
+			/* Expired, half evicted or its policy gone: close it, judge as new. */
 			if (fwd)
 				bpf_map_delete_elem(&xpf_dp_sessions, &fwd->twin);
 			bpf_map_delete_elem(&xpf_dp_sessions, k);

@@ -80,6 +80,7 @@ struct xpf_dp_iface {
 	__u32 addr4;
 	__u32 bcast4[XPF_DP_LIST];
 	__u8 addr6[16];
+	__u64 zone_key; /* the zone's name as a key (xpf_dp_names) */
 };
 
 struct xpf_dp_local_key {
@@ -146,6 +147,28 @@ struct xpf_dp_rule {
 	__u8 pad[3];
 	__u32 timeout_s;
 	__u32 pad2;
+	__u64 name_key; /* the policy's name as a key (xpf_dp_names) */
+};
+
+/*
+ * xpf_dp_names: what a session needs to outlive a commit, by name, as the
+ * pipeline's revalidation (crates/dataplane/src/stage/conntrack.rs) looks
+ * it up. Keys are 64-bit hashes of names (never 0), computed by the
+ * loader: {zone, 0, 0} says a zone exists; {from, to, policy} is a policy
+ * of that zone pair, {0, 0, policy} a global one.
+ */
+struct xpf_dp_name_key {
+	__u32 buf;
+	__u32 pad;
+	__u64 from;
+	__u64 to;
+	__u64 name;
+};
+
+struct xpf_dp_name {
+	__u32 policy_id;
+	__u8 action;
+	__u8 pad[3];
 };
 
 /*
@@ -286,6 +309,10 @@ struct xpf_dp_session {
 	__u8 smac[6];
 	__u8 dmac[6];
 	__u32 dnat_rule; /* static or destination rule; XPF_DP_NONE32: none */
+	/* Zones and policy by name, to revalidate after a commit. */
+	__u64 from_key;
+	__u64 to_key;
+	__u64 name_key;
 };
 
 /* xpf_dp_last[0] (per CPU): the last packet's outcome, for tests. */
@@ -316,6 +343,6 @@ struct xpf_dp_last {
  * fresh maps instead of misreading old ones. Config maps are not pinned;
  * each load fills its own.
  */
-#define XPF_DP_STATE_ABI 2
+#define XPF_DP_STATE_ABI 3
 
 #endif

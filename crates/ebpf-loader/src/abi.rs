@@ -29,6 +29,9 @@ pub const LIST_NONE: u8 = 0xff;
 pub const NO_ZONE: u16 = 0xffff;
 
 /// Policy actions.
+/// Zones a snapshot may have (`xpf_dp_names` holds them with the policies).
+pub const MAX_ZONES: usize = 1024;
+
 pub const PERMIT: u8 = 0;
 /// Deny.
 pub const DENY: u8 = 1;
@@ -74,7 +77,7 @@ pub const CNT_SNAT: u32 = 71;
 /// Size of the counter array.
 pub const CNT_MAX: u32 = 72;
 /// `XPF_DP_STATE_ABI`: the version of the pinned state's layout.
-pub const STATE_ABI: u32 = 2;
+pub const STATE_ABI: u32 = 3;
 
 /// `struct xpf_dp_active`.
 #[repr(C)]
@@ -129,6 +132,8 @@ pub struct Iface {
     pub bcast4: [u32; LIST],
     /// First IPv6 address, network order (zero: none).
     pub addr6: [u8; 16],
+    /// The zone's name as a key ([`name_key`]).
+    pub zone_key: u64,
 }
 
 /// `struct xpf_dp_local_key`.
@@ -180,6 +185,39 @@ pub struct Rule {
     pub pad: [u8; 3],
     pub timeout_s: u32,
     pub pad2: u32,
+    /// The policy's name as a key ([`name_key`]).
+    pub name_key: u64,
+}
+
+/// `struct xpf_dp_name_key`: `{zone, 0, 0}` a zone, `{from, to, policy}`
+/// a zone pair's policy, `{0, 0, policy}` a global one.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NameKey {
+    pub buf: u32,
+    pub pad: u32,
+    pub from: u64,
+    pub to: u64,
+    pub name: u64,
+}
+
+/// `struct xpf_dp_name`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Name {
+    pub policy_id: u32,
+    pub action: u8,
+    pub pad: [u8; 3],
+}
+
+/// A name as the program's revalidation keys it: 64-bit FNV-1a, never 0
+/// (0 stands for "none"). Fixed, not std's hasher: the keys are pinned
+/// in sessions and must mean the same to the next build of xpfd.
+pub fn name_key(name: &str) -> u64 {
+    let h = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    h.max(1)
 }
 
 /// `struct xpf_dp_nat_match`: a NAT rule's address, port and protocol
@@ -310,6 +348,10 @@ pub struct SessionEntry {
     pub smac: [u8; 6],
     pub dmac: [u8; 6],
     pub dnat_rule: u32,
+    /// Zones and policy by name ([`name_key`]).
+    pub from_key: u64,
+    pub to_key: u64,
+    pub name_key: u64,
 }
 
 /// `struct xpf_dp_last`.
@@ -353,6 +395,8 @@ mod tests {
             ("xpf_dp_svc_lpm", 4 + size_of::<LpmData>()),
             ("xpf_dp_host_lpm", 4 + size_of::<LpmData>()),
             ("xpf_dp_rule", size_of::<Rule>()),
+            ("xpf_dp_name_key", size_of::<NameKey>()),
+            ("xpf_dp_name", size_of::<Name>()),
             ("xpf_dp_snat", size_of::<Snat>()),
             ("xpf_dp_pool", size_of::<Pool>()),
             ("xpf_dp_nat_match", size_of::<NatMatch>()),

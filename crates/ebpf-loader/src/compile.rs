@@ -16,8 +16,8 @@ use xpf_dataplane::INTERFACE_NAT_PORTS;
 use xpf_model::PolicyAction;
 
 use crate::abi::{
-    self, Conf, Dnat, IfKey, Iface, Local6Key, LocalKey, LpmData, LpmData6, NatCtx, NatMatch,
-    PairKey, Pool, Rule, RuleKey, Snat, Static,
+    self, Conf, Dnat, IfKey, Iface, Local6Key, LocalKey, LpmData, LpmData6, Name, NameKey, NatCtx,
+    NatMatch, PairKey, Pool, Rule, RuleKey, Snat, Static,
 };
 
 /// Why a snapshot cannot be loaded into the eBPF dataplane.
@@ -68,6 +68,8 @@ pub(crate) struct Contents {
     pub svc: Vec<LpmEntry<u64>>,
     pub host: Vec<LpmEntry<u32>>,
     pub rules: Vec<(RuleKey, Rule)>,
+    /// Zones and policies by name, to revalidate sessions after a commit.
+    pub names: Vec<(NameKey, Name)>,
     pub snat: Vec<Snat>,
     pub pools: Vec<Pool>,
     pub statics: Vec<Static>,
@@ -372,6 +374,11 @@ fn compile_dnat(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
     Ok(())
 }
 
+/// Zone `z`'s name as a revalidation key.
+fn zone_key(x: &Export, z: u16) -> u64 {
+    x.zones.get(usize::from(z)).map_or(0, |n| abi::name_key(n))
+}
+
 /// Compiles a snapshot's export for config buffer `buf` (0 or 1).
 pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
     if !x.screened_zones.is_empty() {
@@ -380,8 +387,8 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
     if x.mss.is_some() {
         return unsupported("tcp-mss");
     }
-    if x.zones.len() >= usize::from(abi::NO_ZONE) {
-        return unsupported("65535 zones or more");
+    if x.zones.len() > abi::MAX_ZONES {
+        return unsupported(format!("more than {} zones", abi::MAX_ZONES));
     }
     let mut c = Contents {
         buf,
@@ -394,6 +401,7 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
         }
         let mut f = Iface {
             zone: i.zone.unwrap_or(abi::NO_ZONE),
+            zone_key: i.zone.map_or(0, |z| zone_key(x, z)),
             host_any: u8::from(i.host_any),
             ..Iface::default()
         };
@@ -439,6 +447,19 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
         lpm(buf << 24 | i.ifindex, 24, &host_ranges(i), &mut c.host);
     }
 
+    for z in 0..x.zones.len() {
+        c.names.push((
+            NameKey {
+                buf,
+                from: zone_key(x, z as u16),
+                ..NameKey::default()
+            },
+            Name {
+                policy_id: abi::NONE32,
+                ..Name::default()
+            },
+        ));
+    }
     let total: usize = x.policy_sets.iter().map(|s| s.rules.len()).sum();
     if total > abi::MAX_POLICIES as usize {
         return unsupported(format!("more than {} policies", abi::MAX_POLICIES));
@@ -490,7 +511,29 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
                         _ => abi::REJECT,
                     },
                     timeout_s: timeout.unwrap_or(0),
+                    name_key: abi::name_key(&p.name),
                     ..Rule::default()
+                },
+            ));
+            let (from, to) = s
+                .zones
+                .map_or((0, 0), |(f, t)| (zone_key(x, f), zone_key(x, t)));
+            c.names.push((
+                NameKey {
+                    buf,
+                    from,
+                    to,
+                    name: abi::name_key(&p.name),
+                    ..NameKey::default()
+                },
+                Name {
+                    policy_id: p.id,
+                    action: if p.action == PolicyAction::Permit {
+                        abi::PERMIT
+                    } else {
+                        abi::DENY
+                    },
+                    ..Name::default()
                 },
             ));
         }

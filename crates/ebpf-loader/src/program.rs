@@ -29,8 +29,8 @@ use aya::{include_bytes_aligned, Ebpf, EbpfLoader};
 use xpf_dataplane::{FlowKey, NatRef, NatRuleHits, Snapshot, Xlate};
 
 use crate::abi::{
-    self, Active, Conf, Flow, IfKey, Iface, Local6Key, LocalKey, LpmData, LpmData6, PairKey, Rule,
-    RuleKey, SessionEntry,
+    self, Active, Conf, Flow, IfKey, Iface, Local6Key, LocalKey, LpmData, LpmData6, Name, NameKey,
+    PairKey, Rule, RuleKey, SessionEntry,
 };
 use crate::compile::{compile, Contents};
 use crate::error::{map_err, Error};
@@ -62,6 +62,7 @@ const M_DST6: &str = "xpf_dp_dst6";
 const M_SVC: &str = "xpf_dp_svc";
 const M_HOST: &str = "xpf_dp_host";
 const M_RULES: &str = "xpf_dp_rules";
+const M_NAMES: &str = "xpf_dp_names";
 const M_SNAT: &str = "xpf_dp_snat";
 const M_POOLS: &str = "xpf_dp_pools";
 const M_STATICS: &str = "xpf_dp_statics";
@@ -220,6 +221,10 @@ pub struct EbpfDataplane {
     /// Where the program is attached: ifindex → its link and mode.
     links: BTreeMap<u32, (Held, AttachMode)>,
     pin_dir: Option<PathBuf>,
+    /// The high half of every generation the program sees: this load's,
+    /// so a session pinned by an earlier xpfd, whose snapshot
+    /// generations restarted from 1, is never taken for a current one.
+    epoch: u64,
 }
 
 impl std::fmt::Debug for EbpfDataplane {
@@ -276,6 +281,17 @@ fn flow(k: &FlowKey) -> Flow {
         f.dst = k.dst as u32;
     }
     f
+}
+
+/// The snapshot's part of a generation the program sees.
+const GENERATION_MASK: u64 = u32::MAX as u64;
+
+/// This load's epoch: the wall clock in ~1 ms steps, above the mask.
+fn load_epoch() -> u64 {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() >> 20);
+    (((ms as u64) & GENERATION_MASK).max(1)) << 32
 }
 
 impl EbpfDataplane {
@@ -337,12 +353,13 @@ impl EbpfDataplane {
             nat_rules: Vec::new(),
             links: BTreeMap::new(),
             pin_dir: opts.pin_dir.clone(),
+            epoch: load_epoch(),
         })
     }
 
     /// The live snapshot's generation (0: none yet).
     pub fn generation(&self) -> u64 {
-        self.active.generation
+        self.active.generation & GENERATION_MASK
     }
 
     /// Compiles `snap` into the idle config buffer and makes it live with
@@ -354,7 +371,9 @@ impl EbpfDataplane {
         } else {
             1 - (self.active.buf & 1)
         };
-        let c = compile(&export, next)?;
+        let mut c = compile(&export, next)?;
+        let generation = self.epoch | (export.generation & GENERATION_MASK);
+        c.conf.generation = generation;
         let hits = self.nat_hits()?;
         self.clear_buffer(next)?;
         self.fill(&c)?;
@@ -362,7 +381,7 @@ impl EbpfDataplane {
         let active = Active {
             buf: next,
             pad: 0,
-            generation: export.generation,
+            generation,
         };
         let mut a =
             Array::<_, Active>::try_from(self.map_mut(M_ACTIVE)?).map_err(map_err(M_ACTIVE))?;
@@ -481,6 +500,7 @@ impl EbpfDataplane {
         clear_hash::<RuleKey, Rule>(self.map_mut(M_RULES)?, M_RULES, |k| {
             k.set / abi::SET_STRIDE == buf
         })?;
+        clear_hash::<NameKey, Name>(self.map_mut(M_NAMES)?, M_NAMES, |k| k.buf == buf)?;
         for m in [M_SRC4, M_DST4, M_SVC] {
             clear_lpm::<LpmData, u64>(self.map_mut(m)?, m, |set| set / abi::SET_STRIDE == buf)?;
         }
@@ -529,6 +549,11 @@ impl EbpfDataplane {
             .map_err(map_err(M_RULES))?;
         for (k, v) in &c.rules {
             m.insert(k, v, 0).map_err(map_err(M_RULES))?;
+        }
+        let mut m = HashMap::<_, NameKey, Name>::try_from(self.map_mut(M_NAMES)?)
+            .map_err(map_err(M_NAMES))?;
+        for (k, v) in &c.names {
+            m.insert(k, v, 0).map_err(map_err(M_NAMES))?;
         }
         for (name, entries) in [(M_SRC4, &c.src4), (M_DST4, &c.dst4), (M_SVC, &c.svc)] {
             let mut t =
@@ -805,7 +830,7 @@ impl EbpfDataplane {
                     policy_id: (f.policy_id != abi::NONE32).then_some(f.policy_id),
                     packets: [f.packets, r.packets],
                     bytes: [f.bytes, r.bytes],
-                    generation: f.generation,
+                    generation: f.generation & GENERATION_MASK,
                     ingress: [f.ingress_ifindex, r.ingress_ifindex],
                     snat_rule: (f.snat_rule != abi::NONE32).then_some(f.snat_rule),
                     // Entries pinned by a program without destination NAT

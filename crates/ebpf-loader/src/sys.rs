@@ -30,6 +30,8 @@ pod!(
     abi::PairKey,
     abi::RuleKey,
     abi::Rule,
+    abi::NameKey,
+    abi::Name,
     abi::Snat,
     abi::NatMatch,
     abi::NatCtx,

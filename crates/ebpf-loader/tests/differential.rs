@@ -1126,6 +1126,32 @@ fn swaps(net: &Net) {
         assert_eq!(c.nat_rules.iter().map(|h| h.successful).sum::<u64>(), 1);
     }
     p.same_sessions();
+
+    // Sessions outlive a commit by their policy's name, checked at their
+    // next packet. A policy inserted first moves `ntp` to another id: the
+    // session keeps flowing, counted under the new id.
+    let reply = udp("198.51.100.7", 123, "203.0.113.1", nat_port);
+    let inserted = CONF.replace(
+        "            policy web {",
+        "            policy first { match { source-address any; destination-address any; application junos-ssh; } then { permit; } }\n            policy web {",
+    );
+    let renamed = inserted.replace("policy ntp {", "policy ntp-renamed {");
+    let before = p.w.sessions.len();
+    for (text, flows) in [(inserted, true), (renamed, false)] {
+        let snap = snapshot(net, &text);
+        p.ebpf.apply(&snap).unwrap();
+        p.snap = snap;
+        if flows {
+            p.forward(untrust, &reply, trust);
+        } else {
+            // Its policy gone, the session ends: the reply is judged as a
+            // new flow from untrust, which no policy permits.
+            let b = p.run(untrust, &reply);
+            assert!(matches!(b.outcome, Outcome::Drop(_)), "{b:?}");
+        }
+        p.same_sessions();
+    }
+    assert_eq!(p.w.sessions.len(), before - 1, "the ntp session is gone");
 }
 
 /// Hitless restart (issue 6): what one load pins outlives it. The next

@@ -426,15 +426,7 @@ fn reject_host_inbound_and_clear(test: &str, dp: Dataplane) {
         .zip([7040, 7041])
     {
         let server = t.serve("s", port, false, 10);
-        let client = Command::new("ip")
-            .args(["netns", "exec", &t.ns("c"), "python3", "-c"])
-            .arg(format!(
-                "import socket,time\nc=socket.create_connection(('{addr}',{port}),timeout=2)\nc.sendall(b'one');print(c.recv(100).decode(),flush=True)\ntime.sleep(3)\ntry:\n  c.sendall(b'two');print(c.recv(100).decode())\nexcept socket.timeout:\n  print('stalled')"
-            ))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("python3");
+        let client = stalls_after_one("c", &t, addr, port);
         std::thread::sleep(Duration::from_millis(1500));
         let cleared = t.cli(&format!(
             "clear security flow session destination-port {port}"
@@ -450,6 +442,38 @@ fn reject_host_inbound_and_clear(test: &str, dp: Dataplane) {
         );
         drop(server);
     }
+
+    // Deleting the policy a live flow runs under ends it at its next
+    // packet, as a commit on Junos clears the policy's sessions.
+    let server = t.serve("s", 7042, false, 10);
+    let client = stalls_after_one("c", &t, "10.91.2.2", 7042);
+    std::thread::sleep(Duration::from_millis(1500));
+    let out = t.cli(
+        "configure; deactivate security policies from-zone trust to-zone untrust policy out; commit",
+    );
+    assert!(out.contains("commit complete"), "{out}");
+    let out = client.wait_with_output().expect("client");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "ONE\nstalled",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(server);
+}
+
+/// A client in `from` that sends "one", prints the answer, waits 3 s,
+/// sends "two" and prints the answer or `stalled`.
+fn stalls_after_one(from: &str, t: &Topology, addr: &str, port: u16) -> std::process::Child {
+    Command::new("ip")
+        .args(["netns", "exec", &t.ns(from), "python3", "-c"])
+        .arg(format!(
+            "import socket,time\nc=socket.create_connection(('{addr}',{port}),timeout=2)\nc.sendall(b'one');print(c.recv(100).decode(),flush=True)\ntime.sleep(3)\ntry:\n  c.sendall(b'two');print(c.recv(100).decode())\nexcept socket.timeout:\n  print('stalled')"
+        ))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3")
 }
 
 /// Pool source NAT (both families), destination NAT to a pool address and

@@ -5,6 +5,8 @@
 //! structures: the consumer builds its own (LPM tries, arrays) and must
 //! reach the same decisions; the differential test holds it to that.
 
+use std::sync::Arc;
+
 use xpf_model::PolicyAction;
 
 use super::nat::{Ctx, PortMode};
@@ -58,6 +60,8 @@ pub struct PolicySet {
 pub struct Policy {
     /// Index in [`Snapshot::policies`] (hit counters key on it).
     pub id: u32,
+    /// Its name: a session outlives a commit by it, not by its id.
+    pub name: Arc<str>,
     /// Permit, deny or reject.
     pub action: PolicyAction,
     /// Source ranges `[v4, v6]`.
@@ -221,6 +225,7 @@ fn set(zones: Option<(u16, u16)>, s: &super::policy::PolicySet) -> PolicySet {
             .zip(&s.specs)
             .map(|(r, spec)| Policy {
                 id: r.id,
+                name: r.name.clone(),
                 action: r.action,
                 src: spec.src.clone(),
                 dst: spec.dst.clone(),
