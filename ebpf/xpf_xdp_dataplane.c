@@ -9,9 +9,10 @@
  *
  *  1. parse (dataplane/parse.h);
  *  2. ingress zone from the interface map (dataplane/config.h);
- *  3. session lookup (dataplane/session.h): a hit is rewritten and sent,
- *     and an ICMP error goes the way of the session it quotes
- *     (dataplane/icmp_error.h);
+ *  3. session lookup (dataplane/session.h), revalidated after a commit
+ *     (dataplane/revalidate.h), TCP tracked (dataplane/tcp_track.h): a
+ *     hit is rewritten and sent, and an ICMP error goes the way of the
+ *     session it quotes (dataplane/icmp_error.h);
  *  4. on a miss: static and destination NAT (dataplane/dnat.h), traffic
  *     for the box (dataplane/host.h), SYN check, route and egress zone of
  *     the translated destination (dataplane/fib.h), first-match policy on
@@ -21,8 +22,8 @@
  *     exceeded back out of the ingress (dataplane/reply.h).
  *
  * What the pipeline does and this program does not (screens, IPv6 NAT and
- * extension headers, MSS clamp, TCP window checks) is either refused by the loader's compile or counted as
- * XPF_DROP_UNSUPPORTED: never forwarded unchecked. Later
+ * extension headers, MSS clamp) is either refused by the loader's compile
+ * or counted as XPF_DROP_UNSUPPORTED: never forwarded unchecked. Later
  * fragments, which the pipeline sends after their first fragment, are
  * all dropped here as XPF_DROP_NON_FIRST_FRAGMENT.
  */
@@ -40,6 +41,7 @@
 #include "dataplane/parse.h"
 #include "dataplane/session.h"
 #include "dataplane/revalidate.h"
+#include "dataplane/tcp_track.h"
 #include "dataplane/host.h"
 #include "dataplane/policy.h"
 #include "dataplane/dnat.h"
@@ -66,7 +68,8 @@ _Static_assert(sizeof(struct xpf_dp_nat_ctx) == 32, "xpf_dp_nat_ctx");
 _Static_assert(sizeof(struct xpf_dp_static) == 48, "xpf_dp_static");
 _Static_assert(sizeof(struct xpf_dp_dnat) == 152, "xpf_dp_dnat");
 _Static_assert(sizeof(struct xpf_dp_flow) == 48, "xpf_dp_flow");
-_Static_assert(sizeof(struct xpf_dp_session) == 168, "xpf_dp_session");
+_Static_assert(sizeof(struct xpf_dp_tcp) == 40, "xpf_dp_tcp");
+_Static_assert(sizeof(struct xpf_dp_session) == 208, "xpf_dp_session");
 _Static_assert(sizeof(struct xpf_dp_last) == 16, "xpf_dp_last");
 _Static_assert(sizeof(struct xpf_dp_local6_key) == 20, "xpf_dp_local6_key");
 
@@ -370,7 +373,9 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	ns->to_key = out->zone_key;
 	ns->name_key = name_key;
 	ns->dnat_rule = dn.done ? dn.rule : XPF_DP_NONE32;
-	ns->tcp_state = p->proto == 6 ? XPF_DP_TCP_SYN_SENT : XPF_DP_TCP_NONE;
+	ns->tcp_state = xpf_dp_tcp_first(p);
+	if (p->proto == 6)
+		xpf_tcp_open(&ns->tcp, p);
 
 	/* The reverse direction: back to the original source, from the original destination. */
 	ns->twin = *kf;
@@ -417,7 +422,7 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 		ns->xdst = dn.addr;
 		ns->xdport = dn.port;
 	}
-	ns->expires = now + (ns->tcp_state == XPF_DP_TCP_SYN_SENT ? conf->tcp_initial : timeout);
+	ns->expires = now + xpf_dp_timeout(conf, ns);
 	if (bpf_map_update_elem(&xpf_dp_sessions, kf, ns, BPF_NOEXIST)) {
 		bpf_map_delete_elem(&xpf_dp_sessions, kr);
 		return xpf_nat_failed(o, buf, &dn, &nat);
@@ -645,7 +650,9 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	ns->to_key = out->zone_key;
 	ns->name_key = name_key;
 	ns->dnat_rule = XPF_DP_NONE32;
-	ns->tcp_state = p->proto == 6 ? XPF_DP_TCP_SYN_SENT : XPF_DP_TCP_NONE;
+	ns->tcp_state = xpf_dp_tcp_first(p);
+	if (p->proto == 6)
+		xpf_tcp_open(&ns->tcp, p);
 
 	ns->twin = *kf;
 	ns->dir = 1;
@@ -666,7 +673,7 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	ns->mac_flags = rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0;
 	__builtin_memcpy(ns->smac, fwd.smac, 6);
 	__builtin_memcpy(ns->dmac, fwd.dmac, 6);
-	ns->expires = now + (ns->tcp_state == XPF_DP_TCP_SYN_SENT ? conf->tcp_initial : timeout);
+	ns->expires = now + xpf_dp_timeout(conf, ns);
 	if (bpf_map_update_elem(&xpf_dp_sessions, kf, ns, BPF_NOEXIST)) {
 		bpf_map_delete_elem(&xpf_dp_sessions, kr);
 		return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
@@ -730,15 +737,23 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 				bpf_map_delete_elem(&xpf_dp_sessions, &fwd->twin);
 			bpf_map_delete_elem(&xpf_dp_sessions, k);
 		} else {
-			if (p->proto == 6)
+			if (p->proto == 6) {
+				int bad = xpf_tcp_track(&fwd->tcp, s->dir, p, conf->sequence_check);
+
+				if (bad)
+					return xpf_drop(o, bad);
 				xpf_dp_tcp(fwd, s->dir, p->tcp_flags);
+			}
 			s->packets += 1;
 			s->bytes += len;
 			fwd->expires = now + xpf_dp_timeout(conf, fwd);
 			xpf_dp_count(XPF_DP_CNT_HITS);
-			if (p->ttl <= 1)
-				return xpf_time_exceeded6(ctx, o, iface, p, ingress);
-			return xpf_forward6(ctx, o, p, s);
+			int reset = xpf_dp_reset_ends(conf, fwd);
+			int act = p->ttl <= 1 ? xpf_time_exceeded6(ctx, o, iface, p, ingress) : xpf_forward6(ctx, o, p, s);
+
+			if (reset)
+				xpf_dp_close(k, s);
+			return act;
 		}
 	}
 	xpf_dp_count(XPF_DP_CNT_MISSES);
@@ -790,15 +805,23 @@ __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o,
 			bpf_map_delete_elem(&xpf_dp_sessions, k);
 			s = 0;
 		} else {
-			if (p->proto == 6)
+			if (p->proto == 6) {
+				int bad = xpf_tcp_track(&fwd->tcp, s->dir, p, conf->sequence_check);
+
+				if (bad)
+					return xpf_drop(o, bad);
 				xpf_dp_tcp(fwd, s->dir, p->tcp_flags);
+			}
 			s->packets += 1;
 			s->bytes += len;
 			fwd->expires = now + xpf_dp_timeout(conf, fwd);
 			xpf_dp_count(XPF_DP_CNT_HITS);
-			if (p->ttl <= 1)
-				return xpf_time_exceeded(ctx, o, iface, p, ingress);
-			return xpf_forward(ctx, o, p, s);
+			int reset = xpf_dp_reset_ends(conf, fwd);
+			int act = p->ttl <= 1 ? xpf_time_exceeded(ctx, o, iface, p, ingress) : xpf_forward(ctx, o, p, s);
+
+			if (reset)
+				xpf_dp_close(k, s);
+			return act;
 		}
 	}
 	xpf_dp_count(XPF_DP_CNT_MISSES);

@@ -52,6 +52,14 @@ struct xpf_pkt {
 	/* IPv6 addresses as on the wire (src/dst above stay 0). */
 	__u32 src6[4];
 	__u32 dst6[4];
+	/* TCP: the advertised window; on a SYN its MSS and window scale. */
+	__u16 window;
+	__u16 mss;
+	__u16 mss_off; /* offset of the MSS value in the frame; 0: none */
+	__u8 wscale;
+	__u8 has_wscale;
+	__u16 opt_at; /* the option walk's place, and its end (the header's) */
+	__u16 opt_end;
 };
 
 #define XPF_PARSED_IP 0
@@ -70,8 +78,68 @@ static __always_inline __u16 xpf_ip_csum_ok(struct iphdr *ip)
 	return (__u16)acc == 0xffff;
 }
 
+/*
+ * A SYN's options, as parse/tcp.rs reads them: MSS and window scale
+ * (capped at 14); an option whose length is short or runs past the header
+ * makes the packet malformed. `hl` is the checked TCP header length.
+ */
+__attribute__((noinline)) int xpf_parse_tcp_options(struct xdp_md *ctx, struct xpf_pkt *p, __u32 l4off, __u32 hl)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	if (!p)
+		return -XPF_DROP_MALFORMED;
+	/*
+	 * The walk keeps its place and end in the packet record, not in
+	 * registers: reloaded each round, they carry no range from the round
+	 * before, so the verifier sees one state per round instead of one per
+	 * path through the options.
+	 */
+	p->opt_at = 20;
+	p->opt_end = hl;
+	for (int n = 0; n < 40; n++) {
+		__u32 i = p->opt_at;
+
+		if (i >= p->opt_end)
+			break;
+		/* Masks, not range checks: the verifier needs the offset bounded. */
+		__u8 *o = data + (l4off & 0x7ff) + (i & 63);
+
+		if ((void *)(o + 2) > data_end) {
+			/* Only an end or no-op option may be the packet's last byte. */
+			if ((void *)(o + 1) > data_end || o[0] > 1)
+				return -XPF_DROP_MALFORMED;
+			break;
+		}
+		if (o[0] == 0)
+			break;
+		if (o[0] == 1) {
+			p->opt_at = i + 1;
+			continue;
+		}
+		__u32 len = o[1];
+
+		if (len < 2 || i + len > p->opt_end)
+			return -XPF_DROP_MALFORMED;
+		if (o[0] == 2 && len == 4) {
+			if ((void *)(o + 4) > data_end)
+				return -XPF_DROP_MALFORMED;
+			p->mss = ((__u16)o[2] << 8) | o[3];
+			p->mss_off = l4off + i + 2;
+		} else if (o[0] == 3 && len == 3) {
+			if ((void *)(o + 3) > data_end)
+				return -XPF_DROP_MALFORMED;
+			p->wscale = o[2] < 14 ? o[2] : 14;
+			p->has_wscale = 1;
+		}
+		p->opt_at = i + len;
+	}
+	return 0;
+}
+
 /* TCP, UDP, ICMP or ICMPv6 at `l4`, `l4len` bytes to the end of the packet. */
-static __always_inline int xpf_parse_l4(struct xpf_pkt *p, __u8 *l4, __u32 l4len, void *data_end)
+static __always_inline int xpf_parse_l4(struct xdp_md *ctx, struct xpf_pkt *p, __u8 *l4, __u32 l4len, void *data_end)
 {
 	if (p->proto == 6) {
 		if (l4len < 20 || (void *)(l4 + 20) > data_end)
@@ -84,9 +152,12 @@ static __always_inline int xpf_parse_l4(struct xpf_pkt *p, __u8 *l4, __u32 l4len
 		p->dport = (l4[2] << 8) | l4[3];
 		p->port = p->dport;
 		p->tcp_flags = l4[13];
+		p->window = (l4[14] << 8) | l4[15];
 		p->seq = ((__u32)l4[4] << 24) | ((__u32)l4[5] << 16) | ((__u32)l4[6] << 8) | l4[7];
 		p->ack = ((__u32)l4[8] << 24) | ((__u32)l4[9] << 16) | ((__u32)l4[10] << 8) | l4[11];
 		p->payload = l4len - hl;
+		if (p->tcp_flags & XPF_TCP_SYN)
+			return xpf_parse_tcp_options(ctx, p, p->l3 + (p->v6 ? 40 : 20), hl);
 	} else if (p->proto == 17) {
 		if (l4len < 8 || (void *)(l4 + 8) > data_end)
 			return -XPF_DROP_MALFORMED;
@@ -137,7 +208,8 @@ static __always_inline void xpf_parse_mld(struct xpf_pkt *p, __u8 *h, __u32 plen
 }
 
 /* The fixed IPv6 header; the payload length must fit the frame. */
-static __always_inline int xpf_parse6(void *data, void *data_end, __u32 l3, __u32 len, struct xpf_pkt *p)
+static __always_inline int xpf_parse6(struct xdp_md *ctx, void *data, void *data_end, __u32 l3, __u32 len,
+				      struct xpf_pkt *p)
 {
 	struct ipv6hdr *ip6 = data + l3;
 
@@ -163,7 +235,7 @@ static __always_inline int xpf_parse6(void *data, void *data_end, __u32 l3, __u3
 			xpf_parse_mld(p, (void *)(ip6 + 1), plen, data_end);
 		return XPF_PARSED_IP;
 	}
-	return xpf_parse_l4(p, (void *)(ip6 + 1), plen, data_end);
+	return xpf_parse_l4(ctx, p, (void *)(ip6 + 1), plen, data_end);
 }
 
 /* Returns XPF_PARSED_* or a negative drop reason. */
@@ -197,7 +269,7 @@ static __always_inline int xpf_parse(struct xdp_md *ctx, struct xpf_pkt *p)
 		return XPF_PARSED_KERNEL;
 	}
 	if (proto == ETH_P_IPV6)
-		return xpf_parse6(data, data_end, l3, len, p);
+		return xpf_parse6(ctx, data, data_end, l3, len, p);
 	if (proto != ETH_P_IP)
 		return XPF_PARSED_KERNEL;
 
@@ -229,7 +301,7 @@ static __always_inline int xpf_parse(struct xdp_md *ctx, struct xpf_pkt *p)
 	if (p->frag == XPF_FRAG_LATER)
 		return XPF_PARSED_IP;
 
-	return xpf_parse_l4(p, (void *)(ip + 1), total - 20, data_end);
+	return xpf_parse_l4(ctx, p, (void *)(ip + 1), total - 20, data_end);
 }
 
 #endif

@@ -2,8 +2,8 @@
 /*
  * Stage: session lookup (crates/dataplane/src/stage/conntrack.rs). Sessions
  * live in an LRU hash under both keys; the forward entry holds the timer
- * and TCP state. TCP is tracked coarsely (SYN seen, answered, FIN/RST) for
- * timeouts only: sequence and window checks are the pipeline's alone.
+ * and TCP state: the tracker (dataplane/tcp_track.h) and a coarse state
+ * (SYN seen, answered, FIN/RST) for readers of the entry.
  */
 #ifndef XPF_DP_SESSION_H
 #define XPF_DP_SESSION_H
@@ -41,16 +41,42 @@ static __always_inline void xpf_flow_of(struct xpf_pkt *p, struct xpf_dp_flow *k
 	k->proto = p->proto;
 }
 
+/* The idle timeout a session has now: its TCP tracker's state decides. */
 static __always_inline __u64 xpf_dp_timeout(struct xpf_dp_conf *c, struct xpf_dp_session *s)
 {
-	switch (XPF_TCP_STATE(s->tcp_state)) {
-	case XPF_DP_TCP_SYN_SENT:
+	if (s->twin.proto != 6)
+		return s->timeout;
+	switch (s->tcp.state) {
+	case XPF_DP_TRACK_SYN_SENT:
+	case XPF_DP_TRACK_SYN_RECEIVED:
 		return c->tcp_initial;
-	case XPF_DP_TCP_CLOSING:
+	case XPF_DP_TRACK_TIME_WAIT:
+	case XPF_DP_TRACK_CLOSED:
 		return c->tcp_closing;
 	default:
 		return s->timeout;
 	}
+}
+
+/* A new session's coarse TCP state: from a SYN, or mid-stream. */
+static __always_inline __u8 xpf_dp_tcp_first(struct xpf_pkt *p)
+{
+	if (p->proto != 6)
+		return XPF_DP_TCP_NONE;
+	return (p->tcp_flags & XPF_TCP_SYN) ? XPF_DP_TCP_SYN_SENT : XPF_DP_TCP_ESTABLISHED;
+}
+
+/* `rst-invalidate-session`: an accepted RST ends the session at once. */
+static __always_inline int xpf_dp_reset_ends(struct xpf_dp_conf *c, struct xpf_dp_session *fwd)
+{
+	return c->rst_invalidate && fwd->twin.proto == 6 && fwd->tcp.state == XPF_DP_TRACK_CLOSED;
+}
+
+/* Removes a session by the key of one entry (`k`, holding `s`). */
+static __always_inline void xpf_dp_close(struct xpf_dp_flow *k, struct xpf_dp_session *s)
+{
+	bpf_map_delete_elem(&xpf_dp_sessions, &s->twin);
+	bpf_map_delete_elem(&xpf_dp_sessions, k);
 }
 
 /* Advances the forward entry's TCP state for a segment in direction `dir`. */

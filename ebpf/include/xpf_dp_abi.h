@@ -61,7 +61,8 @@ struct xpf_dp_conf {
 	__u8 n_static;
 	__u8 n_dnat;
 	__u8 v6_dnat; /* a static/destination rule translates IPv6: no IPv6 transit */
-	__u8 pad2[3];
+	__u8 sequence_check; /* refuse out-of-window TCP resets */
+	__u8 pad2[2];
 };
 
 struct xpf_dp_if_key {
@@ -286,6 +287,38 @@ struct xpf_dp_flow {
  * rewrite, route and counters, so a hit needs no second lookup except to
  * refresh the forward entry's timer.
  */
+/*
+ * The TCP tracker of a session (dataplane/tcp_track.h, after
+ * crates/dataplane/src/session/tcp.rs): what each side has sent.
+ */
+#define XPF_DP_SIDE_SEEN 1
+#define XPF_DP_SIDE_ACKED 2
+#define XPF_DP_SIDE_FIN 4
+#define XPF_DP_SIDE_SCALE 8 /* `scale` was offered on its SYN */
+
+struct xpf_dp_tcp_side {
+	__u32 end; /* next sequence number after all it sent */
+	__u32 ack; /* highest acknowledgement it sent */
+	__u32 win; /* largest window it advertised, scaled */
+	__u8 scale;
+	__u8 flags;
+	__u8 pad[2];
+};
+
+/* Tracker states, as xpf_dataplane::TcpState (0: not TCP). */
+#define XPF_DP_TRACK_SYN_SENT 1
+#define XPF_DP_TRACK_SYN_RECEIVED 2
+#define XPF_DP_TRACK_ESTABLISHED 3
+#define XPF_DP_TRACK_CLOSING 4
+#define XPF_DP_TRACK_TIME_WAIT 5
+#define XPF_DP_TRACK_CLOSED 6
+
+struct xpf_dp_tcp {
+	struct xpf_dp_tcp_side side[2]; /* initiator, responder */
+	__u8 state;
+	__u8 pad[7];
+};
+
 struct xpf_dp_session {
 	struct xpf_dp_flow twin;
 	__u64 created;
@@ -313,6 +346,7 @@ struct xpf_dp_session {
 	__u64 from_key;
 	__u64 to_key;
 	__u64 name_key;
+	struct xpf_dp_tcp tcp; /* the forward entry's is the session's */
 };
 
 /* xpf_dp_last[0] (per CPU): the last packet's outcome, for tests. */

@@ -110,7 +110,9 @@ pub struct Conf {
     /// 1: some static or destination NAT rule translates IPv6, which the
     /// program does not: IPv6 transit is refused.
     pub v6_dnat: u8,
-    pub pad2: [u8; 3],
+    /// 1: out-of-window TCP resets are refused.
+    pub sequence_check: u8,
+    pub pad2: [u8; 2],
 }
 
 /// `struct xpf_dp_if_key`.
@@ -322,6 +324,28 @@ pub struct Flow {
     pub dst6: [u8; 16],
 }
 
+/// `struct xpf_dp_tcp_side`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TcpSide {
+    pub end: u32,
+    pub ack: u32,
+    pub win: u32,
+    pub scale: u8,
+    pub flags: u8,
+    pub pad: [u8; 2],
+}
+
+/// `struct xpf_dp_tcp`: a session's TCP tracker; `state` is
+/// `XPF_DP_TRACK_*` (1 SYN sent … 6 closed, 0 not TCP).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tcp {
+    pub side: [TcpSide; 2],
+    pub state: u8,
+    pub pad: [u8; 7],
+}
+
 /// `struct xpf_dp_session`: one direction of a session.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -352,6 +376,8 @@ pub struct SessionEntry {
     pub from_key: u64,
     pub to_key: u64,
     pub name_key: u64,
+    /// The tracker (the forward entry's is the session's).
+    pub tcp: Tcp,
 }
 
 /// `struct xpf_dp_last`.
@@ -404,6 +430,7 @@ mod tests {
             ("xpf_dp_static", size_of::<Static>()),
             ("xpf_dp_dnat", size_of::<Dnat>()),
             ("xpf_dp_flow", size_of::<Flow>()),
+            ("xpf_dp_tcp", size_of::<Tcp>()),
             ("xpf_dp_session", size_of::<SessionEntry>()),
             ("xpf_dp_last", size_of::<Last>()),
             ("xpf_dp_local6_key", size_of::<Local6Key>()),

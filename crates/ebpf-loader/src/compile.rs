@@ -612,6 +612,7 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
         default_permit: u8::from(x.default_permit),
         syn_check: u8::from(x.syn_check),
         rst_invalidate: u8::from(x.rst_invalidate),
+        sequence_check: u8::from(x.sequence_check),
         n_snat: c.snat.len() as u8,
         n_static: c.statics.len() as u8,
         v6_dnat: u8::from(

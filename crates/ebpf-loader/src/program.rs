@@ -26,7 +26,7 @@ use aya::programs::links::{FdLink, PinnedLink};
 use aya::programs::xdp::{XdpLink, XdpLinkId};
 use aya::programs::{ProgramError, Xdp, XdpMode};
 use aya::{include_bytes_aligned, Ebpf, EbpfLoader};
-use xpf_dataplane::{FlowKey, NatRef, NatRuleHits, Snapshot, Xlate};
+use xpf_dataplane::{FlowKey, NatRef, NatRuleHits, Snapshot, TcpState, Xlate};
 
 use crate::abi::{
     self, Active, Conf, Flow, IfKey, Iface, Local6Key, LocalKey, LpmData, LpmData6, Name, NameKey,
@@ -181,6 +181,21 @@ pub struct EbpfSession {
     pub idle_left: Duration,
     /// Its idle timeout once established.
     pub timeout: Duration,
+    /// Where its TCP tracker is (`None`: not TCP).
+    pub tcp: Option<TcpState>,
+}
+
+/// The tracker state `XPF_DP_TRACK_*` as the pipeline names it.
+fn tcp_state(t: &abi::Tcp) -> Option<TcpState> {
+    Some(match t.state {
+        1 => TcpState::SynSent,
+        2 => TcpState::SynReceived,
+        3 => TcpState::Established,
+        4 => TcpState::Closing,
+        5 => TcpState::TimeWait,
+        6 => TcpState::Closed,
+        _ => return None,
+    })
 }
 
 /// Counters summed over CPUs.
@@ -312,12 +327,18 @@ impl EbpfDataplane {
         let mut ebpf = loader.load(OBJECT)?;
         let prog = xdp(&mut ebpf)?;
         let mut tries = 0;
+        // Verification takes a while: signals wait until it is done.
+        let blocked = sys::SignalsBlocked::new().map_err(|source| Error::Io {
+            what: "blocking signals while verifying".into(),
+            source,
+        })?;
         loop {
             match prog.load() {
                 Ok(()) => break,
                 // The verifier gives up with EAGAIN when a signal reaches
-                // the loading thread (a child of the process exiting):
-                // nothing is wrong with the program, so verify it again.
+                // the loading thread; blocked above, one still might be
+                // forced through: nothing is wrong with the program, so
+                // verify it again.
                 Err(ProgramError::LoadError { io_error, .. })
                     if io_error.kind() == std::io::ErrorKind::WouldBlock && tries < LOAD_TRIES =>
                 {
@@ -331,6 +352,7 @@ impl EbpfDataplane {
                 }
             }
         }
+        drop(blocked);
         if let Some(dir) = &opts.pin_dir {
             let path = state_dir(dir).join(PROGRAM);
             // A pin from an earlier run is replaced: the maps, not the
@@ -841,6 +863,7 @@ impl EbpfDataplane {
                     age: ns(now.saturating_sub(f.created)),
                     idle_left: ns(f.expires.saturating_sub(now)),
                     timeout: ns(f.timeout),
+                    tcp: tcp_state(&f.tcp),
                 })
             })
             .collect();

@@ -40,6 +40,8 @@ pod!(
     abi::Pool,
     abi::Flow,
     abi::SessionEntry,
+    abi::Tcp,
+    abi::TcpSide,
     abi::Last
 );
 
@@ -177,4 +179,35 @@ pub(crate) fn mount_bpffs(dir: &Path) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// Blocks every signal for the calling thread until dropped. The verifier
+/// abandons a long verification with EAGAIN when a signal is pending for
+/// the loading thread; blocked, a signal waits (or goes to another thread).
+pub(crate) struct SignalsBlocked(libc::sigset_t);
+
+impl SignalsBlocked {
+    pub(crate) fn new() -> io::Result<SignalsBlocked> {
+        // SAFETY: sigset_t is plain data; sigfillset initialises it, and
+        // pthread_sigmask writes the previous mask into `old`.
+        unsafe {
+            let mut all: libc::sigset_t = std::mem::zeroed();
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::sigfillset(&mut all);
+            let rc = libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut old);
+            if rc != 0 {
+                return Err(io::Error::from_raw_os_error(rc));
+            }
+            Ok(SignalsBlocked(old))
+        }
+    }
+}
+
+impl Drop for SignalsBlocked {
+    fn drop(&mut self) {
+        // SAFETY: restores the mask saved by `new` on this thread.
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut());
+        }
+    }
 }

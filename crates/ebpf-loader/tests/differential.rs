@@ -26,7 +26,7 @@ use std::process::Command;
 
 use common::*;
 use xpf_dataplane::{
-    process, FlowKey, InterfaceTable, Snapshot, StaticFib, Verdict, Worker, Xlate,
+    process, FlowKey, InterfaceTable, Snapshot, StaticFib, TcpState, Verdict, Worker, Xlate,
 };
 use xpf_ebpf_loader::{EbpfDataplane, EbpfSession, Options, Outcome};
 
@@ -524,6 +524,7 @@ impl Pair {
             Option<u32>,
             [u64; 2],
             [Option<String>; 2],
+            Option<TcpState>,
         );
         let mut reference: Vec<Row> = self
             .w
@@ -538,6 +539,7 @@ impl Pair {
                     s.policy_id,
                     s.packets,
                     [&s.snat_rule, &s.dnat_rule].map(|r| r.as_deref().map(str::to_string)),
+                    s.tcp.map(|t| t.state()),
                 )
             })
             .collect();
@@ -559,6 +561,7 @@ impl Pair {
                     s.policy_id,
                     s.packets,
                     [rule(s.snat_rule), rule(s.dnat_rule)],
+                    s.tcp,
                 )
             })
             .collect();
@@ -1642,6 +1645,122 @@ fn transit6(net: &Net) {
     );
 }
 
+/// The TCP tracker: handshake order, SYNs that do not belong, resets in
+/// and out of the receiver's window (scaled), malformed SYN options, and
+/// `rst-invalidate-session`.
+fn tcp_tracking(net: &Net) {
+    let mut p = pair(net, "tcp");
+    let (trust, untrust) = (p.trust, p.untrust);
+    // MSS 1460, window scale 7 (and 20 is capped at 14).
+    let syn = |sport: u16, scale: u8| {
+        ip(
+            "10.0.1.50",
+            "198.51.100.80",
+            6,
+            tcp_header(sport, 80, 1000, 0, SYN, &[2, 4, 5, 180, 1, 3, 3, scale]),
+        )
+    };
+    let out = p.forward(trust, &syn(42000, 7), untrust);
+    let port = view(&out).sport();
+    let from_server = |flags: u8, seq: u32, opts: &[u8]| {
+        ip(
+            "198.51.100.80",
+            "203.0.113.1",
+            6,
+            tcp_header(80, port, seq, 1001, flags, opts),
+        )
+    };
+    // Only a SYN-ACK or RST may answer a SYN.
+    p.run(untrust, &from_server(ACK, 5000, &[]));
+    p.forward(
+        untrust,
+        &from_server(SYN | ACK, 5000, &[1, 3, 3, 20]),
+        trust,
+    );
+    p.forward(
+        trust,
+        &tcp("10.0.1.50", 42000, "198.51.100.80", 80, ACK, 1001, 5001),
+        untrust,
+    );
+    p.same_sessions();
+    // A SYN in an established session is invalid.
+    p.run(trust, &syn(42000, 7));
+    // Resets: far outside the scaled window refused, inside it accepted.
+    p.run(
+        trust,
+        &tcp(
+            "10.0.1.50",
+            42000,
+            "198.51.100.80",
+            80,
+            RST,
+            1001 + (64000 << 14) + 10,
+            0,
+        ),
+    );
+    p.run(
+        trust,
+        &tcp(
+            "10.0.1.50",
+            42000,
+            "198.51.100.80",
+            80,
+            RST | ACK,
+            1001 + 64000 * 100,
+            5001,
+        ),
+    );
+    p.same_sessions();
+    // A SYN whose option runs past its header is malformed.
+    p.run(
+        trust,
+        &ip(
+            "10.0.1.50",
+            "198.51.100.80",
+            6,
+            tcp_header(42001, 80, 1, 0, SYN, &[2, 4, 5, 180, 8, 10, 0, 0]),
+        ),
+    );
+
+    // With rst-invalidate-session an accepted RST ends the session at once.
+    let conf =
+        format!("{CONF}\nsecurity {{ flow {{ tcp-session {{ rst-invalidate-session; }} }} }}\n");
+    let snap = snapshot(net, &conf);
+    p.ebpf.apply(&snap).unwrap();
+    p.snap = snap;
+    let out = p.forward(trust, &syn(42002, 0), untrust);
+    let port = view(&out).sport();
+    p.forward(
+        untrust,
+        &tcp(
+            "198.51.100.80",
+            80,
+            "203.0.113.1",
+            port,
+            SYN | ACK,
+            7000,
+            1001,
+        ),
+        trust,
+    );
+    let before = p.w.sessions.len();
+    p.forward(
+        trust,
+        &tcp(
+            "10.0.1.50",
+            42002,
+            "198.51.100.80",
+            80,
+            RST | ACK,
+            1001,
+            7001,
+        ),
+        untrust,
+    );
+    assert_eq!(p.w.sessions.len(), before - 1, "reset ends the session");
+    p.same_sessions();
+}
+
 fn run(f: fn(&Net)) {
     if let Some(why) = why_not() {
         eprintln!("skipped: {why}");
@@ -1671,6 +1790,11 @@ fn pipeline_and_xdp_program_agree_on_ipv6_for_the_box() {
 #[test]
 fn pipeline_and_xdp_program_agree_on_ipv6_transit() {
     run(transit6);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_tcp_tracking() {
+    run(tcp_tracking);
 }
 
 #[test]

@@ -153,6 +153,7 @@ mod tests {
             age: Duration::from_secs(2),
             idle_left: Duration::from_secs(58),
             timeout: Duration::from_secs(60),
+            tcp: None,
         }
     }
 
