@@ -45,6 +45,7 @@
 #include "dataplane/rewrite.h"
 #include "dataplane/fib.h"
 #include "dataplane/reply.h"
+#include "dataplane/events.h"
 
 _Static_assert(sizeof(struct xpf_dp_active) == 16, "xpf_dp_active");
 _Static_assert(sizeof(struct xpf_dp_conf) == 72, "xpf_dp_conf");
@@ -64,6 +65,7 @@ _Static_assert(sizeof(struct xpf_dp_flow) == 48, "xpf_dp_flow");
 _Static_assert(sizeof(struct xpf_dp_session) == 144, "xpf_dp_session");
 _Static_assert(sizeof(struct xpf_dp_last) == 16, "xpf_dp_last");
 _Static_assert(sizeof(struct xpf_dp_local6_key) == 20, "xpf_dp_local6_key");
+_Static_assert(sizeof(struct xpf_dp_event) == 136, "xpf_dp_event");
 
 /* A session entry under construction: too big for the 512-byte stack. */
 struct {
@@ -253,6 +255,23 @@ static __always_inline int xpf_nat_failed(struct xpf_out *o, __u32 buf, struct x
 	return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
 }
 
+/*
+ * A packet under key `k` found its session (entry `s`, forward entry
+ * `fwd`) expired: logs the close if its policy asks, and removes the
+ * entry `k` does not name (the caller removes `k`'s).
+ */
+static __always_inline void xpf_expired(struct xpf_dp_flow *k, struct xpf_dp_session *s, struct xpf_dp_session *fwd,
+					__u64 now)
+{
+	if (fwd->mac_flags & XPF_DP_F_LOG_CLOSE) {
+		struct xpf_dp_session *rev = s->dir ? s : bpf_map_lookup_elem(&xpf_dp_sessions, &fwd->twin);
+
+		xpf_dp_event_session(XPF_DP_EV_CLOSE, s->dir ? &s->twin : k, fwd, rev, now);
+	}
+	/* The other entry: the forward one when `k` is the reverse key. */
+	bpf_map_delete_elem(&xpf_dp_sessions, s->dir ? &s->twin : &fwd->twin);
+}
+
 /* The first packet of a flow: NAT, host, route, policy, NAT, session. */
 static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_dp_conf *conf,
 				     struct xpf_dp_iface *iface, __u32 ingress, struct xpf_pkt *p, __u32 len)
@@ -291,19 +310,24 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	struct xpf_dp_rule *rule = xpf_dp_policy(buf, conf, iface->zone, out->zone, p, dst, port);
 	__u32 policy_id = XPF_DP_NONE32;
 	__u32 timeout_s = 0;
+	__u8 log = 0;
 
 	if (!rule) {
 		if (!conf->default_permit)
 			return xpf_drop(o, XPF_DROP_DEFAULT_DENY);
 	} else {
 		xpf_dp_policy_hit(buf, rule->policy_id);
+		if (rule->action != XPF_DP_PERMIT && rule->log)
+			xpf_dp_event_deny(p, rule->policy_id, ingress, fwd.ifindex);
 		if (rule->action == XPF_DP_DENY)
 			return xpf_drop(o, XPF_DROP_POLICY_DENY);
 		if (rule->action != XPF_DP_PERMIT)
 			return xpf_reject(ctx, o, p, ingress);
 		policy_id = rule->policy_id;
 		timeout_s = rule->timeout_s;
+		log = rule->log;
 	}
+	__u8 log_close = (log & XPF_DP_LOG_CLOSE) ? XPF_DP_F_LOG_CLOSE : 0;
 	if (p->ttl <= 1)
 		return xpf_time_exceeded(ctx, o, iface, p, ingress);
 
@@ -367,7 +391,7 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	ns->dir = 1;
 	ns->egress_ifindex = back.ifindex;
 	ns->ingress_ifindex = fwd.ifindex;
-	ns->mac_flags = rb == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0;
+	ns->mac_flags = (rb == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0) | log_close;
 	__builtin_memcpy(ns->smac, back.smac, 6);
 	__builtin_memcpy(ns->dmac, back.dmac, 6);
 	if (dn.done) {
@@ -388,7 +412,7 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	ns->packets = 1;
 	ns->bytes = len;
 	ns->egress_ifindex = fwd.ifindex;
-	ns->mac_flags = rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0;
+	ns->mac_flags = (rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0) | log_close;
 	ns->ingress_ifindex = ingress;
 	__builtin_memcpy(ns->smac, fwd.smac, 6);
 	__builtin_memcpy(ns->dmac, fwd.dmac, 6);
@@ -426,6 +450,8 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 
 	if (!st)
 		return xpf_drop(o, XPF_DROP_SESSION_TABLE_FULL);
+	if (log & XPF_DP_LOG_INIT)
+		xpf_dp_event_session(XPF_DP_EV_INIT, kf, st, 0, now);
 	return xpf_forward(ctx, o, p, st);
 }
 
@@ -532,19 +558,24 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	struct xpf_dp_rule *rule = xpf_dp_policy6(buf, conf, iface->zone, out->zone, p);
 	__u32 policy_id = XPF_DP_NONE32;
 	__u32 timeout_s = 0;
+	__u8 log = 0;
 
 	if (!rule) {
 		if (!conf->default_permit)
 			return xpf_drop(o, XPF_DROP_DEFAULT_DENY);
 	} else {
 		xpf_dp_policy_hit(buf, rule->policy_id);
+		if (rule->action != XPF_DP_PERMIT && rule->log)
+			xpf_dp_event_deny(p, rule->policy_id, ingress, fwd.ifindex);
 		if (rule->action == XPF_DP_DENY)
 			return xpf_drop(o, XPF_DROP_POLICY_DENY);
 		if (rule->action != XPF_DP_PERMIT)
 			return xpf_reject6(ctx, o, p, ingress);
 		policy_id = rule->policy_id;
 		timeout_s = rule->timeout_s;
+		log = rule->log;
 	}
+	__u8 log_close = (log & XPF_DP_LOG_CLOSE) ? XPF_DP_F_LOG_CLOSE : 0;
 	if (p->ttl <= 1)
 		return xpf_time_exceeded6(ctx, o, iface, p, ingress);
 	if (xpf_dp_snat6_refused(buf, conf, iface->zone, out->zone))
@@ -597,7 +628,7 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	ns->dir = 1;
 	ns->egress_ifindex = back.ifindex;
 	ns->ingress_ifindex = fwd.ifindex;
-	ns->mac_flags = rb == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0;
+	ns->mac_flags = (rb == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0) | log_close;
 	__builtin_memcpy(ns->smac, back.smac, 6);
 	__builtin_memcpy(ns->dmac, back.dmac, 6);
 	if (bpf_map_update_elem(&xpf_dp_sessions, kr, ns, BPF_NOEXIST))
@@ -609,7 +640,7 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	ns->bytes = len;
 	ns->egress_ifindex = fwd.ifindex;
 	ns->ingress_ifindex = ingress;
-	ns->mac_flags = rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0;
+	ns->mac_flags = (rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0) | log_close;
 	__builtin_memcpy(ns->smac, fwd.smac, 6);
 	__builtin_memcpy(ns->dmac, fwd.dmac, 6);
 	ns->expires = now + (ns->tcp_state == XPF_DP_TCP_SYN_SENT ? conf->tcp_initial : timeout);
@@ -622,6 +653,8 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 
 	if (!st)
 		return xpf_drop(o, XPF_DROP_SESSION_TABLE_FULL);
+	if (log & XPF_DP_LOG_INIT)
+		xpf_dp_event_session(XPF_DP_EV_INIT, kf, st, 0, now);
 	return xpf_forward6(ctx, o, p, st);
 }
 
@@ -673,7 +706,7 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 			fwd = bpf_map_lookup_elem(&xpf_dp_sessions, &s->twin);
 		if (!fwd || fwd->expires <= now) {
 			if (fwd)
-				bpf_map_delete_elem(&xpf_dp_sessions, &fwd->twin);
+				xpf_expired(k, s, fwd, now);
 			bpf_map_delete_elem(&xpf_dp_sessions, k);
 		} else {
 			if (p->proto == 6)
@@ -732,7 +765,7 @@ __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o,
 		if (!fwd || fwd->expires <= now) {
 			/* Expired (or half evicted): close it, judge as new. */
 			if (fwd)
-				bpf_map_delete_elem(&xpf_dp_sessions, &fwd->twin);
+				xpf_expired(k, s, fwd, now);
 			bpf_map_delete_elem(&xpf_dp_sessions, k);
 			s = 0;
 		} else {

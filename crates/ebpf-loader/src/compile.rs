@@ -490,6 +490,8 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
                         _ => abi::REJECT,
                     },
                     timeout_s: timeout.unwrap_or(0),
+                    log: if p.log_init { abi::LOG_INIT } else { 0 }
+                        | if p.log_close { abi::LOG_CLOSE } else { 0 },
                     ..Rule::default()
                 },
             ));

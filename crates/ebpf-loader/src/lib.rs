@@ -35,12 +35,14 @@
 mod abi;
 mod compile;
 mod error;
+mod events;
 mod pins;
 mod program;
 mod sys;
 
 pub use compile::{host_admission, CompileError, HostEntry};
 pub use error::Error;
+pub use events::{session_id, EbpfEvent, EventKind};
 pub use pins::{ensure_bpffs, pinned_links, unpin_link};
 pub use program::{
     AttachMode, EbpfCounters, EbpfDataplane, EbpfSession, Options, Outcome, TestRun, PIN_DIR,
