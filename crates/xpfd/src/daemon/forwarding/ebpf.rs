@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use xpf_dataplane::Snapshot;
+use xpf_dataplane::{Record, Snapshot};
 use xpf_ebpf_loader::{AttachMode, EbpfDataplane, Options};
 
 use super::kernel_forwarding;
@@ -74,6 +74,8 @@ pub struct Running {
     resolver: NextHops,
     /// `no-neighbour` drops already looked at.
     no_neighbour_seen: u64,
+    /// Session events lost already reported.
+    events_lost_seen: u64,
 }
 
 impl Running {
@@ -106,6 +108,7 @@ impl Running {
             attachments: Vec::new(),
             resolver: NextHops::default(),
             no_neighbour_seen: 0,
+            events_lost_seen: 0,
         })
     }
 
@@ -203,6 +206,35 @@ impl Running {
                 tracing::debug!(asked, "asked the kernel to resolve next hops");
             }
             Err(e) => tracing::warn!("reading eBPF sessions: {e}"),
+        }
+    }
+
+    /// The session log records since the last call (the program's
+    /// events and the closes of sessions removed here, named from `snap`),
+    /// and how many were lost since then, as the AF_XDP workers' queue
+    /// gives them.
+    pub fn take_flow_log(&mut self, snap: &Snapshot) -> (Vec<Record>, u64) {
+        let records = self.dp.events().iter().map(|e| e.record(snap)).collect();
+        let lost = match self.dp.events_lost() {
+            Ok(n) => {
+                let d = n.saturating_sub(self.events_lost_seen);
+                self.events_lost_seen = n;
+                d
+            }
+            Err(e) => {
+                tracing::warn!("reading eBPF event counters: {e}");
+                0
+            }
+        };
+        (records, lost)
+    }
+
+    /// Removes the sessions that idled out (logging the closes their
+    /// policies ask for); the program itself removes one only when its
+    /// next packet comes.
+    pub fn sweep(&mut self) {
+        if let Err(e) = self.dp.sweep() {
+            tracing::warn!("sweeping eBPF sessions: {e}");
         }
     }
 
