@@ -18,6 +18,10 @@
  *  5. rewrite (dataplane/rewrite.h) and redirect, or an ICMP time
  *     exceeded back out of the ingress (dataplane/reply.h).
  *
+ * Where a policy logs (`then log session-init/session-close`), session
+ * creates, denies and closes on expiry go to a ring buffer as events
+ * for the RT_FLOW log (dataplane/events.h).
+ *
  * What the pipeline does and this program does not (screens, IPv6 NAT and
  * extension headers, MSS clamp, IPv4 ICMP errors to sessions, TCP window
  * checks) is either refused by the loader's compile or counted as

@@ -7,7 +7,9 @@
 //!
 //! Main types: [`EbpfDataplane`] (load, [`EbpfDataplane::apply`],
 //! [`EbpfDataplane::attach`], [`EbpfDataplane::test_run`],
-//! [`EbpfDataplane::sessions`], [`EbpfDataplane::counters`]) and
+//! [`EbpfDataplane::sessions`], [`EbpfDataplane::counters`],
+//! [`EbpfDataplane::events`], [`EbpfDataplane::sweep`]), [`EbpfEvent`]
+//! (a session event, [`EbpfEvent::record`] its RT_FLOW record) and
 //! [`CompileError`] for configurations the program does not implement.
 //!
 //! Data flow: `Snapshot` → `Snapshot::export` → `compile` (map contents

@@ -5,7 +5,8 @@
 //! Pins (issue 6, hitless restart), under [`Options::pin_dir`]:
 //!
 //! - `dataplane-v<STATE_ABI>/`: the state that outlives xpfd, the session
-//!   table and the counters, and the program. A new load opens these maps
+//!   table, the counters and the session-event ring buffer (events made
+//!   while no xpfd runs wait there for the next), and the program. A new load opens these maps
 //!   when they fit (same version, type and sizes) and otherwise says why
 //!   in the log and starts with fresh ones. Config maps are never pinned:
 //!   each load fills its own before it is attached anywhere.
