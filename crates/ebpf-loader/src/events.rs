@@ -159,9 +159,17 @@ impl EbpfEvent {
             .policy_id
             .and_then(|i| snap.policies().get(i as usize))
             .map_or_else(|| Arc::from("default-permit"), |p| p.name.clone());
+        // Policies match ICMP on its type/code word, which the key does
+        // not keep: sessions of ICMP are echoes (pings), whose request
+        // made them.
+        let port = match f.proto {
+            1 => 8 << 8,
+            58 => 128 << 8,
+            _ => f.dport,
+        };
         let service = self.policy_id.map_or_else(
             || Arc::from("None"),
-            |id| snap.application(id, f.proto, f.sport, f.dport),
+            |id| snap.application(id, f.proto, f.sport, port),
         );
         let (kind, session_id) = match self.kind {
             EventKind::Create => (RecordKind::Create, session_id(f)),

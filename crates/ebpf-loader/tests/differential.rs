@@ -1540,6 +1540,16 @@ fn events_conf() -> String {
         "            policy quick { match { source-address any; destination-address any; application quick; } then { permit; log { session-init session-close; } } }\n            policy pings {",
         1,
     )
+    .replacen(
+        "application [ junos-ping junos-pingv6 ]; } then { permit; }",
+        "application [ junos-ping junos-pingv6 ]; } then { permit; log { session-init; } }",
+        1,
+    )
+    .replacen(
+        "application junos-tftp; } then { reject; }",
+        "application junos-tftp; } then { reject; log { session-init; } }",
+        1,
+    )
 }
 
 impl Pair {
@@ -1614,6 +1624,24 @@ fn events(net: &Net) {
     );
     p.run(trust, &udp("10.0.1.50", 40003, "198.51.100.80", 53));
     assert_eq!(p.same_logs(), Vec::new());
+
+    // A logging rejecting policy (no-tftp): a deny record, whose reply
+    // both send; a logging ping: its application named as the pipeline
+    // names it.
+    p.run(trust, &udp("10.0.1.50", 40005, "198.51.100.80", 69));
+    let logs = p.same_logs();
+    assert_eq!(logs.len(), 1, "{logs:#?}");
+    assert_eq!(
+        (logs[0].kind.clone(), &*logs[0].policy),
+        (RecordKind::Deny, "no-tftp")
+    );
+    p.run(trust, &ping("10.0.1.50", "198.51.100.80", 7));
+    let logs = p.same_logs();
+    assert_eq!(logs.len(), 1, "{logs:#?}");
+    assert_eq!(
+        (&*logs[0].policy, &*logs[0].service),
+        ("pings", "junos-ping")
+    );
 
     // `clear` of a logging session: a close record with its counters.
     p.forward(
