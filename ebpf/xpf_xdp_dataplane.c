@@ -21,6 +21,10 @@
  *  5. rewrite (dataplane/rewrite.h) and redirect, or an ICMP time
  *     exceeded back out of the ingress (dataplane/reply.h).
  *
+ * Where a policy logs (`then log session-init/session-close`), session
+ * creates, denies and closes on expiry go to a ring buffer as events
+ * for the RT_FLOW log (dataplane/events.h).
+ *
  * What the pipeline does and this program does not (screens, IPv6 NAT and
  * extension headers, MSS clamp) is either refused by the loader's compile
  * or counted as XPF_DROP_UNSUPPORTED: never forwarded unchecked. Later
@@ -50,6 +54,7 @@
 #include "dataplane/fib.h"
 #include "dataplane/reply.h"
 #include "dataplane/icmp_error.h"
+#include "dataplane/events.h"
 
 _Static_assert(sizeof(struct xpf_dp_active) == 16, "xpf_dp_active");
 _Static_assert(sizeof(struct xpf_dp_conf) == 72, "xpf_dp_conf");
@@ -72,6 +77,7 @@ _Static_assert(sizeof(struct xpf_dp_tcp) == 40, "xpf_dp_tcp");
 _Static_assert(sizeof(struct xpf_dp_session) == 208, "xpf_dp_session");
 _Static_assert(sizeof(struct xpf_dp_last) == 16, "xpf_dp_last");
 _Static_assert(sizeof(struct xpf_dp_local6_key) == 20, "xpf_dp_local6_key");
+_Static_assert(sizeof(struct xpf_dp_event) == 136, "xpf_dp_event");
 
 /* A session entry under construction: too big for the 512-byte stack. */
 struct {
@@ -261,6 +267,23 @@ static __always_inline int xpf_nat_failed(struct xpf_out *o, __u32 buf, struct x
 	return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
 }
 
+/*
+ * Ends the session found under key `k` (entry `s`, forward entry `fwd`)
+ * for `why` (XPF_DP_CLOSE_*): logs the close if its policy asks, and
+ * removes both entries.
+ */
+static __always_inline void xpf_close(struct xpf_dp_flow *k, struct xpf_dp_session *s, struct xpf_dp_session *fwd,
+				      __u8 why, __u64 now)
+{
+	if (fwd->mac_flags & XPF_DP_F_LOG_CLOSE) {
+		struct xpf_dp_session *rev = s->dir ? s : bpf_map_lookup_elem(&xpf_dp_sessions, &fwd->twin);
+
+		xpf_dp_event_session(XPF_DP_EV_CLOSE, why, s->dir ? &s->twin : k, fwd, rev, now);
+	}
+	bpf_map_delete_elem(&xpf_dp_sessions, &s->twin);
+	bpf_map_delete_elem(&xpf_dp_sessions, k);
+}
+
 /* The first packet of a flow: NAT, host, route, policy, NAT, session. */
 static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_dp_conf *conf,
 				     struct xpf_dp_iface *iface, __u32 ingress, struct xpf_pkt *p, __u32 len)
@@ -300,12 +323,15 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	__u32 policy_id = XPF_DP_NONE32;
 	__u32 timeout_s = 0;
 	__u64 name_key = 0;
+	__u8 log = 0;
 
 	if (!rule) {
 		if (!conf->default_permit)
 			return xpf_drop(o, XPF_DROP_DEFAULT_DENY);
 	} else {
 		xpf_dp_policy_hit(buf, rule->policy_id);
+		if (rule->action != XPF_DP_PERMIT && rule->log)
+			xpf_dp_event_deny(p, rule->policy_id, ingress, fwd.ifindex);
 		if (rule->action == XPF_DP_DENY)
 			return xpf_drop(o, XPF_DROP_POLICY_DENY);
 		if (rule->action != XPF_DP_PERMIT)
@@ -313,7 +339,9 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 		policy_id = rule->policy_id;
 		timeout_s = rule->timeout_s;
 		name_key = rule->name_key;
+		log = rule->log;
 	}
+	__u8 log_close = (log & XPF_DP_LOG_CLOSE) ? XPF_DP_F_LOG_CLOSE : 0;
 	if (p->ttl <= 1)
 		return xpf_time_exceeded(ctx, o, iface, p, ingress);
 
@@ -373,7 +401,6 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	ns->to_key = out->zone_key;
 	ns->name_key = name_key;
 	ns->dnat_rule = dn.done ? dn.rule : XPF_DP_NONE32;
-	ns->tcp_state = xpf_dp_tcp_first(p);
 	if (p->proto == 6)
 		xpf_tcp_open(&ns->tcp, p);
 
@@ -382,7 +409,7 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	ns->dir = 1;
 	ns->egress_ifindex = back.ifindex;
 	ns->ingress_ifindex = fwd.ifindex;
-	ns->mac_flags = rb == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0;
+	ns->mac_flags = (rb == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0) | log_close;
 	__builtin_memcpy(ns->smac, back.smac, 6);
 	__builtin_memcpy(ns->dmac, back.dmac, 6);
 	if (dn.done) {
@@ -403,7 +430,7 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	ns->packets = 1;
 	ns->bytes = len;
 	ns->egress_ifindex = fwd.ifindex;
-	ns->mac_flags = rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0;
+	ns->mac_flags = (rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0) | log_close;
 	ns->ingress_ifindex = ingress;
 	__builtin_memcpy(ns->smac, fwd.smac, 6);
 	__builtin_memcpy(ns->dmac, fwd.dmac, 6);
@@ -441,6 +468,8 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 
 	if (!st)
 		return xpf_drop(o, XPF_DROP_SESSION_TABLE_FULL);
+	if (log & XPF_DP_LOG_INIT)
+		xpf_dp_event_session(XPF_DP_EV_INIT, 0, kf, st, 0, now);
 	return xpf_forward(ctx, o, p, st);
 }
 
@@ -587,12 +616,15 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	__u32 policy_id = XPF_DP_NONE32;
 	__u32 timeout_s = 0;
 	__u64 name_key = 0;
+	__u8 log = 0;
 
 	if (!rule) {
 		if (!conf->default_permit)
 			return xpf_drop(o, XPF_DROP_DEFAULT_DENY);
 	} else {
 		xpf_dp_policy_hit(buf, rule->policy_id);
+		if (rule->action != XPF_DP_PERMIT && rule->log)
+			xpf_dp_event_deny(p, rule->policy_id, ingress, fwd.ifindex);
 		if (rule->action == XPF_DP_DENY)
 			return xpf_drop(o, XPF_DROP_POLICY_DENY);
 		if (rule->action != XPF_DP_PERMIT)
@@ -600,7 +632,9 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 		policy_id = rule->policy_id;
 		timeout_s = rule->timeout_s;
 		name_key = rule->name_key;
+		log = rule->log;
 	}
+	__u8 log_close = (log & XPF_DP_LOG_CLOSE) ? XPF_DP_F_LOG_CLOSE : 0;
 	if (p->ttl <= 1)
 		return xpf_time_exceeded6(ctx, o, iface, p, ingress);
 	if (xpf_dp_snat6_refused(buf, conf, iface->zone, out->zone))
@@ -650,7 +684,6 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	ns->to_key = out->zone_key;
 	ns->name_key = name_key;
 	ns->dnat_rule = XPF_DP_NONE32;
-	ns->tcp_state = xpf_dp_tcp_first(p);
 	if (p->proto == 6)
 		xpf_tcp_open(&ns->tcp, p);
 
@@ -658,7 +691,7 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	ns->dir = 1;
 	ns->egress_ifindex = back.ifindex;
 	ns->ingress_ifindex = fwd.ifindex;
-	ns->mac_flags = rb == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0;
+	ns->mac_flags = (rb == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0) | log_close;
 	__builtin_memcpy(ns->smac, back.smac, 6);
 	__builtin_memcpy(ns->dmac, back.dmac, 6);
 	if (bpf_map_update_elem(&xpf_dp_sessions, kr, ns, BPF_NOEXIST))
@@ -670,7 +703,7 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	ns->bytes = len;
 	ns->egress_ifindex = fwd.ifindex;
 	ns->ingress_ifindex = ingress;
-	ns->mac_flags = rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0;
+	ns->mac_flags = (rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0) | log_close;
 	__builtin_memcpy(ns->smac, fwd.smac, 6);
 	__builtin_memcpy(ns->dmac, fwd.dmac, 6);
 	ns->expires = now + xpf_dp_timeout(conf, ns);
@@ -683,6 +716,8 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 
 	if (!st)
 		return xpf_drop(o, XPF_DROP_SESSION_TABLE_FULL);
+	if (log & XPF_DP_LOG_INIT)
+		xpf_dp_event_session(XPF_DP_EV_INIT, 0, kf, st, 0, now);
 	return xpf_forward6(ctx, o, p, st);
 }
 
@@ -732,17 +767,19 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 
 		if (s->dir)
 			fwd = bpf_map_lookup_elem(&xpf_dp_sessions, &s->twin);
-		if (!fwd || fwd->expires <= now || !xpf_dp_revalidate(buf, conf, fwd)) {
-			if (fwd)
-				bpf_map_delete_elem(&xpf_dp_sessions, &fwd->twin);
+		if (!fwd) {
+			/* Half evicted: judge the packet as new. */
 			bpf_map_delete_elem(&xpf_dp_sessions, k);
+		} else if (fwd->expires <= now) {
+			xpf_close(k, s, fwd, xpf_dp_close_reason(fwd), now);
+		} else if (!xpf_dp_revalidate(buf, conf, fwd)) {
+			xpf_close(k, s, fwd, XPF_DP_CLOSE_POLICY, now);
 		} else {
 			if (p->proto == 6) {
 				int bad = xpf_tcp_track(&fwd->tcp, s->dir, p, conf->sequence_check);
 
 				if (bad)
 					return xpf_drop(o, bad);
-				xpf_dp_tcp(fwd, s->dir, p->tcp_flags);
 			}
 			s->packets += 1;
 			s->bytes += len;
@@ -752,7 +789,7 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 			int act = p->ttl <= 1 ? xpf_time_exceeded6(ctx, o, iface, p, ingress) : xpf_forward6(ctx, o, p, s);
 
 			if (reset)
-				xpf_dp_close(k, s);
+				xpf_close(k, s, fwd, XPF_DP_CLOSE_TCP_RST, now);
 			return act;
 		}
 	}
@@ -798,19 +835,20 @@ __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o,
 
 		if (s->dir)
 			fwd = bpf_map_lookup_elem(&xpf_dp_sessions, &s->twin);
-		if (!fwd || fwd->expires <= now || !xpf_dp_revalidate(buf, conf, fwd)) {
-			/* Expired, half evicted or its policy gone: close it, judge as new. */
-			if (fwd)
-				bpf_map_delete_elem(&xpf_dp_sessions, &fwd->twin);
+		/* Expired, half evicted or its policy gone: closed, the packet judged as new. */
+		if (!fwd) {
+			/* Half evicted: judge the packet as new. */
 			bpf_map_delete_elem(&xpf_dp_sessions, k);
-			s = 0;
+		} else if (fwd->expires <= now) {
+			xpf_close(k, s, fwd, xpf_dp_close_reason(fwd), now);
+		} else if (!xpf_dp_revalidate(buf, conf, fwd)) {
+			xpf_close(k, s, fwd, XPF_DP_CLOSE_POLICY, now);
 		} else {
 			if (p->proto == 6) {
 				int bad = xpf_tcp_track(&fwd->tcp, s->dir, p, conf->sequence_check);
 
 				if (bad)
 					return xpf_drop(o, bad);
-				xpf_dp_tcp(fwd, s->dir, p->tcp_flags);
 			}
 			s->packets += 1;
 			s->bytes += len;
@@ -820,7 +858,7 @@ __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o,
 			int act = p->ttl <= 1 ? xpf_time_exceeded(ctx, o, iface, p, ingress) : xpf_forward(ctx, o, p, s);
 
 			if (reset)
-				xpf_dp_close(k, s);
+				xpf_close(k, s, fwd, XPF_DP_CLOSE_TCP_RST, now);
 			return act;
 		}
 	}

@@ -141,11 +141,15 @@ struct xpf_dp_rule_key {
 #define XPF_DP_PERMIT 0
 #define XPF_DP_DENY 1
 #define XPF_DP_REJECT 2
+/* Rule `log` bits: `then log session-init` / `session-close`. */
+#define XPF_DP_LOG_INIT 1
+#define XPF_DP_LOG_CLOSE 2
 /* timeout_s: 0 = the protocol's default, 0xffffffff = never. */
 struct xpf_dp_rule {
 	__u32 policy_id;
 	__u8 action;
-	__u8 pad[3];
+	__u8 log;
+	__u8 pad[2];
 	__u32 timeout_s;
 	__u32 pad2;
 	__u64 name_key; /* the policy's name as a key (xpf_dp_names) */
@@ -275,11 +279,9 @@ struct xpf_dp_flow {
 
 #define XPF_DP_X_SRC 1
 #define XPF_DP_X_DST 2
+/* mac_flags bits. */
 #define XPF_DP_MAC_OK 1
-#define XPF_DP_TCP_NONE 0
-#define XPF_DP_TCP_SYN_SENT 1
-#define XPF_DP_TCP_ESTABLISHED 2
-#define XPF_DP_TCP_CLOSING 3
+#define XPF_DP_F_LOG_CLOSE 2 /* the policy logs the session's close */
 /*
  * One direction of a session. The forward entry (dir 0) is the session:
  * its expiry, timeout and TCP state are authoritative; the reverse entry
@@ -337,8 +339,8 @@ struct xpf_dp_session {
 	__u16 xdport;
 	__u8 xflags;
 	__u8 dir;
-	__u8 tcp_state;
-	__u8 mac_flags;
+	__u8 spare;
+	__u8 mac_flags; /* XPF_DP_MAC_OK, XPF_DP_F_LOG_CLOSE */
 	__u8 smac[6];
 	__u8 dmac[6];
 	__u32 dnat_rule; /* static or destination rule; XPF_DP_NONE32: none */
@@ -366,7 +368,50 @@ struct xpf_dp_last {
 #define XPF_DP_CNT_MISSES 69
 #define XPF_DP_CNT_DNAT 70 /* sessions with a destination translation */
 #define XPF_DP_CNT_SNAT 71 /* sessions with a source translation */
-#define XPF_DP_CNT_MAX 72
+#define XPF_DP_CNT_EVENTS_LOST 72 /* session events the full ring buffer refused */
+#define XPF_DP_CNT_MAX 73
+
+/*
+ * xpf_dp_events (ring buffer): session events for the RT_FLOW log, read
+ * by the loader. INIT when a session is made under a policy that logs
+ * session-init; CLOSE when the program removes an expired session whose
+ * policy logs session-close (closes userspace makes it logs itself); DENY
+ * when a logging policy denies or rejects a first packet. `flow` is the
+ * forward key (the original tuple); the x* fields the forward direction's
+ * rewrite (xflags XPF_DP_X_SRC: source to xsrc/xsport, XPF_DP_X_DST:
+ * destination to xdst/xdport). Ingress and egress are the forward
+ * direction's, whose zones are the session's. Counters (CLOSE only) are
+ * [forward, reverse].
+ */
+#define XPF_DP_EVENTS_BYTES (256 * 1024)
+#define XPF_DP_EV_INIT 1
+#define XPF_DP_EV_CLOSE 2
+#define XPF_DP_EV_DENY 3
+#define XPF_DP_CLOSE_IDLE 0
+#define XPF_DP_CLOSE_TCP_FIN 1
+#define XPF_DP_CLOSE_TCP_RST 2
+#define XPF_DP_CLOSE_POLICY 3 /* its policy is gone after a commit */
+struct xpf_dp_event {
+	__u8 kind;
+	__u8 reason;
+	__u8 xflags;
+	__u8 pad;
+	__u32 policy_id;
+	__u32 snat_rule;
+	__u32 dnat_rule;
+	__u32 ingress_ifindex;
+	__u32 egress_ifindex;
+	__u32 xsrc;
+	__u32 xdst;
+	__u16 xsport;
+	__u16 xdport;
+	__u32 generation; /* low half of its session's: the snapshot naming it */
+	__u64 created;
+	__u64 at;
+	__u64 packets[2];
+	__u64 bytes[2];
+	struct xpf_dp_flow flow;
+};
 
 /*
  * Pinned state (xpf_dp_sessions, xpf_dp_counters) outlives xpfd: a

@@ -57,6 +57,29 @@ pub const X_SRC: u8 = 1;
 pub const X_DST: u8 = 2;
 /// `mac_flags`: the next hop's MAC is known.
 pub const MAC_OK: u8 = 1;
+/// `mac_flags`: the session's policy logs its close.
+pub const F_LOG_CLOSE: u8 = 2;
+/// Rule `log` bits: `then log session-init`.
+pub const LOG_INIT: u8 = 1;
+/// `then log session-close`.
+pub const LOG_CLOSE: u8 = 2;
+/// Tracker states (`XPF_DP_TRACK_*`) that end a session's life: both
+/// sides sent FIN, and an accepted RST.
+pub const TRACK_TIME_WAIT: u8 = 5;
+/// An accepted RST.
+pub const TRACK_CLOSED: u8 = 6;
+/// Event kinds: a session made.
+pub const EV_INIT: u8 = 1;
+/// A session closed.
+pub const EV_CLOSE: u8 = 2;
+/// A first packet denied.
+pub const EV_DENY: u8 = 3;
+/// Close reasons (0: idle timeout): both sides sent FIN.
+pub const CLOSE_TCP_FIN: u8 = 1;
+/// A RST.
+pub const CLOSE_TCP_RST: u8 = 2;
+/// Its policy is gone after a commit.
+pub const CLOSE_POLICY: u8 = 3;
 
 /// Counter slots after the drop reasons.
 pub const CNT_FORWARDED: u32 = 64;
@@ -74,8 +97,12 @@ pub const CNT_MISSES: u32 = 69;
 pub const CNT_DNAT: u32 = 70;
 /// Sessions with a source translation.
 pub const CNT_SNAT: u32 = 71;
+/// Session events the full ring buffer refused.
+pub const CNT_EVENTS_LOST: u32 = 72;
 /// Size of the counter array.
-pub const CNT_MAX: u32 = 72;
+pub const CNT_MAX: u32 = 73;
+/// `XPF_DP_EVENTS_BYTES`: the event ring buffer's size.
+pub const EVENTS_BYTES: u32 = 256 * 1024;
 /// `XPF_DP_STATE_ABI`: the version of the pinned state's layout.
 pub const STATE_ABI: u32 = 3;
 
@@ -184,7 +211,8 @@ pub struct RuleKey {
 pub struct Rule {
     pub policy_id: u32,
     pub action: u8,
-    pub pad: [u8; 3],
+    pub log: u8,
+    pub pad: [u8; 2],
     pub timeout_s: u32,
     pub pad2: u32,
     /// The policy's name as a key ([`name_key`]).
@@ -367,7 +395,7 @@ pub struct SessionEntry {
     pub xdport: u16,
     pub xflags: u8,
     pub dir: u8,
-    pub tcp_state: u8,
+    pub spare: u8,
     pub mac_flags: u8,
     pub smac: [u8; 6],
     pub dmac: [u8; 6],
@@ -388,6 +416,83 @@ pub struct Last {
     pub ifindex: u32,
     pub reason: u32,
     pub pad: u32,
+}
+
+/// `struct xpf_dp_event`, read from the ring buffer's bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Event {
+    pub kind: u8,
+    pub reason: u8,
+    pub xflags: u8,
+    pub policy_id: u32,
+    pub snat_rule: u32,
+    pub dnat_rule: u32,
+    pub ingress_ifindex: u32,
+    pub egress_ifindex: u32,
+    pub xsrc: u32,
+    pub xdst: u32,
+    pub xsport: u16,
+    pub xdport: u16,
+    /// Low half of its session's generation (0: the live one's).
+    pub generation: u32,
+    pub created: u64,
+    pub at: u64,
+    pub packets: [u64; 2],
+    pub bytes: [u64; 2],
+    pub flow: Flow,
+}
+
+/// `sizeof(struct xpf_dp_event)`.
+pub const EVENT_SIZE: usize = 136;
+
+impl Event {
+    /// Reads an event (native byte order, as the program wrote it); `None`
+    /// when `b` is too short to be one.
+    pub fn from_bytes(b: &[u8]) -> Option<Event> {
+        let b = b.get(..EVENT_SIZE)?;
+        let u16_at = |o: usize| u16::from_ne_bytes([b[o], b[o + 1]]);
+        let u32_at = |o: usize| u32::from_ne_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
+        let u64_at = |o: usize| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(&b[o..o + 8]);
+            u64::from_ne_bytes(a)
+        };
+        let f = &b[88..];
+        let mut src6 = [0u8; 16];
+        let mut dst6 = [0u8; 16];
+        src6.copy_from_slice(&f[16..32]);
+        dst6.copy_from_slice(&f[32..48]);
+        Some(Event {
+            kind: b[0],
+            reason: b[1],
+            xflags: b[2],
+            policy_id: u32_at(4),
+            snat_rule: u32_at(8),
+            dnat_rule: u32_at(12),
+            ingress_ifindex: u32_at(16),
+            egress_ifindex: u32_at(20),
+            xsrc: u32_at(24),
+            xdst: u32_at(28),
+            xsport: u16_at(32),
+            xdport: u16_at(34),
+            generation: u32_at(36),
+            created: u64_at(40),
+            at: u64_at(48),
+            packets: [u64_at(56), u64_at(64)],
+            bytes: [u64_at(72), u64_at(80)],
+            flow: Flow {
+                src: u32_at(88),
+                dst: u32_at(92),
+                sport: u16_at(96),
+                dport: u16_at(98),
+                proto: f[12],
+                v6: f[13],
+                pad: [0; 2],
+                src6,
+                dst6,
+            },
+        })
+    }
 }
 
 #[cfg(test)]
@@ -434,6 +539,7 @@ mod tests {
             ("xpf_dp_session", size_of::<SessionEntry>()),
             ("xpf_dp_last", size_of::<Last>()),
             ("xpf_dp_local6_key", size_of::<Local6Key>()),
+            ("xpf_dp_event", EVENT_SIZE),
         ];
         for (name, size) in sizes {
             let line = format!("sizeof(struct {name}) == {size},");

@@ -512,6 +512,8 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
                     },
                     timeout_s: timeout.unwrap_or(0),
                     name_key: abi::name_key(&p.name),
+                    log: if p.log_init { abi::LOG_INIT } else { 0 }
+                        | if p.log_close { abi::LOG_CLOSE } else { 0 },
                     ..Rule::default()
                 },
             ));

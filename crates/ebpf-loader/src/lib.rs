@@ -7,7 +7,9 @@
 //!
 //! Main types: [`EbpfDataplane`] (load, [`EbpfDataplane::apply`],
 //! [`EbpfDataplane::attach`], [`EbpfDataplane::test_run`],
-//! [`EbpfDataplane::sessions`], [`EbpfDataplane::counters`]) and
+//! [`EbpfDataplane::sessions`], [`EbpfDataplane::counters`],
+//! [`EbpfDataplane::events`], [`EbpfDataplane::sweep`]), [`EbpfEvent`]
+//! (a session event, [`EbpfEvent::record`] its RT_FLOW record) and
 //! [`CompileError`] for configurations the program does not implement.
 //!
 //! Data flow: `Snapshot` → `Snapshot::export` → `compile` (map contents
@@ -35,12 +37,14 @@
 mod abi;
 mod compile;
 mod error;
+mod events;
 mod pins;
 mod program;
 mod sys;
 
 pub use compile::{host_admission, CompileError, HostEntry};
 pub use error::Error;
+pub use events::{session_id, EbpfEvent, EventKind};
 pub use pins::{ensure_bpffs, pinned_links, unpin_link};
 pub use program::{
     AttachMode, EbpfCounters, EbpfDataplane, EbpfSession, Options, Outcome, TestRun, PIN_DIR,

@@ -10,7 +10,7 @@ use aya::maps::{MapInfo, MapType};
 
 use crate::abi::{self, Flow, SessionEntry};
 use crate::error::Error;
-use crate::program::{AttachMode, Options, M_COUNTERS, M_SESSIONS, PROGRAM};
+use crate::program::{AttachMode, Options, M_COUNTERS, M_EVENTS, M_SESSIONS, PROGRAM};
 use crate::sys;
 
 /// Where the XDP links are pinned, under the pin directory.
@@ -155,6 +155,13 @@ pub(crate) fn drop_unfit_pins(pin_dir: &Path, opts: &Options) -> Result<(), Erro
             key: std::mem::size_of::<u32>(),
             value: std::mem::size_of::<u64>(),
             max_entries: abi::CNT_MAX,
+        },
+        Fit {
+            name: M_EVENTS,
+            map_type: MapType::RingBuf,
+            key: 0,
+            value: 0,
+            max_entries: abi::EVENTS_BYTES,
         },
     ];
     for f in fits {

@@ -5,7 +5,8 @@
 //! Pins (issue 6, hitless restart), under [`Options::pin_dir`]:
 //!
 //! - `dataplane-v<STATE_ABI>/`: the state that outlives xpfd, the session
-//!   table and the counters, and the program. A new load opens these maps
+//!   table, the counters and the session-event ring buffer (events made
+//!   while no xpfd runs wait there for the next), and the program. A new load opens these maps
 //!   when they fit (same version, type and sizes) and otherwise says why
 //!   in the log and starts with fresh ones. Config maps are never pinned:
 //!   each load fills its own before it is attached anywhere.
@@ -21,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aya::maps::lpm_trie::{Key, LpmTrie};
-use aya::maps::{Array, DevMapHash, HashMap, Map, PerCpuArray, PerCpuValues};
+use aya::maps::{Array, DevMapHash, HashMap, Map, MapData, PerCpuArray, PerCpuValues, RingBuf};
 use aya::programs::links::{FdLink, PinnedLink};
 use aya::programs::xdp::{XdpLink, XdpLinkId};
 use aya::programs::{ProgramError, Xdp, XdpMode};
@@ -34,6 +35,7 @@ use crate::abi::{
 };
 use crate::compile::{compile, Contents};
 use crate::error::{map_err, Error};
+use crate::events::{expiry_reason, EbpfEvent};
 use crate::pins::{
     create_dir, drop_unfit_pins, ensure_bpffs, link_pin, links_dir, pinned_link, pinned_links,
     state_dir, unpin, unpin_link,
@@ -73,6 +75,12 @@ pub(crate) const M_COUNTERS: &str = "xpf_dp_counters";
 const M_HITS: &str = "xpf_dp_policy_hits";
 const M_NAT_HITS: &str = "xpf_dp_nat_hits";
 const M_LAST: &str = "xpf_dp_last";
+pub(crate) const M_EVENTS: &str = "xpf_dp_events";
+/// Close events of sessions the loader removed, waiting for
+/// [`EbpfDataplane::events`]; beyond this many they are lost (counted).
+const PENDING_EVENTS: usize = 16_384;
+/// Events taken from the ring in one [`EbpfDataplane::events`] call.
+const RING_BATCH: usize = 65_536;
 
 /// How to load the dataplane.
 #[derive(Debug, Clone)]
@@ -224,6 +232,9 @@ pub struct EbpfCounters {
     /// Translation hits per NAT rule of the live snapshot
     /// ([`Snapshot::nat_rules`] order).
     pub nat_rules: Vec<NatRuleHits>,
+    /// Session events lost: the ring buffer was full, or closes the
+    /// loader made waited too long to be taken.
+    pub events_lost: u64,
 }
 
 /// The loaded eBPF fallback dataplane.
@@ -240,6 +251,13 @@ pub struct EbpfDataplane {
     /// so a session pinned by an earlier xpfd, whose snapshot
     /// generations restarted from 1, is never taken for a current one.
     epoch: u64,
+    /// The program's session events (boxed: it is large, and callers keep
+    /// the dataplane in enums).
+    ring: Box<RingBuf<MapData>>,
+    /// Closes the loader made (sweep, clear), for [`EbpfDataplane::events`].
+    pending: Vec<EbpfEvent>,
+    /// Closes lost because `pending` was full.
+    pending_lost: u64,
 }
 
 impl std::fmt::Debug for EbpfDataplane {
@@ -255,7 +273,7 @@ fn key(prefix_len: u32, data: LpmData) -> Key<LpmData> {
     Key::new(prefix_len, data)
 }
 
-fn flow_key(f: &Flow) -> FlowKey {
+pub(crate) fn flow_key(f: &Flow) -> FlowKey {
     let v6 = f.v6 != 0;
     let (src, dst) = if v6 {
         (u128::from_be_bytes(f.src6), u128::from_be_bytes(f.dst6))
@@ -273,7 +291,7 @@ fn flow_key(f: &Flow) -> FlowKey {
     }
 }
 
-fn xlate(e: &SessionEntry) -> Xlate {
+pub(crate) fn xlate(e: &SessionEntry) -> Xlate {
     Xlate {
         src: (e.xflags & abi::X_SRC != 0).then_some((u128::from(e.xsrc), e.xsport)),
         dst: (e.xflags & abi::X_DST != 0).then_some((u128::from(e.xdst), e.xdport)),
@@ -368,6 +386,8 @@ impl EbpfDataplane {
                 .map_err(map_err(M_ACTIVE))?
                 .get(&0, 0)
                 .map_err(map_err(M_ACTIVE))?;
+        let ring = ebpf.take_map(M_EVENTS).ok_or(Error::Missing(M_EVENTS))?;
+        let ring = RingBuf::try_from(ring).map_err(map_err(M_EVENTS))?;
         Ok(EbpfDataplane {
             ebpf,
             active,
@@ -376,6 +396,9 @@ impl EbpfDataplane {
             links: BTreeMap::new(),
             pin_dir: opts.pin_dir.clone(),
             epoch: load_epoch(),
+            ring: Box::new(ring),
+            pending: Vec::new(),
+            pending_lost: 0,
         })
     }
 
@@ -871,15 +894,91 @@ impl EbpfDataplane {
         Ok(out)
     }
 
-    /// Removes every session; how many there were.
+    /// Removes every session; how many there were. Those whose policy
+    /// logs session-close leave a `clear` close for [`EbpfDataplane::events`].
     pub fn clear_sessions(&mut self) -> Result<usize, Error> {
+        let now = now_ns()?;
         let mut m = HashMap::<_, Flow, SessionEntry>::try_from(self.map_mut(M_SESSIONS)?)
             .map_err(map_err(M_SESSIONS))?;
-        let keys: Vec<Flow> = m.keys().filter_map(Result::ok).collect();
-        for k in &keys {
+        let all: std::collections::HashMap<Flow, SessionEntry> =
+            m.iter().filter_map(Result::ok).collect();
+        for k in all.keys() {
             let _ = m.remove(k);
         }
-        Ok(keys.len() / 2)
+        let closed: Vec<EbpfEvent> = all
+            .iter()
+            .filter(|(_, f)| f.dir == 0 && f.mac_flags & abi::F_LOG_CLOSE != 0)
+            .map(|(k, f)| EbpfEvent::closed(k, f, all.get(&f.twin), "clear", now))
+            .collect();
+        for e in closed {
+            self.pend(e);
+        }
+        Ok(all.len() / 2)
+    }
+
+    /// Keeps a close the loader made for [`EbpfDataplane::events`].
+    fn pend(&mut self, e: EbpfEvent) {
+        if self.pending.len() < PENDING_EVENTS {
+            self.pending.push(e);
+        } else {
+            self.pending_lost += 1;
+        }
+    }
+
+    /// Removes the sessions whose idle timer ran out (the program removes
+    /// one only when its next packet comes), as the pipeline's sweep does,
+    /// leaving a close for [`EbpfDataplane::events`] where the policy logs
+    /// session-close; how many went.
+    pub fn sweep(&mut self) -> Result<usize, Error> {
+        let now = now_ns()?;
+        let mut m = HashMap::<_, Flow, SessionEntry>::try_from(self.map_mut(M_SESSIONS)?)
+            .map_err(map_err(M_SESSIONS))?;
+        let expired: Vec<(Flow, SessionEntry)> = m
+            .iter()
+            .filter_map(Result::ok)
+            .filter(|(_, e)| e.dir == 0 && e.expires <= now)
+            .collect();
+        let mut closed = Vec::new();
+        for (k, f) in &expired {
+            // A packet may have refreshed it since it was read.
+            match m.get(k, 0) {
+                Ok(e) if e.expires > now => continue,
+                _ => {}
+            }
+            let r = m.get(&f.twin, 0).ok();
+            let _ = m.remove(&f.twin);
+            if m.remove(k).is_err() {
+                // The program closed it first (and logged that).
+                continue;
+            }
+            if f.mac_flags & abi::F_LOG_CLOSE != 0 {
+                closed.push(EbpfEvent::closed(
+                    k,
+                    f,
+                    r.as_ref(),
+                    expiry_reason(f.tcp.state),
+                    now,
+                ));
+            }
+        }
+        for e in closed {
+            self.pend(e);
+        }
+        Ok(expired.len())
+    }
+
+    /// The session events since the last call, oldest first: the closes
+    /// the loader made, then what the program's ring buffer holds (a
+    /// bounded batch; call again when it comes back full).
+    pub fn events(&mut self) -> Vec<EbpfEvent> {
+        let mut out = std::mem::take(&mut self.pending);
+        while out.len() < RING_BATCH {
+            let Some(item) = self.ring.next() else { break };
+            if let Some(e) = EbpfEvent::from_ring(&item) {
+                out.push(e);
+            }
+        }
+        out
     }
 
     /// Removes the session whose forward key is `fwd` (both of its
@@ -891,11 +990,29 @@ impl EbpfDataplane {
         let Ok(e) = m.get(&k, 0) else {
             return Ok(false);
         };
+        let r = m.get(&e.twin, 0).ok();
         // Either entry may already be gone (LRU eviction, a packet that
         // found it expired): removing the other is what matters.
         let _ = m.remove(&e.twin);
         let _ = m.remove(&k);
+        if e.dir == 0 && e.mac_flags & abi::F_LOG_CLOSE != 0 {
+            let closed = EbpfEvent::closed(&k, &e, r.as_ref(), "clear", now_ns()?);
+            self.pend(closed);
+        }
         Ok(true)
+    }
+
+    /// Session events lost so far (ring buffer full, or closes the loader
+    /// made not taken in time): [`EbpfCounters::events_lost`] alone.
+    pub fn events_lost(&self) -> Result<u64, Error> {
+        let c =
+            PerCpuArray::<_, u64>::try_from(self.map(M_COUNTERS)?).map_err(map_err(M_COUNTERS))?;
+        let ring: u64 = c
+            .get(&abi::CNT_EVENTS_LOST, 0)
+            .map_err(map_err(M_COUNTERS))?
+            .iter()
+            .sum();
+        Ok(ring + self.pending_lost)
     }
 
     /// The counters, summed over CPUs.
@@ -935,8 +1052,16 @@ impl EbpfDataplane {
             nat_source: at(abi::CNT_SNAT),
             policy_hits,
             nat_rules: self.nat_hits()?,
+            events_lost: at(abi::CNT_EVENTS_LOST) + self.pending_lost,
         })
     }
+}
+
+fn now_ns() -> Result<u64, Error> {
+    sys::monotonic_ns().map_err(|source| Error::Io {
+        what: "reading CLOCK_MONOTONIC".into(),
+        source,
+    })
 }
 
 fn nr_cpus() -> Result<usize, Error> {

@@ -357,6 +357,8 @@ fn setup() -> Result<Net, String> {
 /// Both engines with the same snapshot.
 struct Pair {
     snap: Snapshot,
+    /// Snapshots before `snap`, to name events of sessions made under them.
+    older: Vec<Snapshot>,
     fib: StaticFib,
     w: Worker,
     ebpf: EbpfDataplane,
@@ -409,6 +411,7 @@ fn pair_with(net: &Net, pins: &str, conf: &str) -> Pair {
         .collect();
     Pair {
         snap,
+        older: Vec::new(),
         fib,
         w,
         ebpf,
@@ -1761,6 +1764,212 @@ fn tcp_tracking(net: &Net) {
     p.same_sessions();
 }
 
+/// The corpus configuration plus a UDP application that idles out in a
+/// second, under a policy logging both ends of its sessions.
+fn events_conf() -> String {
+    CONF.replacen(
+        "security {",
+        "applications { application quick { protocol udp; destination-port 5000; inactivity-timeout 1; } }\nsecurity {",
+        1,
+    )
+    .replacen(
+        "            policy pings {",
+        "            policy quick { match { source-address any; destination-address any; application quick; } then { permit; log { session-init session-close; } } }\n            policy pings {",
+        1,
+    )
+    .replacen(
+        "application [ junos-ping junos-pingv6 ]; } then { permit; }",
+        "application [ junos-ping junos-pingv6 ]; } then { permit; log { session-init; } }",
+        1,
+    )
+    .replacen(
+        "application junos-tftp; } then { reject; }",
+        "application junos-tftp; } then { reject; log { session-init; } }",
+        1,
+    )
+}
+
+impl Pair {
+    /// The records both engines logged since the last call, the
+    /// pipeline's and the program's (named from the same snapshot), with
+    /// what differs by design zeroed: session ids (the pipeline counts
+    /// them, the program derives them from the key) and elapsed times
+    /// (the pipeline runs on the test's clock, the program on the
+    /// kernel's).
+    fn logged(&mut self) -> (Vec<xpf_dataplane::Record>, Vec<xpf_dataplane::Record>) {
+        let blank = |mut r: xpf_dataplane::Record| {
+            r.session_id = 0;
+            r.elapsed_s = 0;
+            r
+        };
+        let reference: Vec<_> = self.w.logs.drain().map(blank).collect();
+        let ebpf: Vec<_> = self
+            .ebpf
+            .events()
+            .iter()
+            .map(|e| {
+                let named = self.older.iter().find(|s| e.named_by(s));
+                blank(e.record(named.unwrap_or(&self.snap)))
+            })
+            .collect();
+        (reference, ebpf)
+    }
+
+    fn same_logs(&mut self) -> Vec<xpf_dataplane::Record> {
+        let (reference, ebpf) = self.logged();
+        assert_eq!(reference, ebpf, "the engines logged differently");
+        ebpf
+    }
+}
+
+fn events(net: &Net) {
+    use xpf_dataplane::RecordKind;
+    let mut p = pair_with(net, "events", &events_conf());
+    let (trust, untrust) = (p.trust, p.untrust);
+
+    // A logging policy (web: session-init and session-close, interface
+    // source NAT): one create record, with the translation and the rule.
+    let syn = tcp("10.0.1.50", 40001, "198.51.100.80", 80, SYN, 1000, 0);
+    let out = p.forward(trust, &syn, untrust);
+    let nat_port = view(&out).sport();
+    let logs = p.same_logs();
+    assert_eq!(logs.len(), 1, "{logs:#?}");
+    let r = &logs[0];
+    assert_eq!(r.kind, RecordKind::Create);
+    assert_eq!(
+        (r.src, r.dst),
+        ((a("10.0.1.50"), 40001), (a("198.51.100.80"), 80))
+    );
+    assert_eq!(r.nat_src, (a("203.0.113.1"), nat_port));
+    assert_eq!(r.nat_dst, (a("198.51.100.80"), 80));
+    assert_eq!(
+        (&*r.policy, &*r.from_zone, &*r.to_zone, &*r.service),
+        ("web", "trust", "untrust", "junos-http")
+    );
+    assert_eq!(r.src_nat_rule.as_deref(), Some("masquerade"));
+    assert_eq!((r.dst_nat_rule.as_deref(), r.protocol), (None, 6));
+    assert_eq!(&*r.interface, "ge-0/0/0.0");
+    let line = xpf_dataplane::rt_flow_line(r);
+    assert!(
+        line.starts_with("RT_FLOW_SESSION_CREATE: session created 10.0.1.50/40001->198.51.100.80/80 0x0 junos-http 203.0.113.1/"),
+        "{line}"
+    );
+
+    // A policy without logging (ntp) and a denying one without logging
+    // (no-dns): nothing.
+    p.forward(
+        trust,
+        &udp("10.0.1.50", 40002, "198.51.100.80", 123),
+        untrust,
+    );
+    p.run(trust, &udp("10.0.1.50", 40003, "198.51.100.80", 53));
+    assert_eq!(p.same_logs(), Vec::new());
+
+    // A logging rejecting policy (no-tftp): a deny record, whose reply
+    // both send; a logging ping: its application named as the pipeline
+    // names it.
+    p.run(trust, &udp("10.0.1.50", 40005, "198.51.100.80", 69));
+    let logs = p.same_logs();
+    assert_eq!(logs.len(), 1, "{logs:#?}");
+    assert_eq!(
+        (logs[0].kind.clone(), &*logs[0].policy),
+        (RecordKind::Deny, "no-tftp")
+    );
+    p.run(trust, &ping("10.0.1.50", "198.51.100.80", 7));
+    let logs = p.same_logs();
+    assert_eq!(logs.len(), 1, "{logs:#?}");
+    assert_eq!(
+        (&*logs[0].policy, &*logs[0].service),
+        ("pings", "junos-ping")
+    );
+
+    // `clear` of a logging session: a close record with its counters.
+    p.forward(
+        untrust,
+        &tcp(
+            "198.51.100.80",
+            80,
+            "203.0.113.1",
+            nat_port,
+            SYN | ACK,
+            5000,
+            1001,
+        ),
+        trust,
+    );
+    let key = p
+        .ebpf
+        .sessions()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.fwd.sport == 40001)
+        .expect("the web session")
+        .fwd;
+    assert!(p.ebpf.remove_session(&key).unwrap());
+    p.w.clear(&p.snap.clone(), p.now, |s| s.fwd == key);
+    let logs = p.same_logs();
+    assert_eq!(logs.len(), 1, "{logs:#?}");
+    assert_eq!(logs[0].kind, RecordKind::Close("clear"));
+    assert_eq!((logs[0].from_client, logs[0].from_server.0), ((1, 54), 1));
+
+    // The program closes an idle session when its next packet comes:
+    // close (idle Timeout), then the new session's create.
+    let quick = udp("10.0.1.50", 40004, "198.51.100.80", 5000);
+    p.forward(trust, &quick, untrust);
+    let logs = p.same_logs();
+    assert_eq!(logs.len(), 1, "{logs:#?}");
+    assert_eq!(
+        (logs[0].kind.clone(), &*logs[0].policy),
+        (RecordKind::Create, "quick")
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    p.now += 1_100 * SEC / 1000;
+    p.forward(trust, &quick, untrust);
+    let logs = p.same_logs();
+    assert_eq!(
+        logs.iter().map(|r| r.kind.clone()).collect::<Vec<_>>(),
+        [RecordKind::Close("idle Timeout"), RecordKind::Create],
+        "{logs:#?}"
+    );
+    assert_eq!(logs[0].from_client.0, 1);
+
+    // The loader's sweep closes what no packet comes back for.
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    p.now += 1_100 * SEC / 1000;
+    assert!(p.ebpf.sweep().unwrap() >= 1);
+    p.w.sweep(&p.snap.clone(), p.now);
+    let logs = p.same_logs();
+    assert_eq!(logs.len(), 1, "{logs:#?}");
+    assert_eq!(logs[0].kind, RecordKind::Close("idle Timeout"));
+
+    // A commit renames the logging policy: the session's next packet
+    // closes it as `policy delete`, named as it was made (the id it holds
+    // now names the renamed policy), then is judged as new (not a SYN).
+    p.forward(
+        trust,
+        &tcp("10.0.1.50", 40006, "198.51.100.80", 80, SYN, 1000, 0),
+        untrust,
+    );
+    assert_eq!(p.same_logs().len(), 1);
+    let snap = snapshot(
+        net,
+        &events_conf().replace("policy web {", "policy web-renamed {"),
+    );
+    p.ebpf.apply(&snap).unwrap();
+    p.older.push(std::mem::replace(&mut p.snap, snap));
+    p.run(
+        trust,
+        &tcp("10.0.1.50", 40006, "198.51.100.80", 80, ACK, 1001, 5001),
+    );
+    let logs = p.same_logs();
+    assert_eq!(
+        (logs[0].kind.clone(), &*logs[0].policy),
+        (RecordKind::Close("policy delete"), "web"),
+        "{logs:#?}"
+    );
+    assert_eq!(p.ebpf.counters().unwrap().events_lost, 0);
+}
+
 fn run(f: fn(&Net)) {
     if let Some(why) = why_not() {
         eprintln!("skipped: {why}");
@@ -1805,4 +2014,9 @@ fn a_new_snapshot_is_swapped_in_whole() {
 #[test]
 fn pinned_sessions_and_links_outlive_the_loader() {
     run(restarts);
+}
+
+#[test]
+fn logging_policies_give_the_same_session_records() {
+    run(events);
 }

@@ -216,15 +216,29 @@ fn policy_nat_and_sessions(test: &str, dp: Dataplane) {
 
 /// `then log` records reach a `system syslog file` (read back with `show
 /// log`) and a remote syslog host in RT_FLOW form; in `security log mode
-/// stream` they go to the stream host in sd-syslog instead. AF_XDP only:
-/// the eBPF program keeps no session log yet.
+/// stream` they go to the stream host in sd-syslog instead. On both
+/// dataplanes: the eBPF program's session events feed the same log.
 #[test]
 fn session_logs_reach_syslog_files_and_hosts() {
-    const TEST: &str = "session_logs_reach_syslog_files_and_hosts";
-    if !lab_ready(TEST) {
+    session_logs(
+        "session_logs_reach_syslog_files_and_hosts",
+        Dataplane::Afxdp,
+    );
+}
+
+#[test]
+fn ebpf_session_logs_reach_syslog_files_and_hosts() {
+    session_logs(
+        "ebpf_session_logs_reach_syslog_files_and_hosts",
+        Dataplane::Ebpf,
+    );
+}
+
+fn session_logs(test: &str, dp: Dataplane) {
+    if !lab_ready(test) {
         return;
     }
-    let Some(t) = started(TEST, Dataplane::Afxdp) else {
+    let Some(t) = started(test, dp) else {
         return;
     };
     wait_for_path(&t, "10.91.2.2", Duration::from_secs(10));

@@ -79,6 +79,10 @@ pub struct Policy {
     pub from_zones: Vec<u16>,
     /// Global policies: `to-zone` ids (empty: any).
     pub to_zones: Vec<u16>,
+    /// `then log session-init`.
+    pub log_init: bool,
+    /// `then log session-close`.
+    pub log_close: bool,
 }
 
 /// Where a NAT rule applies.
@@ -234,6 +238,8 @@ fn set(zones: Option<(u16, u16)>, s: &super::policy::PolicySet) -> PolicySet {
                 term_timeouts: r.terms.iter().map(|t| t.timeout_s).collect(),
                 from_zones: r.from_zones.clone(),
                 to_zones: r.to_zones.clone(),
+                log_init: r.log_init,
+                log_close: r.log_close,
             })
             .collect(),
     }

@@ -357,6 +357,26 @@ impl Snapshot {
         self.zones.get(usize::from(z)).map(|z| &*z.name)
     }
 
+    /// The unit name (`ge-0/0/0.0`) of a kernel ifindex, as session logs
+    /// name the ingress.
+    pub fn iface_name(&self, ifindex: u32) -> Option<Arc<str>> {
+        self.iface(ifindex).map(|i| i.name.clone())
+    }
+
+    /// The application a session that policy `id` permitted runs, as the
+    /// pipeline records it: the name of the policy's application term
+    /// the flow matches (`port`: destination port, or the ICMP type/code
+    /// word), `None` when the policy matches any application.
+    pub fn application(&self, id: u32, proto: u8, sport: u16, port: u16) -> Arc<str> {
+        self.pairs
+            .values()
+            .chain(std::iter::once(&self.global))
+            .flat_map(|s| s.rules.iter())
+            .find(|r| r.id == id)
+            .and_then(|r| r.term(proto, sport, port))
+            .map_or_else(|| Arc::from("None"), |t| t.app.clone())
+    }
+
     /// Bytes held by the policy classifiers.
     pub fn policy_memory(&self) -> usize {
         self.global.memory() + self.pairs.values().map(PolicySet::memory).sum::<usize>()

@@ -161,6 +161,7 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
     tokio::spawn(interfaces::keep_applied(sup.clone(), changes));
     tokio::spawn(interfaces::mirror_kernel_tables(sup.clone()));
     tokio::spawn(resolve_ebpf_neighbours(sup.clone()));
+    tokio::spawn(sweep_ebpf_sessions(sup.clone()));
     tokio::spawn(auto_update::keep_checking(sup.clone()));
     tokio::spawn(syslog::deliver_session_logs(sup.clone()));
     notify::ready();
@@ -245,6 +246,18 @@ async fn resolve_ebpf_neighbours(sup: Arc<Supervisor>) {
     loop {
         tick.tick().await;
         sup.forwarding.resolve_neighbours();
+    }
+}
+
+/// The eBPF program removes an idle session only when its next packet
+/// comes: sweep the rest, so they close (and log it) on time.
+async fn sweep_ebpf_sessions(sup: Arc<Supervisor>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let sup = sup.clone();
+        // A large table takes a while to walk: off the async workers.
+        let _ = tokio::task::spawn_blocking(move || sup.forwarding.sweep()).await;
     }
 }
 

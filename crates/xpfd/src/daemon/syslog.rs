@@ -264,16 +264,15 @@ fn append(path: &Path, lines: &[String]) -> std::io::Result<()> {
     f.write_all(buf.as_bytes())
 }
 
-/// Drains the workers' session records and delivers them, for ever.
+/// Drains the dataplane's session records (the AF_XDP workers' queue or
+/// the eBPF program's events) and delivers them, for ever.
 pub async fn deliver_session_logs(sup: Arc<Supervisor>) {
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut compiled: Option<(Wanted, Routes)> = None;
     loop {
         tick.tick().await;
-        let Some(tables) = sup.forwarding.tables() else {
-            continue;
-        };
-        let (records, lost) = tables.take_flow_log();
+        let snap = sup.snapshot.read().await.clone();
+        let (records, lost) = sup.forwarding.take_flow_log(snap.as_deref());
         if lost > 0 {
             tracing::warn!(lost, "session log records lost: the log queue was full");
         }

@@ -7,9 +7,11 @@
 //! ([`Running::leave`]); the next xpfd's [`Running::attach_to`] takes over
 //! its links in place and its pinned sessions (issue 6).
 
+use std::collections::VecDeque;
 use std::path::Path;
+use std::sync::Arc;
 
-use xpf_dataplane::Snapshot;
+use xpf_dataplane::{Record, Snapshot};
 use xpf_ebpf_loader::{AttachMode, EbpfDataplane, Options};
 
 use super::kernel_forwarding;
@@ -74,13 +76,22 @@ pub struct Running {
     resolver: NextHops,
     /// `no-neighbour` drops already looked at.
     no_neighbour_seen: u64,
+    /// Session events lost already reported.
+    events_lost_seen: u64,
+    /// The snapshots applied last, newest last: a session that closes
+    /// before a packet revalidated it after a commit is named from the
+    /// one it was made (or last revalidated) under.
+    recent: VecDeque<Arc<Snapshot>>,
 }
+
+/// Snapshots [`Running`] keeps to name sessions by.
+const RECENT_SNAPSHOTS: usize = 8;
 
 impl Running {
     /// Loads the program, taking over the sessions an earlier xpfd pinned
     /// under `pin_dir`, and gives it `snapshot`; attached nowhere yet.
     pub fn prepare(
-        snapshot: &Snapshot,
+        snapshot: &Arc<Snapshot>,
         fallback: Option<String>,
         pin_dir: &Path,
     ) -> Result<Running, StartError> {
@@ -106,13 +117,20 @@ impl Running {
             attachments: Vec::new(),
             resolver: NextHops::default(),
             no_neighbour_seen: 0,
+            events_lost_seen: 0,
+            recent: VecDeque::from([snapshot.clone()]),
         })
     }
 
     /// Makes `snapshot` live (both config buffers keep packets on the old
     /// one or the new one, never a mix).
-    pub fn apply(&mut self, snapshot: &Snapshot) -> Result<(), StartError> {
-        self.dp.apply(snapshot).map_err(StartError::from)
+    pub fn apply(&mut self, snapshot: &Arc<Snapshot>) -> Result<(), StartError> {
+        self.dp.apply(snapshot).map_err(StartError::from)?;
+        if self.recent.len() == RECENT_SNAPSHOTS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(snapshot.clone());
+        Ok(())
     }
 
     /// Runs on exactly `wanted`: detaches from the others (kernel
@@ -203,6 +221,43 @@ impl Running {
                 tracing::debug!(asked, "asked the kernel to resolve next hops");
             }
             Err(e) => tracing::warn!("reading eBPF sessions: {e}"),
+        }
+    }
+
+    /// The session log records since the last call (the program's
+    /// events and the closes of sessions removed here, named from `snap`),
+    /// and how many were lost since then, as the AF_XDP workers' queue
+    /// gives them.
+    pub fn take_flow_log(&mut self, snap: &Snapshot) -> (Vec<Record>, u64) {
+        let records = self
+            .dp
+            .events()
+            .iter()
+            .map(|e| {
+                let named = self.recent.iter().rev().find(|s| e.named_by(s));
+                e.record(named.map_or(snap, |s| &**s))
+            })
+            .collect();
+        let lost = match self.dp.events_lost() {
+            Ok(n) => {
+                let d = n.saturating_sub(self.events_lost_seen);
+                self.events_lost_seen = n;
+                d
+            }
+            Err(e) => {
+                tracing::warn!("reading eBPF event counters: {e}");
+                0
+            }
+        };
+        (records, lost)
+    }
+
+    /// Removes the sessions that idled out (logging the closes their
+    /// policies ask for); the program itself removes one only when its
+    /// next packet comes.
+    pub fn sweep(&mut self) {
+        if let Err(e) = self.dp.sweep() {
+            tracing::warn!("sweeping eBPF sessions: {e}");
         }
     }
 

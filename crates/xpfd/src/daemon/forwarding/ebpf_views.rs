@@ -12,27 +12,10 @@ use xpf_ebpf_loader::{EbpfCounters, EbpfSession};
 use xpf_forward::{SessionFilter, SessionView, Wing};
 
 /// A session id for an eBPF session: the program numbers none, so it is
-/// derived from the forward key (FNV-1a), stable while the session lives,
-/// which is what `session-identifier` and `clear` need.
+/// derived from the forward key, as the session log's ids are
+/// ([`xpf_ebpf_loader::session_id`]).
 pub fn session_id(s: &EbpfSession) -> u64 {
-    let k = &s.fwd;
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    // IPv4 hashes its 4 bytes, so ids stay what they were before IPv6.
-    let (src, dst) = (k.src.to_be_bytes(), k.dst.to_be_bytes());
-    let n = if k.v6 { 0 } else { 12 };
-    let bytes = [
-        &src[n..],
-        &dst[n..],
-        &k.sport.to_be_bytes()[..],
-        &k.dport.to_be_bytes()[..],
-        &[k.proto][..],
-    ];
-    for b in bytes.iter().flat_map(|b| b.iter()) {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    // Junos prints ids as plain decimals; keep them readable.
-    h % 1_000_000_000 + 1
+    xpf_ebpf_loader::session_id(&s.fwd)
 }
 
 /// One direction of `s`: its key, ingress and counters.
@@ -118,6 +101,7 @@ pub fn counters(c: &EbpfCounters, live: u64) -> Counters {
     out.sessions.table_full = out.dropped(DropReason::SessionTableFull);
     out.nat.destination = c.nat_destination;
     out.nat.source = c.nat_source;
+    out.log_dropped = c.events_lost;
     out
 }
 

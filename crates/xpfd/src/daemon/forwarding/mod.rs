@@ -38,7 +38,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use xpf_afxdp::InterfaceInfo;
-use xpf_dataplane::{Counters, InterfaceTable, Snapshot};
+use xpf_dataplane::{Counters, InterfaceTable, Record, Snapshot};
 use xpf_forward::{Control, KernelRoute, L2Table, SessionFilter, SessionView, Tables};
 use xpf_model::system::DataplaneType;
 use xpf_model::Model;
@@ -287,6 +287,28 @@ impl Forwarding {
         if let Some(t) = self.tables() {
             t.fib.publish(Arc::new(xpf_forward::KernelFib::new(routes)));
             t.l2.publish(Arc::new(l2));
+        }
+    }
+
+    /// The session log records the running dataplane made since the last
+    /// call, and how many it lost; `snap` names those of the eBPF
+    /// dataplane (without it they wait for the next call).
+    pub fn take_flow_log(&self, snap: Option<&Snapshot>) -> (Vec<Record>, u64) {
+        match &mut *self.lock() {
+            State::Afxdp(r) => r.tables.take_flow_log(),
+            State::Ebpf(r) => match snap {
+                Some(snap) => r.take_flow_log(snap),
+                None => (Vec::new(), 0),
+            },
+            State::Stopped(_) => (Vec::new(), 0),
+        }
+    }
+
+    /// Removes the eBPF dataplane's idle sessions (AF_XDP's workers sweep
+    /// their own).
+    pub fn sweep(&self) {
+        if let State::Ebpf(r) = &mut *self.lock() {
+            r.sweep();
         }
     }
 
