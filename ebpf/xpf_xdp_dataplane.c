@@ -8,22 +8,25 @@
  * of crates/dataplane/src/pipeline.rs:
  *
  *  1. parse (dataplane/parse.h);
- *  2. ingress zone from the interface map (dataplane/config.h);
+ *  2. ingress zone from the interface map (dataplane/config.h), and its
+ *     screen (dataplane/screen.h), later fragments included;
  *  3. session lookup (dataplane/session.h): a hit is rewritten and sent;
  *  4. on a miss: static and destination NAT (dataplane/dnat.h), traffic
  *     for the box (dataplane/host.h), SYN check, route and egress zone of
  *     the translated destination (dataplane/fib.h), first-match policy on
  *     it (dataplane/policy.h), source NAT (dataplane/snat.h), session
  *     create;
- *  5. rewrite (dataplane/rewrite.h) and redirect, or an ICMP time
- *     exceeded back out of the ingress (dataplane/reply.h).
+ *  5. rewrite (dataplane/rewrite.h), MSS clamp of SYNs (dataplane/mss.h)
+ *     and redirect, or an ICMP time exceeded back out of the ingress
+ *     (dataplane/reply.h).
  *
- * What the pipeline does and this program does not (screens, IPv6 NAT and
- * extension headers, MSS clamp, IPv4 ICMP errors to sessions, TCP window
- * checks) is either refused by the loader's compile or counted as
- * XPF_DROP_UNSUPPORTED: never forwarded unchecked. Later
- * fragments, which the pipeline sends after their first fragment, are
- * all dropped here as XPF_DROP_NON_FIRST_FRAGMENT.
+ * What the pipeline does and this program does not (the scan and sweep
+ * screens and limit-session, IPv6 NAT and extension headers, IPv4
+ * options, IPv4 ICMP errors to sessions, TCP window checks) is either
+ * refused by the loader's compile or counted as XPF_DROP_UNSUPPORTED
+ * after the screen: never forwarded unchecked. Later fragments, which the
+ * pipeline sends after their first fragment, are screened, then all
+ * dropped here as XPF_DROP_NON_FIRST_FRAGMENT.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -45,6 +48,8 @@
 #include "dataplane/rewrite.h"
 #include "dataplane/fib.h"
 #include "dataplane/reply.h"
+#include "dataplane/screen.h"
+#include "dataplane/mss.h"
 
 _Static_assert(sizeof(struct xpf_dp_active) == 16, "xpf_dp_active");
 _Static_assert(sizeof(struct xpf_dp_conf) == 72, "xpf_dp_conf");
@@ -64,6 +69,8 @@ _Static_assert(sizeof(struct xpf_dp_flow) == 48, "xpf_dp_flow");
 _Static_assert(sizeof(struct xpf_dp_session) == 144, "xpf_dp_session");
 _Static_assert(sizeof(struct xpf_dp_last) == 16, "xpf_dp_last");
 _Static_assert(sizeof(struct xpf_dp_local6_key) == 20, "xpf_dp_local6_key");
+_Static_assert(sizeof(struct xpf_dp_screen) == 16, "xpf_dp_screen");
+_Static_assert(sizeof(struct xpf_dp_flood_key) == 20, "xpf_dp_flood_key");
 
 /* A session entry under construction: too big for the 512-byte stack. */
 struct {
@@ -187,9 +194,12 @@ static __always_inline int xpf_reject6(struct xdp_md *ctx, struct xpf_out *o, st
 	return xpf_reply(o, ingress);
 }
 
-/* Rewrites a packet of a session (entry `s`, this direction) and sends it. */
+/*
+ * Rewrites a packet of a session (entry `s`, this direction) and sends it;
+ * `mss`: the tcp-mss clamp (0: none).
+ */
 static __always_inline int xpf_forward(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
-				       struct xpf_dp_session *s)
+				       struct xpf_dp_session *s, __u16 mss)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -202,6 +212,7 @@ static __always_inline int xpf_forward(struct xdp_md *ctx, struct xpf_out *o, st
 		return xpf_drop(o, XPF_DROP_MALFORMED);
 	xpf_translate(ip, l4, data_end, p, s);
 	xpf_decrement_ttl(ip);
+	xpf_dp_mss_clamp(l4, data_end, p, mss);
 	if (!(s->mac_flags & XPF_DP_MAC_OK)) {
 		/* The neighbour was unknown when the session was made: ask again. */
 		struct xpf_route r = {};
@@ -426,12 +437,12 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 
 	if (!st)
 		return xpf_drop(o, XPF_DROP_SESSION_TABLE_FULL);
-	return xpf_forward(ctx, o, p, st);
+	return xpf_forward(ctx, o, p, st, conf->mss);
 }
 
-/* Sends a packet of an IPv6 session: hop limit, neighbour, redirect. */
+/* Sends a packet of an IPv6 session: hop limit, MSS clamp, neighbour, redirect. */
 static __always_inline int xpf_forward6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
-					struct xpf_dp_session *s)
+					struct xpf_dp_session *s, __u16 mss)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -441,6 +452,7 @@ static __always_inline int xpf_forward6(struct xdp_md *ctx, struct xpf_out *o, s
 		return xpf_drop(o, XPF_DROP_MALFORMED);
 	/* No header checksum in IPv6, and no translation yet: only this. */
 	ip6->hop_limit--;
+	xpf_dp_mss_clamp((void *)(ip6 + 1), data_end, p, mss);
 	if (!(s->mac_flags & XPF_DP_MAC_OK)) {
 		struct xpf_route r = {};
 
@@ -496,7 +508,7 @@ static __always_inline int xpf_icmp6_error_in(struct xdp_md *ctx, struct xpf_out
 		return xpf_dp_is_local6(buf, p) ? XDP_PASS : xpf_drop(o, XPF_DROP_ICMP_ERROR_NO_SESSION);
 	if (p->ttl <= 1)
 		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
-	return xpf_forward6(ctx, o, p, s);
+	return xpf_forward6(ctx, o, p, s, 0);
 }
 
 /*
@@ -622,7 +634,7 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 
 	if (!st)
 		return xpf_drop(o, XPF_DROP_SESSION_TABLE_FULL);
-	return xpf_forward6(ctx, o, p, st);
+	return xpf_forward6(ctx, o, p, st, conf->mss);
 }
 
 /*
@@ -684,7 +696,7 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 			xpf_dp_count(XPF_DP_CNT_HITS);
 			if (p->ttl <= 1)
 				return xpf_time_exceeded6(ctx, o, iface, p, ingress);
-			return xpf_forward6(ctx, o, p, s);
+			return xpf_forward6(ctx, o, p, s, conf->mss);
 		}
 	}
 	xpf_dp_count(XPF_DP_CNT_MISSES);
@@ -744,7 +756,7 @@ __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o,
 			xpf_dp_count(XPF_DP_CNT_HITS);
 			if (p->ttl <= 1)
 				return xpf_time_exceeded(ctx, o, iface, p, ingress);
-			return xpf_forward(ctx, o, p, s);
+			return xpf_forward(ctx, o, p, s, conf->mss);
 		}
 	}
 	xpf_dp_count(XPF_DP_CNT_MISSES);
@@ -781,6 +793,13 @@ static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
 
 	if (!iface || iface->zone == XPF_DP_NO_ZONE)
 		return xpf_drop(o, XPF_DROP_NO_ZONE);
+	int screened = xpf_dp_screen(p, buf << 16 | iface->zone);
+
+	if (screened)
+		return xpf_drop(o, screened);
+	/* Past the screens, what the parser did not walk is not handled. */
+	if (p->opts4)
+		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
 	__u64 bi = (__u64)buf << 32 | ingress;
 
 	if (p->v6)

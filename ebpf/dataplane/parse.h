@@ -2,10 +2,15 @@
 /*
  * Stage: parse. Mirrors crates/dataplane/src/stage/parse.rs: Ethernet
  * with at most one 802.1Q tag; an IPv4 header with a valid checksum, or
- * the fixed IPv6 header; TCP/UDP/ICMP/ICMPv6 with the same length rules.
- * IPv4 options and IPv6 extension headers are not walked: such packets are
- * XPF_DROP_UNSUPPORTED, except MLD behind its hop-by-hop header (`ext6`
- * with `nd`), which is link-scope and the kernel's.
+ * the fixed IPv6 header; TCP/UDP/ICMP/ICMPv6 with the same length rules,
+ * and a SYN's options with the same option-length rules (the MSS clamp
+ * needs the option's place).
+ *
+ * IPv4 options are walked for what the screens need (source routes), and
+ * the first IPv6 extension header for its fragment or routing facts; past
+ * them nothing is parsed (`opts4`, `ext6`): after the screen such packets
+ * are XPF_DROP_UNSUPPORTED, except MLD behind its hop-by-hop header
+ * (`ext6` with `nd`), which is link-scope and the kernel's.
  */
 #ifndef XPF_DP_PARSE_H
 #define XPF_DP_PARSE_H
@@ -24,6 +29,7 @@
 #define XPF_TCP_SYN 0x02
 #define XPF_TCP_RST 0x04
 #define XPF_TCP_ACK 0x10
+#define XPF_TCP_URG 0x20
 
 /* What later stages need of a packet; addresses and ports host order. */
 struct xpf_pkt {
@@ -48,10 +54,16 @@ struct xpf_pkt {
 	__u8 v6;
 	__u8 nd; /* ICMPv6 neighbour/router discovery or MLD: link-scope */
 	__u8 ext6; /* IPv6 with an extension header (not walked) */
-	__u8 pad;
+	__u8 tcp; /* 1: TCP header parsed (tcp_flags are real) */
 	/* IPv6 addresses as on the wire (src/dst above stay 0). */
 	__u32 src6[4];
 	__u32 dst6[4];
+	__u32 l4; /* offset of the upper-layer header */
+	__u32 frag_off; /* fragment offset in bytes */
+	__u8 source_route; /* IPv4 LSRR/SSRR, IPv6 routing header with segments left */
+	__u8 opts4; /* IPv4 with options: nothing past the IP header parsed */
+	__u16 mss; /* a SYN's MSS option value */
+	__u32 mss_off; /* offset of that value from l4; 0: no MSS option */
 };
 
 #define XPF_PARSED_IP 0
@@ -70,8 +82,108 @@ static __always_inline __u16 xpf_ip_csum_ok(struct iphdr *ip)
 	return (__u16)acc == 0xffff;
 }
 
+/*
+ * An option list (IPv4 header or TCP SYN): the header copied to the
+ * stack and walked by bpf_loop, in a global function, so the verifier
+ * checks one step once instead of every path through 40 bytes from every
+ * caller's state. The length rules are the pipeline's
+ * (crates/dataplane/src/parse/{ipv4,tcp}.rs): kind 0 ends the list, kind 1
+ * is one byte, any other kind has a length of at least 2 that must stay
+ * within the header, else the packet is malformed.
+ */
+struct xpf_opt_walk {
+	__u8 b[64]; /* the header, options from byte 20 */
+	__u32 i; /* the next option */
+	__u32 hl; /* header length */
+	__u8 tcp; /* 1: TCP options (MSS), 0: IPv4 options (source routes) */
+	__u8 bad;
+	__u8 source_route;
+	__u8 pad;
+	__u32 mss_off;
+	__u32 mss;
+};
+
+static long xpf_opt_step(__u64 n, void *arg)
+{
+	struct xpf_opt_walk *w = arg;
+	__u32 i = w->i;
+
+	if (i >= w->hl || i >= 60)
+		return 1;
+	__u8 kind = w->b[i & 63];
+
+	if (kind == 0)
+		return 1;
+	if (kind == 1) {
+		w->i = i + 1;
+		return 0;
+	}
+	if (i + 1 >= w->hl) {
+		w->bad = 1;
+		return 1;
+	}
+	__u32 len = w->b[(i + 1) & 63];
+
+	if (len < 2 || i + len > w->hl) {
+		w->bad = 1;
+		return 1;
+	}
+	if (w->tcp && kind == 2 && len == 4) {
+		w->mss_off = i + 2;
+		w->mss = ((__u32)w->b[(i + 2) & 63] << 8) | w->b[(i + 3) & 63];
+	} else if (!w->tcp && (kind == 131 || kind == 137)) {
+		w->source_route = 1;
+	}
+	w->i = i + len;
+	return 0;
+}
+
+#define XPF_OPTS_BAD 0x80000000u
+
+/*
+ * The options of the `hl`-byte header (21..60) at frame offset `off`.
+ * TCP (`tcp` 1): mss_off << 16 | mss, 0 without an MSS option. IPv4: 1
+ * when a source route is among them, and the header checksum is checked
+ * too. XPF_OPTS_BAD: malformed.
+ */
+__attribute__((noinline)) __u32 xpf_dp_options(struct xdp_md *ctx, __u32 off, __u32 hl, __u32 tcp)
+{
+	struct xpf_opt_walk w = {};
+	__u32 acc = 0;
+
+	__u64 n = hl & 63;
+
+	if (!ctx || n > 60)
+		return XPF_OPTS_BAD;
+	/* Two bounds the verifier sees one by one, not folded into one test. */
+	asm volatile("" : "+r"(n));
+	if (n <= 20)
+		return XPF_OPTS_BAD;
+	if (bpf_xdp_load_bytes(ctx, off & 0xffff, w.b, n))
+		return XPF_OPTS_BAD;
+	w.i = 20;
+	w.hl = hl;
+	w.tcp = !!tcp;
+	bpf_loop(40, xpf_opt_step, &w, 0);
+	if (w.bad)
+		return XPF_OPTS_BAD;
+	if (tcp)
+		return w.mss_off << 16 | (w.mss & 0xffff);
+	for (int i = 0; i < 30; i++) {
+		if (2 * (__u32)i >= hl)
+			break;
+		acc += ((__u32)w.b[2 * i] << 8) | w.b[2 * i + 1];
+	}
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	if ((__u16)acc != 0xffff)
+		return XPF_OPTS_BAD;
+	return w.source_route;
+}
+
 /* TCP, UDP, ICMP or ICMPv6 at `l4`, `l4len` bytes to the end of the packet. */
-static __always_inline int xpf_parse_l4(struct xpf_pkt *p, __u8 *l4, __u32 l4len, void *data_end)
+static __always_inline int xpf_parse_l4(struct xdp_md *ctx, struct xpf_pkt *p, __u8 *l4, __u32 l4len,
+					void *data_end)
 {
 	if (p->proto == 6) {
 		if (l4len < 20 || (void *)(l4 + 20) > data_end)
@@ -87,6 +199,16 @@ static __always_inline int xpf_parse_l4(struct xpf_pkt *p, __u8 *l4, __u32 l4len
 		p->seq = ((__u32)l4[4] << 24) | ((__u32)l4[5] << 16) | ((__u32)l4[6] << 8) | l4[7];
 		p->ack = ((__u32)l4[8] << 24) | ((__u32)l4[9] << 16) | ((__u32)l4[10] << 8) | l4[11];
 		p->payload = l4len - hl;
+		p->tcp = 1;
+		/* Options only on SYNs, the only segments carrying MSS (tcp.rs). */
+		if ((p->tcp_flags & XPF_TCP_SYN) && hl > 20) {
+			__u32 m = xpf_dp_options(ctx, p->l4, hl, 1);
+
+			if (m == XPF_OPTS_BAD)
+				return -XPF_DROP_MALFORMED;
+			p->mss_off = m >> 16;
+			p->mss = m;
+		}
 	} else if (p->proto == 17) {
 		if (l4len < 8 || (void *)(l4 + 8) > data_end)
 			return -XPF_DROP_MALFORMED;
@@ -136,8 +258,32 @@ static __always_inline void xpf_parse_mld(struct xpf_pkt *p, __u8 *h, __u32 plen
 	p->nd = (icmp[0] >= 130 && icmp[0] <= 132) || icmp[0] == 143;
 }
 
+/*
+ * What the screens need of a first extension header: a fragment header's
+ * position (the protocol becomes the fragment's, as the pipeline's), a
+ * routing header's segments left. Further headers are not walked.
+ */
+static __always_inline void xpf_parse_ext6(struct xpf_pkt *p, __u8 *h, __u32 plen, void *data_end)
+{
+	if (plen < 8 || (void *)(h + 8) > data_end)
+		return;
+	if (p->proto == 43) {
+		p->source_route = h[3] != 0;
+		return;
+	}
+	if (p->proto != 44)
+		return;
+	__u16 fo = ((__u16)h[2] << 8) | h[3];
+
+	p->proto = h[0];
+	p->l4 += 8;
+	p->frag_off = fo & 0xfff8;
+	p->frag = p->frag_off ? XPF_FRAG_LATER : XPF_FRAG_FIRST;
+}
+
 /* The fixed IPv6 header; the payload length must fit the frame. */
-static __always_inline int xpf_parse6(void *data, void *data_end, __u32 l3, __u32 len, struct xpf_pkt *p)
+static __always_inline int xpf_parse6(struct xdp_md *ctx, void *data, void *data_end, __u32 l3, __u32 len,
+				      struct xpf_pkt *p)
 {
 	struct ipv6hdr *ip6 = data + l3;
 
@@ -156,14 +302,17 @@ static __always_inline int xpf_parse6(void *data, void *data_end, __u32 l3, __u3
 	__builtin_memcpy(p->dst6, &ip6->daddr, 16);
 	p->proto = ip6->nexthdr;
 	p->ttl = ip6->hop_limit;
+	p->l4 = l3 + 40;
 	/* Hop-by-hop, routing, fragment, destination options. */
 	if (p->proto == 0 || p->proto == 43 || p->proto == 44 || p->proto == 60) {
 		p->ext6 = 1;
 		if (p->proto == 0)
 			xpf_parse_mld(p, (void *)(ip6 + 1), plen, data_end);
+		else
+			xpf_parse_ext6(p, (void *)(ip6 + 1), plen, data_end);
 		return XPF_PARSED_IP;
 	}
-	return xpf_parse_l4(p, (void *)(ip6 + 1), plen, data_end);
+	return xpf_parse_l4(ctx, p, (void *)(ip6 + 1), plen, data_end);
 }
 
 /* Returns XPF_PARSED_* or a negative drop reason. */
@@ -197,7 +346,7 @@ static __always_inline int xpf_parse(struct xdp_md *ctx, struct xpf_pkt *p)
 		return XPF_PARSED_KERNEL;
 	}
 	if (proto == ETH_P_IPV6)
-		return xpf_parse6(data, data_end, l3, len, p);
+		return xpf_parse6(ctx, data, data_end, l3, len, p);
 	if (proto != ETH_P_IP)
 		return XPF_PARSED_KERNEL;
 
@@ -207,29 +356,38 @@ static __always_inline int xpf_parse(struct xdp_md *ctx, struct xpf_pkt *p)
 		return -XPF_DROP_MALFORMED;
 	if (ip->version != 4 || ip->ihl < 5)
 		return -XPF_DROP_MALFORMED;
-	if (ip->ihl != 5)
-		return -XPF_DROP_UNSUPPORTED;
+	__u32 hl = ip->ihl * 4;
 	__u32 total = bpf_ntohs(ip->tot_len);
 
-	if (total < 20 || total > len - l3)
+	if (total < hl || total > len - l3)
 		return -XPF_DROP_MALFORMED;
-	if (!xpf_ip_csum_ok(ip))
+	if (hl == 20 && !xpf_ip_csum_ok(ip))
 		return -XPF_DROP_MALFORMED;
+	if (hl > 20) {
+		__u32 o = xpf_dp_options(ctx, l3, hl, 0);
+
+		if (o == XPF_OPTS_BAD)
+			return -XPF_DROP_MALFORMED;
+		p->opts4 = 1;
+		p->source_route = o;
+	}
 	__u16 frag = bpf_ntohs(ip->frag_off);
 
 	if (frag & 0x8000)
 		return -XPF_DROP_MALFORMED;
 	p->l3 = l3;
+	p->l4 = l3 + hl;
 	p->end = l3 + total;
 	p->src = bpf_ntohl(ip->saddr);
 	p->dst = bpf_ntohl(ip->daddr);
 	p->proto = ip->protocol;
 	p->ttl = ip->ttl;
+	p->frag_off = (frag & 0x1fff) * 8;
 	p->frag = (frag & 0x1fff) ? XPF_FRAG_LATER : (frag & 0x2000) ? XPF_FRAG_FIRST : XPF_FRAG_NONE;
-	if (p->frag == XPF_FRAG_LATER)
+	if (p->frag == XPF_FRAG_LATER || hl != 20)
 		return XPF_PARSED_IP;
 
-	return xpf_parse_l4(p, (void *)(ip + 1), total - 20, data_end);
+	return xpf_parse_l4(ctx, p, (void *)(ip + 1), total - 20, data_end);
 }
 
 #endif

@@ -288,6 +288,54 @@ struct xpf_dp_session {
 	__u32 dnat_rule; /* static or destination rule; XPF_DP_NONE32: none */
 };
 
+/* Screened zone ids: below this (xpf_dp_screens, xpf_dp_syn_rates). */
+#define XPF_DP_SCREEN_ZONES 256
+/* Flood counters: per CPU, as the pipeline's per worker (FLOOD_ENTRIES). */
+#define XPF_DP_FLOOD_ENTRIES 4096
+
+/* struct xpf_dp_screen `checks`: the stateless ids-option checks. */
+#define XPF_DP_SCR_SOURCE_ROUTE 0x0001
+#define XPF_DP_SCR_BLOCK_FRAG 0x0002
+#define XPF_DP_SCR_TEAR_DROP 0x0004
+#define XPF_DP_SCR_PING_DEATH 0x0008
+#define XPF_DP_SCR_LAND 0x0010
+#define XPF_DP_SCR_SYN_FIN 0x0020
+#define XPF_DP_SCR_TCP_NO_FLAG 0x0040
+#define XPF_DP_SCR_FIN_NO_ACK 0x0080
+#define XPF_DP_SCR_WINNUKE 0x0100
+
+/*
+ * xpf_dp_screens[buf * XPF_DP_SCREEN_ZONES + zone]: a zone's screen
+ * profile (crates/dataplane/src/snapshot/screen.rs). Thresholds are
+ * packets per second; XPF_DP_NONE32: not screened. `on` 0: no profile.
+ */
+struct xpf_dp_screen {
+	__u32 syn_flood;
+	__u32 icmp_flood;
+	__u32 udp_flood;
+	__u16 checks;
+	__u8 alarm_only;
+	__u8 on;
+};
+
+/* One second's packets (xpf_dp_syn_rates, xpf_dp_floods). */
+struct xpf_dp_rate {
+	__u64 second;
+	__u32 count;
+	__u32 pad;
+};
+
+/* The pipeline's FloodKey: IPv4 destinations in dst[0]. */
+struct xpf_dp_flood_key {
+	__u32 dst[4];
+	__u16 zone;
+	__u8 flood; /* XPF_DP_FLOOD_* */
+	__u8 v6;
+};
+
+#define XPF_DP_FLOOD_ICMP 0
+#define XPF_DP_FLOOD_UDP 1
+
 /* xpf_dp_last[0] (per CPU): the last packet's outcome, for tests. */
 struct xpf_dp_last {
 	__u32 action;
@@ -305,7 +353,8 @@ struct xpf_dp_last {
 #define XPF_DP_CNT_MISSES 69
 #define XPF_DP_CNT_DNAT 70 /* sessions with a destination translation */
 #define XPF_DP_CNT_SNAT 71 /* sessions with a source translation */
-#define XPF_DP_CNT_MAX 72
+#define XPF_DP_CNT_SCREEN_ALARMS 72 /* screen hits passed: alarm-without-drop */
+#define XPF_DP_CNT_MAX 73
 
 /*
  * Pinned state (xpf_dp_sessions, xpf_dp_counters) outlives xpfd: a
@@ -316,6 +365,6 @@ struct xpf_dp_last {
  * fresh maps instead of misreading old ones. Config maps are not pinned;
  * each load fills its own.
  */
-#define XPF_DP_STATE_ABI 2
+#define XPF_DP_STATE_ABI 3
 
 #endif

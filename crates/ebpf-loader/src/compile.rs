@@ -72,6 +72,8 @@ pub(crate) struct Contents {
     pub pools: Vec<Pool>,
     pub statics: Vec<Static>,
     pub dnat: Vec<Dnat>,
+    /// Screened zones: (zone id, profile).
+    pub screens: Vec<(u32, abi::Screen)>,
     /// Interfaces the program may redirect to.
     pub devmap: Vec<u32>,
 }
@@ -372,13 +374,66 @@ fn compile_dnat(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
     Ok(())
 }
 
+/// The zones' screens for the program: the header checks and the SYN,
+/// ICMP and UDP floods it implements; a profile using anything else is
+/// refused by name.
+fn compile_screens(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
+    for s in &x.screens {
+        let refused = [
+            (s.ip_sweep.is_some(), "screen icmp ip-sweep"),
+            (s.port_scan.is_some(), "screen tcp port-scan"),
+            (s.tcp_sweep.is_some(), "screen tcp tcp-sweep"),
+            (s.udp_sweep.is_some(), "screen udp udp-sweep"),
+            (s.udp_port_scan.is_some(), "screen udp port-scan"),
+            (
+                s.limit_source.is_some(),
+                "screen limit-session source-ip-based",
+            ),
+            (
+                s.limit_destination.is_some(),
+                "screen limit-session destination-ip-based",
+            ),
+        ];
+        if let Some((_, what)) = refused.iter().find(|r| r.0) {
+            return unsupported(*what);
+        }
+        if u32::from(s.zone) >= abi::SCREEN_ZONES {
+            return unsupported(format!(
+                "screens on zone ids above {}",
+                abi::SCREEN_ZONES - 1
+            ));
+        }
+        let bits = [
+            (s.source_route, abi::SCR_SOURCE_ROUTE),
+            (s.block_frag, abi::SCR_BLOCK_FRAG),
+            (s.tear_drop, abi::SCR_TEAR_DROP),
+            (s.ping_death, abi::SCR_PING_DEATH),
+            (s.land, abi::SCR_LAND),
+            (s.syn_fin, abi::SCR_SYN_FIN),
+            (s.tcp_no_flag, abi::SCR_TCP_NO_FLAG),
+            (s.fin_no_ack, abi::SCR_FIN_NO_ACK),
+            (s.winnuke, abi::SCR_WINNUKE),
+        ];
+        c.screens.push((
+            u32::from(s.zone),
+            abi::Screen {
+                syn_flood: s.syn_flood.unwrap_or(abi::NONE32),
+                icmp_flood: s.icmp_flood.unwrap_or(abi::NONE32),
+                udp_flood: s.udp_flood.unwrap_or(abi::NONE32),
+                checks: bits.iter().filter(|b| b.0).fold(0, |m, b| m | b.1),
+                alarm_only: u8::from(s.alarm_only),
+                on: 1,
+            },
+        ));
+    }
+    Ok(())
+}
+
 /// Compiles a snapshot's export for config buffer `buf` (0 or 1).
 pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
-    if !x.screened_zones.is_empty() {
-        return unsupported("screens");
-    }
-    if x.mss.is_some() {
-        return unsupported("tcp-mss");
+    if x.mss == Some(0) {
+        // The program reads 0 as no clamp; the pipeline would clamp to 0.
+        return unsupported("tcp-mss all-tcp mss 0");
     }
     if x.zones.len() >= usize::from(abi::NO_ZONE) {
         return unsupported("65535 zones or more");
@@ -554,6 +609,7 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
         c.pools.push(pool);
     }
     compile_dnat(x, &mut c)?;
+    compile_screens(x, &mut c)?;
     // The C side hard-codes the interface NAT range; keep them one.
     debug_assert_eq!(INTERFACE_NAT_PORTS, (61000, 65535));
 
@@ -575,6 +631,7 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
             x.statics.iter().any(|r| r.v6) || x.dnat.iter().any(|r| r.to.is_some_and(|t| t.0)),
         ),
         n_dnat: c.dnat.len() as u8,
+        mss: x.mss.unwrap_or(0),
         ..c.conf
     };
     Ok(c)
