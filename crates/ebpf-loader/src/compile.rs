@@ -696,6 +696,109 @@ mod tests {
         assert!(nat_ctx(&Context::Zones(vec![64]), "static").is_err());
     }
 
+    /// The export of a one-zone configuration with `security` statements.
+    fn export(security: &str) -> Export {
+        let text = format!(
+            "interfaces {{ ge-0/0/0 {{ unit 0 {{ family inet {{ address 10.0.1.1/24; }} }} }} }}
+             security {{ {security}
+                 zones {{ security-zone untrust {{ screen s; interfaces {{ ge-0/0/0.0; }} }} }} }}"
+        );
+        let cfg = xpf_config::parse_config(&text).expect("config parses");
+        let model = xpf_model::build(&xpf_config::effective(&cfg, None)).expect("model builds");
+        let ifs = xpf_dataplane::InterfaceTable::new().with(2, "ge-0/0/0.0", &["10.0.1.1/24"]);
+        xpf_dataplane::Snapshot::compile(&model, &ifs)
+            .expect("snapshot compiles")
+            .export()
+    }
+
+    fn refusal(security: &str) -> Option<String> {
+        match compile(&export(security), 0) {
+            Ok(_) => None,
+            Err(CompileError::Unsupported(what)) => Some(what),
+        }
+    }
+
+    #[test]
+    fn header_checks_floods_and_mss_compile() {
+        let x = export(
+            "screen { ids-option s { alarm-without-drop;
+                 icmp { ping-death; flood { threshold 4; } }
+                 ip { source-route-option; tear-drop; block-frag; }
+                 udp { flood { threshold 3; } }
+                 tcp { land; syn-fin; tcp-no-flag; fin-no-ack; winnuke; syn-flood { attack-threshold 5; } } } }
+             flow { tcp-mss { all-tcp mss 1350; } }",
+        );
+        let c = compile(&x, 1).expect("compiles");
+        assert_eq!(c.conf.mss, 1350);
+        let zone = u32::from(x.screens[0].zone);
+        assert_eq!(
+            c.screens,
+            vec![(
+                zone,
+                abi::Screen {
+                    syn_flood: 5,
+                    icmp_flood: 4,
+                    udp_flood: 3,
+                    checks: 0x01ff,
+                    alarm_only: 1,
+                    on: 1,
+                }
+            )]
+        );
+        // Only what is configured is on; the rest reads as off.
+        let c = compile(&export("screen { ids-option s { tcp { land; } } }"), 0).unwrap();
+        assert_eq!(c.conf.mss, 0);
+        assert_eq!(
+            c.screens[0].1,
+            abi::Screen {
+                syn_flood: abi::NONE32,
+                icmp_flood: abi::NONE32,
+                udp_flood: abi::NONE32,
+                checks: abi::SCR_LAND,
+                alarm_only: 0,
+                on: 1,
+            }
+        );
+    }
+
+    #[test]
+    fn screens_the_program_does_not_implement_are_refused_by_name() {
+        for (screen, what) in [
+            (
+                "icmp { ip-sweep { threshold 5000; } }",
+                "screen icmp ip-sweep",
+            ),
+            (
+                "tcp { port-scan { threshold 5000; } }",
+                "screen tcp port-scan",
+            ),
+            (
+                "tcp { tcp-sweep { threshold 5000; } }",
+                "screen tcp tcp-sweep",
+            ),
+            (
+                "udp { udp-sweep { threshold 5000; } }",
+                "screen udp udp-sweep",
+            ),
+            (
+                "udp { port-scan { threshold 5000; } }",
+                "screen udp port-scan",
+            ),
+            (
+                "limit-session { source-ip-based 10; }",
+                "screen limit-session source-ip-based",
+            ),
+            (
+                "limit-session { destination-ip-based 10; }",
+                "screen limit-session destination-ip-based",
+            ),
+        ] {
+            let security = format!("screen {{ ids-option s {{ tcp {{ land; }} {screen} }} }}");
+            assert_eq!(refusal(&security).as_deref(), Some(what), "{screen}");
+        }
+        assert_eq!(refusal("screen { ids-option s { tcp { land; } } }"), None);
+    }
+
     #[test]
     fn lpm_keys_put_the_set_first() {
         let mut out = Vec::new();
