@@ -1530,7 +1530,12 @@ fn transit6(net: &Net) {
 /// `CONF` with a screen on the untrust zone (`profile`, the body of its
 /// `ids-option`) and `security flow tcp-mss`: what a stock vSRX has.
 fn screened_conf(profile: &str) -> String {
-    CONF.replacen(
+    screened(CONF, profile)
+}
+
+/// `base` with the untrust screen `profile` and tcp-mss.
+fn screened(base: &str, profile: &str) -> String {
+    base.replacen(
         "security {",
         &format!(
             "security {{\n    screen {{ ids-option untrust-screen {{ {profile} }} }}\n    flow {{ tcp-mss {{ all-tcp mss 1350; }} }}"
@@ -1572,7 +1577,8 @@ fn syn_mss(src: &str, sport: u16, dst: &str, dport: u16, flags: u8, mss: u16) ->
     ip(src, dst, 6, tcp_header(sport, dport, 1000, 0, flags, &opts))
 }
 
-/// The MSS option's value in a forwarded frame (IPv4, no IP options).
+/// The MSS option's value in a forwarded frame (no IP options or
+/// extension headers).
 fn mss_of(f: &[u8]) -> u16 {
     let v = view(f);
     u16::from_be_bytes([f[v.l4 + 22], f[v.l4 + 23]])
@@ -1717,6 +1723,40 @@ fn screens(net: &Net) {
     let (first, _) = fragments(&udp("198.51.100.7", 5000, web, 53), 8);
     drop(&mut p, &first, 19);
     p.forward(untrust, &udp("198.51.100.7", 5000, web, 53), dmz);
+
+    // IPv6: the same checks on the fixed header and a fragment header
+    // right behind it, and the clamp on IPv6 SYNs.
+    let conf = screened(
+        V6_CONF,
+        "icmp { ping-death; } ip { tear-drop; } tcp { land; syn-fin; }",
+    );
+    let mut p = pair_with(net, "screens6", &conf);
+    let web6 = "2001:db8:2::10";
+    drop(&mut p, &tcp(web6, 80, web6, 80, SYN, 1, 0), 10);
+    drop(
+        &mut p,
+        &tcp("2001:db8:ee::7", 1, web6, 80, SYN | FIN, 1, 0),
+        11,
+    );
+    let mut pod = ip("2001:db8:ee::7", web6, 58, vec![0u8; 1000]);
+    pod.frag = Some((65528, false));
+    drop(&mut p, &pod, 15);
+    let mut tear = ip("2001:db8:ee::7", web6, 17, Vec::new());
+    tear.frag = Some((1480, false));
+    drop(&mut p, &tear, 16);
+    let out = p.forward(
+        untrust,
+        &syn_mss("2001:db8:ee::7", 40000, web6, 80, SYN, 1460),
+        dmz,
+    );
+    assert_eq!(mss_of(&out), 1350);
+    let out = p.forward(
+        untrust,
+        &syn_mss("2001:db8:ee::7", 40001, web6, 80, SYN, 536),
+        dmz,
+    );
+    assert_eq!(mss_of(&out), 536);
+    p.same_sessions();
 }
 
 fn run(f: fn(&Net)) {
