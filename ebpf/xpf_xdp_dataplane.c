@@ -20,8 +20,8 @@
  *     and redirect, or an ICMP time exceeded back out of the ingress
  *     (dataplane/reply.h).
  *
- * What the pipeline does and this program does not (the scan and sweep
- * screens and limit-session, IPv6 NAT and extension headers, IPv4
+ * What the pipeline does and this program does not (the limit-session
+ * screen, IPv6 NAT and extension headers, IPv4
  * options, IPv4 ICMP errors to sessions, TCP window checks) is either
  * refused by the loader's compile or counted as XPF_DROP_UNSUPPORTED
  * after the screen: never forwarded unchecked. Later fragments, which the
@@ -69,7 +69,9 @@ _Static_assert(sizeof(struct xpf_dp_flow) == 48, "xpf_dp_flow");
 _Static_assert(sizeof(struct xpf_dp_session) == 144, "xpf_dp_session");
 _Static_assert(sizeof(struct xpf_dp_last) == 16, "xpf_dp_last");
 _Static_assert(sizeof(struct xpf_dp_local6_key) == 20, "xpf_dp_local6_key");
-_Static_assert(sizeof(struct xpf_dp_screen) == 16, "xpf_dp_screen");
+_Static_assert(sizeof(struct xpf_dp_screen) == 40, "xpf_dp_screen");
+_Static_assert(sizeof(struct xpf_dp_scan_key) == 36, "xpf_dp_scan_key");
+_Static_assert(sizeof(struct xpf_dp_scan_window) == 192, "xpf_dp_scan_window");
 _Static_assert(sizeof(struct xpf_dp_flood_key) == 20, "xpf_dp_flood_key");
 
 /* A session entry under construction: too big for the 512-byte stack. */

@@ -12,8 +12,8 @@
  * the pipeline's size. The LRU forgets the least recently seen destination
  * where the pipeline forgets the one with the fewest packets this second:
  * the two differ only once more than XPF_DP_FLOOD_ENTRIES destinations
- * are live. Sweeps, port scans and limit-session are refused by the
- * loader's compile.
+ * are live. The sweeps and port scans are dataplane/scan.h;
+ * limit-session is refused by the loader's compile.
  */
 #ifndef XPF_DP_SCREEN_H
 #define XPF_DP_SCREEN_H
@@ -23,6 +23,7 @@
 #include "dataplane/drop_reasons.h"
 #include "dataplane/counters.h"
 #include "dataplane/parse.h"
+#include "dataplane/scan.h"
 
 /* Indexed buf * XPF_DP_SCREEN_ZONES + zone; the loader writes every slot. */
 struct {
@@ -128,8 +129,9 @@ static __always_inline int xpf_dp_flood_over(struct xpf_pkt *p, __u32 zone, __u8
 /* The first rate check the packet fails, or 0; every one counts it. */
 static __always_inline __u32 xpf_dp_screen_rates(struct xpf_dp_screen *s, struct xpf_pkt *p, __u32 zone)
 {
-	__u64 second = bpf_ktime_get_ns() / 1000000000ull;
-	__u32 hit = 0;
+	__u64 now = bpf_ktime_get_ns();
+	__u64 second = now / 1000000000ull;
+	__u32 hit = 0, scan;
 
 	if (s->syn_flood != XPF_DP_NONE32 && p->tcp &&
 	    (p->tcp_flags & (XPF_TCP_SYN | XPF_TCP_ACK)) == XPF_TCP_SYN) {
@@ -145,7 +147,8 @@ static __always_inline __u32 xpf_dp_screen_rates(struct xpf_dp_screen *s, struct
 		if (xpf_dp_flood_over(p, zone, XPF_DP_FLOOD_UDP, second, s->udp_flood) && !hit)
 			hit = XPF_DROP_SCREEN_UDP_FLOOD;
 	}
-	return hit;
+	scan = xpf_dp_scan(p, s, zone, now);
+	return hit ? hit : scan;
 }
 
 /*

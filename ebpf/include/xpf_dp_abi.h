@@ -288,6 +288,7 @@ struct xpf_dp_session {
 	__u32 dnat_rule; /* static or destination rule; XPF_DP_NONE32: none */
 };
 
+#define XPF_DP_SCANS 5
 /* Screened zone ids: below this (xpf_dp_screens, xpf_dp_syn_rates). */
 #define XPF_DP_SCREEN_ZONES 256
 /* Flood counters: per CPU, as the pipeline's per worker (FLOOD_ENTRIES). */
@@ -316,6 +317,40 @@ struct xpf_dp_screen {
 	__u16 checks;
 	__u8 alarm_only;
 	__u8 on;
+	/* Scan windows in microseconds, XPF_DP_SCAN_* order; 0: not screened. */
+	__u32 scan_us[XPF_DP_SCANS];
+	__u32 pad;
+};
+
+/* The sweeps and port scans, as the pipeline's scan::Probe. */
+#define XPF_DP_SCAN_IP_SWEEP 0
+#define XPF_DP_SCAN_TCP_SWEEP 1
+#define XPF_DP_SCAN_UDP_SWEEP 2
+#define XPF_DP_SCAN_TCP_PORTS 3
+#define XPF_DP_SCAN_UDP_PORTS 4
+
+/* Distinct targets one source may probe in a window (scan.rs PROBES). */
+#define XPF_DP_SCAN_PROBES 10
+/* Windows per CPU: the pipeline's sweeps and scans tables together. */
+#define XPF_DP_SCAN_ENTRIES 2048
+
+/* Whose probes a window counts: `dst` all zero for a sweep. */
+struct xpf_dp_scan_key {
+	__u32 src[4];
+	__u32 dst[4];
+	__u16 zone;
+	__u8 probe; /* XPF_DP_SCAN_* */
+	__u8 v6;
+};
+
+/* The distinct targets (hosts, or ports in target[i][0]) of one window. */
+struct xpf_dp_scan_window {
+	__u64 start;
+	__u64 len;
+	__u64 blocked_until;
+	__u32 seen;
+	__u32 pad;
+	__u32 target[XPF_DP_SCAN_PROBES][4];
 };
 
 /* One second's packets (xpf_dp_syn_rates, xpf_dp_floods). */

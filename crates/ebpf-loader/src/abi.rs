@@ -114,7 +114,23 @@ pub struct Screen {
     pub alarm_only: u8,
     /// 1: the zone has a profile.
     pub on: u8,
+    /// Scan windows in µs, `SCAN_*` order; 0: not screened.
+    pub scan_us: [u32; SCANS],
+    pub pad: u32,
 }
+
+/// `XPF_DP_SCANS`: the sweeps and port scans.
+pub const SCANS: usize = 5;
+/// `XPF_DP_SCAN_*`: `icmp ip-sweep`.
+pub const SCAN_IP_SWEEP: usize = 0;
+/// `tcp tcp-sweep`.
+pub const SCAN_TCP_SWEEP: usize = 1;
+/// `udp udp-sweep`.
+pub const SCAN_UDP_SWEEP: usize = 2;
+/// `tcp port-scan`.
+pub const SCAN_TCP_PORTS: usize = 3;
+/// `udp port-scan`.
+pub const SCAN_UDP_PORTS: usize = 4;
 
 /// `struct xpf_dp_active`.
 #[repr(C)]

@@ -374,17 +374,12 @@ fn compile_dnat(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
     Ok(())
 }
 
-/// The zones' screens for the program: the header checks and the SYN,
-/// ICMP and UDP floods it implements; a profile using anything else is
-/// refused by name.
+/// The zones' screens for the program: the header checks, the SYN, ICMP
+/// and UDP floods, the sweeps and the port scans; a profile using
+/// anything else (limit-session) is refused by name.
 fn compile_screens(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
     for s in &x.screens {
         let refused = [
-            (s.ip_sweep.is_some(), "screen icmp ip-sweep"),
-            (s.port_scan.is_some(), "screen tcp port-scan"),
-            (s.tcp_sweep.is_some(), "screen tcp tcp-sweep"),
-            (s.udp_sweep.is_some(), "screen udp udp-sweep"),
-            (s.udp_port_scan.is_some(), "screen udp port-scan"),
             (
                 s.limit_source.is_some(),
                 "screen limit-session source-ip-based",
@@ -414,6 +409,22 @@ fn compile_screens(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
             (s.fin_no_ack, abi::SCR_FIN_NO_ACK),
             (s.winnuke, abi::SCR_WINNUKE),
         ];
+        // Windows in µs, as configured (0 reads as off; a window of 0
+        // never sees two probes in the pipeline either).
+        let mut scan_us = [0u32; abi::SCANS];
+        for (i, w) in [
+            (abi::SCAN_IP_SWEEP, s.ip_sweep),
+            (abi::SCAN_TCP_SWEEP, s.tcp_sweep),
+            (abi::SCAN_UDP_SWEEP, s.udp_sweep),
+            (abi::SCAN_TCP_PORTS, s.port_scan),
+            (abi::SCAN_UDP_PORTS, s.udp_port_scan),
+        ] {
+            if let Some(ns) = w {
+                scan_us[i] = u32::try_from(ns / 1000).or_else(|_| {
+                    unsupported("screen sweep or scan windows above 2^32 microseconds")
+                })?;
+            }
+        }
         c.screens.push((
             u32::from(s.zone),
             abi::Screen {
@@ -423,6 +434,8 @@ fn compile_screens(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
                 checks: bits.iter().filter(|b| b.0).fold(0, |m, b| m | b.1),
                 alarm_only: u8::from(s.alarm_only),
                 on: 1,
+                scan_us,
+                pad: 0,
             },
         ));
     }
@@ -742,6 +755,7 @@ mod tests {
                     checks: 0x01ff,
                     alarm_only: 1,
                     on: 1,
+                    ..abi::Screen::default()
                 }
             )]
         );
@@ -757,33 +771,26 @@ mod tests {
                 checks: abi::SCR_LAND,
                 alarm_only: 0,
                 on: 1,
+                ..abi::Screen::default()
             }
         );
+        // Sweep and scan windows, in µs, each in its slot.
+        let c = compile(
+            &export(
+                "screen { ids-option s {
+                     icmp { ip-sweep { threshold 1000; } }
+                     tcp { tcp-sweep { threshold 2000; } port-scan { threshold 3000; } }
+                     udp { udp-sweep { threshold 4000; } port-scan { threshold 5000; } } } }",
+            ),
+            0,
+        )
+        .unwrap();
+        assert_eq!(c.screens[0].1.scan_us, [1000, 2000, 4000, 3000, 5000]);
     }
 
     #[test]
-    fn screens_the_program_does_not_implement_are_refused_by_name() {
+    fn limit_session_is_refused_by_name() {
         for (screen, what) in [
-            (
-                "icmp { ip-sweep { threshold 5000; } }",
-                "screen icmp ip-sweep",
-            ),
-            (
-                "tcp { port-scan { threshold 5000; } }",
-                "screen tcp port-scan",
-            ),
-            (
-                "tcp { tcp-sweep { threshold 5000; } }",
-                "screen tcp tcp-sweep",
-            ),
-            (
-                "udp { udp-sweep { threshold 5000; } }",
-                "screen udp udp-sweep",
-            ),
-            (
-                "udp { port-scan { threshold 5000; } }",
-                "screen udp port-scan",
-            ),
             (
                 "limit-session { source-ip-based 10; }",
                 "screen limit-session source-ip-based",

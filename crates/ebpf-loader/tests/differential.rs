@@ -1724,6 +1724,76 @@ fn screens(net: &Net) {
     drop(&mut p, &first, 19);
     p.forward(untrust, &udp("198.51.100.7", 5000, web, 53), dmz);
 
+    // Sweeps and port scans: ten distinct targets from one source pass
+    // (to policy), the eleventh is the attack, and then the source is
+    // blocked for what the screen covers, repeats included.
+    let conf = screened_conf(
+        "icmp { ip-sweep { threshold 1000000; } }
+         tcp { tcp-sweep { threshold 1000000; } port-scan { threshold 1000000; } }
+         udp { udp-sweep { threshold 1000000; } port-scan { threshold 1000000; } }",
+    );
+    let mut p = pair_with(net, "screen-scans", &conf);
+    fresh_second(&mut p);
+    let host = |i: u16| format!("10.0.2.{}", 100 + i);
+    let last = |p: &mut Pair, pkt: &Ip| p.run(untrust, pkt).outcome;
+    p.forward(untrust, &ping("198.51.100.20", web, 1), dmz);
+    for i in 1..10 {
+        p.run(untrust, &ping("198.51.100.20", &host(i), 1));
+    }
+    assert_eq!(
+        last(&mut p, &ping("198.51.100.20", &host(10), 1)),
+        Outcome::Drop(7)
+    );
+    assert_eq!(
+        last(&mut p, &ping("198.51.100.20", web, 1)),
+        Outcome::Drop(7)
+    );
+    // The TCP sweep: SYNs to eleven hosts; an ACK of the sweeper is
+    // blocked too.
+    p.forward(
+        untrust,
+        &tcp("198.51.100.21", 1000, web, 80, SYN, 1, 0),
+        dmz,
+    );
+    for i in 1..10 {
+        p.run(
+            untrust,
+            &tcp("198.51.100.21", 1000, &host(i), 80, SYN, 1, 0),
+        );
+    }
+    let syn = tcp("198.51.100.21", 1000, &host(10), 80, SYN, 1, 0);
+    assert_eq!(last(&mut p, &syn), Outcome::Drop(46));
+    let ack = tcp("198.51.100.21", 1000, web, 80, ACK, 2, 1);
+    assert_eq!(last(&mut p, &ack), Outcome::Drop(46));
+    // The TCP port scan: eleven ports of the web server.
+    for port in 0..10 {
+        p.forward(
+            untrust,
+            &tcp("198.51.100.22", 2000, web, 1 + port, SYN, 1, 0),
+            dmz,
+        );
+    }
+    p.forward(untrust, &tcp("198.51.100.22", 2000, web, 1, SYN, 1, 0), dmz);
+    let syn = tcp("198.51.100.22", 2000, web, 11, SYN, 1, 0);
+    assert_eq!(last(&mut p, &syn), Outcome::Drop(8));
+    // UDP: a sweep of hosts, and a scan of one host's ports.
+    p.forward(untrust, &udp("198.51.100.23", 3000, web, 53), dmz);
+    for i in 1..10 {
+        p.run(untrust, &udp("198.51.100.23", 3000, &host(i), 53));
+    }
+    assert_eq!(
+        last(&mut p, &udp("198.51.100.23", 3000, &host(10), 53)),
+        Outcome::Drop(47)
+    );
+    for port in 0..10 {
+        p.forward(untrust, &udp("198.51.100.24", 3000, web, 100 + port), dmz);
+    }
+    assert_eq!(
+        last(&mut p, &udp("198.51.100.24", 3000, web, 110)),
+        Outcome::Drop(48)
+    );
+    p.same_sessions();
+
     // IPv6: the same checks on the fixed header and a fragment header
     // right behind it, and the clamp on IPv6 SYNs.
     let conf = screened(

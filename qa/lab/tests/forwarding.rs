@@ -608,14 +608,17 @@ fn ebpf_dataplane_shows_itself_and_the_session_of_a_ping() {
     // A screen the program does not implement is refused, by name, and
     // the refused commit leaves forwarding alone.
     let out = t.cli(
-        "configure; set security screen ids-option edge tcp port-scan threshold 5000; \
+        "configure; set security screen ids-option edge limit-session source-ip-based 100; \
          set security zones security-zone trust screen edge; commit",
     );
     assert!(
         out.contains("the eBPF dataplane cannot run this configuration"),
         "{out}"
     );
-    assert!(out.contains("screen tcp port-scan"), "{out}");
+    assert!(
+        out.contains("screen limit-session source-ip-based"),
+        "{out}"
+    );
     assert!(!out.contains("commit complete"), "{out}");
     assert!(
         t.ping("c", "10.91.2.2", 2) >= 1,
@@ -625,7 +628,7 @@ fn ebpf_dataplane_shows_itself_and_the_session_of_a_ping() {
 
     // The stock screen and the MSS clamp are enforced by the program.
     let out = t.cli(
-        "configure; delete security screen ids-option edge tcp port-scan; \
+        "configure; delete security screen ids-option edge limit-session; \
          set security screen ids-option edge tcp land; \
          set security screen ids-option edge tcp syn-fin; \
          set security flow tcp-mss all-tcp mss 1200; commit",
