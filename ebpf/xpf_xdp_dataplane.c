@@ -8,28 +8,31 @@
  * of crates/dataplane/src/pipeline.rs:
  *
  *  1. parse (dataplane/parse.h);
- *  2. ingress zone from the interface map (dataplane/config.h);
+ *  2. ingress zone from the interface map (dataplane/config.h), and its
+ *     screen (dataplane/screen.h), later fragments included;
  *  3. session lookup (dataplane/session.h), revalidated after a commit
  *     (dataplane/revalidate.h), TCP tracked (dataplane/tcp_track.h): a
- *     hit is rewritten and sent, and an ICMP error goes the way of the
- *     session it quotes (dataplane/icmp_error.h);
+ *     hit is rewritten (MSS clamped, dataplane/mss.h) and sent, and an ICMP
+ *     error goes the way of the session it quotes (dataplane/icmp_error.h);
  *  4. on a miss: static and destination NAT (dataplane/dnat.h), traffic
  *     for the box (dataplane/host.h), SYN check, route and egress zone of
  *     the translated destination (dataplane/fib.h), first-match policy on
  *     it (dataplane/policy.h), source NAT (dataplane/snat.h), session
  *     create;
- *  5. rewrite (dataplane/rewrite.h) and redirect, or an ICMP time
- *     exceeded back out of the ingress (dataplane/reply.h).
+ *  5. rewrite (dataplane/rewrite.h), MSS clamp of SYNs (dataplane/mss.h)
+ *     and redirect, or an ICMP time exceeded back out of the ingress
+ *     (dataplane/reply.h).
  *
  * Where a policy logs (`then log session-init/session-close`), session
- * creates, denies and closes on expiry go to a ring buffer as events
- * for the RT_FLOW log (dataplane/events.h).
+ * creates, denies and closes go to a ring buffer as events for the
+ * RT_FLOW log (dataplane/events.h).
  *
- * What the pipeline does and this program does not (screens, IPv6 NAT and
- * extension headers, MSS clamp) is either refused by the loader's compile
- * or counted as XPF_DROP_UNSUPPORTED: never forwarded unchecked. Later
- * fragments, which the pipeline sends after their first fragment, are
- * all dropped here as XPF_DROP_NON_FIRST_FRAGMENT.
+ * What the pipeline does and this program does not (the limit-session
+ * screen, IPv6 NAT and extension headers, IPv4 options) is either refused
+ * by the loader's compile or counted as XPF_DROP_UNSUPPORTED after the
+ * screen: never forwarded unchecked. Later fragments, which the pipeline
+ * sends after their first fragment, are screened, then all dropped here
+ * as XPF_DROP_NON_FIRST_FRAGMENT.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -55,6 +58,8 @@
 #include "dataplane/reply.h"
 #include "dataplane/icmp_error.h"
 #include "dataplane/events.h"
+#include "dataplane/screen.h"
+#include "dataplane/mss.h"
 
 _Static_assert(sizeof(struct xpf_dp_active) == 16, "xpf_dp_active");
 _Static_assert(sizeof(struct xpf_dp_conf) == 72, "xpf_dp_conf");
@@ -78,6 +83,10 @@ _Static_assert(sizeof(struct xpf_dp_session) == 208, "xpf_dp_session");
 _Static_assert(sizeof(struct xpf_dp_last) == 16, "xpf_dp_last");
 _Static_assert(sizeof(struct xpf_dp_local6_key) == 20, "xpf_dp_local6_key");
 _Static_assert(sizeof(struct xpf_dp_event) == 136, "xpf_dp_event");
+_Static_assert(sizeof(struct xpf_dp_screen) == 40, "xpf_dp_screen");
+_Static_assert(sizeof(struct xpf_dp_scan_key) == 36, "xpf_dp_scan_key");
+_Static_assert(sizeof(struct xpf_dp_scan_window) == 192, "xpf_dp_scan_window");
+_Static_assert(sizeof(struct xpf_dp_flood_key) == 20, "xpf_dp_flood_key");
 
 /* A session entry under construction: too big for the 512-byte stack. */
 struct {
@@ -94,6 +103,9 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xpf_pkt);
 } xpf_dp_pkt SEC(".maps");
+
+/* xpf_dp_run4's answer when no session took the packet: judge it as new. */
+#define XPF_MISS (-1)
 
 struct xpf_out {
 	__u32 reason;
@@ -201,9 +213,12 @@ static __always_inline int xpf_reject6(struct xdp_md *ctx, struct xpf_out *o, st
 	return xpf_reply(o, ingress);
 }
 
-/* Rewrites a packet of a session (entry `s`, this direction) and sends it. */
+/*
+ * Rewrites a packet of a session (entry `s`, this direction) and sends it;
+ * `mss`: the tcp-mss clamp (0: none).
+ */
 static __always_inline int xpf_forward(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
-				       struct xpf_dp_session *s)
+				       struct xpf_dp_session *s, __u16 mss)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -216,6 +231,7 @@ static __always_inline int xpf_forward(struct xdp_md *ctx, struct xpf_out *o, st
 		return xpf_drop(o, XPF_DROP_MALFORMED);
 	xpf_translate(ip, l4, data_end, p, s);
 	xpf_decrement_ttl(ip);
+	xpf_dp_mss_clamp(l4, data_end, p, mss);
 	if (!(s->mac_flags & XPF_DP_MAC_OK)) {
 		/* The neighbour was unknown when the session was made: ask again. */
 		struct xpf_route r = {};
@@ -470,12 +486,12 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 		return xpf_drop(o, XPF_DROP_SESSION_TABLE_FULL);
 	if (log & XPF_DP_LOG_INIT)
 		xpf_dp_event_session(XPF_DP_EV_INIT, 0, kf, st, 0, now);
-	return xpf_forward(ctx, o, p, st);
+	return xpf_forward(ctx, o, p, st, conf->mss);
 }
 
-/* Sends a packet of an IPv6 session: hop limit, neighbour, redirect. */
+/* Sends a packet of an IPv6 session: hop limit, MSS clamp, neighbour, redirect. */
 static __always_inline int xpf_forward6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
-					struct xpf_dp_session *s)
+					struct xpf_dp_session *s, __u16 mss)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -485,6 +501,7 @@ static __always_inline int xpf_forward6(struct xdp_md *ctx, struct xpf_out *o, s
 		return xpf_drop(o, XPF_DROP_MALFORMED);
 	/* No header checksum in IPv6, and no translation yet: only this. */
 	ip6->hop_limit--;
+	xpf_dp_mss_clamp((void *)(ip6 + 1), data_end, p, mss);
 	if (!(s->mac_flags & XPF_DP_MAC_OK)) {
 		struct xpf_route r = {};
 
@@ -540,17 +557,21 @@ static __always_inline int xpf_icmp6_error_in(struct xdp_md *ctx, struct xpf_out
 		return xpf_dp_is_local6(buf, p) ? XDP_PASS : xpf_drop(o, XPF_DROP_ICMP_ERROR_NO_SESSION);
 	if (p->ttl <= 1)
 		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
-	return xpf_forward6(ctx, o, p, s);
+	return xpf_forward6(ctx, o, p, s, 0);
 }
 
 /*
  * An IPv4 ICMP error (dataplane/icmp_error.h): matched to the session of
  * the packet it quotes and sent that session's way, translated. Without a
- * session it is the kernel's when addressed to the box, else dropped.
+ * session it is the kernel's when addressed to the box, else dropped. A
+ * global function: its stack is not added to the first packet's path.
  */
-static __always_inline int xpf_icmp_error_in(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_pkt *p)
+__attribute__((noinline)) int xpf_icmp_error_in(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_pkt *p)
 {
 	struct xpf_quote q = {};
+
+	if (!ctx || !o || !p)
+		return XDP_DROP;
 	struct xpf_work *w = xpf_work();
 	int err = xpf_quote_of(ctx, p, &q);
 
@@ -718,7 +739,7 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 		return xpf_drop(o, XPF_DROP_SESSION_TABLE_FULL);
 	if (log & XPF_DP_LOG_INIT)
 		xpf_dp_event_session(XPF_DP_EV_INIT, 0, kf, st, 0, now);
-	return xpf_forward6(ctx, o, p, st);
+	return xpf_forward6(ctx, o, p, st, conf->mss);
 }
 
 /*
@@ -786,7 +807,8 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 			fwd->expires = now + xpf_dp_timeout(conf, fwd);
 			xpf_dp_count(XPF_DP_CNT_HITS);
 			int reset = xpf_dp_reset_ends(conf, fwd);
-			int act = p->ttl <= 1 ? xpf_time_exceeded6(ctx, o, iface, p, ingress) : xpf_forward6(ctx, o, p, s);
+			int act = p->ttl <= 1 ? xpf_time_exceeded6(ctx, o, iface, p, ingress) :
+						xpf_forward6(ctx, o, p, s, conf->mss);
 
 			if (reset)
 				xpf_close(k, s, fwd, XPF_DP_CLOSE_TCP_RST, now);
@@ -798,8 +820,9 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 }
 
 /*
- * IPv4, after the ingress zone: sessions, then new flows. A global
- * function, verified once on its own, with its own stack beside IPv6's.
+ * IPv4, after the ingress zone: sessions, then XPF_MISS for a new flow
+ * (xpf_dp_first4). A global function, verified once on its own, with its
+ * own stack beside IPv6's.
  * `bi` = buf << 32 | ingress ifindex.
  */
 __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p, __u64 bi,
@@ -855,7 +878,8 @@ __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o,
 			fwd->expires = now + xpf_dp_timeout(conf, fwd);
 			xpf_dp_count(XPF_DP_CNT_HITS);
 			int reset = xpf_dp_reset_ends(conf, fwd);
-			int act = p->ttl <= 1 ? xpf_time_exceeded(ctx, o, iface, p, ingress) : xpf_forward(ctx, o, p, s);
+			int act = p->ttl <= 1 ? xpf_time_exceeded(ctx, o, iface, p, ingress) :
+						xpf_forward(ctx, o, p, s, conf->mss);
 
 			if (reset)
 				xpf_close(k, s, fwd, XPF_DP_CLOSE_TCP_RST, now);
@@ -863,6 +887,26 @@ __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o,
 		}
 	}
 	xpf_dp_count(XPF_DP_CNT_MISSES);
+	return XPF_MISS;
+}
+
+/*
+ * The first packet of an IPv4 flow (xpf_first), in a global function of
+ * its own called from the top: its frame and the session path's are never
+ * stacked, which keeps the deepest call chain within the 512-byte limit.
+ */
+__attribute__((noinline)) int xpf_dp_first4(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p, __u64 bi,
+					    __u32 len)
+{
+	if (!ctx || !o || !p)
+		return XDP_DROP;
+	__u32 buf = (bi >> 32) & 1;
+	__u32 ingress = (__u32)bi;
+	struct xpf_dp_conf *conf = bpf_map_lookup_elem(&xpf_dp_conf, &buf);
+	struct xpf_dp_iface *iface = xpf_dp_iface(buf, ingress);
+
+	if (!conf || !iface)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
 	return xpf_first(ctx, o, buf, conf, iface, ingress, p, len);
 }
 
@@ -896,11 +940,20 @@ static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
 
 	if (!iface || iface->zone == XPF_DP_NO_ZONE)
 		return xpf_drop(o, XPF_DROP_NO_ZONE);
+	int screened = xpf_dp_screen(p, buf << 16 | iface->zone);
+
+	if (screened)
+		return xpf_drop(o, screened);
+	/* Past the screens, what the parser did not walk is not handled. */
+	if (p->opts4)
+		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
 	__u64 bi = (__u64)buf << 32 | ingress;
 
 	if (p->v6)
 		return xpf_dp_run6(ctx, o, p, bi, len);
-	return xpf_dp_run4(ctx, o, p, bi, len);
+	int act = xpf_dp_run4(ctx, o, p, bi, len);
+
+	return act == XPF_MISS ? xpf_dp_first4(ctx, o, p, bi, len) : act;
 }
 
 SEC("xdp")

@@ -2,10 +2,15 @@
 /*
  * Stage: parse. Mirrors crates/dataplane/src/stage/parse.rs: Ethernet
  * with at most one 802.1Q tag; an IPv4 header with a valid checksum, or
- * the fixed IPv6 header; TCP/UDP/ICMP/ICMPv6 with the same length rules.
- * IPv4 options and IPv6 extension headers are not walked: such packets are
- * XPF_DROP_UNSUPPORTED, except MLD behind its hop-by-hop header (`ext6`
- * with `nd`), which is link-scope and the kernel's.
+ * the fixed IPv6 header; TCP/UDP/ICMP/ICMPv6 with the same length rules,
+ * and a SYN's options with the same option-length rules (the MSS clamp
+ * needs the option's place).
+ *
+ * IPv4 options are walked for what the screens need (source routes), and
+ * the first IPv6 extension header for its fragment or routing facts; past
+ * them nothing is parsed (`opts4`, `ext6`): after the screen such packets
+ * are XPF_DROP_UNSUPPORTED, except MLD behind its hop-by-hop header
+ * (`ext6` with `nd`), which is link-scope and the kernel's.
  */
 #ifndef XPF_DP_PARSE_H
 #define XPF_DP_PARSE_H
@@ -24,6 +29,7 @@
 #define XPF_TCP_SYN 0x02
 #define XPF_TCP_RST 0x04
 #define XPF_TCP_ACK 0x10
+#define XPF_TCP_URG 0x20
 
 /* What later stages need of a packet; addresses and ports host order. */
 struct xpf_pkt {
@@ -48,18 +54,20 @@ struct xpf_pkt {
 	__u8 v6;
 	__u8 nd; /* ICMPv6 neighbour/router discovery or MLD: link-scope */
 	__u8 ext6; /* IPv6 with an extension header (not walked) */
-	__u8 pad;
+	__u8 tcp; /* 1: TCP header parsed (tcp_flags are real) */
 	/* IPv6 addresses as on the wire (src/dst above stay 0). */
 	__u32 src6[4];
 	__u32 dst6[4];
-	/* TCP: the advertised window; on a SYN its MSS and window scale. */
+	__u32 l4; /* offset of the upper-layer header */
+	__u32 frag_off; /* fragment offset in bytes */
+	__u8 source_route; /* IPv4 LSRR/SSRR, IPv6 routing header with segments left */
+	__u8 opts4; /* IPv4 with options: nothing past the IP header parsed */
+	__u16 mss; /* a SYN's MSS option value */
+	__u32 mss_off; /* offset of that value from l4; 0: no MSS option */
+	/* TCP: the advertised window; a SYN's window scale (capped at 14). */
 	__u16 window;
-	__u16 mss;
-	__u16 mss_off; /* offset of the MSS value in the frame; 0: none */
 	__u8 wscale;
 	__u8 has_wscale;
-	__u16 opt_at; /* the option walk's place, and its end (the header's) */
-	__u16 opt_end;
 };
 
 #define XPF_PARSED_IP 0
@@ -79,67 +87,115 @@ static __always_inline __u16 xpf_ip_csum_ok(struct iphdr *ip)
 }
 
 /*
- * A SYN's options, as parse/tcp.rs reads them: MSS and window scale
- * (capped at 14); an option whose length is short or runs past the header
- * makes the packet malformed. `hl` is the checked TCP header length.
+ * An option list (IPv4 header or TCP SYN): the header copied to the
+ * stack and walked by bpf_loop, in a global function, so the verifier
+ * checks one step once instead of every path through 40 bytes from every
+ * caller's state. The length rules are the pipeline's
+ * (crates/dataplane/src/parse/{ipv4,tcp}.rs): kind 0 ends the list, kind 1
+ * is one byte, any other kind has a length of at least 2 that must stay
+ * within the header, else the packet is malformed.
  */
-__attribute__((noinline)) int xpf_parse_tcp_options(struct xdp_md *ctx, struct xpf_pkt *p, __u32 l4off, __u32 hl)
+#define XPF_OPTS_WSCALE 0x10 /* beside a window scale's shift: offered */
+
+struct xpf_opt_walk {
+	__u8 b[64]; /* the header, options from byte 20 */
+	__u32 i; /* the next option */
+	__u32 hl; /* header length */
+	__u8 tcp; /* 1: TCP options (MSS), 0: IPv4 options (source routes) */
+	__u8 bad;
+	__u8 source_route;
+	__u8 pad;
+	__u32 mss_off;
+	__u32 mss;
+	__u32 wscale; /* XPF_OPTS_WSCALE | the shift, when offered */
+};
+
+static long xpf_opt_step(__u64 n, void *arg)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
+	struct xpf_opt_walk *w = arg;
+	__u32 i = w->i;
 
-	if (!p)
-		return -XPF_DROP_MALFORMED;
-	/*
-	 * The walk keeps its place and end in the packet record, not in
-	 * registers: reloaded each round, they carry no range from the round
-	 * before, so the verifier sees one state per round instead of one per
-	 * path through the options.
-	 */
-	p->opt_at = 20;
-	p->opt_end = hl;
-	for (int n = 0; n < 40; n++) {
-		__u32 i = p->opt_at;
+	if (i >= w->hl || i >= 60)
+		return 1;
+	__u8 kind = w->b[i & 63];
 
-		if (i >= p->opt_end)
-			break;
-		/* Masks, not range checks: the verifier needs the offset bounded. */
-		__u8 *o = data + (l4off & 0x7ff) + (i & 63);
-
-		if ((void *)(o + 2) > data_end) {
-			/* Only an end or no-op option may be the packet's last byte. */
-			if ((void *)(o + 1) > data_end || o[0] > 1)
-				return -XPF_DROP_MALFORMED;
-			break;
-		}
-		if (o[0] == 0)
-			break;
-		if (o[0] == 1) {
-			p->opt_at = i + 1;
-			continue;
-		}
-		__u32 len = o[1];
-
-		if (len < 2 || i + len > p->opt_end)
-			return -XPF_DROP_MALFORMED;
-		if (o[0] == 2 && len == 4) {
-			if ((void *)(o + 4) > data_end)
-				return -XPF_DROP_MALFORMED;
-			p->mss = ((__u16)o[2] << 8) | o[3];
-			p->mss_off = l4off + i + 2;
-		} else if (o[0] == 3 && len == 3) {
-			if ((void *)(o + 3) > data_end)
-				return -XPF_DROP_MALFORMED;
-			p->wscale = o[2] < 14 ? o[2] : 14;
-			p->has_wscale = 1;
-		}
-		p->opt_at = i + len;
+	if (kind == 0)
+		return 1;
+	if (kind == 1) {
+		w->i = i + 1;
+		return 0;
 	}
+	if (i + 1 >= w->hl) {
+		w->bad = 1;
+		return 1;
+	}
+	__u32 len = w->b[(i + 1) & 63];
+
+	if (len < 2 || i + len > w->hl) {
+		w->bad = 1;
+		return 1;
+	}
+	if (w->tcp && kind == 2 && len == 4) {
+		w->mss_off = i + 2;
+		w->mss = ((__u32)w->b[(i + 2) & 63] << 8) | w->b[(i + 3) & 63];
+	} else if (w->tcp && kind == 3 && len == 3) {
+		__u32 shift = w->b[(i + 2) & 63];
+
+		w->wscale = XPF_OPTS_WSCALE | (shift < 14 ? shift : 14);
+	} else if (!w->tcp && (kind == 131 || kind == 137)) {
+		w->source_route = 1;
+	}
+	w->i = i + len;
 	return 0;
 }
 
+#define XPF_OPTS_BAD 0x80000000u
+
+/*
+ * The options of the `hl`-byte header (21..60) at frame offset `off`.
+ * TCP (`tcp` 1): wscale << 24 | mss_off << 16 | mss (mss_off 0 without
+ * an MSS option; wscale XPF_OPTS_WSCALE | shift when offered). IPv4: 1
+ * when a source route is among them, and the header checksum is checked
+ * too. XPF_OPTS_BAD: malformed.
+ */
+__attribute__((noinline)) __u32 xpf_dp_options(struct xdp_md *ctx, __u32 off, __u32 hl, __u32 tcp)
+{
+	struct xpf_opt_walk w = {};
+	__u32 acc = 0;
+
+	__u64 n = hl & 63;
+
+	if (!ctx || n > 60)
+		return XPF_OPTS_BAD;
+	/* Two bounds the verifier sees one by one, not folded into one test. */
+	asm volatile("" : "+r"(n));
+	if (n <= 20)
+		return XPF_OPTS_BAD;
+	if (bpf_xdp_load_bytes(ctx, off & 0xffff, w.b, n))
+		return XPF_OPTS_BAD;
+	w.i = 20;
+	w.hl = hl;
+	w.tcp = !!tcp;
+	bpf_loop(40, xpf_opt_step, &w, 0);
+	if (w.bad)
+		return XPF_OPTS_BAD;
+	if (tcp)
+		return (w.wscale & 0x1f) << 24 | (w.mss_off & 0xff) << 16 | (w.mss & 0xffff);
+	for (int i = 0; i < 30; i++) {
+		if (2 * (__u32)i >= hl)
+			break;
+		acc += ((__u32)w.b[2 * i] << 8) | w.b[2 * i + 1];
+	}
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	if ((__u16)acc != 0xffff)
+		return XPF_OPTS_BAD;
+	return w.source_route;
+}
+
 /* TCP, UDP, ICMP or ICMPv6 at `l4`, `l4len` bytes to the end of the packet. */
-static __always_inline int xpf_parse_l4(struct xdp_md *ctx, struct xpf_pkt *p, __u8 *l4, __u32 l4len, void *data_end)
+static __always_inline int xpf_parse_l4(struct xdp_md *ctx, struct xpf_pkt *p, __u8 *l4, __u32 l4len,
+					void *data_end)
 {
 	if (p->proto == 6) {
 		if (l4len < 20 || (void *)(l4 + 20) > data_end)
@@ -156,8 +212,18 @@ static __always_inline int xpf_parse_l4(struct xdp_md *ctx, struct xpf_pkt *p, _
 		p->seq = ((__u32)l4[4] << 24) | ((__u32)l4[5] << 16) | ((__u32)l4[6] << 8) | l4[7];
 		p->ack = ((__u32)l4[8] << 24) | ((__u32)l4[9] << 16) | ((__u32)l4[10] << 8) | l4[11];
 		p->payload = l4len - hl;
-		if (p->tcp_flags & XPF_TCP_SYN)
-			return xpf_parse_tcp_options(ctx, p, p->l3 + (p->v6 ? 40 : 20), hl);
+		p->tcp = 1;
+		/* Options only on SYNs, the only segments carrying MSS (tcp.rs). */
+		if ((p->tcp_flags & XPF_TCP_SYN) && hl > 20) {
+			__u32 m = xpf_dp_options(ctx, p->l4, hl, 1);
+
+			if (m == XPF_OPTS_BAD)
+				return -XPF_DROP_MALFORMED;
+			p->mss_off = (m >> 16) & 0xff;
+			p->mss = m;
+			p->has_wscale = !!((m >> 24) & XPF_OPTS_WSCALE);
+			p->wscale = (m >> 24) & 0xf;
+		}
 	} else if (p->proto == 17) {
 		if (l4len < 8 || (void *)(l4 + 8) > data_end)
 			return -XPF_DROP_MALFORMED;
@@ -207,6 +273,29 @@ static __always_inline void xpf_parse_mld(struct xpf_pkt *p, __u8 *h, __u32 plen
 	p->nd = (icmp[0] >= 130 && icmp[0] <= 132) || icmp[0] == 143;
 }
 
+/*
+ * What the screens need of a first extension header: a fragment header's
+ * position (the protocol becomes the fragment's, as the pipeline's), a
+ * routing header's segments left. Further headers are not walked.
+ */
+static __always_inline void xpf_parse_ext6(struct xpf_pkt *p, __u8 *h, __u32 plen, void *data_end)
+{
+	if (plen < 8 || (void *)(h + 8) > data_end)
+		return;
+	if (p->proto == 43) {
+		p->source_route = h[3] != 0;
+		return;
+	}
+	if (p->proto != 44)
+		return;
+	__u16 fo = ((__u16)h[2] << 8) | h[3];
+
+	p->proto = h[0];
+	p->l4 += 8;
+	p->frag_off = fo & 0xfff8;
+	p->frag = p->frag_off ? XPF_FRAG_LATER : XPF_FRAG_FIRST;
+}
+
 /* The fixed IPv6 header; the payload length must fit the frame. */
 static __always_inline int xpf_parse6(struct xdp_md *ctx, void *data, void *data_end, __u32 l3, __u32 len,
 				      struct xpf_pkt *p)
@@ -228,11 +317,14 @@ static __always_inline int xpf_parse6(struct xdp_md *ctx, void *data, void *data
 	__builtin_memcpy(p->dst6, &ip6->daddr, 16);
 	p->proto = ip6->nexthdr;
 	p->ttl = ip6->hop_limit;
+	p->l4 = l3 + 40;
 	/* Hop-by-hop, routing, fragment, destination options. */
 	if (p->proto == 0 || p->proto == 43 || p->proto == 44 || p->proto == 60) {
 		p->ext6 = 1;
 		if (p->proto == 0)
 			xpf_parse_mld(p, (void *)(ip6 + 1), plen, data_end);
+		else
+			xpf_parse_ext6(p, (void *)(ip6 + 1), plen, data_end);
 		return XPF_PARSED_IP;
 	}
 	return xpf_parse_l4(ctx, p, (void *)(ip6 + 1), plen, data_end);
@@ -279,26 +371,35 @@ static __always_inline int xpf_parse(struct xdp_md *ctx, struct xpf_pkt *p)
 		return -XPF_DROP_MALFORMED;
 	if (ip->version != 4 || ip->ihl < 5)
 		return -XPF_DROP_MALFORMED;
-	if (ip->ihl != 5)
-		return -XPF_DROP_UNSUPPORTED;
+	__u32 hl = ip->ihl * 4;
 	__u32 total = bpf_ntohs(ip->tot_len);
 
-	if (total < 20 || total > len - l3)
+	if (total < hl || total > len - l3)
 		return -XPF_DROP_MALFORMED;
-	if (!xpf_ip_csum_ok(ip))
+	if (hl == 20 && !xpf_ip_csum_ok(ip))
 		return -XPF_DROP_MALFORMED;
+	if (hl > 20) {
+		__u32 o = xpf_dp_options(ctx, l3, hl, 0);
+
+		if (o == XPF_OPTS_BAD)
+			return -XPF_DROP_MALFORMED;
+		p->opts4 = 1;
+		p->source_route = o;
+	}
 	__u16 frag = bpf_ntohs(ip->frag_off);
 
 	if (frag & 0x8000)
 		return -XPF_DROP_MALFORMED;
 	p->l3 = l3;
+	p->l4 = l3 + hl;
 	p->end = l3 + total;
 	p->src = bpf_ntohl(ip->saddr);
 	p->dst = bpf_ntohl(ip->daddr);
 	p->proto = ip->protocol;
 	p->ttl = ip->ttl;
+	p->frag_off = (frag & 0x1fff) * 8;
 	p->frag = (frag & 0x1fff) ? XPF_FRAG_LATER : (frag & 0x2000) ? XPF_FRAG_FIRST : XPF_FRAG_NONE;
-	if (p->frag == XPF_FRAG_LATER)
+	if (p->frag == XPF_FRAG_LATER || hl != 20)
 		return XPF_PARSED_IP;
 
 	return xpf_parse_l4(ctx, p, (void *)(ip + 1), total - 20, data_end);

@@ -351,6 +351,89 @@ struct xpf_dp_session {
 	struct xpf_dp_tcp tcp; /* the forward entry's is the session's */
 };
 
+#define XPF_DP_SCANS 5
+/* Screened zone ids: below this (xpf_dp_screens, xpf_dp_syn_rates). */
+#define XPF_DP_SCREEN_ZONES 256
+/* Flood counters: per CPU, as the pipeline's per worker (FLOOD_ENTRIES). */
+#define XPF_DP_FLOOD_ENTRIES 4096
+
+/* struct xpf_dp_screen `checks`: the stateless ids-option checks. */
+#define XPF_DP_SCR_SOURCE_ROUTE 0x0001
+#define XPF_DP_SCR_BLOCK_FRAG 0x0002
+#define XPF_DP_SCR_TEAR_DROP 0x0004
+#define XPF_DP_SCR_PING_DEATH 0x0008
+#define XPF_DP_SCR_LAND 0x0010
+#define XPF_DP_SCR_SYN_FIN 0x0020
+#define XPF_DP_SCR_TCP_NO_FLAG 0x0040
+#define XPF_DP_SCR_FIN_NO_ACK 0x0080
+#define XPF_DP_SCR_WINNUKE 0x0100
+
+/*
+ * xpf_dp_screens[buf * XPF_DP_SCREEN_ZONES + zone]: a zone's screen
+ * profile (crates/dataplane/src/snapshot/screen.rs). Thresholds are
+ * packets per second; XPF_DP_NONE32: not screened. `on` 0: no profile.
+ */
+struct xpf_dp_screen {
+	__u32 syn_flood;
+	__u32 icmp_flood;
+	__u32 udp_flood;
+	__u16 checks;
+	__u8 alarm_only;
+	__u8 on;
+	/* Scan windows in microseconds, XPF_DP_SCAN_* order; 0: not screened. */
+	__u32 scan_us[XPF_DP_SCANS];
+	__u32 pad;
+};
+
+/* The sweeps and port scans, as the pipeline's scan::Probe. */
+#define XPF_DP_SCAN_IP_SWEEP 0
+#define XPF_DP_SCAN_TCP_SWEEP 1
+#define XPF_DP_SCAN_UDP_SWEEP 2
+#define XPF_DP_SCAN_TCP_PORTS 3
+#define XPF_DP_SCAN_UDP_PORTS 4
+
+/* Distinct targets one source may probe in a window (scan.rs PROBES). */
+#define XPF_DP_SCAN_PROBES 10
+/* Windows per CPU: the pipeline's sweeps and scans tables together. */
+#define XPF_DP_SCAN_ENTRIES 2048
+
+/* Whose probes a window counts: `dst` all zero for a sweep. */
+struct xpf_dp_scan_key {
+	__u32 src[4];
+	__u32 dst[4];
+	__u16 zone;
+	__u8 probe; /* XPF_DP_SCAN_* */
+	__u8 v6;
+};
+
+/* The distinct targets (hosts, or ports in target[i][0]) of one window. */
+struct xpf_dp_scan_window {
+	__u64 start;
+	__u64 len;
+	__u64 blocked_until;
+	__u32 seen;
+	__u32 pad;
+	__u32 target[XPF_DP_SCAN_PROBES][4];
+};
+
+/* One second's packets (xpf_dp_syn_rates, xpf_dp_floods). */
+struct xpf_dp_rate {
+	__u64 second;
+	__u32 count;
+	__u32 pad;
+};
+
+/* The pipeline's FloodKey: IPv4 destinations in dst[0]. */
+struct xpf_dp_flood_key {
+	__u32 dst[4];
+	__u16 zone;
+	__u8 flood; /* XPF_DP_FLOOD_* */
+	__u8 v6;
+};
+
+#define XPF_DP_FLOOD_ICMP 0
+#define XPF_DP_FLOOD_UDP 1
+
 /* xpf_dp_last[0] (per CPU): the last packet's outcome, for tests. */
 struct xpf_dp_last {
 	__u32 action;
@@ -369,7 +452,8 @@ struct xpf_dp_last {
 #define XPF_DP_CNT_DNAT 70 /* sessions with a destination translation */
 #define XPF_DP_CNT_SNAT 71 /* sessions with a source translation */
 #define XPF_DP_CNT_EVENTS_LOST 72 /* session events the full ring buffer refused */
-#define XPF_DP_CNT_MAX 73
+#define XPF_DP_CNT_SCREEN_ALARMS 73 /* screen hits passed: alarm-without-drop */
+#define XPF_DP_CNT_MAX 74
 
 /*
  * xpf_dp_events (ring buffer): session events for the RT_FLOW log, read

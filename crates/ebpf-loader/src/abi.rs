@@ -99,12 +99,68 @@ pub const CNT_DNAT: u32 = 70;
 pub const CNT_SNAT: u32 = 71;
 /// Session events the full ring buffer refused.
 pub const CNT_EVENTS_LOST: u32 = 72;
-/// Size of the counter array.
-pub const CNT_MAX: u32 = 73;
 /// `XPF_DP_EVENTS_BYTES`: the event ring buffer's size.
 pub const EVENTS_BYTES: u32 = 256 * 1024;
 /// `XPF_DP_STATE_ABI`: the version of the pinned state's layout.
 pub const STATE_ABI: u32 = 3;
+/// Screen hits passed by `alarm-without-drop`.
+pub const CNT_SCREEN_ALARMS: u32 = 73;
+/// Size of the counter array.
+pub const CNT_MAX: u32 = 74;
+
+/// `XPF_DP_SCREEN_ZONES`: screened zone ids are below this.
+pub const SCREEN_ZONES: u32 = 256;
+/// `XPF_DP_SCR_*`: the stateless screen checks of [`Screen::checks`].
+pub const SCR_SOURCE_ROUTE: u16 = 0x0001;
+/// `ip block-frag`.
+pub const SCR_BLOCK_FRAG: u16 = 0x0002;
+/// `ip tear-drop`.
+pub const SCR_TEAR_DROP: u16 = 0x0004;
+/// `icmp ping-death`.
+pub const SCR_PING_DEATH: u16 = 0x0008;
+/// `tcp land`.
+pub const SCR_LAND: u16 = 0x0010;
+/// `tcp syn-fin`.
+pub const SCR_SYN_FIN: u16 = 0x0020;
+/// `tcp tcp-no-flag`.
+pub const SCR_TCP_NO_FLAG: u16 = 0x0040;
+/// `tcp fin-no-ack`.
+pub const SCR_FIN_NO_ACK: u16 = 0x0080;
+/// `tcp winnuke`.
+pub const SCR_WINNUKE: u16 = 0x0100;
+
+/// `struct xpf_dp_screen`: one zone's screen profile.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Screen {
+    /// SYNs per second into the zone; [`NONE32`]: off.
+    pub syn_flood: u32,
+    /// ICMP packets per second to one destination; [`NONE32`]: off.
+    pub icmp_flood: u32,
+    /// UDP packets per second to one destination; [`NONE32`]: off.
+    pub udp_flood: u32,
+    /// `SCR_*` bits.
+    pub checks: u16,
+    pub alarm_only: u8,
+    /// 1: the zone has a profile.
+    pub on: u8,
+    /// Scan windows in µs, `SCAN_*` order; 0: not screened.
+    pub scan_us: [u32; SCANS],
+    pub pad: u32,
+}
+
+/// `XPF_DP_SCANS`: the sweeps and port scans.
+pub const SCANS: usize = 5;
+/// `XPF_DP_SCAN_*`: `icmp ip-sweep`.
+pub const SCAN_IP_SWEEP: usize = 0;
+/// `tcp tcp-sweep`.
+pub const SCAN_TCP_SWEEP: usize = 1;
+/// `udp udp-sweep`.
+pub const SCAN_UDP_SWEEP: usize = 2;
+/// `tcp port-scan`.
+pub const SCAN_TCP_PORTS: usize = 3;
+/// `udp port-scan`.
+pub const SCAN_UDP_PORTS: usize = 4;
 
 /// `struct xpf_dp_active`.
 #[repr(C)]
@@ -540,6 +596,7 @@ mod tests {
             ("xpf_dp_last", size_of::<Last>()),
             ("xpf_dp_local6_key", size_of::<Local6Key>()),
             ("xpf_dp_event", EVENT_SIZE),
+            ("xpf_dp_screen", size_of::<Screen>()),
         ];
         for (name, size) in sizes {
             let line = format!("sizeof(struct {name}) == {size},");

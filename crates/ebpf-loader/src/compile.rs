@@ -74,6 +74,8 @@ pub(crate) struct Contents {
     pub pools: Vec<Pool>,
     pub statics: Vec<Static>,
     pub dnat: Vec<Dnat>,
+    /// Screened zones: (zone id, profile).
+    pub screens: Vec<(u32, abi::Screen)>,
     /// Interfaces the program may redirect to.
     pub devmap: Vec<u32>,
 }
@@ -379,13 +381,79 @@ fn zone_key(x: &Export, z: u16) -> u64 {
     x.zones.get(usize::from(z)).map_or(0, |n| abi::name_key(n))
 }
 
+/// The zones' screens for the program: the header checks, the SYN, ICMP
+/// and UDP floods, the sweeps and the port scans; a profile using
+/// anything else (limit-session) is refused by name.
+fn compile_screens(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
+    for s in &x.screens {
+        let refused = [
+            (
+                s.limit_source.is_some(),
+                "screen limit-session source-ip-based",
+            ),
+            (
+                s.limit_destination.is_some(),
+                "screen limit-session destination-ip-based",
+            ),
+        ];
+        if let Some((_, what)) = refused.iter().find(|r| r.0) {
+            return unsupported(*what);
+        }
+        if u32::from(s.zone) >= abi::SCREEN_ZONES {
+            return unsupported(format!(
+                "screens on zone ids above {}",
+                abi::SCREEN_ZONES - 1
+            ));
+        }
+        let bits = [
+            (s.source_route, abi::SCR_SOURCE_ROUTE),
+            (s.block_frag, abi::SCR_BLOCK_FRAG),
+            (s.tear_drop, abi::SCR_TEAR_DROP),
+            (s.ping_death, abi::SCR_PING_DEATH),
+            (s.land, abi::SCR_LAND),
+            (s.syn_fin, abi::SCR_SYN_FIN),
+            (s.tcp_no_flag, abi::SCR_TCP_NO_FLAG),
+            (s.fin_no_ack, abi::SCR_FIN_NO_ACK),
+            (s.winnuke, abi::SCR_WINNUKE),
+        ];
+        // Windows in µs, as configured (0 reads as off; a window of 0
+        // never sees two probes in the pipeline either).
+        let mut scan_us = [0u32; abi::SCANS];
+        for (i, w) in [
+            (abi::SCAN_IP_SWEEP, s.ip_sweep),
+            (abi::SCAN_TCP_SWEEP, s.tcp_sweep),
+            (abi::SCAN_UDP_SWEEP, s.udp_sweep),
+            (abi::SCAN_TCP_PORTS, s.port_scan),
+            (abi::SCAN_UDP_PORTS, s.udp_port_scan),
+        ] {
+            if let Some(ns) = w {
+                scan_us[i] = u32::try_from(ns / 1000).or_else(|_| {
+                    unsupported("screen sweep or scan windows above 2^32 microseconds")
+                })?;
+            }
+        }
+        c.screens.push((
+            u32::from(s.zone),
+            abi::Screen {
+                syn_flood: s.syn_flood.unwrap_or(abi::NONE32),
+                icmp_flood: s.icmp_flood.unwrap_or(abi::NONE32),
+                udp_flood: s.udp_flood.unwrap_or(abi::NONE32),
+                checks: bits.iter().filter(|b| b.0).fold(0, |m, b| m | b.1),
+                alarm_only: u8::from(s.alarm_only),
+                on: 1,
+                scan_us,
+                pad: 0,
+            },
+        ));
+    }
+    Ok(())
+}
+
 /// Compiles a snapshot's export for config buffer `buf` (0 or 1).
 pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
-    if !x.screened_zones.is_empty() {
-        return unsupported("screens");
-    }
-    if x.mss.is_some() {
-        return unsupported("tcp-mss");
+    if x.mss == Some(0) {
+        // The program reads 0 as no clamp; the pipeline would clamp to 0.
+        return unsupported("tcp-mss all-tcp mss 0");
     }
     if x.zones.len() > abi::MAX_ZONES {
         return unsupported(format!("more than {} zones", abi::MAX_ZONES));
@@ -599,6 +667,7 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
         c.pools.push(pool);
     }
     compile_dnat(x, &mut c)?;
+    compile_screens(x, &mut c)?;
     // The C side hard-codes the interface NAT range; keep them one.
     debug_assert_eq!(INTERFACE_NAT_PORTS, (61000, 65535));
 
@@ -621,6 +690,7 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
             x.statics.iter().any(|r| r.v6) || x.dnat.iter().any(|r| r.to.is_some_and(|t| t.0)),
         ),
         n_dnat: c.dnat.len() as u8,
+        mss: x.mss.unwrap_or(0),
         ..c.conf
     };
     Ok(c)
@@ -683,6 +753,103 @@ mod tests {
         assert_eq!((ifs.n_ifaces, ifs.ifaces), (2, [7, 9, 0, 0]));
         assert!(nat_ctx(&Context::Interfaces(vec![1; 5]), "destination").is_err());
         assert!(nat_ctx(&Context::Zones(vec![64]), "static").is_err());
+    }
+
+    /// The export of a one-zone configuration with `security` statements.
+    fn export(security: &str) -> Export {
+        let text = format!(
+            "interfaces {{ ge-0/0/0 {{ unit 0 {{ family inet {{ address 10.0.1.1/24; }} }} }} }}
+             security {{ {security}
+                 zones {{ security-zone untrust {{ screen s; interfaces {{ ge-0/0/0.0; }} }} }} }}"
+        );
+        let cfg = xpf_config::parse_config(&text).expect("config parses");
+        let model = xpf_model::build(&xpf_config::effective(&cfg, None)).expect("model builds");
+        let ifs = xpf_dataplane::InterfaceTable::new().with(2, "ge-0/0/0.0", &["10.0.1.1/24"]);
+        xpf_dataplane::Snapshot::compile(&model, &ifs)
+            .expect("snapshot compiles")
+            .export()
+    }
+
+    fn refusal(security: &str) -> Option<String> {
+        match compile(&export(security), 0) {
+            Ok(_) => None,
+            Err(CompileError::Unsupported(what)) => Some(what),
+        }
+    }
+
+    #[test]
+    fn header_checks_floods_and_mss_compile() {
+        let x = export(
+            "screen { ids-option s { alarm-without-drop;
+                 icmp { ping-death; flood { threshold 4; } }
+                 ip { source-route-option; tear-drop; block-frag; }
+                 udp { flood { threshold 3; } }
+                 tcp { land; syn-fin; tcp-no-flag; fin-no-ack; winnuke; syn-flood { attack-threshold 5; } } } }
+             flow { tcp-mss { all-tcp mss 1350; } }",
+        );
+        let c = compile(&x, 1).expect("compiles");
+        assert_eq!(c.conf.mss, 1350);
+        let zone = u32::from(x.screens[0].zone);
+        assert_eq!(
+            c.screens,
+            vec![(
+                zone,
+                abi::Screen {
+                    syn_flood: 5,
+                    icmp_flood: 4,
+                    udp_flood: 3,
+                    checks: 0x01ff,
+                    alarm_only: 1,
+                    on: 1,
+                    ..abi::Screen::default()
+                }
+            )]
+        );
+        // Only what is configured is on; the rest reads as off.
+        let c = compile(&export("screen { ids-option s { tcp { land; } } }"), 0).unwrap();
+        assert_eq!(c.conf.mss, 0);
+        assert_eq!(
+            c.screens[0].1,
+            abi::Screen {
+                syn_flood: abi::NONE32,
+                icmp_flood: abi::NONE32,
+                udp_flood: abi::NONE32,
+                checks: abi::SCR_LAND,
+                alarm_only: 0,
+                on: 1,
+                ..abi::Screen::default()
+            }
+        );
+        // Sweep and scan windows, in µs, each in its slot.
+        let c = compile(
+            &export(
+                "screen { ids-option s {
+                     icmp { ip-sweep { threshold 1000; } }
+                     tcp { tcp-sweep { threshold 2000; } port-scan { threshold 3000; } }
+                     udp { udp-sweep { threshold 4000; } port-scan { threshold 5000; } } } }",
+            ),
+            0,
+        )
+        .unwrap();
+        assert_eq!(c.screens[0].1.scan_us, [1000, 2000, 4000, 3000, 5000]);
+    }
+
+    #[test]
+    fn limit_session_is_refused_by_name() {
+        for (screen, what) in [
+            (
+                "limit-session { source-ip-based 10; }",
+                "screen limit-session source-ip-based",
+            ),
+            (
+                "limit-session { destination-ip-based 10; }",
+                "screen limit-session destination-ip-based",
+            ),
+        ] {
+            let security = format!("screen {{ ids-option s {{ tcp {{ land; }} {screen} }} }}");
+            assert_eq!(refusal(&security).as_deref(), Some(what), "{screen}");
+        }
+        assert_eq!(refusal("screen { ids-option s { tcp { land; } } }"), None);
     }
 
     #[test]

@@ -81,6 +81,7 @@ pub(crate) const M_EVENTS: &str = "xpf_dp_events";
 const PENDING_EVENTS: usize = 16_384;
 /// Events taken from the ring in one [`EbpfDataplane::events`] call.
 const RING_BATCH: usize = 65_536;
+const M_SCREENS: &str = "xpf_dp_screens";
 
 /// How to load the dataplane.
 #[derive(Debug, Clone)]
@@ -227,6 +228,8 @@ pub struct EbpfCounters {
     pub nat_destination: u64,
     /// Sessions created with a source (or outbound static) translation.
     pub nat_source: u64,
+    /// Screen hits let through by `alarm-without-drop`.
+    pub screen_alarms: u64,
     /// Hits per policy id of the live snapshot.
     pub policy_hits: Vec<u64>,
     /// Translation hits per NAT rule of the live snapshot
@@ -650,6 +653,18 @@ impl EbpfDataplane {
             m.set(c.buf * abi::DNAT_RULES + i, v, 0)
                 .map_err(map_err(M_DNAT))?;
         }
+        // Every zone slot of the buffer: zones without a screen read `on` 0.
+        let mut m = Array::<_, abi::Screen>::try_from(self.map_mut(M_SCREENS)?)
+            .map_err(map_err(M_SCREENS))?;
+        for zone in 0..abi::SCREEN_ZONES {
+            let v = c
+                .screens
+                .iter()
+                .find(|s| s.0 == zone)
+                .map_or_else(abi::Screen::default, |s| s.1);
+            m.set(c.buf * abi::SCREEN_ZONES + zone, v, 0)
+                .map_err(map_err(M_SCREENS))?;
+        }
         let mut d = DevMapHash::<_>::try_from(self.map_mut(M_TX)?).map_err(map_err(M_TX))?;
         for &ifindex in &c.devmap {
             d.insert(ifindex, ifindex, None, 0).map_err(|e| Error::Io {
@@ -1050,6 +1065,7 @@ impl EbpfDataplane {
             session_misses: at(abi::CNT_MISSES),
             nat_destination: at(abi::CNT_DNAT),
             nat_source: at(abi::CNT_SNAT),
+            screen_alarms: at(abi::CNT_SCREEN_ALARMS),
             policy_hits,
             nat_rules: self.nat_hits()?,
             events_lost: at(abi::CNT_EVENTS_LOST) + self.pending_lost,

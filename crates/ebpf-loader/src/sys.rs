@@ -22,6 +22,7 @@ macro_rules! pod {
 }
 pod!(
     abi::Active,
+    abi::Screen,
     abi::Conf,
     abi::IfKey,
     abi::Iface,

@@ -33,8 +33,8 @@ use xpf_ebpf_loader::{EbpfDataplane, EbpfSession, Options, Outcome};
 const SEC: u64 = 1_000_000_000;
 
 /// The corpus configuration (crates/dataplane/tests/corpus.rs) without
-/// what the eBPF program refuses (screens, tcp-mss) and the NAT that
-/// `NAT_CONF` tests on its own, plus a policy by address.
+/// its screen and tcp-mss (`screened_conf` adds them, for `screens`) and
+/// the NAT that `NAT_CONF` tests on its own, plus a policy by address.
 const CONF: &str = r#"
 interfaces {
     ge-0/0/0 { unit 0 { family inet { address 10.0.1.1/24; } } }
@@ -1970,6 +1970,308 @@ fn events(net: &Net) {
     assert_eq!(p.ebpf.counters().unwrap().events_lost, 0);
 }
 
+/// `CONF` with a screen on the untrust zone (`profile`, the body of its
+/// `ids-option`) and `security flow tcp-mss`: what a stock vSRX has.
+fn screened_conf(profile: &str) -> String {
+    screened(CONF, profile)
+}
+
+/// `base` with the untrust screen `profile` and tcp-mss.
+fn screened(base: &str, profile: &str) -> String {
+    base.replacen(
+        "security {",
+        &format!(
+            "security {{\n    screen {{ ids-option untrust-screen {{ {profile} }} }}\n    flow {{ tcp-mss {{ all-tcp mss 1350; }} }}"
+        ),
+        1,
+    )
+    .replacen(
+        "security-zone untrust { interfaces",
+        "security-zone untrust { screen untrust-screen; interfaces",
+        1,
+    )
+}
+
+/// Rates count per CPU in the program (per worker in the pipeline): the
+/// test stays on one CPU so every frame lands in the same counters.
+fn stay_on_one_cpu() {
+    let mut set = nix::sched::CpuSet::new();
+    let cpu = nix::sched::sched_getcpu().unwrap_or(0);
+    set.set(cpu).unwrap();
+    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set).unwrap();
+}
+
+/// Starts a new second for both engines: the pipeline's clock moves to
+/// the next whole second, and the test waits for the kernel's monotonic
+/// clock (bpf_ktime_get_ns) to start one, leaving almost all of it for
+/// the frames of one rate check.
+fn fresh_second(p: &mut Pair) {
+    p.now = (p.now / SEC + 1) * SEC;
+    let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).unwrap();
+    let into = t.tv_nsec() as u64;
+    std::thread::sleep(std::time::Duration::from_nanos(SEC - into + SEC / 1000));
+}
+
+/// A SYN (or SYN-ACK) carrying an MSS option.
+fn syn_mss(src: &str, sport: u16, dst: &str, dport: u16, flags: u8, mss: u16) -> Ip {
+    let m = mss.to_be_bytes();
+    // MSS, a NOP and a window scale, as stacks send them.
+    let opts = [2, 4, m[0], m[1], 1, 3, 3, 7];
+    ip(src, dst, 6, tcp_header(sport, dport, 1000, 0, flags, &opts))
+}
+
+/// The MSS option's value in a forwarded frame (no IP options or
+/// extension headers).
+fn mss_of(f: &[u8]) -> u16 {
+    let v = view(f);
+    u16::from_be_bytes([f[v.l4 + 22], f[v.l4 + 23]])
+}
+
+/// Screens and the MSS clamp (a stock vSRX untrust zone): each attack
+/// frame dropped for the same reason by both engines, clean frames
+/// forwarded with the same bytes, the floods cut at the same packet, and
+/// SYNs' MSS lowered to the same bytes.
+fn screens(net: &Net) {
+    stay_on_one_cpu();
+    let conf = screened_conf(
+        "icmp { ping-death; flood { threshold 4; } }
+         ip { source-route-option; tear-drop; }
+         udp { flood { threshold 3; } }
+         tcp { land; syn-fin; tcp-no-flag; fin-no-ack; winnuke; syn-flood { attack-threshold 5; } }",
+    );
+    let mut p = pair_with(net, "screens", &conf);
+    let (untrust, dmz) = (p.untrust, p.dmz);
+    let web = "10.0.2.10";
+    let drop = |p: &mut Pair, pkt: &Ip, reason: u32| {
+        let b = p.run(untrust, pkt);
+        assert_eq!(b.outcome, Outcome::Drop(reason), "{b:?}");
+    };
+
+    // The header checks, each with its own reason (verdict.rs numbers).
+    drop(
+        &mut p,
+        &tcp("198.51.100.7", 80, "198.51.100.7", 80, SYN, 1, 0),
+        10,
+    );
+    drop(
+        &mut p,
+        &tcp("198.51.100.7", 1, web, 80, SYN | FIN, 1, 0),
+        11,
+    );
+    drop(&mut p, &tcp("198.51.100.7", 1, web, 80, 0, 1, 0), 12);
+    drop(&mut p, &tcp("198.51.100.7", 1, web, 80, FIN, 1, 0), 13);
+    drop(
+        &mut p,
+        &tcp("198.51.100.7", 1, web, 139, URG | ACK, 1, 0),
+        14,
+    );
+    let mut pod = ip("198.51.100.7", web, 1, vec![0u8; 1000]);
+    pod.frag = Some((65528, false));
+    drop(&mut p, &pod, 15);
+    // A later fragment with no payload: tear-drop, before the program
+    // drops later fragments of its own accord.
+    let mut tear = ip("198.51.100.7", web, 17, Vec::new());
+    tear.frag = Some((1480, false));
+    drop(&mut p, &tear, 16);
+    // A loose source route (LSRR, 7 bytes, then end of list).
+    let mut lsrr = udp("198.51.100.7", 5000, web, 53);
+    lsrr.options = vec![131, 7, 4, 10, 0, 2, 10, 0];
+    drop(&mut p, &lsrr, 17);
+    // A malformed option list is malformed for both.
+    let mut bad = udp("198.51.100.7", 5000, web, 53);
+    bad.options = vec![131, 9, 4, 10, 0, 2, 10, 0];
+    drop(&mut p, &bad, 1);
+    // Flags that are fine pass the screen: a later fragment with payload
+    // is the program's non-first-fragment drop, as before.
+    let (_, later) = fragments(&udp("198.51.100.7", 5000, web, 53), 8);
+    let mut later = later;
+    later.frag = Some((8, false));
+    let b = p.run(untrust, &later);
+    assert!(matches!(b.outcome, Outcome::Drop(51)), "{b:?}");
+
+    // The MSS clamp: a SYN above the clamp gets 1350, the same bytes;
+    // the SYN-ACK back too; a SYN below it is left alone.
+    let out = p.forward(
+        untrust,
+        &syn_mss("198.51.100.7", 40000, web, 80, SYN, 1460),
+        dmz,
+    );
+    assert_eq!(mss_of(&out), 1350);
+    let back = p.forward(
+        dmz,
+        &syn_mss(web, 80, "198.51.100.7", 40000, SYN | ACK, 1460),
+        untrust,
+    );
+    assert_eq!(mss_of(&back), 1350);
+    let out = p.forward(
+        untrust,
+        &syn_mss("198.51.100.7", 40001, web, 80, SYN, 1200),
+        dmz,
+    );
+    assert_eq!(mss_of(&out), 1200);
+    p.same_sessions();
+
+    // SYN flood: five SYNs into the zone this second, the sixth dropped;
+    // SYN-ACKs are not counted.
+    fresh_second(&mut p);
+    for port in 0..5 {
+        p.forward(
+            untrust,
+            &tcp("198.51.100.8", 41000 + port, web, 80, SYN, 1, 0),
+            dmz,
+        );
+    }
+    drop(&mut p, &tcp("198.51.100.9", 42000, web, 80, SYN, 1, 0), 18);
+    // ICMP flood: four pings to one destination, the fifth dropped.
+    fresh_second(&mut p);
+    for id in 0..4 {
+        p.forward(untrust, &ping("198.51.100.7", web, 0x100 + id), dmz);
+    }
+    drop(&mut p, &ping("198.51.100.8", web, 0x200), 5);
+    // UDP flood: three datagrams, the fourth dropped; the next second
+    // starts over.
+    fresh_second(&mut p);
+    for port in 0..3 {
+        p.forward(untrust, &udp("198.51.100.7", 5100 + port, web, 53), dmz);
+    }
+    drop(&mut p, &udp("198.51.100.7", 5200, web, 53), 6);
+    fresh_second(&mut p);
+    p.forward(untrust, &udp("198.51.100.7", 5200, web, 53), dmz);
+    p.same_sessions();
+    let c = p.ebpf.counters().unwrap();
+    let r = p.w.counters();
+    for reason in [1, 5, 6, 10, 11, 12, 13, 14, 15, 16, 17, 18] {
+        assert_eq!(c.drops[reason], 1, "drops of reason {reason}");
+    }
+    assert_eq!((c.screen_alarms, r.screen_alarms), (0, 0));
+
+    // alarm-without-drop: the attack is counted and goes on to policy.
+    let conf = screened_conf("alarm-without-drop; tcp { syn-fin; } udp { flood { threshold 1; } }");
+    let mut p = pair_with(net, "screen-alarms", &conf);
+    p.forward(
+        untrust,
+        &tcp("198.51.100.7", 1, web, 80, SYN | FIN, 1, 0),
+        dmz,
+    );
+    fresh_second(&mut p);
+    for port in 0..3 {
+        p.forward(untrust, &udp("198.51.100.7", 5300 + port, web, 53), dmz);
+    }
+    let c = p.ebpf.counters().unwrap();
+    assert_eq!((c.screen_alarms, p.w.counters().screen_alarms), (3, 3));
+
+    // block-frag: any fragment, first ones included.
+    let conf = screened_conf("ip { block-frag; }");
+    let mut p = pair_with(net, "screen-frag", &conf);
+    let (first, _) = fragments(&udp("198.51.100.7", 5000, web, 53), 8);
+    drop(&mut p, &first, 19);
+    p.forward(untrust, &udp("198.51.100.7", 5000, web, 53), dmz);
+
+    // Sweeps and port scans: ten distinct targets from one source pass
+    // (to policy), the eleventh is the attack, and then the source is
+    // blocked for what the screen covers, repeats included.
+    let conf = screened_conf(
+        "icmp { ip-sweep { threshold 1000000; } }
+         tcp { tcp-sweep { threshold 1000000; } port-scan { threshold 1000000; } }
+         udp { udp-sweep { threshold 1000000; } port-scan { threshold 1000000; } }",
+    );
+    let mut p = pair_with(net, "screen-scans", &conf);
+    fresh_second(&mut p);
+    let host = |i: u16| format!("10.0.2.{}", 100 + i);
+    let last = |p: &mut Pair, pkt: &Ip| p.run(untrust, pkt).outcome;
+    p.forward(untrust, &ping("198.51.100.20", web, 1), dmz);
+    for i in 1..10 {
+        p.run(untrust, &ping("198.51.100.20", &host(i), 1));
+    }
+    assert_eq!(
+        last(&mut p, &ping("198.51.100.20", &host(10), 1)),
+        Outcome::Drop(7)
+    );
+    assert_eq!(
+        last(&mut p, &ping("198.51.100.20", web, 1)),
+        Outcome::Drop(7)
+    );
+    // The TCP sweep: SYNs to eleven hosts; an ACK of the sweeper is
+    // blocked too.
+    p.forward(
+        untrust,
+        &tcp("198.51.100.21", 1000, web, 80, SYN, 1, 0),
+        dmz,
+    );
+    for i in 1..10 {
+        p.run(
+            untrust,
+            &tcp("198.51.100.21", 1000, &host(i), 80, SYN, 1, 0),
+        );
+    }
+    let syn = tcp("198.51.100.21", 1000, &host(10), 80, SYN, 1, 0);
+    assert_eq!(last(&mut p, &syn), Outcome::Drop(46));
+    let ack = tcp("198.51.100.21", 1000, web, 80, ACK, 2, 1);
+    assert_eq!(last(&mut p, &ack), Outcome::Drop(46));
+    // The TCP port scan: eleven ports of the web server.
+    for port in 0..10 {
+        p.forward(
+            untrust,
+            &tcp("198.51.100.22", 2000, web, 1 + port, SYN, 1, 0),
+            dmz,
+        );
+    }
+    p.forward(untrust, &tcp("198.51.100.22", 2000, web, 1, SYN, 1, 0), dmz);
+    let syn = tcp("198.51.100.22", 2000, web, 11, SYN, 1, 0);
+    assert_eq!(last(&mut p, &syn), Outcome::Drop(8));
+    // UDP: a sweep of hosts, and a scan of one host's ports.
+    p.forward(untrust, &udp("198.51.100.23", 3000, web, 53), dmz);
+    for i in 1..10 {
+        p.run(untrust, &udp("198.51.100.23", 3000, &host(i), 53));
+    }
+    assert_eq!(
+        last(&mut p, &udp("198.51.100.23", 3000, &host(10), 53)),
+        Outcome::Drop(47)
+    );
+    for port in 0..10 {
+        p.forward(untrust, &udp("198.51.100.24", 3000, web, 100 + port), dmz);
+    }
+    assert_eq!(
+        last(&mut p, &udp("198.51.100.24", 3000, web, 110)),
+        Outcome::Drop(48)
+    );
+    p.same_sessions();
+
+    // IPv6: the same checks on the fixed header and a fragment header
+    // right behind it, and the clamp on IPv6 SYNs.
+    let conf = screened(
+        V6_CONF,
+        "icmp { ping-death; } ip { tear-drop; } tcp { land; syn-fin; }",
+    );
+    let mut p = pair_with(net, "screens6", &conf);
+    let web6 = "2001:db8:2::10";
+    drop(&mut p, &tcp(web6, 80, web6, 80, SYN, 1, 0), 10);
+    drop(
+        &mut p,
+        &tcp("2001:db8:ee::7", 1, web6, 80, SYN | FIN, 1, 0),
+        11,
+    );
+    let mut pod = ip("2001:db8:ee::7", web6, 58, vec![0u8; 1000]);
+    pod.frag = Some((65528, false));
+    drop(&mut p, &pod, 15);
+    let mut tear = ip("2001:db8:ee::7", web6, 17, Vec::new());
+    tear.frag = Some((1480, false));
+    drop(&mut p, &tear, 16);
+    let out = p.forward(
+        untrust,
+        &syn_mss("2001:db8:ee::7", 40000, web6, 80, SYN, 1460),
+        dmz,
+    );
+    assert_eq!(mss_of(&out), 1350);
+    let out = p.forward(
+        untrust,
+        &syn_mss("2001:db8:ee::7", 40001, web6, 80, SYN, 536),
+        dmz,
+    );
+    assert_eq!(mss_of(&out), 536);
+    p.same_sessions();
+}
+
 fn run(f: fn(&Net)) {
     if let Some(why) = why_not() {
         eprintln!("skipped: {why}");
@@ -2004,6 +2306,11 @@ fn pipeline_and_xdp_program_agree_on_ipv6_transit() {
 #[test]
 fn pipeline_and_xdp_program_agree_on_tcp_tracking() {
     run(tcp_tracking);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_screens_and_mss_clamp() {
+    run(screens);
 }
 
 #[test]

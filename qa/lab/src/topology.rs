@@ -347,6 +347,22 @@ impl Topology {
         child
     }
 
+    /// A one-connection TCP server in `ns` on `port` (IPv4) that prints the
+    /// MSS it sends with (from the peer's SYN) and answers in upper case.
+    pub fn serve_mss(&self, ns: &str, port: u16) -> Child {
+        let code = format!(
+            "import socket\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',{port}));s.listen(1);s.settimeout(8)\nc,a=s.accept()\nprint(c.getsockopt(socket.IPPROTO_TCP,socket.TCP_MAXSEG),flush=True)\nc.sendall(c.recv(100).upper());c.close()"
+        );
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.ns(ns), "python3", "-c", &code])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3");
+        std::thread::sleep(Duration::from_millis(400));
+        child
+    }
+
     /// Connects from `from` to `addr:port` and says "hello": the answer,
     /// `refused` (a RST), `timeout` (dropped) or the error.
     pub fn connect(&self, from: &str, addr: &str, port: u16) -> String {

@@ -617,8 +617,8 @@ fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> Option<T> {
 
 /// `show system dataplane` says the eBPF dataplane forwards, `show
 /// security flow session` lists a ping's session from the program's map,
-/// and a configuration the program cannot enforce is refused, not half
-/// enforced.
+/// a configuration the program cannot enforce is refused, not half
+/// enforced, and the stock screen and MSS clamp are enforced end to end.
 #[test]
 fn ebpf_dataplane_shows_itself_and_the_session_of_a_ping() {
     const TEST: &str = "ebpf_dataplane_shows_itself_and_the_session_of_a_ping";
@@ -652,13 +652,18 @@ fn ebpf_dataplane_shows_itself_and_the_session_of_a_ping() {
         "{extensive}"
     );
 
-    // Screens are the pipeline's alone: refused on this dataplane.
+    // A screen the program does not implement is refused, by name, and
+    // the refused commit leaves forwarding alone.
     let out = t.cli(
-        "configure; set security screen ids-option untrust-screen tcp land; \
-         set security zones security-zone untrust screen untrust-screen; commit",
+        "configure; set security screen ids-option edge limit-session source-ip-based 100; \
+         set security zones security-zone trust screen edge; commit",
     );
     assert!(
         out.contains("the eBPF dataplane cannot run this configuration"),
+        "{out}"
+    );
+    assert!(
+        out.contains("screen limit-session source-ip-based"),
         "{out}"
     );
     assert!(!out.contains("commit complete"), "{out}");
@@ -667,4 +672,52 @@ fn ebpf_dataplane_shows_itself_and_the_session_of_a_ping() {
         "the refused commit left forwarding alone\n{}",
         t.log()
     );
+
+    // The stock screen and the MSS clamp are enforced by the program.
+    let out = t.cli(
+        "configure; delete security screen ids-option edge limit-session; \
+         set security screen ids-option edge tcp land; \
+         set security screen ids-option edge tcp syn-fin; \
+         set security flow tcp-mss all-tcp mss 1200; commit",
+    );
+    assert!(out.contains("commit complete"), "{out}\n{}", t.log());
+    assert!(t.ping("c", "10.91.2.2", 3) >= 2, "{}", t.log());
+    // The server sends segments of the MSS the client's SYN announced:
+    // 1460 on these veths, 1200 once clamped (less its timestamp option).
+    let server = t.serve_mss("s", 5601);
+    assert_eq!(t.connect("c", "10.91.2.2", 5601), "HELLO");
+    let mss: u32 = Topology::peers(server)
+        .first()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or_else(|| panic!("no MSS from the server\n{}", t.log()));
+    assert!(mss <= 1200, "the SYN's MSS was not clamped: {mss}");
+    // A land attack and a SYN-FIN from the client: dropped by the screen,
+    // counted under the pipeline's reasons.
+    let out = t.py(
+        "c",
+        "import socket,struct\n\
+         def seg(src,flags):\n  \
+           ip=struct.pack('!BBHHHBBH4s4s',0x45,0,40,1,0,64,6,0,socket.inet_aton(src),socket.inet_aton('10.91.2.2'))\n  \
+           return ip+struct.pack('!HHIIBBHHH',1234,80,1,0,0x50,flags,8192,0,0)\n\
+         s=socket.socket(socket.AF_INET,socket.SOCK_RAW,socket.IPPROTO_RAW)\n\
+         for _ in range(3):\n  \
+           s.sendto(seg('10.91.2.2',2),('10.91.2.2',0));s.sendto(seg('10.91.1.2',3),('10.91.2.2',0))",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if has("curl") {
+        std::thread::sleep(Duration::from_millis(300));
+        let metrics = t.rest("/metrics");
+        for reason in ["screen-land", "screen-syn-fin"] {
+            let line = metrics
+                .lines()
+                .find(|l| l.starts_with(&format!("xpf_drops_total{{reason=\"{reason}\"}}")))
+                .unwrap_or_else(|| panic!("no {reason} drops counted:\n{metrics}"));
+            let n: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+            assert!(n >= 3.0, "{line}");
+        }
+    }
 }

@@ -177,6 +177,54 @@ pub struct DnatRule {
     pub to: Option<(bool, u128, Option<u16>)>,
 }
 
+/// One zone's screen (`ids-option`), reduced as the pipeline checks it
+/// (`crates/dataplane/src/snapshot/screen.rs`). Windows are in ns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Screen {
+    /// Zone id (index into [`Export::zones`]).
+    pub zone: u16,
+    /// `tcp land`.
+    pub land: bool,
+    /// `tcp syn-fin`.
+    pub syn_fin: bool,
+    /// `tcp tcp-no-flag`.
+    pub tcp_no_flag: bool,
+    /// `tcp fin-no-ack`.
+    pub fin_no_ack: bool,
+    /// `tcp winnuke`.
+    pub winnuke: bool,
+    /// `icmp ping-death`.
+    pub ping_death: bool,
+    /// `ip tear-drop`.
+    pub tear_drop: bool,
+    /// `ip block-frag`.
+    pub block_frag: bool,
+    /// `ip source-route-option` (or loose/strict).
+    pub source_route: bool,
+    /// `tcp syn-flood attack-threshold`: SYNs per second into the zone.
+    pub syn_flood: Option<u32>,
+    /// `icmp flood`: packets per second to one destination.
+    pub icmp_flood: Option<u32>,
+    /// `udp flood`: packets per second to one destination.
+    pub udp_flood: Option<u32>,
+    /// `icmp ip-sweep` window.
+    pub ip_sweep: Option<u64>,
+    /// `tcp port-scan` window.
+    pub port_scan: Option<u64>,
+    /// `tcp tcp-sweep` window.
+    pub tcp_sweep: Option<u64>,
+    /// `udp udp-sweep` window.
+    pub udp_sweep: Option<u64>,
+    /// `udp port-scan` window.
+    pub udp_port_scan: Option<u64>,
+    /// `limit-session source-ip-based`.
+    pub limit_source: Option<u32>,
+    /// `limit-session destination-ip-based`.
+    pub limit_destination: Option<u32>,
+    /// `alarm-without-drop`.
+    pub alarm_only: bool,
+}
+
 /// The whole snapshot, as plain data. See the module docs.
 #[derive(Debug, Clone)]
 pub struct Export {
@@ -184,8 +232,8 @@ pub struct Export {
     pub generation: u64,
     /// Zone names by id.
     pub zones: Vec<String>,
-    /// Zones that have a screen profile.
-    pub screened_zones: Vec<u16>,
+    /// The screens of the zones that have one, by zone id.
+    pub screens: Vec<Screen>,
     /// Interfaces, by ifindex order.
     pub interfaces: Vec<Interface>,
     /// Zone-pair policy sets, then the global set (last, `zones: None`).
@@ -260,12 +308,36 @@ impl Snapshot {
         Export {
             generation: self.generation,
             zones: self.zones.iter().map(|z| z.name.to_string()).collect(),
-            screened_zones: self
+            screens: self
                 .zones
                 .iter()
                 .enumerate()
-                .filter(|(_, z)| z.screen.is_some())
-                .map(|(i, _)| i as u16)
+                .filter_map(|(i, z)| {
+                    let p = z.screen.as_ref()?;
+                    Some(Screen {
+                        zone: i as u16,
+                        land: p.land,
+                        syn_fin: p.syn_fin,
+                        tcp_no_flag: p.tcp_no_flag,
+                        fin_no_ack: p.fin_no_ack,
+                        winnuke: p.winnuke,
+                        ping_death: p.ping_death,
+                        tear_drop: p.tear_drop,
+                        block_frag: p.block_frag,
+                        source_route: p.source_route,
+                        syn_flood: p.syn_flood,
+                        icmp_flood: p.icmp_flood,
+                        udp_flood: p.udp_flood,
+                        ip_sweep: p.ip_sweep,
+                        port_scan: p.port_scan,
+                        tcp_sweep: p.tcp_sweep,
+                        udp_sweep: p.udp_sweep,
+                        udp_port_scan: p.udp_port_scan,
+                        limit_source: p.limit_source,
+                        limit_destination: p.limit_destination,
+                        alarm_only: p.alarm_only,
+                    })
+                })
                 .collect(),
             interfaces: self
                 .ifaces

@@ -102,6 +102,7 @@ pub fn counters(c: &EbpfCounters, live: u64) -> Counters {
     out.nat.destination = c.nat_destination;
     out.nat.source = c.nat_source;
     out.log_dropped = c.events_lost;
+    out.screen_alarms = c.screen_alarms;
     out
 }
 
@@ -188,6 +189,7 @@ mod tests {
                 failed: 1,
             }],
             nat_destination: 2,
+            screen_alarms: 4,
             ..EbpfCounters::default()
         };
         let out = counters(&c, 4);
@@ -197,5 +199,6 @@ mod tests {
         assert_eq!((out.sessions.created, out.sessions.closed), (10, 6));
         assert_eq!(out.forwarded, 7);
         assert_eq!(out.policy_hits, vec![3]);
+        assert_eq!(out.screen_alarms, 4);
     }
 }

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
+/*
+ * Stage: screen (crates/dataplane/src/stage/screen/): the ingress zone's
+ * ids-option checks, right after the zone is known and before anything
+ * else looks at the packet, later fragments included. The header checks
+ * come first, in the pipeline's order; only a packet that passes them all
+ * is counted by the rate checks, and then by every one that applies, so
+ * the rates stay true when an earlier one already flagged it.
+ *
+ * Rates are per CPU, as the pipeline's are per worker: the SYN rate per
+ * zone, the ICMP and UDP rates per (zone, destination) in an LRU table of
+ * the pipeline's size. The LRU forgets the least recently seen destination
+ * where the pipeline forgets the one with the fewest packets this second:
+ * the two differ only once more than XPF_DP_FLOOD_ENTRIES destinations
+ * are live. The sweeps and port scans are dataplane/scan.h;
+ * limit-session is refused by the loader's compile.
+ */
+#ifndef XPF_DP_SCREEN_H
+#define XPF_DP_SCREEN_H
+
+#include <bpf/bpf_helpers.h>
+#include "xpf_dp_abi.h"
+#include "dataplane/drop_reasons.h"
+#include "dataplane/counters.h"
+#include "dataplane/parse.h"
+#include "dataplane/scan.h"
+
+/* Indexed buf * XPF_DP_SCREEN_ZONES + zone; the loader writes every slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XPF_DP_BUFS * XPF_DP_SCREEN_ZONES);
+	__type(key, __u32);
+	__type(value, struct xpf_dp_screen);
+} xpf_dp_screens SEC(".maps");
+
+/* This CPU's SYNs into each zone this second (the pipeline's `syn`). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XPF_DP_SCREEN_ZONES);
+	__type(key, __u32);
+	__type(value, struct xpf_dp_rate);
+} xpf_dp_syn_rates SEC(".maps");
+
+/* This CPU's ICMP and UDP packets per destination this second. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, XPF_DP_FLOOD_ENTRIES);
+	__type(key, struct xpf_dp_flood_key);
+	__type(value, struct xpf_dp_rate);
+} xpf_dp_floods SEC(".maps");
+
+/* Counts a packet in `r`; true when it is above `limit` this second. */
+static __always_inline int xpf_dp_rate_over(struct xpf_dp_rate *r, __u64 second, __u32 limit)
+{
+	if (r->second != second) {
+		r->second = second;
+		r->count = 0;
+	}
+	if (r->count != 0xffffffffu)
+		r->count++;
+	return r->count > limit;
+}
+
+/* The first header check the packet fails (a drop reason), or 0. */
+static __always_inline __u32 xpf_dp_screen_check(struct xpf_dp_screen *s, struct xpf_pkt *p)
+{
+	__u16 c = s->checks;
+	__u8 f = p->tcp_flags;
+
+	if ((c & XPF_DP_SCR_SOURCE_ROUTE) && p->source_route)
+		return XPF_DROP_SCREEN_SOURCE_ROUTE;
+	if ((c & XPF_DP_SCR_BLOCK_FRAG) && p->frag != XPF_FRAG_NONE)
+		return XPF_DROP_SCREEN_BLOCK_FRAG;
+	/* A later fragment without payload: the shape tear-drop tools send. */
+	if ((c & XPF_DP_SCR_TEAR_DROP) && p->frag != XPF_FRAG_NONE && p->frag_off && p->end <= p->l4)
+		return XPF_DROP_SCREEN_TEAR_DROP;
+	/* The reassembled datagram would exceed 65535 bytes. */
+	if ((c & XPF_DP_SCR_PING_DEATH) && (p->proto == 1 || p->proto == 58) && p->frag != XPF_FRAG_NONE &&
+	    p->frag_off + (p->end - p->l3) > 65535)
+		return XPF_DROP_SCREEN_PING_DEATH;
+	if (!p->tcp)
+		return 0;
+	if ((c & XPF_DP_SCR_LAND) && (f & XPF_TCP_SYN)) {
+		int same = p->v6 ? !((p->src6[0] ^ p->dst6[0]) | (p->src6[1] ^ p->dst6[1]) |
+				     (p->src6[2] ^ p->dst6[2]) | (p->src6[3] ^ p->dst6[3]))
+				  : p->src == p->dst;
+
+		if (same)
+			return XPF_DROP_SCREEN_LAND;
+	}
+	if ((c & XPF_DP_SCR_SYN_FIN) && (f & (XPF_TCP_SYN | XPF_TCP_FIN)) == (XPF_TCP_SYN | XPF_TCP_FIN))
+		return XPF_DROP_SCREEN_SYN_FIN;
+	/* PSH (0x08) counts as a flag; ECE and CWR do not. */
+	if ((c & XPF_DP_SCR_TCP_NO_FLAG) &&
+	    !(f & (XPF_TCP_SYN | XPF_TCP_FIN | XPF_TCP_RST | XPF_TCP_ACK | XPF_TCP_URG | 0x08)))
+		return XPF_DROP_SCREEN_TCP_NO_FLAG;
+	if ((c & XPF_DP_SCR_FIN_NO_ACK) && (f & (XPF_TCP_FIN | XPF_TCP_ACK)) == XPF_TCP_FIN)
+		return XPF_DROP_SCREEN_FIN_NO_ACK;
+	if ((c & XPF_DP_SCR_WINNUKE) && (f & XPF_TCP_URG) && p->dport == 139)
+		return XPF_DROP_SCREEN_WINNUKE;
+	return 0;
+}
+
+/* The ICMP or UDP rate of the packet's destination: above `limit`? */
+static __always_inline int xpf_dp_flood_over(struct xpf_pkt *p, __u32 zone, __u8 flood, __u64 second, __u32 limit)
+{
+	struct xpf_dp_flood_key k = {};
+	struct xpf_dp_rate *r;
+
+	k.zone = zone;
+	k.flood = flood;
+	k.v6 = p->v6;
+	if (p->v6)
+		__builtin_memcpy(k.dst, p->dst6, 16);
+	else
+		k.dst[0] = p->dst;
+	r = bpf_map_lookup_elem(&xpf_dp_floods, &k);
+	if (!r) {
+		struct xpf_dp_rate fresh = { .second = second };
+
+		bpf_map_update_elem(&xpf_dp_floods, &k, &fresh, BPF_NOEXIST);
+		r = bpf_map_lookup_elem(&xpf_dp_floods, &k);
+		if (!r)
+			return 0;
+	}
+	return xpf_dp_rate_over(r, second, limit);
+}
+
+/* The first rate check the packet fails, or 0; every one counts it. */
+static __always_inline __u32 xpf_dp_screen_rates(struct xpf_dp_screen *s, struct xpf_pkt *p, __u32 zone)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u64 second = now / 1000000000ull;
+	__u32 hit = 0, scan;
+
+	if (s->syn_flood != XPF_DP_NONE32 && p->tcp &&
+	    (p->tcp_flags & (XPF_TCP_SYN | XPF_TCP_ACK)) == XPF_TCP_SYN) {
+		struct xpf_dp_rate *r = bpf_map_lookup_elem(&xpf_dp_syn_rates, &zone);
+
+		if (r && xpf_dp_rate_over(r, second, s->syn_flood))
+			hit = XPF_DROP_SCREEN_SYN_FLOOD;
+	}
+	if ((p->proto == 1 || p->proto == 58) && s->icmp_flood != XPF_DP_NONE32) {
+		if (xpf_dp_flood_over(p, zone, XPF_DP_FLOOD_ICMP, second, s->icmp_flood) && !hit)
+			hit = XPF_DROP_SCREEN_ICMP_FLOOD;
+	} else if (p->proto == 17 && s->udp_flood != XPF_DP_NONE32) {
+		if (xpf_dp_flood_over(p, zone, XPF_DP_FLOOD_UDP, second, s->udp_flood) && !hit)
+			hit = XPF_DROP_SCREEN_UDP_FLOOD;
+	}
+	scan = xpf_dp_scan(p, s, zone, now);
+	return hit ? hit : scan;
+}
+
+/*
+ * Runs zone `bz & 0xffff`'s screen (of config buffer `bz >> 16`): a drop
+ * reason, or 0 to go on. `alarm-without-drop` counts a hit and goes on.
+ * A global function, verified once on its own, off the IPv4 and IPv6
+ * paths' budgets.
+ */
+__attribute__((noinline)) int xpf_dp_screen(struct xpf_pkt *p, __u32 bz)
+{
+	__u32 zone = bz & 0xffff;
+	__u32 idx = ((bz >> 16) & 1) * XPF_DP_SCREEN_ZONES + zone;
+	struct xpf_dp_screen *s;
+	__u32 hit;
+
+	if (!p || zone >= XPF_DP_SCREEN_ZONES)
+		return 0;
+	s = bpf_map_lookup_elem(&xpf_dp_screens, &idx);
+	if (!s || !s->on)
+		return 0;
+	hit = xpf_dp_screen_check(s, p);
+	if (!hit)
+		hit = xpf_dp_screen_rates(s, p, zone);
+	if (hit && s->alarm_only) {
+		xpf_dp_count(XPF_DP_CNT_SCREEN_ALARMS);
+		return 0;
+	}
+	return hit;
+}
+
+#endif
