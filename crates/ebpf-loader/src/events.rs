@@ -59,6 +59,22 @@ pub struct EbpfEvent {
     pub generation: u32,
 }
 
+/// The application that matched the session with forward key `f` under
+/// policy `policy_id` of `snap` (`None` for default-permit sessions).
+/// Policies match ICMP on its type/code word, which the key does not
+/// keep: sessions of ICMP are echoes (pings), whose request made them.
+pub fn application(snap: &Snapshot, policy_id: Option<u32>, f: &FlowKey) -> Arc<str> {
+    let port = match f.proto {
+        1 => 8 << 8,
+        58 => 128 << 8,
+        _ => f.dport,
+    };
+    policy_id.map_or_else(
+        || Arc::from("None"),
+        |id| snap.application(id, f.proto, f.sport, port),
+    )
+}
+
 /// The reason text of an expired session: the pipeline's `expiry_reason`
 /// for its TCP tracker's state (`XPF_DP_TRACK_*`, 0 when not TCP).
 pub(crate) fn expiry_reason(track: u8) -> &'static str {
@@ -169,18 +185,7 @@ impl EbpfEvent {
             .policy_id
             .and_then(|i| snap.policies().get(i as usize))
             .map_or_else(|| Arc::from("default-permit"), |p| p.name.clone());
-        // Policies match ICMP on its type/code word, which the key does
-        // not keep: sessions of ICMP are echoes (pings), whose request
-        // made them.
-        let port = match f.proto {
-            1 => 8 << 8,
-            58 => 128 << 8,
-            _ => f.dport,
-        };
-        let service = self.policy_id.map_or_else(
-            || Arc::from("None"),
-            |id| snap.application(id, f.proto, f.sport, port),
-        );
+        let service = application(snap, self.policy_id, f);
         let (kind, session_id) = match self.kind {
             EventKind::Create => (RecordKind::Create, session_id(f)),
             EventKind::Close(r) => (RecordKind::Close(r), session_id(f)),

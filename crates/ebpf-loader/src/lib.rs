@@ -44,7 +44,7 @@ mod sys;
 
 pub use compile::{host_admission, CompileError, HostEntry};
 pub use error::Error;
-pub use events::{session_id, EbpfEvent, EventKind};
+pub use events::{application, session_id, EbpfEvent, EventKind};
 pub use pins::{ensure_bpffs, pinned_links, unpin_link};
 pub use program::{
     AttachMode, EbpfCounters, EbpfDataplane, EbpfSession, Options, Outcome, TestRun, PIN_DIR,

@@ -2,8 +2,9 @@
 //! The eBPF dataplane's sessions and counters in the AF_XDP engine's terms
 //! (`SessionView`, `Counters`), so every view (CLI, gRPC, REST, /metrics)
 //! renders one layout whichever dataplane runs. What the program does not
-//! keep is left empty, never made up: the matched application (`None`),
-//! per-interface counters.
+//! keep is left empty, never made up: per-interface counters. The
+//! application is the permitting policy's term that matches the key, as
+//! the session log names it.
 
 use std::net::IpAddr;
 
@@ -52,7 +53,7 @@ pub fn session_view(s: &EbpfSession, snap: &Snapshot) -> SessionView {
         timeout_s: s.timeout.as_secs().min(u64::from(u32::MAX)),
         remaining_s: s.idle_left.as_secs(),
         proto: s.fwd.proto,
-        application: "None".into(),
+        application: xpf_ebpf_loader::application(snap, s.policy_id, &s.fwd).to_string(),
         zones: (zone(s.ingress[0]), zone(s.egress[0])),
         inbound: wing(s, &s.fwd, 0),
         outbound: wing(s, &s.rev, 1),
@@ -175,6 +176,23 @@ mod tests {
         assert!(f("interface", "ge-0/0/1"));
         assert!(f("session-identifier", &v.id.to_string()));
         assert!(!f("session-identifier", &(v.id + 1).to_string()));
+    }
+
+    /// A session permitted by a policy names the application term that
+    /// matched its key, as the AF_XDP sessions and the session log do.
+    #[test]
+    fn the_application_is_the_matching_term() {
+        let text = "security { policies { from-zone a to-zone b { policy p { match { source-address any; destination-address any; application [ junos-ntp junos-dns-udp ]; } then { permit; } } } } zones { security-zone a; security-zone b; } }";
+        let cfg = xpf_config::parse_config(text).expect("parses");
+        let model = xpf_model::build(&xpf_config::effective(&cfg, None)).expect("builds");
+        let snap =
+            Snapshot::compile(&model, &xpf_dataplane::InterfaceTable::new()).expect("compiles");
+        let mut s = session(40000);
+        s.fwd.dport = 53;
+        s.policy_id = Some(0);
+        assert_eq!(session_view(&s, &snap).application, "junos-dns-udp");
+        s.policy_id = None;
+        assert_eq!(session_view(&s, &snap).application, "None");
     }
 
     #[test]
