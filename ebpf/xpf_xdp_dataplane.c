@@ -983,4 +983,48 @@ int xpf_xdp_dataplane(struct xdp_md *ctx)
 	return act;
 }
 
+/*
+ * The sweep: closes the sessions whose idle timer ran out and that no
+ * packet came back for (a packet closes an expired session itself), with
+ * the close events their policies ask for, as the pipeline's workers
+ * sweep theirs. The loader runs it through BPF_PROG_TEST_RUN every second:
+ * one pass over the table in the kernel, where walking it from userspace
+ * costs two system calls an entry under xpfd's forwarding lock.
+ */
+struct xpf_sweep {
+	__u64 now;
+	__u32 closed;
+	__u32 pad;
+};
+
+static long xpf_sweep_one(void *map, struct xpf_dp_flow *key, struct xpf_dp_session *s,
+			  struct xpf_sweep *w)
+{
+	struct xpf_dp_flow k;
+
+	/* Each session once, by its forward entry; the reverse goes with it. */
+	if (s->dir || s->expires > w->now)
+		return 0;
+	__builtin_memcpy(&k, key, sizeof(k));
+	xpf_close(&k, s, s, xpf_dp_close_reason(s), w->now);
+	w->closed++;
+	return 0;
+}
+
+SEC("xdp")
+int xpf_xdp_sweep(struct xdp_md *ctx)
+{
+	struct xpf_sweep w = { .now = bpf_ktime_get_ns() };
+	__u32 zero = 0;
+	struct xpf_dp_last *last = bpf_map_lookup_elem(&xpf_dp_last, &zero);
+
+	bpf_for_each_map_elem(&xpf_dp_sessions, xpf_sweep_one, &w, 0);
+	/* How many closed, for the loader (this CPU's record). */
+	if (last) {
+		last->action = XDP_DROP;
+		last->reason = w.closed;
+	}
+	return XDP_DROP;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

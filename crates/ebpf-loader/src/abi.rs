@@ -63,11 +63,6 @@ pub const F_LOG_CLOSE: u8 = 2;
 pub const LOG_INIT: u8 = 1;
 /// `then log session-close`.
 pub const LOG_CLOSE: u8 = 2;
-/// Tracker states (`XPF_DP_TRACK_*`) that end a session's life: both
-/// sides sent FIN, and an accepted RST.
-pub const TRACK_TIME_WAIT: u8 = 5;
-/// An accepted RST.
-pub const TRACK_CLOSED: u8 = 6;
 /// Event kinds: a session made.
 pub const EV_INIT: u8 = 1;
 /// A session closed.

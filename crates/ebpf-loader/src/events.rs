@@ -75,16 +75,6 @@ pub fn application(snap: &Snapshot, policy_id: Option<u32>, f: &FlowKey) -> Arc<
     )
 }
 
-/// The reason text of an expired session: the pipeline's `expiry_reason`
-/// for its TCP tracker's state (`XPF_DP_TRACK_*`, 0 when not TCP).
-pub(crate) fn expiry_reason(track: u8) -> &'static str {
-    match track {
-        abi::TRACK_TIME_WAIT => "TCP FIN",
-        abi::TRACK_CLOSED => "TCP RST",
-        _ => "idle Timeout",
-    }
-}
-
 fn rule(id: u32) -> Option<u32> {
     (id != abi::NONE32).then_some(id)
 }
@@ -242,16 +232,6 @@ pub fn session_id(k: &FlowKey) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn expiry_reasons_follow_the_tcp_state() {
-        assert_eq!(expiry_reason(0), "idle Timeout");
-        // Established, and one side's FIN: still idle.
-        assert_eq!(expiry_reason(3), "idle Timeout");
-        assert_eq!(expiry_reason(4), "idle Timeout");
-        assert_eq!(expiry_reason(abi::TRACK_TIME_WAIT), "TCP FIN");
-        assert_eq!(expiry_reason(abi::TRACK_CLOSED), "TCP RST");
-    }
 
     #[test]
     fn ring_bytes_read_as_the_c_layout() {

@@ -35,7 +35,7 @@ use crate::abi::{
 };
 use crate::compile::{compile, Contents};
 use crate::error::{map_err, Error};
-use crate::events::{expiry_reason, EbpfEvent};
+use crate::events::EbpfEvent;
 use crate::pins::{
     create_dir, drop_unfit_pins, ensure_bpffs, link_pin, links_dir, pinned_link, pinned_links,
     state_dir, unpin, unpin_link,
@@ -46,6 +46,8 @@ static OBJECT: &[u8] = include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xpf_xdp
 
 /// The XDP program's name in the object.
 pub const PROGRAM: &str = "xpf_xdp_dataplane";
+/// The session sweep, run on demand ([`EbpfDataplane::sweep`]).
+const SWEEP: &str = "xpf_xdp_sweep";
 /// Where xpfd pins the fallback dataplane.
 pub const PIN_DIR: &str = "/sys/fs/bpf/xpf";
 
@@ -373,7 +375,6 @@ impl EbpfDataplane {
                 }
             }
         }
-        drop(blocked);
         if let Some(dir) = &opts.pin_dir {
             let path = state_dir(dir).join(PROGRAM);
             // A pin from an earlier run is replaced: the maps, not the
@@ -384,6 +385,13 @@ impl EbpfDataplane {
                 source: std::io::Error::other(e.to_string()),
             })?;
         }
+        program(&mut ebpf, SWEEP)?
+            .load()
+            .map_err(|source| Error::Program {
+                what: "load (verifier) of the sweep".into(),
+                source,
+            })?;
+        drop(blocked);
         let active =
             Array::<_, Active>::try_from(ebpf.map(M_ACTIVE).ok_or(Error::Missing(M_ACTIVE))?)
                 .map_err(map_err(M_ACTIVE))?
@@ -811,12 +819,9 @@ impl EbpfDataplane {
         self.links.iter().map(|(i, (_, m))| (*i, *m)).collect()
     }
 
-    /// Runs the program once over `frame` received on `ingress_ifindex`
-    /// (BPF_PROG_TEST_RUN): sessions and counters change as for a real
-    /// packet; nothing is transmitted.
-    pub fn test_run(&mut self, ingress_ifindex: u32, frame: &[u8]) -> Result<TestRun, Error> {
-        // Every CPU's record cleared first: the run lands on one CPU, and a
-        // stale record on another could otherwise pass for its outcome.
+    /// Clears every CPU's last-run record: a run lands on one CPU, and a
+    /// stale record on another could otherwise pass for its outcome.
+    fn clear_last(&mut self) -> Result<(), Error> {
         let blank =
             PerCpuValues::try_from(vec![abi::Last::default(); nr_cpus()?]).map_err(|source| {
                 Error::Io {
@@ -827,7 +832,14 @@ impl EbpfDataplane {
         PerCpuArray::<_, abi::Last>::try_from(self.map_mut(M_LAST)?)
             .map_err(map_err(M_LAST))?
             .set(0, blank, 0)
-            .map_err(map_err(M_LAST))?;
+            .map_err(map_err(M_LAST))
+    }
+
+    /// Runs the program once over `frame` received on `ingress_ifindex`
+    /// (BPF_PROG_TEST_RUN): sessions and counters change as for a real
+    /// packet; nothing is transmitted.
+    pub fn test_run(&mut self, ingress_ifindex: u32, frame: &[u8]) -> Result<TestRun, Error> {
+        self.clear_last()?;
         let prog = xdp(&mut self.ebpf)?;
         let fd = prog.fd().map_err(|source| Error::Program {
             what: "program fd".into(),
@@ -945,41 +957,22 @@ impl EbpfDataplane {
     /// leaving a close for [`EbpfDataplane::events`] where the policy logs
     /// session-close; how many went.
     pub fn sweep(&mut self) -> Result<usize, Error> {
-        let now = now_ns()?;
-        let mut m = HashMap::<_, Flow, SessionEntry>::try_from(self.map_mut(M_SESSIONS)?)
-            .map_err(map_err(M_SESSIONS))?;
-        let expired: Vec<(Flow, SessionEntry)> = m
-            .iter()
-            .filter_map(Result::ok)
-            .filter(|(_, e)| e.dir == 0 && e.expires <= now)
-            .collect();
-        let mut closed = Vec::new();
-        for (k, f) in &expired {
-            // A packet may have refreshed it since it was read.
-            match m.get(k, 0) {
-                Ok(e) if e.expires > now => continue,
-                _ => {}
-            }
-            let r = m.get(&f.twin, 0).ok();
-            let _ = m.remove(&f.twin);
-            if m.remove(k).is_err() {
-                // The program closed it first (and logged that).
-                continue;
-            }
-            if f.mac_flags & abi::F_LOG_CLOSE != 0 {
-                closed.push(EbpfEvent::closed(
-                    k,
-                    f,
-                    r.as_ref(),
-                    expiry_reason(f.tcp.state),
-                    now,
-                ));
-            }
-        }
-        for e in closed {
-            self.pend(e);
-        }
-        Ok(expired.len())
+        self.clear_last()?;
+        let prog = program(&mut self.ebpf, SWEEP)?;
+        let fd = prog.fd().map_err(|source| Error::Program {
+            what: "sweep program fd".into(),
+            source,
+        })?;
+        // The program walks the table itself; the frame is only the run's.
+        sys::xdp_test_run(fd.as_fd(), &[0u8; 64], 0).map_err(|source| Error::Io {
+            what: "BPF_PROG_TEST_RUN (sweep)".into(),
+            source,
+        })?;
+        let last = PerCpuArray::<_, abi::Last>::try_from(self.map(M_LAST)?)
+            .map_err(map_err(M_LAST))?
+            .get(&0, 0)
+            .map_err(map_err(M_LAST))?;
+        Ok(last.iter().map(|l| l.reason as usize).sum())
     }
 
     /// The session events since the last call, oldest first: the closes
@@ -1088,8 +1081,13 @@ fn nr_cpus() -> Result<usize, Error> {
 }
 
 fn xdp(ebpf: &mut Ebpf) -> Result<&mut Xdp, Error> {
-    ebpf.program_mut(PROGRAM)
-        .ok_or(Error::Missing(PROGRAM))?
+    program(ebpf, PROGRAM)
+}
+
+/// The object's XDP program `name`.
+fn program<'a>(ebpf: &'a mut Ebpf, name: &'static str) -> Result<&'a mut Xdp, Error> {
+    ebpf.program_mut(name)
+        .ok_or(Error::Missing(name))?
         .try_into()
         .map_err(|source| Error::Program {
             what: "program type".into(),

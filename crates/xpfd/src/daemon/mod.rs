@@ -256,7 +256,8 @@ async fn sweep_ebpf_sessions(sup: Arc<Supervisor>) {
     loop {
         tick.tick().await;
         let sup = sup.clone();
-        // A large table takes a while to walk: off the async workers.
+        // One BPF_PROG_TEST_RUN, but a system call under the forwarding
+        // lock all the same: off the async workers.
         let _ = tokio::task::spawn_blocking(move || sup.forwarding.sweep()).await;
     }
 }
