@@ -390,6 +390,19 @@ impl<P: Processor + 'static> Dataplane<P> {
         &mut self.shim
     }
 
+    /// Queues whose worker has died (a panic) while the dataplane runs:
+    /// nothing serves them until it stops.
+    pub fn dead_workers(&self) -> Vec<u32> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Vec::new();
+        }
+        self.workers
+            .iter()
+            .filter(|w| w.thread.as_ref().is_some_and(|t| t.is_finished()))
+            .map(|w| w.queue)
+            .collect()
+    }
+
     /// Stops the workers (draining in-flight TX), detaches XDP, and returns
     /// each worker's processor with its final counters. A worker that
     /// panicked is left out and logged.

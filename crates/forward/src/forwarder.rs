@@ -53,7 +53,14 @@ pub struct Forwarder {
     neighbour_missing: u64,
     no_egress_mac: u64,
     to_kernel: u64,
+    /// Fault injection for tests ([`PANIC_QUEUE_ENV`]): panic at the first
+    /// packet, as a pipeline bug would.
+    doomed: bool,
 }
+
+/// Names a queue whose worker panics at its first packet (tests of what
+/// xpfd does when an AF_XDP worker dies); unset in service.
+pub const PANIC_QUEUE_ENV: &str = "XPF_FAULT_PANIC_QUEUE";
 
 impl std::fmt::Debug for Forwarder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -88,6 +95,7 @@ impl Forwarder {
             neighbour_missing: 0,
             no_egress_mac: 0,
             to_kernel: 0,
+            doomed: std::env::var(PANIC_QUEUE_ENV).is_ok_and(|q| q == queue.to_string()),
         }
     }
 
@@ -162,6 +170,11 @@ impl Forwarder {
 
 impl Processor for Forwarder {
     fn process(&mut self, ingress_ifindex: u32, frame: &mut Frame<'_>, now_ns: u64) -> Action {
+        assert!(
+            !self.doomed,
+            "{PANIC_QUEUE_ENV}: the worker of queue {} dies as asked",
+            self.queue
+        );
         let len = frame.len();
         // The pipeline writes replies in place and may grow the frame up to
         // the buffer's room: hand it all, with the frame's length.

@@ -32,7 +32,7 @@ pub mod show;
 
 pub use control::{Control, Request, SessionFilter, SessionView, Wing, FILTER_WORDS};
 pub use fib::{KernelFib, KernelRoute};
-pub use forwarder::{ForwardStats, Forwarder};
+pub use forwarder::{ForwardStats, Forwarder, PANIC_QUEUE_ENV};
 pub use l2::L2Table;
 pub use published::{Published, Reader};
 pub use resolve::Resolver;

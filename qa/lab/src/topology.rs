@@ -70,6 +70,8 @@ pub struct Topology {
     /// Its directory: xpfd's state, socket and log, the bpffs.
     pub dir: std::path::PathBuf,
     xpfd: Option<Child>,
+    /// Environment for xpfd, beyond the test's own.
+    env: Vec<(String, String)>,
 }
 
 impl Topology {
@@ -80,6 +82,11 @@ impl Topology {
 
     /// Creates the namespaces and starts xpfd on `dp`.
     pub fn start(dp: Dataplane) -> Topology {
+        Topology::start_with(dp, &[])
+    }
+
+    /// [`Topology::start`], with xpfd given `env` (fault injection).
+    pub fn start_with(dp: Dataplane, env: &[(&str, &str)]) -> Topology {
         // One namespace set per test: tests of one binary run in parallel.
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -91,6 +98,10 @@ impl Topology {
             tag,
             dir,
             xpfd: None,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         let (c, f, s) = (t.ns("c"), t.ns("f"), t.ns("s"));
         for ns in [&c, &f, &s] {
@@ -189,6 +200,7 @@ impl Topology {
                 .arg(self.dir.join("seed.conf"))
                 .arg("--log-dir")
                 .arg(self.dir.join("log"))
+                .envs(self.env.iter().map(|(k, v)| (k, v)))
                 .stdout(Stdio::null())
                 .stderr(log)
                 .spawn()

@@ -721,3 +721,34 @@ fn ebpf_dataplane_shows_itself_and_the_session_of_a_ping() {
         }
     }
 }
+
+/// An AF_XDP worker that dies (made to panic at its first packet here, as
+/// a pipeline bug would) leaves its queue dark on every interface: xpfd
+/// hands the whole box to the eBPF dataplane, says why, and traffic flows
+/// again.
+#[test]
+fn a_dead_afxdp_worker_hands_the_box_to_ebpf() {
+    let test = "a_dead_afxdp_worker_hands_the_box_to_ebpf";
+    if !lab_ready(test) {
+        return;
+    }
+    let t = Topology::start_with(
+        Dataplane::Afxdp,
+        // xpf_forward::PANIC_QUEUE_ENV
+        &[("XPF_FAULT_PANIC_QUEUE", "0")],
+    );
+    let status = t.cli("show system dataplane");
+    if status.contains("AF_XDP did not start") {
+        panic!("the AF_XDP dataplane did not start:\n{status}\n{}", t.log());
+    }
+    // The first packet kills the worker; the fallback takes over within
+    // a second or two.
+    wait_for_path(&t, "10.91.2.2", Duration::from_secs(20));
+    let status = t.cli("show system dataplane");
+    assert!(
+        status.contains("ebpf") && status.contains("the AF_XDP worker of queue [0] died"),
+        "{status}\n{}",
+        t.log()
+    );
+    assert!(t.tcp("c", "s", "10.91.2.2", 7050), "{}", t.log());
+}

@@ -161,7 +161,7 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
     tokio::spawn(interfaces::keep_applied(sup.clone(), changes));
     tokio::spawn(interfaces::mirror_kernel_tables(sup.clone()));
     tokio::spawn(resolve_ebpf_neighbours(sup.clone()));
-    tokio::spawn(sweep_ebpf_sessions(sup.clone()));
+    tokio::spawn(watch_forwarding(sup.clone()));
     tokio::spawn(auto_update::keep_checking(sup.clone()));
     tokio::spawn(syslog::deliver_session_logs(sup.clone()));
     notify::ready();
@@ -249,16 +249,20 @@ async fn resolve_ebpf_neighbours(sup: Arc<Supervisor>) {
     }
 }
 
-/// The eBPF program removes an idle session only when its next packet
-/// comes: sweep the rest, so they close (and log it) on time.
-async fn sweep_ebpf_sessions(sup: Arc<Supervisor>) {
+/// Once a second: an AF_XDP worker that died hands the box to the eBPF
+/// fallback; the eBPF program removes an idle session only when its next
+/// packet comes, so the rest are swept, closing (and logging) on time.
+async fn watch_forwarding(sup: Arc<Supervisor>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
         let sup = sup.clone();
-        // One BPF_PROG_TEST_RUN, but a system call under the forwarding
-        // lock all the same: off the async workers.
-        let _ = tokio::task::spawn_blocking(move || sup.forwarding.sweep()).await;
+        // System calls under the forwarding lock: off the async workers.
+        let _ = tokio::task::spawn_blocking(move || {
+            sup.forwarding.check_workers();
+            sup.forwarding.sweep();
+        })
+        .await;
     }
 }
 

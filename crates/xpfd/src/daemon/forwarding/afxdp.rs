@@ -106,6 +106,17 @@ impl Running {
         }
     }
 
+    /// Why it no longer forwards everything, when a worker has died.
+    pub fn dead(&self) -> Option<String> {
+        let queues = self.dp.dead_workers();
+        (!queues.is_empty()).then(|| format!("the AF_XDP worker of queue {queues:?} died"))
+    }
+
+    /// The snapshot the workers run.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.tables.snapshot.load()
+    }
+
     /// Stops the workers and detaches XDP.
     pub fn stop(self) {
         drop(self.dp.stop());

@@ -304,6 +304,43 @@ impl Forwarding {
         }
     }
 
+    /// When an AF_XDP worker has died (a panic), the queue it served is
+    /// dark on every interface: falls back to the eBPF dataplane for the
+    /// whole box, as when AF_XDP cannot start, and says why; or fails
+    /// closed when that cannot start either.
+    pub fn check_workers(&self) {
+        let mut state = self.lock();
+        let State::Afxdp(r) = &*state else { return };
+        let Some(dead) = r.dead() else { return };
+        let snapshot = r.snapshot();
+        let ifaces: Vec<DataInterface> = r
+            .describe()
+            .0
+            .iter()
+            .map(|i| DataInterface {
+                name: i.name.clone(),
+                ifindex: i.ifindex,
+            })
+            .collect();
+        tracing::error!("{dead}; falling back to the eBPF dataplane");
+        // The kernel's forwarding stays off: AF_XDP switched it off.
+        self.stop_locked(&mut state);
+        *state = match ebpf::Running::prepare(&snapshot, Some(dead.clone()), &self.pin_dir) {
+            Ok(mut r) => {
+                r.attach_to(&ifaces);
+                tracing::warn!("eBPF forwarding started as the fallback: {dead}");
+                State::Ebpf(r)
+            }
+            Err(e) => {
+                let why = format!(
+                    "none: {dead}; the eBPF fallback did not start: {e}; transit traffic is dropped"
+                );
+                tracing::error!("{why}");
+                State::Stopped(why)
+            }
+        };
+    }
+
     /// Removes the eBPF dataplane's idle sessions (AF_XDP's workers sweep
     /// their own).
     pub fn sweep(&self) {
