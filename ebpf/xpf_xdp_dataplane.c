@@ -30,9 +30,9 @@
  * What the pipeline does and this program does not (the limit-session
  * screen, IPv6 NAT and extension headers, IPv4 options) is either refused
  * by the loader's compile or counted as XPF_DROP_UNSUPPORTED after the
- * screen: never forwarded unchecked. Later fragments, which the pipeline
- * sends after their first fragment, are screened, then all dropped here
- * as XPF_DROP_NON_FIRST_FRAGMENT.
+ * screen: never forwarded unchecked. Later IPv4 fragments follow their
+ * first fragment's session (dataplane/fragment.h); IPv6 later fragments are
+ * dropped as XPF_DROP_NON_FIRST_FRAGMENT.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -57,6 +57,7 @@
 #include "dataplane/fib.h"
 #include "dataplane/reply.h"
 #include "dataplane/icmp_error.h"
+#include "dataplane/fragment.h"
 #include "dataplane/events.h"
 #include "dataplane/screen.h"
 #include "dataplane/mss.h"
@@ -214,6 +215,28 @@ static __always_inline int xpf_reject6(struct xdp_md *ctx, struct xpf_out *o, st
 }
 
 /*
+ * Sends a rewritten IPv4 packet of session entry `s` its way, asking the
+ * kernel for the neighbour when the session was made without it.
+ */
+static __always_inline int xpf_send_session4(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
+					     struct xpf_dp_session *s)
+{
+	if (!(s->mac_flags & XPF_DP_MAC_OK)) {
+		/* The neighbour was unknown when the session was made: ask again. */
+		struct xpf_route r = {};
+		__u32 dst = (s->xflags & XPF_DP_X_DST) ? s->xdst : p->dst;
+		__u32 src = (s->xflags & XPF_DP_X_SRC) ? s->xsrc : p->src;
+
+		if (xpf_fib(ctx, s->ingress_ifindex, src, dst, p->proto, &r) != XPF_ROUTE_OK)
+			return xpf_drop(o, XPF_DROP_NO_NEIGHBOUR);
+		__builtin_memcpy(s->smac, r.smac, 6);
+		__builtin_memcpy(s->dmac, r.dmac, 6);
+		s->mac_flags |= XPF_DP_MAC_OK;
+	}
+	return xpf_send(ctx, o, s->egress_ifindex, s->smac, s->dmac);
+}
+
+/*
  * Rewrites a packet of a session (entry `s`, this direction) and sends it;
  * `mss`: the tcp-mss clamp (0: none).
  */
@@ -232,19 +255,7 @@ static __always_inline int xpf_forward(struct xdp_md *ctx, struct xpf_out *o, st
 	xpf_translate(ip, l4, data_end, p, s);
 	xpf_decrement_ttl(ip);
 	xpf_dp_mss_clamp(l4, data_end, p, mss);
-	if (!(s->mac_flags & XPF_DP_MAC_OK)) {
-		/* The neighbour was unknown when the session was made: ask again. */
-		struct xpf_route r = {};
-		__u32 dst = (s->xflags & XPF_DP_X_DST) ? s->xdst : p->dst;
-		__u32 src = (s->xflags & XPF_DP_X_SRC) ? s->xsrc : p->src;
-
-		if (xpf_fib(ctx, s->ingress_ifindex, src, dst, p->proto, &r) != XPF_ROUTE_OK)
-			return xpf_drop(o, XPF_DROP_NO_NEIGHBOUR);
-		__builtin_memcpy(s->smac, r.smac, 6);
-		__builtin_memcpy(s->dmac, r.dmac, 6);
-		s->mac_flags |= XPF_DP_MAC_OK;
-	}
-	return xpf_send(ctx, o, s->egress_ifindex, s->smac, s->dmac);
+	return xpf_send_session4(ctx, o, p, s);
 }
 
 static __always_inline __u64 xpf_proto_timeout(struct xpf_dp_conf *c, __u8 proto)
@@ -486,6 +497,7 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 		return xpf_drop(o, XPF_DROP_SESSION_TABLE_FULL);
 	if (log & XPF_DP_LOG_INIT)
 		xpf_dp_event_session(XPF_DP_EV_INIT, 0, kf, st, 0, now);
+	xpf_dp_frag_remember(p, kf, now);
 	return xpf_forward(ctx, o, p, st, conf->mss);
 }
 
@@ -819,6 +831,33 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 	return xpf_first6(ctx, o, buf, conf, iface, ingress, p, len);
 }
 
+/* A later fragment (dataplane/fragment.h): the way its first fragment went. */
+static __always_inline int xpf_later_fragment(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p, __u32 len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct iphdr *ip = data + (p->l3 == 18 ? 18 : 14);
+	struct xpf_dp_session *fwd = 0;
+	struct xpf_dp_session *s = xpf_dp_frag_follow(p, bpf_ktime_get_ns(), &fwd);
+
+	if (!s)
+		return xpf_drop(o, XPF_DROP_NON_FIRST_FRAGMENT);
+	/* RFC 1122 3.2.2: no ICMP error about a non-first fragment. */
+	if (p->ttl <= 1)
+		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
+	if ((void *)(ip + 1) > data_end)
+		return xpf_drop(o, XPF_DROP_MALFORMED);
+	s->packets += 1;
+	s->bytes += len;
+	/* Addresses only: no transport header to fix in a later fragment. */
+	if (s->xflags & XPF_DP_X_SRC)
+		xpf_set_ip_addr(ip, 1, p->src, s->xsrc);
+	if (s->xflags & XPF_DP_X_DST)
+		xpf_set_ip_addr(ip, 0, p->dst, s->xdst);
+	xpf_decrement_ttl(ip);
+	return xpf_send_session4(ctx, o, p, s);
+}
+
 /*
  * IPv4, after the ingress zone: sessions, then XPF_MISS for a new flow
  * (xpf_dp_first4). A global function, verified once on its own, with its
@@ -838,7 +877,7 @@ __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o,
 	if (!conf || !iface)
 		return xpf_drop(o, XPF_DROP_NO_CONFIG);
 	if (p->frag == XPF_FRAG_LATER)
-		return xpf_drop(o, XPF_DROP_NON_FIRST_FRAGMENT);
+		return xpf_later_fragment(ctx, o, p, len);
 	if (p->error)
 		return xpf_icmp_error_in(ctx, o, buf, p);
 
@@ -878,6 +917,9 @@ __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o,
 			fwd->expires = now + xpf_dp_timeout(conf, fwd);
 			xpf_dp_count(XPF_DP_CNT_HITS);
 			int reset = xpf_dp_reset_ends(conf, fwd);
+
+			if (p->ttl > 1)
+				xpf_dp_frag_remember(p, k, now);
 			int act = p->ttl <= 1 ? xpf_time_exceeded(ctx, o, iface, p, ingress) :
 						xpf_forward(ctx, o, p, s, conf->mss);
 

@@ -60,6 +60,7 @@ struct xpf_pkt {
 	__u32 dst6[4];
 	__u32 l4; /* offset of the upper-layer header */
 	__u32 frag_off; /* fragment offset in bytes */
+	__u32 frag_id; /* the datagram's identification (IPv4: 16 bits) */
 	__u8 source_route; /* IPv4 LSRR/SSRR, IPv6 routing header with segments left */
 	__u8 opts4; /* IPv4 with options: nothing past the IP header parsed */
 	__u16 mss; /* a SYN's MSS option value */
@@ -399,6 +400,7 @@ static __always_inline int xpf_parse(struct xdp_md *ctx, struct xpf_pkt *p)
 	p->ttl = ip->ttl;
 	p->frag_off = (frag & 0x1fff) * 8;
 	p->frag = (frag & 0x1fff) ? XPF_FRAG_LATER : (frag & 0x2000) ? XPF_FRAG_FIRST : XPF_FRAG_NONE;
+	p->frag_id = bpf_ntohs(ip->id);
 	if (p->frag == XPF_FRAG_LATER || hl != 20)
 		return XPF_PARSED_IP;
 

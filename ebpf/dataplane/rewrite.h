@@ -53,21 +53,28 @@ static __always_inline void xpf_patch_l4(__u8 *c, __u8 proto, __u16 new)
 }
 
 /* `ip` and `l4` are checked: 20 bytes of IP, 20 (TCP) or 8 bytes of L4. */
-static __always_inline void xpf_set_addr(struct iphdr *ip, __u8 *l4, void *end, struct xpf_pkt *p, int source,
-					 __u32 new)
+/* An IPv4 address in the IP header, and the header checksum; 0: unchanged. */
+static __always_inline int xpf_set_ip_addr(struct iphdr *ip, int source, __u32 old, __u32 new)
 {
-	__u32 old = source ? p->src : p->dst;
 	__u8 *a = source ? (__u8 *)&ip->saddr : (__u8 *)&ip->daddr;
 	__u8 *ipc = (__u8 *)&ip->check;
 
 	if (old == new)
-		return;
+		return 0;
 	a[0] = new >> 24;
 	a[1] = new >> 16;
 	a[2] = new >> 8;
 	a[3] = new;
 	xpf_put16(ipc, xpf_csum_addr(xpf_get16(ipc), old, new));
-	if (p->frag == XPF_FRAG_LATER)
+	return 1;
+}
+
+static __always_inline void xpf_set_addr(struct iphdr *ip, __u8 *l4, void *end, struct xpf_pkt *p, int source,
+					 __u32 new)
+{
+	__u32 old = source ? p->src : p->dst;
+
+	if (!xpf_set_ip_addr(ip, source, old, new) || p->frag == XPF_FRAG_LATER)
 		return;
 	if (p->proto == 6) {
 		if ((void *)(l4 + 18) > end)

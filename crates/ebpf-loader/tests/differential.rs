@@ -786,11 +786,42 @@ fn scenarios(net: &Net) {
         other => panic!("truncated frame: {other:?}"),
     }
     // A later fragment of no forwarded datagram: both engines drop it.
-    // (Following the fragments of a forwarded one is the pipeline's alone:
-    // the program drops every later fragment, so the corpus has none.)
     let mut later = udp("10.0.1.50", 1, "198.51.100.7", 2);
     later.frag = Some((8, false));
     p.run(trust, &later);
+    // A fragmented datagram through interface NAT: the first fragment
+    // makes the session, the later one follows it, addresses translated;
+    // the answer, fragmented too, comes back the same way. The transport
+    // checksum (in the first fragment) fits the reassembled whole.
+    let big = ip(
+        "10.0.1.50",
+        "198.51.100.7",
+        17,
+        udp_header(124, 123, &[7u8; 400]),
+    );
+    let (first, later) = fragments(&big, 208);
+    let out1 = p.forward(trust, &first, untrust);
+    let out2 = p.forward(trust, &later, untrust);
+    assert_eq!(
+        view(&out2).src(),
+        a("203.0.113.1"),
+        "the later fragment, translated"
+    );
+    assert_reassembled_checksum(&out1, &out2);
+    let port = view(&out1).sport();
+    let answer = ip(
+        "198.51.100.7",
+        "203.0.113.1",
+        17,
+        udp_header(123, port, &[9u8; 400]),
+    );
+    let (first, later) = fragments(&answer, 208);
+    let back1 = p.forward(untrust, &first, trust);
+    let back2 = p.forward(untrust, &later, trust);
+    assert_eq!(view(&back2).dst(), a("10.0.1.50"));
+    assert_reassembled_checksum(&back1, &back2);
+    // TTL 1 on a later fragment: dropped, with no ICMP error.
+    p.run(untrust, &later.clone().ttl(1));
 
     p.same_sessions();
     let c = p.ebpf.counters().unwrap();

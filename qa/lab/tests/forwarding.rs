@@ -599,6 +599,22 @@ fn nat_kinds(test: &str, dp: Dataplane) {
         assert_eq!(t.udp_probe("c", addr, 7099), "unreachable", "to {addr}");
     }
     assert_eq!(t.udp_probe("c", "10.91.9.9", 80), "unreachable");
+
+    // A datagram too big for one frame crosses in fragments, the later
+    // ones following the first through source NAT: the server answers
+    // (the first 100 bytes, upper-cased) only if all of it arrived.
+    let server = t.serve("s", 7060, true, 6);
+    let out = t.py(
+        "c",
+        "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(3);s.connect(('10.91.2.2',7060));s.send(b'x'*3000)\ntry:\n  print(s.recv(200).decode())\nexcept OSError:\n  print('timeout')",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "X".repeat(100),
+        "{}",
+        t.log()
+    );
+    drop(server);
 }
 
 /// Polls `f` for up to 10 s.

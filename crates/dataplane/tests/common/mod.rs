@@ -322,6 +322,11 @@ impl View<'_> {
                 0,
                 "IPv4 header checksum"
             );
+            // A fragment's transport checksum covers the whole datagram
+            // (`assert_reassembled_checksum`).
+            if self.be16(self.l3 + 6) & 0x3fff != 0 {
+                return;
+            }
         }
         let l4 = &self.f[self.l4..self.end];
         let proto = self.proto();
