@@ -2464,6 +2464,31 @@ fn screens(net: &Net) {
         dmz,
     );
     assert_eq!(mss_of(&out), 536);
+    // The header checks see past extension headers: a routing header
+    // with segments left behind hop-by-hop is a source route, an empty
+    // later fragment behind destination options a tear-drop, and with
+    // block-frag a first fragment behind them is refused.
+    let conf = screened(V6_CONF, "ip { source-route-option; tear-drop; }");
+    let mut q = pair_with(net, "screens6-ext", &conf);
+    let routed = udp("2001:db8:ee::7", 5000, web6, 53)
+        .ext6(opts6(0, 0))
+        .ext6(routing6(1));
+    drop(&mut q, &routed, 17);
+    let mut tear = ip("2001:db8:ee::7", web6, 17, Vec::new()).ext6(opts6(60, 0));
+    tear.frag = Some((1480, false));
+    drop(&mut q, &tear, 16);
+    q.forward(
+        untrust,
+        &udp("2001:db8:ee::7", 5000, web6, 53)
+            .ext6(opts6(0, 0))
+            .ext6(routing6(0)),
+        dmz,
+    );
+    let conf = screened(V6_CONF, "ip { block-frag; }");
+    let mut q = pair_with(net, "screens6-frag", &conf);
+    let mut first = udp("2001:db8:ee::7", 5001, web6, 53).ext6(opts6(60, 0));
+    first.frag = Some((0, true));
+    drop(&mut q, &first, 19);
     // The clamp finds the option past extension headers.
     let out = p.forward(
         untrust,
