@@ -1696,6 +1696,22 @@ fn ext6(net: &Net) {
         &tcp("2001:db8:1::50", 42002, "2001:db8:ee::80", 23, SYN, 1, 0).ext6(dest()),
     );
     assert_eq!(b.outcome, Outcome::Tx);
+    // The ICMPv6 errors quote the packet with its extension headers:
+    // prohibited for rejected UDP, time exceeded for an expiring hop limit.
+    let b = p.run(
+        trust,
+        &udp("2001:db8:1::50", 42005, "2001:db8:ee::80", 69).ext6(opts6(0, 1)),
+    );
+    assert_eq!(b.outcome, Outcome::Tx);
+    view(&b.ebpf).assert_checksums();
+    let b = p.run(
+        trust,
+        &tcp("2001:db8:1::50", 42006, "2001:db8:ee::80", 80, SYN, 1, 0)
+            .ext6(dest())
+            .ttl(1),
+    );
+    assert_eq!(b.outcome, Outcome::Tx);
+    view(&b.ebpf).assert_checksums();
     // UDP both ways, behind destination options, then hop-by-hop and
     // routing; a source route (segments left) is no screen here.
     p.forward(
