@@ -27,12 +27,16 @@
  * creates, denies and closes go to a ring buffer as events for the
  * RT_FLOW log (dataplane/events.h).
  *
+ * IPv6 extension headers are walked as the pipeline walks them
+ * (dataplane/parse.h xpf_dp_ext6): everything past them uses the real
+ * upper-layer offset (`l4`), never `l3 + 40`.
+ *
  * What the pipeline does and this program does not (the limit-session
- * screen, IPv6 NAT and extension headers, IPv4 options) is either refused
- * by the loader's compile or counted as XPF_DROP_UNSUPPORTED after the
- * screen: never forwarded unchecked. Later IPv4 fragments follow their
- * first fragment's session (dataplane/fragment.h); IPv6 later fragments are
- * dropped as XPF_DROP_NON_FIRST_FRAGMENT.
+ * screen, IPv6 NAT, IPv4 options) is either refused by the loader's
+ * compile or counted as XPF_DROP_UNSUPPORTED after the screen: never
+ * forwarded unchecked. Later fragments are screened, then follow their
+ * first fragment's session (dataplane/fragment.h) or are dropped as
+ * XPF_DROP_NON_FIRST_FRAGMENT.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -508,12 +512,13 @@ static __always_inline int xpf_forward6(struct xdp_md *ctx, struct xpf_out *o, s
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ipv6hdr *ip6 = data + (p->l3 == 18 ? 18 : 14);
+	__u32 l4 = p->l4; /* past any extension headers */
 
-	if ((void *)(ip6 + 1) > data_end)
+	if ((void *)(ip6 + 1) > data_end || l4 > XPF_L4_MAX)
 		return xpf_drop(o, XPF_DROP_MALFORMED);
 	/* No header checksum in IPv6, and no translation yet: only this. */
 	ip6->hop_limit--;
-	xpf_dp_mss_clamp((void *)(ip6 + 1), data_end, p, mss);
+	xpf_dp_mss_clamp(data + l4, data_end, p, mss);
 	if (!(s->mac_flags & XPF_DP_MAC_OK)) {
 		struct xpf_route r = {};
 
@@ -538,15 +543,18 @@ static __always_inline int xpf_icmp6_error_in(struct xdp_md *ctx, struct xpf_out
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 l3 = p->l3 == 18 ? 18 : 14;
-	struct ipv6hdr *in = data + l3 + 48;
-	__u8 *q = (void *)(in + 1);
+	__u32 l4 = p->l4; /* the ICMPv6 header, past any extension headers */
 	struct xpf_work *w = xpf_work();
 
 	if (!w)
 		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	if (l4 > XPF_L4_MAX)
+		return xpf_drop(o, XPF_DROP_MALFORMED);
+	struct ipv6hdr *in = data + l4 + 8;
+	__u8 *q = (void *)(in + 1);
+
 	/* The quoted IPv6 header and 8 bytes of what follows it. */
-	if (l3 + 96 > p->end || (void *)(q + 8) > data_end)
+	if (l4 + 56 > p->end || (void *)(q + 8) > data_end)
 		return xpf_drop(o, XPF_DROP_MALFORMED);
 	struct xpf_dp_flow *k = &w->k;
 
@@ -751,7 +759,25 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 		return xpf_drop(o, XPF_DROP_SESSION_TABLE_FULL);
 	if (log & XPF_DP_LOG_INIT)
 		xpf_dp_event_session(XPF_DP_EV_INIT, 0, kf, st, 0, now);
+	xpf_dp_frag_remember(p, kf, now);
 	return xpf_forward6(ctx, o, p, st, conf->mss);
+}
+
+/* A later IPv6 fragment: the way its first went (no IPv6 NAT to redo). */
+static __always_inline int xpf_later_fragment6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
+					       __u32 len)
+{
+	struct xpf_dp_session *fwd = 0;
+	struct xpf_dp_session *s = xpf_dp_frag_follow(p, bpf_ktime_get_ns(), &fwd);
+
+	if (!s)
+		return xpf_drop(o, XPF_DROP_NON_FIRST_FRAGMENT);
+	/* RFC 4443 2.4: no ICMPv6 error about a non-first fragment here. */
+	if (p->ttl <= 1)
+		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
+	s->packets += 1;
+	s->bytes += len;
+	return xpf_forward6(ctx, o, p, s, 0);
 }
 
 /*
@@ -776,11 +802,8 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 	/* fe80::/10 is never routed: the kernel's, as the AF_XDP shim has it. */
 	if (d[0] == 0xfe && (d[1] & 0xc0) == 0x80)
 		return XDP_PASS;
-	if (p->ext6) {
-		if (p->nd && (d[0] == 0xff || xpf_dp_is_local6(buf, p)))
-			return XDP_PASS;
-		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
-	}
+	if (p->frag == XPF_FRAG_LATER)
+		return xpf_later_fragment6(ctx, o, p, len);
 	if (p->error)
 		return xpf_icmp6_error_in(ctx, o, buf, p);
 
@@ -819,6 +842,9 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 			fwd->expires = now + xpf_dp_timeout(conf, fwd);
 			xpf_dp_count(XPF_DP_CNT_HITS);
 			int reset = xpf_dp_reset_ends(conf, fwd);
+
+			if (p->ttl > 1)
+				xpf_dp_frag_remember(p, k, now);
 			int act = p->ttl <= 1 ? xpf_time_exceeded6(ctx, o, iface, p, ingress) :
 						xpf_forward6(ctx, o, p, s, conf->mss);
 

@@ -8,7 +8,7 @@
  * addresses translated as the first's were (its transport checksum, which
  * covers the whole datagram, was fixed in the first), for 2 s and only
  * while the session lives. A later fragment with no forwarded first is
- * dropped, as the pipeline drops it. IPv4.
+ * dropped, as the pipeline drops it.
  */
 #ifndef XPF_DP_FRAGMENT_H
 #define XPF_DP_FRAGMENT_H
@@ -20,12 +20,14 @@
 /* The pipeline's FRAGMENT_TIMEOUT: the Junos reassembly timeout. */
 #define XPF_FRAGMENT_TIMEOUT 2000000000ull
 
+/* IPv4 addresses in the first word, IPv6 ones as on the wire. */
 struct xpf_dp_frag_key {
-	__u32 src;
-	__u32 dst;
+	__u32 src[4];
+	__u32 dst[4];
 	__u32 id;
 	__u8 proto;
-	__u8 pad[3];
+	__u8 v6;
+	__u8 pad[2];
 };
 
 struct xpf_dp_frag {
@@ -57,8 +59,14 @@ struct {
 static __always_inline void xpf_frag_key(struct xpf_pkt *p, struct xpf_dp_frag_key *fk)
 {
 	__builtin_memset(fk, 0, sizeof(*fk));
-	fk->src = p->src;
-	fk->dst = p->dst;
+	if (p->v6) {
+		__builtin_memcpy(fk->src, p->src6, 16);
+		__builtin_memcpy(fk->dst, p->dst6, 16);
+		fk->v6 = 1;
+	} else {
+		fk->src[0] = p->src;
+		fk->dst[0] = p->dst;
+	}
 	fk->id = p->frag_id;
 	fk->proto = p->proto;
 }
@@ -69,7 +77,7 @@ static __always_inline void xpf_dp_frag_remember(struct xpf_pkt *p, struct xpf_d
 	__u32 zero = 0;
 	struct xpf_frag_scratch *f;
 
-	if (p->frag != XPF_FRAG_FIRST || p->v6)
+	if (p->frag != XPF_FRAG_FIRST)
 		return;
 	f = bpf_map_lookup_elem(&xpf_dp_frag_scratch, &zero);
 	if (!f)

@@ -2,15 +2,15 @@
 /*
  * Stage: parse. Mirrors crates/dataplane/src/stage/parse.rs: Ethernet
  * with at most one 802.1Q tag; an IPv4 header with a valid checksum, or
- * the fixed IPv6 header; TCP/UDP/ICMP/ICMPv6 with the same length rules,
+ * an IPv6 header and its extension chain; TCP/UDP/ICMP/ICMPv6 with the same length rules,
  * and a SYN's options with the same option-length rules (the MSS clamp
  * needs the option's place).
  *
- * IPv4 options are walked for what the screens need (source routes), and
- * the first IPv6 extension header for its fragment or routing facts; past
- * them nothing is parsed (`opts4`, `ext6`): after the screen such packets
- * are XPF_DROP_UNSUPPORTED, except MLD behind its hop-by-hop header
- * (`ext6` with `nd`), which is link-scope and the kernel's.
+ * IPv4 options are walked for what the screens need (source routes);
+ * past them nothing is parsed (`opts4`): after the screen such packets
+ * are XPF_DROP_UNSUPPORTED. The IPv6 extension chain is walked to the
+ * upper-layer header as the pipeline walks it (xpf_dp_ext6): `l4` is
+ * where that header is, `l3 + 40` only without extension headers.
  */
 #ifndef XPF_DP_PARSE_H
 #define XPF_DP_PARSE_H
@@ -53,14 +53,13 @@ struct xpf_pkt {
 	__u32 payload; /* TCP payload bytes */
 	__u8 v6;
 	__u8 nd; /* ICMPv6 neighbour/router discovery or MLD: link-scope */
-	__u8 ext6; /* IPv6 with an extension header (not walked) */
 	__u8 tcp; /* 1: TCP header parsed (tcp_flags are real) */
 	/* IPv6 addresses as on the wire (src/dst above stay 0). */
 	__u32 src6[4];
 	__u32 dst6[4];
 	__u32 l4; /* offset of the upper-layer header */
 	__u32 frag_off; /* fragment offset in bytes */
-	__u32 frag_id; /* the datagram's identification (IPv4: 16 bits) */
+	__u32 frag_id; /* the datagram's identification (IPv4: 16 bits; IPv6: 32) */
 	__u8 source_route; /* IPv4 LSRR/SSRR, IPv6 routing header with segments left */
 	__u8 opts4; /* IPv4 with options: nothing past the IP header parsed */
 	__u16 mss; /* a SYN's MSS option value */
@@ -261,43 +260,113 @@ static __always_inline int xpf_parse_l4(struct xdp_md *ctx, struct xpf_pkt *p, _
 	return XPF_PARSED_IP;
 }
 
-/* MLD: ICMPv6 130-132 or 143 right after a hop-by-hop header. */
-static __always_inline void xpf_parse_mld(struct xpf_pkt *p, __u8 *h, __u32 plen, void *data_end)
-{
-	if ((void *)(h + 8) > data_end || h[0] != 58)
-		return;
-	__u32 hl = ((__u32)h[1] + 1) * 8;
-	__u8 *icmp = h + (hl & 0xff8); /* hl <= 2048: the mask only bounds it */
-
-	if (hl + 8 > plen || (void *)(icmp + 8) > data_end)
-		return;
-	p->nd = (icmp[0] >= 130 && icmp[0] <= 132) || icmp[0] == 143;
-}
+/*
+ * The IPv6 extension chain (hop-by-hop 0, routing 43, fragment 44,
+ * destination options 60), walked as crates/dataplane/src/parse/ipv6.rs
+ * walks it: at most XPF_EXT6_MAX headers, each within the payload length
+ * (else malformed, as is a second fragment header or a chain that does not
+ * end by then); a routing header with segments left is a source route; a
+ * fragment header gives the fragment state, and a later fragment ends the
+ * walk (it carries no upper-layer header).
+ *
+ * One header per call of a global function, from a loop of global calls:
+ * the verifier checks a step once, and the walk's state (frame offsets up
+ * to 40 + 8 * 2048 past the IPv6 header) is memory, not paths to follow.
+ */
+#define XPF_EXT6_MAX 8
 
 /*
- * What the screens need of a first extension header: a fragment header's
- * position (the protocol becomes the fragment's, as the pipeline's), a
- * routing header's segments left. Further headers are not walked.
+ * Above any upper-layer offset a walk can give (18 + 40 + 7 * 2048 + 8),
+ * and small enough that a packet pointer at that offset plus a header
+ * stays within the verifier's 64 KiB packet range: bounds every `l4` used
+ * as a packet offset.
  */
-static __always_inline void xpf_parse_ext6(struct xpf_pkt *p, __u8 *h, __u32 plen, void *data_end)
-{
-	if (plen < 8 || (void *)(h + 8) > data_end)
-		return;
-	if (p->proto == 43) {
-		p->source_route = h[3] != 0;
-		return;
-	}
-	if (p->proto != 44)
-		return;
-	__u16 fo = ((__u16)h[2] << 8) | h[3];
+#define XPF_L4_MAX 0x3fff
 
-	p->proto = h[0];
-	p->l4 += 8;
-	p->frag_off = fo & 0xfff8;
-	p->frag = p->frag_off ? XPF_FRAG_LATER : XPF_FRAG_FIRST;
+struct xpf_ext6_walk {
+	__u32 off; /* frame offset of the header at hand */
+	__u32 end; /* frame offset of the end of the IPv6 packet */
+	__u32 frag_off;
+	__u32 frag_id; /* the fragment header's identification */
+	__u8 proto; /* the type of the header at hand */
+	__u8 frag; /* XPF_FRAG_* */
+	__u8 source_route;
+	__u8 pad;
+};
+
+static __always_inline int xpf_ext6_type(__u8 proto)
+{
+	return proto == 0 || proto == 43 || proto == 44 || proto == 60;
 }
 
-/* The fixed IPv6 header; the payload length must fit the frame. */
+/* One header: 0 to walk on, 1 at the end of the chain, or -malformed. */
+__attribute__((noinline)) int xpf_dp_ext6_step(struct xdp_md *ctx, struct xpf_ext6_walk *w)
+{
+	__u8 h[8] = {};
+
+	if (!ctx || !w)
+		return -XPF_DROP_MALFORMED;
+	__u32 off = w->off;
+	__u8 proto = w->proto;
+
+	if (!xpf_ext6_type(proto))
+		return 1;
+	if (off > 0xffff || off + 8 > w->end)
+		return -XPF_DROP_MALFORMED;
+	if (bpf_xdp_load_bytes(ctx, off, h, 8))
+		return -XPF_DROP_MALFORMED;
+	if (proto == 44) {
+		__u32 fo = (((__u32)h[2] << 8) | h[3]) & 0xfff8;
+
+		if (w->frag != XPF_FRAG_NONE)
+			return -XPF_DROP_MALFORMED;
+		w->frag_off = fo;
+		w->frag_id = ((__u32)h[4] << 24) | ((__u32)h[5] << 16) | ((__u32)h[6] << 8) | h[7];
+		w->frag = fo ? XPF_FRAG_LATER : XPF_FRAG_FIRST;
+		w->proto = h[0];
+		w->off = off + 8;
+		return fo ? 1 : 0;
+	}
+	__u32 len = ((__u32)h[1] + 1) * 8;
+
+	if (off + len > w->end)
+		return -XPF_DROP_MALFORMED;
+	if (proto == 43 && h[3])
+		w->source_route = 1;
+	w->proto = h[0];
+	w->off = off + len;
+	return 0;
+}
+
+/* Walks `p`'s chain from `p->l4`: the upper layer's protocol and offset. */
+__attribute__((noinline)) int xpf_dp_ext6(struct xdp_md *ctx, struct xpf_pkt *p)
+{
+	struct xpf_ext6_walk w = {};
+	int r = 0;
+
+	if (!ctx || !p)
+		return -XPF_DROP_MALFORMED;
+	w.off = p->l4;
+	w.end = p->end;
+	w.proto = p->proto;
+	for (int i = 0; i < XPF_EXT6_MAX; i++) {
+		r = xpf_dp_ext6_step(ctx, &w);
+		if (r)
+			break;
+	}
+	/* Still walking after XPF_EXT6_MAX headers: "extension chain too long". */
+	if (r <= 0)
+		return r < 0 ? r : -XPF_DROP_MALFORMED;
+	p->proto = w.proto;
+	p->l4 = w.off;
+	p->frag = w.frag;
+	p->frag_off = w.frag_off;
+	p->frag_id = w.frag_id;
+	p->source_route = w.source_route;
+	return 0;
+}
+
+/* The IPv6 header and its extension chain; the payload length must fit the frame. */
 static __always_inline int xpf_parse6(struct xdp_md *ctx, void *data, void *data_end, __u32 l3, __u32 len,
 				      struct xpf_pkt *p)
 {
@@ -319,16 +388,23 @@ static __always_inline int xpf_parse6(struct xdp_md *ctx, void *data, void *data
 	p->proto = ip6->nexthdr;
 	p->ttl = ip6->hop_limit;
 	p->l4 = l3 + 40;
-	/* Hop-by-hop, routing, fragment, destination options. */
-	if (p->proto == 0 || p->proto == 43 || p->proto == 44 || p->proto == 60) {
-		p->ext6 = 1;
-		if (p->proto == 0)
-			xpf_parse_mld(p, (void *)(ip6 + 1), plen, data_end);
-		else
-			xpf_parse_ext6(p, (void *)(ip6 + 1), plen, data_end);
+	if (!xpf_ext6_type(p->proto))
+		return xpf_parse_l4(ctx, p, (void *)(ip6 + 1), plen, data_end);
+
+	int r = xpf_dp_ext6(ctx, p);
+
+	if (r)
+		return r;
+	if (p->frag == XPF_FRAG_LATER)
 		return XPF_PARSED_IP;
-	}
-	return xpf_parse_l4(ctx, p, (void *)(ip6 + 1), plen, data_end);
+	/* The walk kept l4 within the packet; packet pointers are taken anew after the call. */
+	__u32 l4 = p->l4;
+
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	if (l4 > XPF_L4_MAX || l4 > p->end)
+		return -XPF_DROP_MALFORMED;
+	return xpf_parse_l4(ctx, p, data + l4, p->end - l4, data_end);
 }
 
 /* Returns XPF_PARSED_* or a negative drop reason. */

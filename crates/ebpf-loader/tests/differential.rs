@@ -26,7 +26,8 @@ use std::process::Command;
 
 use common::*;
 use xpf_dataplane::{
-    process, FlowKey, InterfaceTable, Snapshot, StaticFib, TcpState, Verdict, Worker, Xlate,
+    process, DropReason, FlowKey, InterfaceTable, Snapshot, StaticFib, TcpState, Verdict, Worker,
+    Xlate,
 };
 use xpf_ebpf_loader::{EbpfDataplane, EbpfSession, Options, Outcome};
 
@@ -1669,14 +1670,235 @@ fn transit6(net: &Net) {
     let b = p.run(trust, &big);
     assert_eq!(b.ebpf.len(), 14 + 1280);
     p.same_sessions();
-    // Extension headers are not walked: a fragment is refused.
-    let mut frag = udp("2001:db8:1::50", 1, "2001:db8:ee::7", 123);
-    frag.frag = Some((0, true));
-    let f = frag.frame();
-    assert_eq!(
-        p.ebpf.test_run(trust, &f).unwrap().outcome,
-        Outcome::Drop(56)
+}
+
+/// IPv6 extension headers, walked by both engines to the upper layer:
+/// flows behind them are judged and forwarded (bytes and all) as any,
+/// fragments as the pipeline sees them, malformed chains dropped alike.
+fn ext6(net: &Net) {
+    let mut p = pair_with(net, "ext6", V6_CONF);
+    let (trust, untrust) = (p.trust, p.untrust);
+    let dest = || opts6(60, 0);
+
+    // A TCP handshake whose SYN carries a destination options header.
+    p.forward(
+        trust,
+        &tcp("2001:db8:1::50", 42000, "2001:db8:ee::80", 80, SYN, 1000, 0).ext6(dest()),
+        untrust,
     );
+    p.forward(
+        untrust,
+        &tcp(
+            "2001:db8:ee::80",
+            80,
+            "2001:db8:1::50",
+            42000,
+            SYN | ACK,
+            5000,
+            1001,
+        )
+        .ext6(opts6(60, 2)),
+        trust,
+    );
+    p.forward(
+        trust,
+        &tcp(
+            "2001:db8:1::50",
+            42000,
+            "2001:db8:ee::80",
+            80,
+            ACK,
+            1001,
+            5001,
+        ),
+        untrust,
+    );
+    // Behind hop-by-hop and a routing header with no segments left.
+    p.forward(
+        trust,
+        &tcp("2001:db8:1::50", 42001, "2001:db8:ee::80", 443, SYN, 1, 0)
+            .ext6(opts6(0, 0))
+            .ext6(routing6(0)),
+        untrust,
+    );
+    // Policy still applies behind them: telnet is rejected with a RST.
+    let b = p.run(
+        trust,
+        &tcp("2001:db8:1::50", 42002, "2001:db8:ee::80", 23, SYN, 1, 0).ext6(dest()),
+    );
+    assert_eq!(b.outcome, Outcome::Tx);
+    // The ICMPv6 errors quote the packet with its extension headers:
+    // prohibited for rejected UDP, time exceeded for an expiring hop limit.
+    let b = p.run(
+        trust,
+        &udp("2001:db8:1::50", 42005, "2001:db8:ee::80", 69).ext6(opts6(0, 1)),
+    );
+    assert_eq!(b.outcome, Outcome::Tx);
+    view(&b.ebpf).assert_checksums();
+    let b = p.run(
+        trust,
+        &tcp("2001:db8:1::50", 42006, "2001:db8:ee::80", 80, SYN, 1, 0)
+            .ext6(dest())
+            .ttl(1),
+    );
+    assert_eq!(b.outcome, Outcome::Tx);
+    view(&b.ebpf).assert_checksums();
+    // UDP both ways, behind destination options, then hop-by-hop and
+    // routing; a source route (segments left) is no screen here.
+    p.forward(
+        trust,
+        &udp("2001:db8:1::50", 123, "2001:db8:ee::7", 123).ext6(dest()),
+        untrust,
+    );
+    p.forward(
+        untrust,
+        &udp("2001:db8:ee::7", 123, "2001:db8:1::50", 123)
+            .ext6(opts6(0, 1))
+            .ext6(routing6(0)),
+        trust,
+    );
+    p.forward(
+        trust,
+        &udp("2001:db8:1::50", 124, "2001:db8:ee::7", 123).ext6(routing6(1)),
+        untrust,
+    );
+    p.run(
+        trust,
+        &udp("2001:db8:1::50", 5000, "2001:db8:ee::53", 53).ext6(dest()),
+    );
+    // ICMPv6 echo behind an extension header, both ways.
+    p.forward(
+        trust,
+        &ping("2001:db8:1::50", "2001:db8:ee::80", 11).ext6(dest()),
+        untrust,
+    );
+    p.forward(
+        untrust,
+        &pong("2001:db8:ee::80", "2001:db8:1::50", 11).ext6(opts6(0, 0)),
+        trust,
+    );
+    // An ICMPv6 error behind one, quoting the TCP session's packet.
+    let quoted = tcp(
+        "2001:db8:1::50",
+        42000,
+        "2001:db8:ee::80",
+        80,
+        ACK,
+        1001,
+        5001,
+    )
+    .frame()[14..]
+        .to_vec();
+    p.forward(
+        untrust,
+        &icmp6(GATEWAY6, "2001:db8:1::50", 2, &quoted).ext6(dest()),
+        trust,
+    );
+    // Seven headers are the most either engine walks.
+    let mut seven = udp("2001:db8:1::50", 125, "2001:db8:ee::7", 123);
+    seven.ext = vec![dest(); 7];
+    p.forward(trust, &seven, untrust);
+
+    // A first fragment: ports read past the fragment header (and another
+    // header in front of it), a session made, forwarded the same.
+    let mut first = udp("2001:db8:1::50", 126, "2001:db8:ee::7", 123).ext6(dest());
+    first.frag = Some((0, true));
+    p.forward(trust, &first, untrust);
+    let mut first = tcp("2001:db8:1::50", 42003, "2001:db8:ee::80", 80, SYN, 1, 0);
+    first.frag = Some((0, true));
+    p.forward(trust, &first, untrust);
+    // A fragmented datagram: the later fragment follows its first.
+    let big = ip(
+        "2001:db8:1::52",
+        "2001:db8:ee::7",
+        17,
+        udp_header(130, 123, &[7u8; 400]),
+    );
+    let (first, later) = fragments(&big, 208);
+    p.forward(trust, &first, untrust);
+    p.forward(trust, &later.clone().ext6(dest()), untrust);
+    // Hop limit 1 on a later fragment: dropped, with no ICMPv6 error.
+    p.run(trust, &later.ttl(1));
+    // A later fragment of no forwarded datagram: both engines drop it.
+    let mut later = udp("2001:db8:1::51", 126, "2001:db8:ee::7", 123);
+    later.frag = Some((8, false));
+    assert_eq!(p.run(trust, &later).outcome, Outcome::Drop(51));
+    let mut later = later.ext6(dest());
+    later.frag = Some((1480, true));
+    assert_eq!(p.run(trust, &later).outcome, Outcome::Drop(51));
+
+    // Malformed chains: eight headers ("extension chain too long"), a
+    // header longer than the packet, a truncated one, a second fragment
+    // header.
+    let mut eight = udp("2001:db8:1::50", 127, "2001:db8:ee::7", 123);
+    eight.ext = vec![dest(); 8];
+    assert_eq!(p.run(trust, &eight).outcome, Outcome::Drop(1));
+    let mut long = udp("2001:db8:1::50", 128, "2001:db8:ee::7", 123)
+        .ext6(dest())
+        .frame();
+    long[55] = 3; // 32 bytes of header in a 21-byte payload
+    run_frame(&mut p, trust, &long);
+    let mut short = udp("2001:db8:1::50", 128, "2001:db8:ee::7", 123)
+        .ext6(opts6(60, 1))
+        .frame();
+    short[18..20].copy_from_slice(&12u16.to_be_bytes());
+    short.truncate(54 + 12);
+    run_frame(&mut p, trust, &short);
+    let mut twice =
+        udp("2001:db8:1::50", 129, "2001:db8:ee::7", 123).ext6((44, vec![0, 0, 1, 0, 0, 0, 9]));
+    twice.frag = Some((0, true));
+    assert_eq!(p.run(trust, &twice).outcome, Outcome::Drop(1));
+    p.same_sessions();
+    let c = p.ebpf.counters().unwrap();
+    let r = p.w.counters();
+    assert_eq!(c.policy_hits, r.policy_hits, "policy hit counters");
+    assert_eq!(c.sessions_created, r.sessions.created, "sessions created");
+
+    // MLD behind its hop-by-hop header (router alert) is the kernel's, as
+    // for the pipeline.
+    let mut p = pair_with(net, "ext6-host", &conf6());
+    let mld = icmp6("fe80::50", "ff02::16", 143, &[0; 20])
+        .ttl(1)
+        .ext6((0, vec![0, 5, 2, 0, 0, 1, 0]));
+    assert_eq!(p.run(p.untrust, &mld).outcome, Outcome::Pass);
+    // An MLD query to the all-nodes group, hop-by-hop then destination
+    // options.
+    let query = icmp6("fe80::51", "ff02::1", 130, &[0; 16])
+        .ttl(1)
+        .ext6(opts6(0, 0))
+        .ext6(dest());
+    assert_eq!(p.run(p.trust, &query).outcome, Outcome::Pass);
+    // Echo to the box behind one: ping allowed on trust only.
+    assert_eq!(
+        p.run(
+            p.trust,
+            &ping("2001:db8:1::50", "2001:db8:1::1", 12).ext6(dest())
+        )
+        .outcome,
+        Outcome::Pass
+    );
+    assert_eq!(
+        p.run(
+            p.untrust,
+            &ping("2001:db8:ff::50", "2001:db8:ff::1", 12).ext6(dest())
+        )
+        .outcome,
+        Outcome::Drop(3)
+    );
+}
+
+/// Runs a raw frame (one no builder makes) through both engines: they
+/// must agree, and here both drop it as malformed.
+fn run_frame(p: &mut Pair, ingress: u32, f: &[u8]) {
+    let mut buf = vec![0u8; 2048];
+    buf[..f.len()].copy_from_slice(f);
+    let v = process(&p.snap, &mut p.w, &p.fib, ingress, &mut buf, f.len(), p.now);
+    let e = p.ebpf.test_run(ingress, f).unwrap();
+    match (v, e.outcome) {
+        (Verdict::Drop(DropReason::Malformed), Outcome::Drop(n))
+            if n == DropReason::Malformed as u32 => {}
+        other => panic!("frame {}: {other:?}", hex(f)),
+    }
 }
 
 /// The TCP tracker: handshake order, SYNs that do not belong, resets in
@@ -2051,8 +2273,7 @@ fn syn_mss(src: &str, sport: u16, dst: &str, dport: u16, flags: u8, mss: u16) ->
     ip(src, dst, 6, tcp_header(sport, dport, 1000, 0, flags, &opts))
 }
 
-/// The MSS option's value in a forwarded frame (no IP options or
-/// extension headers).
+/// The MSS option's value in a forwarded frame (no IP options).
 fn mss_of(f: &[u8]) -> u16 {
     let v = view(f);
     u16::from_be_bytes([f[v.l4 + 22], f[v.l4 + 23]])
@@ -2300,6 +2521,40 @@ fn screens(net: &Net) {
         dmz,
     );
     assert_eq!(mss_of(&out), 536);
+    // The header checks see past extension headers: a routing header
+    // with segments left behind hop-by-hop is a source route, an empty
+    // later fragment behind destination options a tear-drop, and with
+    // block-frag a first fragment behind them is refused.
+    let conf = screened(V6_CONF, "ip { source-route-option; tear-drop; }");
+    let mut q = pair_with(net, "screens6-ext", &conf);
+    let routed = udp("2001:db8:ee::7", 5000, web6, 53)
+        .ext6(opts6(0, 0))
+        .ext6(routing6(1));
+    drop(&mut q, &routed, 17);
+    let mut tear = ip("2001:db8:ee::7", web6, 17, Vec::new()).ext6(opts6(60, 0));
+    tear.frag = Some((1480, false));
+    drop(&mut q, &tear, 16);
+    q.forward(
+        untrust,
+        &udp("2001:db8:ee::7", 5000, web6, 53)
+            .ext6(opts6(0, 0))
+            .ext6(routing6(0)),
+        dmz,
+    );
+    let conf = screened(V6_CONF, "ip { block-frag; }");
+    let mut q = pair_with(net, "screens6-frag", &conf);
+    let mut first = udp("2001:db8:ee::7", 5001, web6, 53).ext6(opts6(60, 0));
+    first.frag = Some((0, true));
+    drop(&mut q, &first, 19);
+    // The clamp finds the option past extension headers.
+    let out = p.forward(
+        untrust,
+        &syn_mss("2001:db8:ee::7", 40002, web6, 80, SYN, 1460)
+            .ext6(opts6(0, 0))
+            .ext6(opts6(60, 1)),
+        dmz,
+    );
+    assert_eq!(mss_of(&out), 1350);
     p.same_sessions();
 }
 
@@ -2332,6 +2587,11 @@ fn pipeline_and_xdp_program_agree_on_ipv6_for_the_box() {
 #[test]
 fn pipeline_and_xdp_program_agree_on_ipv6_transit() {
     run(transit6);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_ipv6_extension_headers() {
+    run(ext6);
 }
 
 #[test]

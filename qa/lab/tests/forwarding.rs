@@ -768,3 +768,65 @@ fn a_dead_afxdp_worker_hands_the_box_to_ebpf() {
     );
     assert!(t.tcp("c", "s", "10.91.2.2", 7050), "{}", t.log());
 }
+
+#[test]
+fn ipv6_behind_extension_headers_crosses_xpf() {
+    extension_headers(
+        "ipv6_behind_extension_headers_crosses_xpf",
+        Dataplane::Afxdp,
+    );
+}
+
+#[test]
+fn ebpf_ipv6_behind_extension_headers_crosses_xpf() {
+    extension_headers(
+        "ebpf_ipv6_behind_extension_headers_crosses_xpf",
+        Dataplane::Ebpf,
+    );
+}
+
+/// UDP and TCP over IPv6 whose packets carry hop-by-hop and destination
+/// options headers (the client's kernel adds them as sticky options):
+/// both dataplanes walk the chain to the ports, make the session and
+/// forward both ways.
+fn extension_headers(test: &str, dp: Dataplane) {
+    if !lab_ready(test) {
+        return;
+    }
+    let Some(t) = started(test, dp) else { return };
+    wait_for_path(&t, "2001:db8:91:2::2", Duration::from_secs(15));
+    let udp = t.serve("s", 7061, true, 10);
+    let tcp = t.serve("s", 7062, false, 10);
+    // Each option list is one PadN; the kernel fills in next headers.
+    let out = t.py(
+        "c",
+        "import socket\n\
+         pad=bytes([0,0,1,4,0,0,0,0])\n\
+         def ext(s):\n  \
+           s.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_HOPOPTS,pad)\n  \
+           s.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_DSTOPTS,pad)\n\
+         u=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM);ext(u);u.settimeout(1)\n\
+         got=0\n\
+         for _ in range(3):\n  \
+           u.sendto(b'hello',('2001:db8:91:2::2',7061))\n  \
+           try:\n    \
+             got+=u.recvfrom(100)[0]==b'HELLO'\n  \
+           except socket.timeout:\n    \
+             pass\n\
+         c=socket.socket(socket.AF_INET6);ext(c);c.settimeout(3)\n\
+         c.connect(('2001:db8:91:2::2',7062));c.sendall(b'hello')\n\
+         print(got,c.recv(100).decode())",
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.trim().ends_with(" HELLO") && !said.starts_with('0'),
+        "IPv6 with extension headers through xpf ({}): {said}{}\n{}",
+        dp.engine(),
+        String::from_utf8_lossy(&out.stderr),
+        t.log()
+    );
+    let sessions = t.cli("show security flow session destination-port 7061");
+    assert!(sessions.contains("2001:db8:91:2::2/7061;udp"), "{sessions}");
+    let _ = Topology::peers(udp);
+    let _ = Topology::peers(tcp);
+}

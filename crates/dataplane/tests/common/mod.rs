@@ -60,6 +60,10 @@ pub struct Ip {
     pub options: Vec<u8>,
     /// (offset in bytes, more fragments)
     pub frag: Option<(usize, bool)>,
+    /// IPv6 extension headers ahead of the fragment header, in order: the
+    /// type and the bytes after the next-header byte ([`opts6`],
+    /// [`routing6`]).
+    pub ext: Vec<(u8, Vec<u8>)>,
     pub vlan: Option<u16>,
     /// Leave the L4 checksum as built (for ICMP errors quoting truncated
     /// packets, the checksum is computed over what is there).
@@ -75,6 +79,7 @@ pub fn ip(src: &str, dst: &str, proto: u8, l4: Vec<u8>) -> Ip {
         l4,
         options: Vec::new(),
         frag: None,
+        ext: Vec::new(),
         vlan: None,
         raw_l4: false,
     }
@@ -123,9 +128,29 @@ pub fn echo(v6: bool, request: bool, id: u16, seq: u16) -> Vec<u8> {
     h
 }
 
+/// An IPv6 hop-by-hop (0) or destination options (60) header of
+/// `units + 1` eight-byte units, its options one PadN.
+pub fn opts6(ty: u8, units: u8) -> (u8, Vec<u8>) {
+    let total = (usize::from(units) + 1) * 8;
+    let mut b = vec![units, 1, (total - 4) as u8];
+    b.resize(total - 1, 0);
+    (ty, b)
+}
+
+/// An IPv6 routing header (type 4, one unit) with `left` segments left.
+pub fn routing6(left: u8) -> (u8, Vec<u8>) {
+    (43, vec![0, 4, left, 0, 0, 0, 0])
+}
+
 impl Ip {
     pub fn ttl(mut self, ttl: u8) -> Ip {
         self.ttl = ttl;
+        self
+    }
+
+    /// Adds an IPv6 extension header after those already there.
+    pub fn ext6(mut self, h: (u8, Vec<u8>)) -> Ip {
+        self.ext.push(h);
         self
     }
 
@@ -164,13 +189,22 @@ impl Ip {
             }
         }
         if v6 {
+            let mut hdrs = self.ext.clone();
+            if let Some((off, more)) = self.frag {
+                let mut b = vec![0];
+                b.extend_from_slice(&((off as u16) | u16::from(more)).to_be_bytes());
+                b.extend_from_slice(&7u32.to_be_bytes());
+                hdrs.push((44, b));
+            }
+            // Built from the last: each header names the one after it.
             let mut ext = Vec::new();
             let mut next = self.proto;
-            if let Some((off, more)) = self.frag {
-                ext = vec![next, 0];
-                ext.extend_from_slice(&((off as u16) | u16::from(more)).to_be_bytes());
-                ext.extend_from_slice(&7u32.to_be_bytes());
-                next = 44;
+            for (ty, body) in hdrs.iter().rev() {
+                let mut h = vec![next];
+                h.extend_from_slice(body);
+                h.extend(ext);
+                ext = h;
+                next = *ty;
             }
             let mut h = vec![0x60, 0, 0, 0];
             h.extend_from_slice(&((ext.len() + l4.len()) as u16).to_be_bytes());
@@ -222,32 +256,58 @@ pub fn pong(src: &str, dst: &str, id: u16) -> Ip {
     ip(src, dst, if v6 { 58 } else { 1 }, echo(v6, false, id, 1))
 }
 
-/// A parsed view of a frame the pipeline produced (no extension headers).
+/// A parsed view of a frame the pipeline produced.
 pub struct View<'a> {
     pub f: &'a [u8],
     pub l3: usize,
     pub v6: bool,
     pub l4: usize,
     pub end: usize,
+    /// The upper-layer protocol (IPv6: past the extension headers).
+    pub upper: u8,
+    /// A fragment (offset or more-fragments set): its transport checksum
+    /// covers the whole datagram.
+    pub fragment: bool,
 }
 
 pub fn view(f: &[u8]) -> View<'_> {
     let l3 = if f[12..14] == [0x81, 0x00] { 18 } else { 14 };
     let v6 = f[l3] >> 4 == 6;
-    let (l4, end) = if v6 {
-        let next = f[l3 + 6];
-        let l4 = if next == 44 { l3 + 48 } else { l3 + 40 };
+    let mut fragment = false;
+    let (l4, end, upper) = if v6 {
+        let (mut next, mut l4) = (f[l3 + 6], l3 + 40);
+        while matches!(next, 0 | 43 | 44 | 60) {
+            let len = if next == 44 {
+                fragment |= u16::from_be_bytes([f[l4 + 2], f[l4 + 3]]) & 0xfff9 != 0;
+                8
+            } else {
+                (usize::from(f[l4 + 1]) + 1) * 8
+            };
+            next = f[l4];
+            l4 += len;
+        }
         (
             l4,
             l3 + 40 + usize::from(u16::from_be_bytes([f[l3 + 4], f[l3 + 5]])),
+            next,
         )
     } else {
+        fragment = u16::from_be_bytes([f[l3 + 6], f[l3 + 7]]) & 0x3fff != 0;
         (
             l3 + usize::from(f[l3] & 15) * 4,
             l3 + usize::from(u16::from_be_bytes([f[l3 + 2], f[l3 + 3]])),
+            f[l3 + 9],
         )
     };
-    View { f, l3, v6, l4, end }
+    View {
+        f,
+        l3,
+        v6,
+        l4,
+        end,
+        upper,
+        fragment,
+    }
 }
 
 impl View<'_> {
@@ -322,19 +382,14 @@ impl View<'_> {
                 0,
                 "IPv4 header checksum"
             );
-            // A fragment's transport checksum covers the whole datagram
-            // (`assert_reassembled_checksum`).
-            if self.be16(self.l3 + 6) & 0x3fff != 0 {
-                return;
-            }
+        }
+        // A fragment's transport checksum covers the whole datagram
+        // (`assert_reassembled_checksum`).
+        if self.fragment {
+            return;
         }
         let l4 = &self.f[self.l4..self.end];
-        let proto = self.proto();
-        let proto = if proto == 44 {
-            self.f[self.l3 + 40]
-        } else {
-            proto
-        };
+        let proto = self.upper;
         match proto {
             6 | 58 => assert_eq!(
                 fold(sum(l4, pseudo(self.src(), self.dst(), proto, l4.len()))),
