@@ -89,6 +89,12 @@ fn malformed<T>(_: T) -> DropReason {
 }
 
 /// Parses a frame.
+///
+/// Inlined into `process` (which is generic, so compiled in the caller's
+/// crate): returned through memory, the `Packet` was written field by
+/// field and read back in wide loads that cannot be store-forwarded
+/// (measured: ~8 ns of a ~70 ns session hit, most at that one reload).
+#[inline]
 pub(crate) fn run(frame: &[u8]) -> Result<Frame, DropReason> {
     let eth = Ethernet::from_bytes(frame).map_err(malformed)?;
     let l3 = eth.header_len;

@@ -33,18 +33,25 @@ fn patch_l4(frame: &mut [u8], pkt: &Packet, off: usize, f: impl Fn(u16) -> u16) 
 }
 
 fn set_addr(frame: &mut [u8], pkt: &Packet, source: bool, new: u128) {
-    let (off, len) = match (pkt.v6, source) {
-        (false, true) => (pkt.l3 + 12, 4),
-        (false, false) => (pkt.l3 + 16, 4),
-        (true, true) => (pkt.l3 + 8, 16),
-        (true, false) => (pkt.l3 + 24, 16),
+    let off = match (pkt.v6, source) {
+        (false, true) => pkt.l3 + 12,
+        (false, false) => pkt.l3 + 16,
+        (true, true) => pkt.l3 + 8,
+        (true, false) => pkt.l3 + 24,
     };
     let old = if source { pkt.src } else { pkt.dst };
     if old == new {
         return;
     }
-    if let Some(b) = frame.get_mut(off..off + len) {
-        b.copy_from_slice(&new.to_be_bytes()[16 - len..]);
+    // Two fixed-size copies rather than one of `len` bytes, which was a
+    // memcpy call on every translated packet.
+    if pkt.v6 {
+        if let Some(b) = frame.get_mut(off..off + 16) {
+            b.copy_from_slice(&new.to_be_bytes());
+        }
+    } else if let Some(b) = frame.get_mut(off..off + 4) {
+        // An IPv4 address sits in the low 32 bits.
+        b.copy_from_slice(&(new as u32).to_be_bytes());
     }
     if !pkt.v6 {
         let c = update_addr(get16(frame, pkt.l3 + 10), old, new, false);
