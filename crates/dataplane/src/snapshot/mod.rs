@@ -100,7 +100,7 @@ pub(crate) struct TcpChecks {
 }
 
 /// One policy in the flat list counters are indexed by.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PolicyRef {
     /// `from-zone`, or `global`.
     pub from_zone: Arc<str>,

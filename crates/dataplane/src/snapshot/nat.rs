@@ -111,7 +111,7 @@ impl NatKind {
 
 /// One NAT rule in the flat list its counters are indexed by
 /// ([`crate::Counters::nat_rules`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NatRef {
     /// Source, destination or static.
     pub kind: NatKind,
