@@ -388,11 +388,11 @@ fn compile_screens(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
     for s in &x.screens {
         let refused = [
             (
-                s.limit_source.is_some(),
+                s.profile.limit_source.is_some(),
                 "screen limit-session source-ip-based",
             ),
             (
-                s.limit_destination.is_some(),
+                s.profile.limit_destination.is_some(),
                 "screen limit-session destination-ip-based",
             ),
         ];
@@ -406,25 +406,25 @@ fn compile_screens(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
             ));
         }
         let bits = [
-            (s.source_route, abi::SCR_SOURCE_ROUTE),
-            (s.block_frag, abi::SCR_BLOCK_FRAG),
-            (s.tear_drop, abi::SCR_TEAR_DROP),
-            (s.ping_death, abi::SCR_PING_DEATH),
-            (s.land, abi::SCR_LAND),
-            (s.syn_fin, abi::SCR_SYN_FIN),
-            (s.tcp_no_flag, abi::SCR_TCP_NO_FLAG),
-            (s.fin_no_ack, abi::SCR_FIN_NO_ACK),
-            (s.winnuke, abi::SCR_WINNUKE),
+            (s.profile.source_route, abi::SCR_SOURCE_ROUTE),
+            (s.profile.block_frag, abi::SCR_BLOCK_FRAG),
+            (s.profile.tear_drop, abi::SCR_TEAR_DROP),
+            (s.profile.ping_death, abi::SCR_PING_DEATH),
+            (s.profile.land, abi::SCR_LAND),
+            (s.profile.syn_fin, abi::SCR_SYN_FIN),
+            (s.profile.tcp_no_flag, abi::SCR_TCP_NO_FLAG),
+            (s.profile.fin_no_ack, abi::SCR_FIN_NO_ACK),
+            (s.profile.winnuke, abi::SCR_WINNUKE),
         ];
         // Windows in µs, as configured (0 reads as off; a window of 0
         // never sees two probes in the pipeline either).
         let mut scan_us = [0u32; abi::SCANS];
         for (i, w) in [
-            (abi::SCAN_IP_SWEEP, s.ip_sweep),
-            (abi::SCAN_TCP_SWEEP, s.tcp_sweep),
-            (abi::SCAN_UDP_SWEEP, s.udp_sweep),
-            (abi::SCAN_TCP_PORTS, s.port_scan),
-            (abi::SCAN_UDP_PORTS, s.udp_port_scan),
+            (abi::SCAN_IP_SWEEP, s.profile.ip_sweep),
+            (abi::SCAN_TCP_SWEEP, s.profile.tcp_sweep),
+            (abi::SCAN_UDP_SWEEP, s.profile.udp_sweep),
+            (abi::SCAN_TCP_PORTS, s.profile.port_scan),
+            (abi::SCAN_UDP_PORTS, s.profile.udp_port_scan),
         ] {
             if let Some(ns) = w {
                 scan_us[i] = u32::try_from(ns / 1000).or_else(|_| {
@@ -435,11 +435,11 @@ fn compile_screens(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
         c.screens.push((
             u32::from(s.zone),
             abi::Screen {
-                syn_flood: s.syn_flood.unwrap_or(abi::NONE32),
-                icmp_flood: s.icmp_flood.unwrap_or(abi::NONE32),
-                udp_flood: s.udp_flood.unwrap_or(abi::NONE32),
+                syn_flood: s.profile.syn_flood.unwrap_or(abi::NONE32),
+                icmp_flood: s.profile.icmp_flood.unwrap_or(abi::NONE32),
+                udp_flood: s.profile.udp_flood.unwrap_or(abi::NONE32),
                 checks: bits.iter().filter(|b| b.0).fold(0, |m, b| m | b.1),
-                alarm_only: u8::from(s.alarm_only),
+                alarm_only: u8::from(s.profile.alarm_only),
                 on: 1,
                 scan_us,
                 pad: 0,

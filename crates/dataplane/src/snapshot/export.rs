@@ -10,6 +10,7 @@ use std::sync::Arc;
 use xpf_model::PolicyAction;
 
 use super::nat::{Ctx, PortMode};
+pub use super::screen::ScreenProfile;
 use super::Snapshot;
 use super::Timeouts;
 
@@ -177,52 +178,13 @@ pub struct DnatRule {
     pub to: Option<(bool, u128, Option<u16>)>,
 }
 
-/// One zone's screen (`ids-option`), reduced as the pipeline checks it
-/// (`crates/dataplane/src/snapshot/screen.rs`). Windows are in ns.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// One zone's screen (`ids-option`): the pipeline's own profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Screen {
     /// Zone id (index into [`Export::zones`]).
     pub zone: u16,
-    /// `tcp land`.
-    pub land: bool,
-    /// `tcp syn-fin`.
-    pub syn_fin: bool,
-    /// `tcp tcp-no-flag`.
-    pub tcp_no_flag: bool,
-    /// `tcp fin-no-ack`.
-    pub fin_no_ack: bool,
-    /// `tcp winnuke`.
-    pub winnuke: bool,
-    /// `icmp ping-death`.
-    pub ping_death: bool,
-    /// `ip tear-drop`.
-    pub tear_drop: bool,
-    /// `ip block-frag`.
-    pub block_frag: bool,
-    /// `ip source-route-option` (or loose/strict).
-    pub source_route: bool,
-    /// `tcp syn-flood attack-threshold`: SYNs per second into the zone.
-    pub syn_flood: Option<u32>,
-    /// `icmp flood`: packets per second to one destination.
-    pub icmp_flood: Option<u32>,
-    /// `udp flood`: packets per second to one destination.
-    pub udp_flood: Option<u32>,
-    /// `icmp ip-sweep` window.
-    pub ip_sweep: Option<u64>,
-    /// `tcp port-scan` window.
-    pub port_scan: Option<u64>,
-    /// `tcp tcp-sweep` window.
-    pub tcp_sweep: Option<u64>,
-    /// `udp udp-sweep` window.
-    pub udp_sweep: Option<u64>,
-    /// `udp port-scan` window.
-    pub udp_port_scan: Option<u64>,
-    /// `limit-session source-ip-based`.
-    pub limit_source: Option<u32>,
-    /// `limit-session destination-ip-based`.
-    pub limit_destination: Option<u32>,
-    /// `alarm-without-drop`.
-    pub alarm_only: bool,
+    /// The checks, as the pipeline runs them (windows in ns).
+    pub profile: ScreenProfile,
 }
 
 /// The whole snapshot, as plain data. See the module docs.
@@ -316,26 +278,7 @@ impl Snapshot {
                     let p = z.screen.as_ref()?;
                     Some(Screen {
                         zone: i as u16,
-                        land: p.land,
-                        syn_fin: p.syn_fin,
-                        tcp_no_flag: p.tcp_no_flag,
-                        fin_no_ack: p.fin_no_ack,
-                        winnuke: p.winnuke,
-                        ping_death: p.ping_death,
-                        tear_drop: p.tear_drop,
-                        block_frag: p.block_frag,
-                        source_route: p.source_route,
-                        syn_flood: p.syn_flood,
-                        icmp_flood: p.icmp_flood,
-                        udp_flood: p.udp_flood,
-                        ip_sweep: p.ip_sweep,
-                        port_scan: p.port_scan,
-                        tcp_sweep: p.tcp_sweep,
-                        udp_sweep: p.udp_sweep,
-                        udp_port_scan: p.udp_port_scan,
-                        limit_source: p.limit_source,
-                        limit_destination: p.limit_destination,
-                        alarm_only: p.alarm_only,
+                        profile: p.clone(),
                     })
                 })
                 .collect(),

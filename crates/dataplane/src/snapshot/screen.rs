@@ -7,15 +7,24 @@ const US: u64 = 1_000;
 
 /// One zone's screen profile, reduced to the supported checks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct ScreenProfile {
+pub struct ScreenProfile {
+    /// `tcp land`: SYNs whose source is their destination.
     pub land: bool,
+    /// `tcp syn-fin`.
     pub syn_fin: bool,
+    /// `tcp tcp-no-flag`.
     pub tcp_no_flag: bool,
+    /// `tcp fin-no-ack`.
     pub fin_no_ack: bool,
+    /// `tcp winnuke`.
     pub winnuke: bool,
+    /// `icmp ping-death`.
     pub ping_death: bool,
+    /// `ip tear-drop`.
     pub tear_drop: bool,
+    /// `ip block-frag`.
     pub block_frag: bool,
+    /// `ip source-route-option` (or loose/strict).
     pub source_route: bool,
     /// SYNs per second accepted into the zone before dropping.
     pub syn_flood: Option<u32>,
