@@ -315,6 +315,54 @@ static __always_inline void xpf_close(struct xpf_dp_flow *k, struct xpf_dp_sessi
 	bpf_map_delete_elem(&xpf_dp_sessions, k);
 }
 
+/*
+ * Whether the session a packet found under key `k` (entry `s`, forward
+ * entry `fwd`, 0 when half evicted) ends here: expired, half evicted, or
+ * its policy gone after a commit. Ended, it is closed and the packet is
+ * judged as new.
+ */
+static __always_inline int xpf_session_ends(struct xpf_dp_flow *k, struct xpf_dp_session *s,
+					    struct xpf_dp_session *fwd, __u32 buf, struct xpf_dp_conf *conf,
+					    __u64 now)
+{
+	if (!fwd) {
+		bpf_map_delete_elem(&xpf_dp_sessions, k);
+		return 1;
+	}
+	if (fwd->expires <= now) {
+		xpf_close(k, s, fwd, xpf_dp_close_reason(fwd), now);
+		return 1;
+	}
+	if (!xpf_dp_revalidate(buf, conf, fwd)) {
+		xpf_close(k, s, fwd, XPF_DP_CLOSE_POLICY, now);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A packet of a live session, either family: TCP tracked, counted, the
+ * timer restarted, a first fragment remembered. 0, or the drop reason.
+ */
+static __always_inline int xpf_session_hit(struct xpf_pkt *p, struct xpf_dp_flow *k, struct xpf_dp_session *s,
+					   struct xpf_dp_session *fwd, struct xpf_dp_conf *conf, __u32 len,
+					   __u64 now)
+{
+	if (p->proto == 6) {
+		int bad = xpf_tcp_track(&fwd->tcp, s->dir, p, conf->sequence_check);
+
+		if (bad)
+			return bad;
+	}
+	s->packets += 1;
+	s->bytes += len;
+	fwd->expires = now + xpf_dp_timeout(conf, fwd);
+	xpf_dp_count(XPF_DP_CNT_HITS);
+	if (p->ttl > 1)
+		xpf_dp_frag_remember(p, k, now);
+	return 0;
+}
+
 /* The first packet of a flow: NAT, host, route, policy, NAT, session. */
 static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_dp_conf *conf,
 				     struct xpf_dp_iface *iface, __u32 ingress, struct xpf_pkt *p, __u32 len)
@@ -823,28 +871,12 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 
 		if (s->dir)
 			fwd = bpf_map_lookup_elem(&xpf_dp_sessions, &s->twin);
-		if (!fwd) {
-			/* Half evicted: judge the packet as new. */
-			bpf_map_delete_elem(&xpf_dp_sessions, k);
-		} else if (fwd->expires <= now) {
-			xpf_close(k, s, fwd, xpf_dp_close_reason(fwd), now);
-		} else if (!xpf_dp_revalidate(buf, conf, fwd)) {
-			xpf_close(k, s, fwd, XPF_DP_CLOSE_POLICY, now);
-		} else {
-			if (p->proto == 6) {
-				int bad = xpf_tcp_track(&fwd->tcp, s->dir, p, conf->sequence_check);
+		if (!xpf_session_ends(k, s, fwd, buf, conf, now)) {
+			int bad = xpf_session_hit(p, k, s, fwd, conf, len, now);
 
-				if (bad)
-					return xpf_drop(o, bad);
-			}
-			s->packets += 1;
-			s->bytes += len;
-			fwd->expires = now + xpf_dp_timeout(conf, fwd);
-			xpf_dp_count(XPF_DP_CNT_HITS);
+			if (bad)
+				return xpf_drop(o, bad);
 			int reset = xpf_dp_reset_ends(conf, fwd);
-
-			if (p->ttl > 1)
-				xpf_dp_frag_remember(p, k, now);
 			int act = p->ttl <= 1 ? xpf_time_exceeded6(ctx, o, iface, p, ingress) :
 						xpf_forward6(ctx, o, p, s, conf->mss);
 
@@ -923,29 +955,12 @@ __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o,
 
 		if (s->dir)
 			fwd = bpf_map_lookup_elem(&xpf_dp_sessions, &s->twin);
-		/* Expired, half evicted or its policy gone: closed, the packet judged as new. */
-		if (!fwd) {
-			/* Half evicted: judge the packet as new. */
-			bpf_map_delete_elem(&xpf_dp_sessions, k);
-		} else if (fwd->expires <= now) {
-			xpf_close(k, s, fwd, xpf_dp_close_reason(fwd), now);
-		} else if (!xpf_dp_revalidate(buf, conf, fwd)) {
-			xpf_close(k, s, fwd, XPF_DP_CLOSE_POLICY, now);
-		} else {
-			if (p->proto == 6) {
-				int bad = xpf_tcp_track(&fwd->tcp, s->dir, p, conf->sequence_check);
+		if (!xpf_session_ends(k, s, fwd, buf, conf, now)) {
+			int bad = xpf_session_hit(p, k, s, fwd, conf, len, now);
 
-				if (bad)
-					return xpf_drop(o, bad);
-			}
-			s->packets += 1;
-			s->bytes += len;
-			fwd->expires = now + xpf_dp_timeout(conf, fwd);
-			xpf_dp_count(XPF_DP_CNT_HITS);
+			if (bad)
+				return xpf_drop(o, bad);
 			int reset = xpf_dp_reset_ends(conf, fwd);
-
-			if (p->ttl > 1)
-				xpf_dp_frag_remember(p, k, now);
 			int act = p->ttl <= 1 ? xpf_time_exceeded(ctx, o, iface, p, ingress) :
 						xpf_forward(ctx, o, p, s, conf->mss);
 
