@@ -819,8 +819,35 @@ impl EbpfDataplane {
         self.links.iter().map(|(i, (_, m))| (*i, *m)).collect()
     }
 
-    /// Clears every CPU's last-run record: a run lands on one CPU, and a
-    /// stale record on another could otherwise pass for its outcome.
+    /// Runs program `name` once over `frame` (BPF_PROG_TEST_RUN): its
+    /// action, the frame as it left it, and every CPU's last-run record
+    /// (cleared first: the run lands on one CPU, and a stale record on
+    /// another could otherwise pass for its outcome).
+    fn run_once(
+        &mut self,
+        name: &'static str,
+        ingress_ifindex: u32,
+        frame: &[u8],
+    ) -> Result<(u32, Vec<u8>, PerCpuValues<abi::Last>), Error> {
+        self.clear_last()?;
+        let prog = program(&mut self.ebpf, name)?;
+        let fd = prog.fd().map_err(|source| Error::Program {
+            what: format!("{name} fd"),
+            source,
+        })?;
+        let (action, out) =
+            sys::xdp_test_run(fd.as_fd(), frame, ingress_ifindex).map_err(|source| Error::Io {
+                what: format!("BPF_PROG_TEST_RUN of {name}"),
+                source,
+            })?;
+        let last = PerCpuArray::<_, abi::Last>::try_from(self.map(M_LAST)?)
+            .map_err(map_err(M_LAST))?
+            .get(&0, 0)
+            .map_err(map_err(M_LAST))?;
+        Ok((action, out, last))
+    }
+
+    /// Clears every CPU's last-run record.
     fn clear_last(&mut self) -> Result<(), Error> {
         let blank =
             PerCpuValues::try_from(vec![abi::Last::default(); nr_cpus()?]).map_err(|source| {
@@ -839,21 +866,7 @@ impl EbpfDataplane {
     /// (BPF_PROG_TEST_RUN): sessions and counters change as for a real
     /// packet; nothing is transmitted.
     pub fn test_run(&mut self, ingress_ifindex: u32, frame: &[u8]) -> Result<TestRun, Error> {
-        self.clear_last()?;
-        let prog = xdp(&mut self.ebpf)?;
-        let fd = prog.fd().map_err(|source| Error::Program {
-            what: "program fd".into(),
-            source,
-        })?;
-        let (action, out) =
-            sys::xdp_test_run(fd.as_fd(), frame, ingress_ifindex).map_err(|source| Error::Io {
-                what: "BPF_PROG_TEST_RUN".into(),
-                source,
-            })?;
-        let last = PerCpuArray::<_, abi::Last>::try_from(self.map(M_LAST)?)
-            .map_err(map_err(M_LAST))?
-            .get(&0, 0)
-            .map_err(map_err(M_LAST))?;
+        let (action, out, last) = self.run_once(PROGRAM, ingress_ifindex, frame)?;
         // The run happened on one CPU: the one slot written, whose action
         // matches (a reply is redirected to its ingress and recorded as
         // XDP_TX).
@@ -957,21 +970,8 @@ impl EbpfDataplane {
     /// leaving a close for [`EbpfDataplane::events`] where the policy logs
     /// session-close; how many went.
     pub fn sweep(&mut self) -> Result<usize, Error> {
-        self.clear_last()?;
-        let prog = program(&mut self.ebpf, SWEEP)?;
-        let fd = prog.fd().map_err(|source| Error::Program {
-            what: "sweep program fd".into(),
-            source,
-        })?;
         // The program walks the table itself; the frame is only the run's.
-        sys::xdp_test_run(fd.as_fd(), &[0u8; 64], 0).map_err(|source| Error::Io {
-            what: "BPF_PROG_TEST_RUN (sweep)".into(),
-            source,
-        })?;
-        let last = PerCpuArray::<_, abi::Last>::try_from(self.map(M_LAST)?)
-            .map_err(map_err(M_LAST))?
-            .get(&0, 0)
-            .map_err(map_err(M_LAST))?;
+        let (_, _, last) = self.run_once(SWEEP, 0, &[0u8; 64])?;
         Ok(last.iter().map(|l| l.reason as usize).sum())
     }
 
