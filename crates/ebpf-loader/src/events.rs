@@ -12,7 +12,7 @@ use std::sync::Arc;
 use xpf_dataplane::{FlowKey, Record, RecordKind, Snapshot, Xlate};
 
 use crate::abi::{self, SessionEntry};
-use crate::program::{flow_key, xlate};
+use crate::program::{dnat_rule, flow_key, xlate, xlate_of};
 
 /// Which event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,18 +96,10 @@ impl EbpfEvent {
         Some(EbpfEvent {
             kind,
             fwd: flow_key(&e.flow),
-            xlate: Xlate {
-                src: (e.xflags & abi::X_SRC != 0).then_some((u128::from(e.xsrc), e.xsport)),
-                dst: (e.xflags & abi::X_DST != 0).then_some((u128::from(e.xdst), e.xdport)),
-            },
+            xlate: xlate_of(e.xflags, (e.xsrc, e.xsport), (e.xdst, e.xdport)),
             policy_id: rule(e.policy_id),
             snat_rule: rule(e.snat_rule),
-            // Only a translation names a destination rule (as `sessions`).
-            dnat_rule: if e.xflags & abi::X_DST != 0 {
-                rule(e.dnat_rule)
-            } else {
-                None
-            },
+            dnat_rule: dnat_rule(e.xflags, e.dnat_rule),
             ingress: e.ingress_ifindex,
             egress: e.egress_ifindex,
             created_ns: e.created,
@@ -133,11 +125,7 @@ impl EbpfEvent {
             xlate: xlate(f),
             policy_id: rule(f.policy_id),
             snat_rule: rule(f.snat_rule),
-            dnat_rule: if f.xflags & abi::X_DST != 0 {
-                rule(f.dnat_rule)
-            } else {
-                None
-            },
+            dnat_rule: dnat_rule(f.xflags, f.dnat_rule),
             ingress: f.ingress_ifindex,
             egress: f.egress_ifindex,
             created_ns: f.created,

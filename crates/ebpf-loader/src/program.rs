@@ -297,10 +297,23 @@ pub(crate) fn flow_key(f: &Flow) -> FlowKey {
 }
 
 pub(crate) fn xlate(e: &SessionEntry) -> Xlate {
+    xlate_of(e.xflags, (e.xsrc, e.xsport), (e.xdst, e.xdport))
+}
+
+/// A rewrite as the program stores it: `xflags` says which of the source
+/// and destination (address, port) apply.
+pub(crate) fn xlate_of(xflags: u8, src: (u32, u16), dst: (u32, u16)) -> Xlate {
     Xlate {
-        src: (e.xflags & abi::X_SRC != 0).then_some((u128::from(e.xsrc), e.xsport)),
-        dst: (e.xflags & abi::X_DST != 0).then_some((u128::from(e.xdst), e.xdport)),
+        src: (xflags & abi::X_SRC != 0).then_some((u128::from(src.0), src.1)),
+        dst: (xflags & abi::X_DST != 0).then_some((u128::from(dst.0), dst.1)),
     }
+}
+
+/// The destination (or static) NAT rule of an entry: only a translation
+/// names one (entries pinned by a program without destination NAT hold 0
+/// there, padding).
+pub(crate) fn dnat_rule(xflags: u8, id: u32) -> Option<u32> {
+    (xflags & abi::X_DST != 0 && id != abi::NONE32).then_some(id)
 }
 
 fn flow(k: &FlowKey) -> Flow {
@@ -918,10 +931,7 @@ impl EbpfDataplane {
                     generation: f.generation & GENERATION_MASK,
                     ingress: [f.ingress_ifindex, r.ingress_ifindex],
                     snat_rule: (f.snat_rule != abi::NONE32).then_some(f.snat_rule),
-                    // Entries pinned by a program without destination NAT
-                    // hold 0 there (padding): only a translation names a rule.
-                    dnat_rule: (f.xflags & abi::X_DST != 0 && f.dnat_rule != abi::NONE32)
-                        .then_some(f.dnat_rule),
+                    dnat_rule: dnat_rule(f.xflags, f.dnat_rule),
                     resolved: [f, r].map(|e| e.mac_flags & abi::MAC_OK != 0),
                     age: ns(now.saturating_sub(f.created)),
                     idle_left: ns(f.expires.saturating_sub(now)),
