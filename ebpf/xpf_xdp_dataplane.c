@@ -815,8 +815,7 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 static __always_inline int xpf_later_fragment6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
 					       __u32 len)
 {
-	struct xpf_dp_session *fwd = 0;
-	struct xpf_dp_session *s = xpf_dp_frag_follow(p, bpf_ktime_get_ns(), &fwd);
+	struct xpf_dp_session *s = xpf_dp_frag_follow(p, bpf_ktime_get_ns());
 
 	if (!s)
 		return xpf_drop(o, XPF_DROP_NON_FIRST_FRAGMENT);
@@ -895,8 +894,7 @@ static __always_inline int xpf_later_fragment(struct xdp_md *ctx, struct xpf_out
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct iphdr *ip = data + (p->l3 == 18 ? 18 : 14);
-	struct xpf_dp_session *fwd = 0;
-	struct xpf_dp_session *s = xpf_dp_frag_follow(p, bpf_ktime_get_ns(), &fwd);
+	struct xpf_dp_session *s = xpf_dp_frag_follow(p, bpf_ktime_get_ns());
 
 	if (!s)
 		return xpf_drop(o, XPF_DROP_NON_FIRST_FRAGMENT);

@@ -89,11 +89,10 @@ static __always_inline void xpf_dp_frag_remember(struct xpf_pkt *p, struct xpf_d
 }
 
 /*
- * The session entry a later fragment follows (its forward entry in `fwd`,
- * for the timer), or 0: none remembered, expired, or the session gone.
+ * The session entry a later fragment follows, or 0: none remembered,
+ * expired, or the session gone (its forward entry holds the timer).
  */
-static __always_inline struct xpf_dp_session *xpf_dp_frag_follow(struct xpf_pkt *p, __u64 now,
-								 struct xpf_dp_session **fwd)
+static __always_inline struct xpf_dp_session *xpf_dp_frag_follow(struct xpf_pkt *p, __u64 now)
 {
 	struct xpf_dp_frag_key fk;
 
@@ -106,8 +105,9 @@ static __always_inline struct xpf_dp_session *xpf_dp_frag_follow(struct xpf_pkt 
 
 	if (!s)
 		return 0;
-	*fwd = s->dir ? bpf_map_lookup_elem(&xpf_dp_sessions, &s->twin) : s;
-	if (!*fwd || (*fwd)->expires <= now)
+	struct xpf_dp_session *fwd = s->dir ? bpf_map_lookup_elem(&xpf_dp_sessions, &s->twin) : s;
+
+	if (!fwd || fwd->expires <= now)
 		return 0;
 	return s;
 }

@@ -25,11 +25,6 @@ struct xpf_quote {
 	__u8 *l4;
 };
 
-static __always_inline __u32 xpf_get32(__u8 *b)
-{
-	return ((__u32)b[0] << 24) | ((__u32)b[1] << 16) | ((__u32)b[2] << 8) | b[3];
-}
-
 /* Finds the quote of error `p`; 0, or a negative drop reason. */
 static __always_inline int xpf_quote_of(struct xdp_md *ctx, struct xpf_pkt *p, struct xpf_quote *q)
 {
@@ -112,14 +107,6 @@ static __always_inline void xpf_quote_port(__u8 *f, __u16 new, __u8 *csum)
 		xpf_put16(csum, xpf_csum16(xpf_get16(csum), old, new));
 }
 
-static __always_inline void xpf_set_addr32(__u8 *a, __u32 v)
-{
-	a[0] = v >> 24;
-	a[1] = v >> 16;
-	a[2] = v >> 8;
-	a[3] = v;
-}
-
 /*
  * Rewrites error `p` (quote `q`, found by key `k`) as the session's
  * traffic: `quote` is the key its sender knew (the twin of the entry `k`
@@ -156,8 +143,8 @@ static __always_inline int xpf_icmp_error_rewrite(struct xdp_md *ctx, struct xpf
 	/* The quote: addresses, its header checksum, transport checksum, ports. */
 	__u32 old_src = k->dst, old_dst = k->src;
 
-	xpf_set_addr32(q->ip + 12, quote->src);
-	xpf_set_addr32(q->ip + 16, quote->dst);
+	xpf_put32(q->ip + 12, quote->src);
+	xpf_put32(q->ip + 16, quote->dst);
 	xpf_put16(q->ip + 10, 0);
 	xpf_put16(q->ip + 10, xpf_finish(xpf_sum_words(0, q->ip, 20, 0)));
 	if (csum && proto != 1) {
@@ -181,8 +168,8 @@ static __always_inline int xpf_icmp_error_rewrite(struct xdp_md *ctx, struct xpf
 		dst = quote->src;
 	if (src == old_dst)
 		src = quote->dst;
-	xpf_set_addr32((__u8 *)&ip->saddr, src);
-	xpf_set_addr32((__u8 *)&ip->daddr, dst);
+	xpf_put32((__u8 *)&ip->saddr, src);
+	xpf_put32((__u8 *)&ip->daddr, dst);
 	ip->ttl--;
 	ip->check = 0;
 	xpf_put16((__u8 *)&ip->check, xpf_finish(xpf_sum_words(0, (__u8 *)ip, 20, 0)));

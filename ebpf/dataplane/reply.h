@@ -59,14 +59,6 @@ static __always_inline void xpf_swap_macs(struct xdp_md *ctx)
 	__builtin_memcpy(eth + 6, tmp, 6);
 }
 
-static __always_inline void xpf_put32(__u8 *b, __u32 v)
-{
-	b[0] = v >> 24;
-	b[1] = v >> 16;
-	b[2] = v >> 8;
-	b[3] = v;
-}
-
 /* Checksum of the quote in the scratch buffer, for bpf_loop. */
 struct xpf_sum {
 	__u32 quote;

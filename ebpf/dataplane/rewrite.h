@@ -39,6 +39,19 @@ static __always_inline void xpf_put16(__u8 *b, __u16 v)
 	b[1] = v;
 }
 
+static __always_inline __u32 xpf_get32(__u8 *b)
+{
+	return ((__u32)b[0] << 24) | ((__u32)b[1] << 16) | ((__u32)b[2] << 8) | b[3];
+}
+
+static __always_inline void xpf_put32(__u8 *b, __u32 v)
+{
+	b[0] = v >> 24;
+	b[1] = v >> 16;
+	b[2] = v >> 8;
+	b[3] = v;
+}
+
 /* The L4 checksum covering addresses and ports: TCP 16, UDP 6; ICMP none. */
 static __always_inline int xpf_l4_csum_off(__u8 proto)
 {
@@ -61,10 +74,7 @@ static __always_inline int xpf_set_ip_addr(struct iphdr *ip, int source, __u32 o
 
 	if (old == new)
 		return 0;
-	a[0] = new >> 24;
-	a[1] = new >> 16;
-	a[2] = new >> 8;
-	a[3] = new;
+	xpf_put32(a, new);
 	xpf_put16(ipc, xpf_csum_addr(xpf_get16(ipc), old, new));
 	return 1;
 }
