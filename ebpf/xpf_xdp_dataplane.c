@@ -50,6 +50,7 @@
 #include "dataplane/counters.h"
 #include "dataplane/config.h"
 #include "dataplane/parse.h"
+#include "dataplane/clock.h"
 #include "dataplane/session.h"
 #include "dataplane/revalidate.h"
 #include "dataplane/tcp_track.h"
@@ -166,6 +167,17 @@ static __always_inline int xpf_time_exceeded(struct xdp_md *ctx, struct xpf_out 
 	if (!iface->addr4 || xpf_icmp_error(ctx, p, 11, 0, iface->addr4))
 		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
 	return xpf_reply(o, ingress);
+}
+
+/* TTL expiry on a session: the ingress interface's address answers. */
+static __always_inline int xpf_session_time_exceeded(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
+						     __u32 buf, __u32 ingress)
+{
+	struct xpf_dp_iface *iface = xpf_dp_iface(buf, ingress);
+
+	if (!iface)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	return xpf_time_exceeded(ctx, o, iface, p, ingress);
 }
 
 /*
@@ -446,7 +458,7 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 		rb = XPF_ROUTE_OK;
 	}
 
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = xpf_dp_now();
 	__u64 timeout = xpf_session_timeout(conf, p->proto, timeout_s);
 
 	struct xpf_work *w = xpf_work();
@@ -739,7 +751,7 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 		rb = XPF_ROUTE_OK;
 	}
 
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = xpf_dp_now();
 	__u64 timeout = xpf_session_timeout(conf, p->proto, timeout_s);
 
 	struct xpf_work *w = xpf_work();
@@ -815,7 +827,7 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 static __always_inline int xpf_later_fragment6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
 					       __u32 len)
 {
-	struct xpf_dp_session *s = xpf_dp_frag_follow(p, bpf_ktime_get_ns());
+	struct xpf_dp_session *s = xpf_dp_frag_follow(p, xpf_dp_now());
 
 	if (!s)
 		return xpf_drop(o, XPF_DROP_NON_FIRST_FRAGMENT);
@@ -866,7 +878,7 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 
 	if (s) {
 		struct xpf_dp_session *fwd = s;
-		__u64 now = bpf_ktime_get_ns();
+		__u64 now = xpf_dp_now();
 
 		if (s->dir)
 			fwd = bpf_map_lookup_elem(&xpf_dp_sessions, &s->twin);
@@ -894,7 +906,7 @@ static __always_inline int xpf_later_fragment(struct xdp_md *ctx, struct xpf_out
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct iphdr *ip = data + (p->l3 == 18 ? 18 : 14);
-	struct xpf_dp_session *s = xpf_dp_frag_follow(p, bpf_ktime_get_ns());
+	struct xpf_dp_session *s = xpf_dp_frag_follow(p, xpf_dp_now());
 
 	if (!s)
 		return xpf_drop(o, XPF_DROP_NON_FIRST_FRAGMENT);
@@ -928,9 +940,8 @@ __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o,
 	__u32 buf = (bi >> 32) & 1;
 	__u32 ingress = (__u32)bi;
 	struct xpf_dp_conf *conf = bpf_map_lookup_elem(&xpf_dp_conf, &buf);
-	struct xpf_dp_iface *iface = xpf_dp_iface(buf, ingress);
 
-	if (!conf || !iface)
+	if (!conf)
 		return xpf_drop(o, XPF_DROP_NO_CONFIG);
 	if (p->frag == XPF_FRAG_LATER)
 		return xpf_later_fragment(ctx, o, p, len);
@@ -949,7 +960,7 @@ __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o,
 
 	if (s) {
 		struct xpf_dp_session *fwd = s;
-		__u64 now = bpf_ktime_get_ns();
+		__u64 now = xpf_dp_now();
 
 		if (s->dir)
 			fwd = bpf_map_lookup_elem(&xpf_dp_sessions, &s->twin);
@@ -959,7 +970,8 @@ __attribute__((noinline)) int xpf_dp_run4(struct xdp_md *ctx, struct xpf_out *o,
 			if (bad)
 				return xpf_drop(o, bad);
 			int reset = xpf_dp_reset_ends(conf, fwd);
-			int act = p->ttl <= 1 ? xpf_time_exceeded(ctx, o, iface, p, ingress) :
+			/* The interface (a hash lookup) only for the rare answer. */
+			int act = p->ttl <= 1 ? xpf_session_time_exceeded(ctx, o, p, buf, ingress) :
 						xpf_forward(ctx, o, p, s, conf->mss);
 
 			if (reset)
@@ -1095,7 +1107,7 @@ static long xpf_sweep_one(void *map, struct xpf_dp_flow *key, struct xpf_dp_sess
 SEC("xdp")
 int xpf_xdp_sweep(struct xdp_md *ctx)
 {
-	struct xpf_sweep w = { .now = bpf_ktime_get_ns() };
+	struct xpf_sweep w = { .now = xpf_dp_now() };
 	__u32 zero = 0;
 	struct xpf_dp_last *last = bpf_map_lookup_elem(&xpf_dp_last, &zero);
 
