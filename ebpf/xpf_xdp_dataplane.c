@@ -102,12 +102,20 @@ struct {
 	__type(value, struct xpf_dp_session);
 } xpf_dp_new_session SEC(".maps");
 
-/* The parsed packet: per CPU, to leave the 512-byte stack to the stages. */
+/*
+ * The parsed packet, per CPU to leave the 512-byte stack to the stages,
+ * beside what the CPU remembers of its last ingress interface.
+ */
+struct xpf_cpu {
+	struct xpf_pkt pkt;
+	struct xpf_dp_zone_memo zone;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct xpf_pkt);
+	__type(value, struct xpf_cpu);
 } xpf_dp_pkt SEC(".maps");
 
 /* xpf_dp_run4's answer when no session took the packet: judge it as new. */
@@ -1006,12 +1014,16 @@ __attribute__((noinline)) int xpf_dp_first4(struct xdp_md *ctx, struct xpf_out *
 static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
 {
 	__u32 zero = 0;
-	struct xpf_pkt *p = bpf_map_lookup_elem(&xpf_dp_pkt, &zero);
+	struct xpf_cpu *cpu = bpf_map_lookup_elem(&xpf_dp_pkt, &zero);
 	__u32 ingress = ctx->ingress_ifindex;
-	__u32 len = bpf_xdp_get_buff_len(ctx);
+	/* Not an xdp.frags program: every frame is one linear buffer. */
+	__u32 len = ctx->data_end - ctx->data;
 
-	if (!p)
+	if (!cpu)
 		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	struct xpf_pkt *p = &cpu->pkt;
+	struct xpf_dp_zone_memo *m = &cpu->zone;
+
 	__builtin_memset(p, 0, sizeof(*p));
 	int rc = xpf_parse(ctx, p);
 
@@ -1029,11 +1041,11 @@ static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
 
 	if (!conf || conf->generation == 0)
 		return xpf_drop(o, XPF_DROP_NO_CONFIG);
-	struct xpf_dp_iface *iface = xpf_dp_iface(buf, ingress);
-
-	if (!iface || iface->zone == XPF_DP_NO_ZONE)
+	if (m->generation != conf->generation || m->ifindex != ingress)
+		xpf_dp_zone_learn(m, conf->generation, (__u64)buf << 32 | ingress);
+	if (m->zone == XPF_DP_NO_ZONE)
 		return xpf_drop(o, XPF_DROP_NO_ZONE);
-	int screened = xpf_dp_screen(p, buf << 16 | iface->zone);
+	int screened = m->screened ? xpf_dp_screen(p, buf << 16 | m->zone) : 0;
 
 	if (screened)
 		return xpf_drop(o, screened);

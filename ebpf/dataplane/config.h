@@ -53,4 +53,18 @@ static __always_inline struct xpf_dp_iface *xpf_dp_iface(__u32 buf, __u32 ifinde
 	return bpf_map_lookup_elem(&xpf_dp_ifaces, &k);
 }
 
+/*
+ * What this CPU knows of the interface it last saw a packet from, as of
+ * the snapshot generation it learnt it in: NAPI hands packets over in
+ * bursts per interface, so most packets skip the hash lookup. A commit
+ * changes the generation, and the loader only ever writes the idle buffer.
+ */
+struct xpf_dp_zone_memo {
+	__u64 generation;
+	__u32 ifindex;
+	__u16 zone; /* XPF_DP_NO_ZONE: none */
+	__u8 screened; /* 1: the zone has a screen profile */
+	__u8 pad;
+};
+
 #endif

@@ -179,4 +179,31 @@ __attribute__((noinline)) int xpf_dp_screen(struct xpf_pkt *p, __u32 bz)
 	return hit;
 }
 
+/*
+ * Learns interface `ifindex` of buffer `bi >> 32` into `m` for generation
+ * `gen`: its zone, and whether the zone screens. Off the hot path, and a
+ * global function so that its lookup keys do not grow the caller's stack.
+ */
+__attribute__((noinline)) int xpf_dp_zone_learn(struct xpf_dp_zone_memo *m, __u64 gen, __u64 bi)
+{
+	__u32 buf = (bi >> 32) & 1;
+	struct xpf_dp_iface *iface;
+	struct xpf_dp_screen *s;
+	__u32 idx;
+
+	if (!m)
+		return 0;
+	iface = xpf_dp_iface(buf, (__u32)bi);
+	m->generation = gen;
+	m->ifindex = (__u32)bi;
+	m->zone = iface ? iface->zone : XPF_DP_NO_ZONE;
+	m->screened = 0;
+	if (m->zone < XPF_DP_SCREEN_ZONES) {
+		idx = buf * XPF_DP_SCREEN_ZONES + m->zone;
+		s = bpf_map_lookup_elem(&xpf_dp_screens, &idx);
+		m->screened = s && s->on;
+	}
+	return 0;
+}
+
 #endif
