@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
 /*
- * Stage: IPv4 ICMP errors (crates/dataplane/src/stage/icmp_error.rs). An
+ * Stage: ICMP and ICMPv6 errors (crates/dataplane/src/stage/icmp_error.rs). An
  * error is matched to the session of the packet it quotes; the quote
  * travelled the other way, so the error is rewritten as that session's
  * traffic in its own direction: the quote restored to what its sender

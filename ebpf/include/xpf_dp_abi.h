@@ -545,6 +545,8 @@ struct xpf_dp_event {
 	__u64 packets[2];
 	__u64 bytes[2];
 	struct xpf_dp_flow flow;
+	/* The reverse key: an IPv6 session's rewrite addresses (0 for DENY). */
+	struct xpf_dp_flow twin;
 };
 
 /*

@@ -544,16 +544,23 @@ pub struct Event {
     pub packets: [u64; 2],
     pub bytes: [u64; 2],
     pub flow: Flow,
+    /// The reverse key (an IPv6 session's rewrite addresses).
+    pub twin: Flow,
 }
 
 /// `sizeof(struct xpf_dp_event)`.
-pub const EVENT_SIZE: usize = 136;
+pub const EVENT_SIZE: usize = 184;
+/// The size before `twin`: records of an older program, read without it.
+pub const EVENT_SIZE_V4: usize = 136;
 
 impl Event {
     /// Reads an event (native byte order, as the program wrote it); `None`
     /// when `b` is too short to be one.
     pub fn from_bytes(b: &[u8]) -> Option<Event> {
-        let b = b.get(..EVENT_SIZE)?;
+        let twin = b
+            .get(EVENT_SIZE_V4..EVENT_SIZE)
+            .map_or_else(Flow::default, flow_at);
+        let b = b.get(..EVENT_SIZE_V4)?;
         let u16_at = |o: usize| u16::from_ne_bytes([b[o], b[o + 1]]);
         let u32_at = |o: usize| u32::from_ne_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
         let u64_at = |o: usize| {
@@ -561,11 +568,6 @@ impl Event {
             a.copy_from_slice(&b[o..o + 8]);
             u64::from_ne_bytes(a)
         };
-        let f = &b[88..];
-        let mut src6 = [0u8; 16];
-        let mut dst6 = [0u8; 16];
-        src6.copy_from_slice(&f[16..32]);
-        dst6.copy_from_slice(&f[32..48]);
         Some(Event {
             kind: b[0],
             reason: b[1],
@@ -584,18 +586,30 @@ impl Event {
             at: u64_at(48),
             packets: [u64_at(56), u64_at(64)],
             bytes: [u64_at(72), u64_at(80)],
-            flow: Flow {
-                src: u32_at(88),
-                dst: u32_at(92),
-                sport: u16_at(96),
-                dport: u16_at(98),
-                proto: f[12],
-                v6: f[13],
-                pad: [0; 2],
-                src6,
-                dst6,
-            },
+            flow: flow_at(&b[88..]),
+            twin,
         })
+    }
+}
+
+/// A `struct xpf_dp_flow` from the 48 bytes at the start of `f`.
+fn flow_at(f: &[u8]) -> Flow {
+    let u16_at = |o: usize| u16::from_ne_bytes([f[o], f[o + 1]]);
+    let u32_at = |o: usize| u32::from_ne_bytes([f[o], f[o + 1], f[o + 2], f[o + 3]]);
+    let mut src6 = [0u8; 16];
+    let mut dst6 = [0u8; 16];
+    src6.copy_from_slice(&f[16..32]);
+    dst6.copy_from_slice(&f[32..48]);
+    Flow {
+        src: u32_at(0),
+        dst: u32_at(4),
+        sport: u16_at(8),
+        dport: u16_at(10),
+        proto: f[12],
+        v6: f[13],
+        pad: [0; 2],
+        src6,
+        dst6,
     }
 }
 

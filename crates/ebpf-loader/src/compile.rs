@@ -935,6 +935,59 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_nat_is_compiled_beside_ipv4() {
+        let x = export(
+            "screen { ids-option s { tcp { land; } } }
+             nat {
+                 source {
+                     pool p6 { address { 2001:db8:99::10/128 to 2001:db8:99::13/128; } }
+                     rule-set s { from zone untrust; to zone untrust;
+                         rule v4 { match { source-address 10.0.0.0/8; } then { source-nat interface; } }
+                         rule both { match { source-address [ 10.1.0.0/16 2001:db8:1::/64 ]; } then { source-nat pool p6; } } }
+                 }
+                 destination {
+                     pool web6 { address 2001:db8:2::10/128 port 8080; }
+                     rule-set d { from zone untrust;
+                         rule r { match { destination-address 2001:db8:ff::100/128; } then { destination-nat pool web6; } } }
+                 }
+                 static {
+                     rule-set st { from zone untrust;
+                         rule r { match { destination-address 2001:db8:5::/64; } then { static-nat prefix 2001:db8:2::/64; } } }
+                 }
+             }",
+        );
+        let c = compile(&x, 0).expect("IPv6 NAT compiles");
+        let v6 = |s: &str| halves(u128::from(s.parse::<std::net::Ipv6Addr>().unwrap()));
+
+        // Static: an IPv6 rule of its own list, none of IPv4's.
+        assert_eq!((c.conf.n_static, c.conf.n_static6), (0, 1));
+        let s = c.statics6[0];
+        assert_eq!((s.ext, s.int), (v6("2001:db8:5::"), v6("2001:db8:2::")));
+        assert_eq!(s.mask, [u64::MAX, 0]);
+        // Destination: the pool translates IPv6 only; IPv4's slot is `off`.
+        assert_eq!(
+            (c.dnat[0].action, c.dnat6[0].action),
+            (abi::DNAT_OFF, abi::DNAT_POOL)
+        );
+        assert_eq!(
+            (c.dnat6[0].addr, c.dnat6[0].port),
+            (v6("2001:db8:2::10"), 8080)
+        );
+        assert_eq!(c.dnat6[0].has_port, 1);
+        assert_eq!((c.dnat6[0].m.n_src, c.dnat6[0].m.n_dst), (0, 1));
+        // Source: an IPv4-only match matches no IPv6; each family its ranges.
+        assert_eq!(c.snat6[0].n_src, abi::LIST_NONE);
+        assert_eq!((c.snat[1].m.n_src, c.snat6[1].n_src), (1, 1));
+        assert_eq!(c.snat6[1].src_lo[0], v6("2001:db8:1::"));
+        assert_eq!(c.snat6[1].src_hi[0], v6("2001:db8:1:0:ffff:ffff:ffff:ffff"));
+        assert_eq!((c.pools[0].n, c.pools6[0].n), (0, 1));
+        assert_eq!(
+            (c.pools6[0].lo[0], c.pools6[0].hi[0]),
+            (v6("2001:db8:99::10"), v6("2001:db8:99::13"))
+        );
+    }
+
+    #[test]
     fn lpm_keys_put_the_set_first() {
         let mut out = Vec::new();
         lpm(0x8001, 24, &[(6 << 16 | 80, 6 << 16 | 80, 1u64)], &mut out);

@@ -304,13 +304,19 @@ pub(crate) fn flow_key(f: &Flow) -> FlowKey {
 /// translated source is the twin's destination, the translated
 /// destination its source.
 pub(crate) fn xlate(e: &SessionEntry) -> Xlate {
-    if e.twin.v6 == 0 {
-        return xlate_of(e.xflags, (e.xsrc, e.xsport), (e.xdst, e.xdport));
+    xlate_with(e.xflags, &e.twin, (e.xsrc, e.xsport), (e.xdst, e.xdport))
+}
+
+/// [`xlate_of`] for an entry or event whose reverse key is `twin`: an IPv6
+/// one's addresses are the twin's.
+pub(crate) fn xlate_with(xflags: u8, twin: &Flow, src: (u32, u16), dst: (u32, u16)) -> Xlate {
+    if twin.v6 == 0 {
+        return xlate_of(xflags, src, dst);
     }
-    let twin = flow_key(&e.twin);
+    let t = flow_key(twin);
     Xlate {
-        src: (e.xflags & abi::X_SRC != 0).then_some((twin.dst, e.xsport)),
-        dst: (e.xflags & abi::X_DST != 0).then_some((twin.src, e.xdport)),
+        src: (xflags & abi::X_SRC != 0).then_some((t.dst, src.1)),
+        dst: (xflags & abi::X_DST != 0).then_some((t.src, dst.1)),
     }
 }
 

@@ -1266,7 +1266,12 @@ fn restarts(net: &Net) {
 
 /// `CONF` with an IPv6 address on every interface.
 fn conf6() -> String {
-    let mut c = CONF.to_string();
+    with_inet6(CONF)
+}
+
+/// `conf` with the IPv6 side of its three interfaces.
+fn with_inet6(conf: &str) -> String {
+    let mut c = conf.to_string();
     for (v4, v6) in [
         ("10.0.1.1/24", "2001:db8:1::1/64"),
         ("203.0.113.1/24", "2001:db8:ff::1/64"),
@@ -1850,6 +1855,20 @@ fn nat6(net: &Net) {
         &icmp6(GATEWAY6, "2001:db8:ff::1", 3, &quoted),
         trust,
     );
+
+    // A datagram in fragments: the later one follows the first through
+    // source NAT, its addresses translated; the whole checksums right.
+    let big = ip(
+        "2001:db8:1::50",
+        "2001:db8:ee::7",
+        17,
+        udp_header(5002, 123, &[7u8; 400]),
+    );
+    let (first, later) = fragments(&big, 208);
+    let f1 = p.forward(trust, &first, untrust);
+    let f2 = p.forward(trust, &later, untrust);
+    assert_eq!(view(&f2).src(), a("2001:db8:ff::1"));
+    assert_reassembled_checksum(&f1, &f2);
 
     // Pool source NAT: an address of the pool by the source, ports from
     // 20000-20009 until they run out for this destination.
@@ -2625,6 +2644,18 @@ fn events(net: &Net) {
         "{logs:#?}"
     );
     assert_eq!(p.ebpf.counters().unwrap().events_lost, 0);
+
+    // IPv6 through interface source NAT (`masquerade` matches ::/0): the
+    // record carries the IPv6 translation.
+    let mut p = pair_with(net, "events6", &with_inet6(&events_conf()));
+    let (trust, untrust) = (p.trust, p.untrust);
+    let syn = tcp("2001:db8:1::50", 40001, "2001:db8:ee::80", 80, SYN, 1000, 0);
+    let out = p.forward(trust, &syn, untrust);
+    let nat_port = view(&out).sport();
+    let logs = p.same_logs();
+    assert_eq!(logs.len(), 1, "{logs:#?}");
+    assert_eq!(logs[0].nat_src, (a("2001:db8:ff::1"), nat_port));
+    assert_eq!(logs[0].src_nat_rule.as_deref(), Some("masquerade"));
 }
 
 /// `CONF` with a screen on the untrust zone (`profile`, the body of its
