@@ -2,10 +2,11 @@
 /*
  * XDP program of the eBPF fallback dataplane (issue 6; ARCHITECTURE.md,
  * "Packet path"): the pipeline of crates/dataplane in the kernel, for IPv4
- * TCP, UDP and ICMP, and IPv6 TCP, UDP and ICMPv6 without NAT. xpf_run
+ * TCP, UDP and ICMP, and IPv6 TCP, UDP and ICMPv6, NAT included. xpf_run
  * parses and finds the ingress zone, then hands over to xpf_dp_run4 or
- * xpf_dp_run6; read top to bottom, they are the packet path, in the order
- * of crates/dataplane/src/pipeline.rs:
+ * xpf_dp_run6 (sessions) and xpf_dp_first4 or xpf_dp_first6 (new flows);
+ * read top to bottom, they are the packet path, in the order of
+ * crates/dataplane/src/pipeline.rs:
  *
  *  1. parse (dataplane/parse.h);
  *  2. ingress zone from the interface map (dataplane/config.h), and its
@@ -14,11 +15,11 @@
  *     (dataplane/revalidate.h), TCP tracked (dataplane/tcp_track.h): a
  *     hit is rewritten (MSS clamped, dataplane/mss.h) and sent, and an ICMP
  *     error goes the way of the session it quotes (dataplane/icmp_error.h);
- *  4. on a miss: static and destination NAT (dataplane/dnat.h), traffic
- *     for the box (dataplane/host.h), SYN check, route and egress zone of
- *     the translated destination (dataplane/fib.h), first-match policy on
- *     it (dataplane/policy.h), source NAT (dataplane/snat.h), session
- *     create;
+ *  4. on a miss: static and destination NAT (dataplane/dnat.h; IPv6:
+ *     dataplane/nat6.h), traffic for the box (dataplane/host.h), SYN
+ *     check, route and egress zone of the translated destination
+ *     (dataplane/fib.h), first-match policy on it (dataplane/policy.h),
+ *     source NAT (dataplane/snat.h, nat6.h), session create;
  *  5. rewrite (dataplane/rewrite.h), MSS clamp of SYNs (dataplane/mss.h)
  *     and redirect, or an ICMP time exceeded back out of the ingress
  *     (dataplane/reply.h).
@@ -32,7 +33,7 @@
  * upper-layer offset (`l4`), never `l3 + 40`.
  *
  * What the pipeline does and this program does not (the limit-session
- * screen, IPv6 NAT, IPv4 options) is either refused by the loader's
+ * screen, IPv4 options) is either refused by the loader's
  * compile or counted as XPF_DROP_UNSUPPORTED after the screen: never
  * forwarded unchecked. Later fragments are screened, then follow their
  * first fragment's session (dataplane/fragment.h) or are dropped as
@@ -58,6 +59,7 @@
 #include "dataplane/policy.h"
 #include "dataplane/dnat.h"
 #include "dataplane/snat.h"
+#include "dataplane/nat6.h"
 #include "dataplane/rewrite.h"
 #include "dataplane/fib.h"
 #include "dataplane/reply.h"
@@ -83,12 +85,16 @@ _Static_assert(sizeof(struct xpf_dp_nat_match) == 108, "xpf_dp_nat_match");
 _Static_assert(sizeof(struct xpf_dp_nat_ctx) == 32, "xpf_dp_nat_ctx");
 _Static_assert(sizeof(struct xpf_dp_static) == 48, "xpf_dp_static");
 _Static_assert(sizeof(struct xpf_dp_dnat) == 152, "xpf_dp_dnat");
+_Static_assert(sizeof(struct xpf_dp_nat6_match) == 264, "xpf_dp_nat6_match");
+_Static_assert(sizeof(struct xpf_dp_dnat6) == 288, "xpf_dp_dnat6");
+_Static_assert(sizeof(struct xpf_dp_static6) == 88, "xpf_dp_static6");
+_Static_assert(sizeof(struct xpf_dp_pool6) == 136, "xpf_dp_pool6");
 _Static_assert(sizeof(struct xpf_dp_flow) == 48, "xpf_dp_flow");
 _Static_assert(sizeof(struct xpf_dp_tcp) == 40, "xpf_dp_tcp");
 _Static_assert(sizeof(struct xpf_dp_session) == 208, "xpf_dp_session");
 _Static_assert(sizeof(struct xpf_dp_last) == 16, "xpf_dp_last");
 _Static_assert(sizeof(struct xpf_dp_local6_key) == 20, "xpf_dp_local6_key");
-_Static_assert(sizeof(struct xpf_dp_event) == 136, "xpf_dp_event");
+_Static_assert(sizeof(struct xpf_dp_event) == 184, "xpf_dp_event");
 _Static_assert(sizeof(struct xpf_dp_screen) == 40, "xpf_dp_screen");
 _Static_assert(sizeof(struct xpf_dp_scan_key) == 36, "xpf_dp_scan_key");
 _Static_assert(sizeof(struct xpf_dp_scan_window) == 192, "xpf_dp_scan_window");
@@ -120,6 +126,8 @@ struct {
 
 /* xpf_dp_run4's answer when no session took the packet: judge it as new. */
 #define XPF_MISS (-1)
+/* xpf_dp_run6's for an ICMPv6 error: xpf_icmp6_error_in, called from the top. */
+#define XPF_ERROR6 (-2)
 
 struct xpf_out {
 	__u32 reason;
@@ -305,6 +313,17 @@ static __always_inline __u64 xpf_session_timeout(struct xpf_dp_conf *conf, __u8 
 	if (timeout_s)
 		return (__u64)timeout_s * 1000000000ull;
 	return xpf_proto_timeout(conf, proto);
+}
+
+/* xpf_nat_failed for IPv6's translations. */
+static __always_inline int xpf_nat6_failed(struct xpf_out *o, __u32 buf, struct xpf_nat6_result *dn,
+					   struct xpf_nat6_result *nat)
+{
+	if (dn->done)
+		xpf_dp_nat_hit(buf, dn->rule, 1);
+	if (nat->done)
+		xpf_dp_nat_hit(buf, nat->rule, 1);
+	return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
 }
 
 /* A session that could not be made: its translations count as failed. */
@@ -573,7 +592,27 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	return xpf_forward(ctx, o, p, st, conf->mss);
 }
 
-/* Sends a packet of an IPv6 session: hop limit, MSS clamp, neighbour, redirect. */
+/*
+ * Sends a rewritten IPv6 packet of session entry `s` (its addresses at
+ * `ip6`, translated) its way, asking for the neighbour if unknown.
+ */
+static __always_inline int xpf_send_session6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
+					     struct xpf_dp_session *s, struct ipv6hdr *ip6)
+{
+	if (!(s->mac_flags & XPF_DP_MAC_OK)) {
+		struct xpf_route r = {};
+
+		if (xpf_fib6(ctx, s->ingress_ifindex, (__u32 *)&ip6->saddr, (__u32 *)&ip6->daddr, p->proto, &r) !=
+		    XPF_ROUTE_OK)
+			return xpf_drop(o, XPF_DROP_NO_NEIGHBOUR);
+		__builtin_memcpy(s->smac, r.smac, 6);
+		__builtin_memcpy(s->dmac, r.dmac, 6);
+		s->mac_flags |= XPF_DP_MAC_OK;
+	}
+	return xpf_send(ctx, o, s->egress_ifindex, s->smac, s->dmac);
+}
+
+/* Sends a packet of an IPv6 session: NAT, hop limit, MSS clamp, neighbour, redirect. */
 static __always_inline int xpf_forward6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
 					struct xpf_dp_session *s, __u16 mss)
 {
@@ -584,31 +623,26 @@ static __always_inline int xpf_forward6(struct xdp_md *ctx, struct xpf_out *o, s
 
 	if ((void *)(ip6 + 1) > data_end || l4 > XPF_L4_MAX)
 		return xpf_drop(o, XPF_DROP_MALFORMED);
-	/* No header checksum in IPv6, and no translation yet: only this. */
+	/* No header checksum in IPv6: NAT changes the upper layer's only. */
+	if (s->xflags)
+		xpf_translate6(ip6, data + l4, data_end, p, s);
 	ip6->hop_limit--;
 	xpf_dp_mss_clamp(data + l4, data_end, p, mss);
-	if (!(s->mac_flags & XPF_DP_MAC_OK)) {
-		struct xpf_route r = {};
-
-		if (xpf_fib6(ctx, s->ingress_ifindex, p->src6, p->dst6, p->proto, &r) != XPF_ROUTE_OK)
-			return xpf_drop(o, XPF_DROP_NO_NEIGHBOUR);
-		__builtin_memcpy(s->smac, r.smac, 6);
-		__builtin_memcpy(s->dmac, r.dmac, 6);
-		s->mac_flags |= XPF_DP_MAC_OK;
-	}
-	return xpf_send(ctx, o, s->egress_ifindex, s->smac, s->dmac);
+	return xpf_send_session6(ctx, o, p, s, ip6);
 }
 
 /*
  * An ICMPv6 error (crates/dataplane/src/stage/icmp_error.rs): matched to
- * the session of the packet it quotes, whose direction it travels with.
- * Without IPv6 NAT nothing in it is translated, so it is forwarded as that
- * direction's traffic, hop limit decremented (Packet Too Big reaches the
- * sender: path MTU discovery works). Without a session it is the kernel's
- * when addressed to the box, else dropped.
+ * the session of the packet it quotes and sent that session's way,
+ * translated (dataplane/icmp_error.h), hop limit decremented (Packet Too
+ * Big reaches the sender: path MTU discovery works). Without a session it
+ * is the kernel's when addressed to the box, else dropped. A global
+ * function: its stack is not added to the session path's.
  */
-static __always_inline int xpf_icmp6_error_in(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_pkt *p)
+__attribute__((noinline)) int xpf_icmp6_error_in(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_pkt *p)
 {
+	if (!ctx || !o || !p)
+		return XDP_DROP;
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 l4 = p->l4; /* the ICMPv6 header, past any extension headers */
@@ -618,7 +652,8 @@ static __always_inline int xpf_icmp6_error_in(struct xdp_md *ctx, struct xpf_out
 		return xpf_drop(o, XPF_DROP_NO_CONFIG);
 	if (l4 > XPF_L4_MAX)
 		return xpf_drop(o, XPF_DROP_MALFORMED);
-	struct ipv6hdr *in = data + l4 + 8;
+	__u8 *icmp = data + l4;
+	struct ipv6hdr *in = (void *)(icmp + 8);
 	__u8 *q = (void *)(in + 1);
 
 	/* The quoted IPv6 header and 8 bytes of what follows it. */
@@ -645,7 +680,17 @@ static __always_inline int xpf_icmp6_error_in(struct xdp_md *ctx, struct xpf_out
 		return xpf_dp_is_local6(buf, p) ? XDP_PASS : xpf_drop(o, XPF_DROP_ICMP_ERROR_NO_SESSION);
 	if (p->ttl <= 1)
 		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
-	return xpf_forward6(ctx, o, p, s, 0);
+	int err = xpf_icmp6_error_rewrite(ctx, p, icmp, (__u8 *)in, k, &s->twin);
+
+	if (err)
+		return xpf_drop(o, -err);
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	struct ipv6hdr *ip6 = data + (p->l3 == 18 ? 18 : 14);
+
+	if ((void *)(ip6 + 1) > data_end)
+		return xpf_drop(o, XPF_DROP_MALFORMED);
+	return xpf_send_session6(ctx, o, p, s, ip6);
 }
 
 /*
@@ -692,27 +737,38 @@ __attribute__((noinline)) int xpf_icmp_error_in(struct xdp_md *ctx, struct xpf_o
 }
 
 /*
- * The first packet of an IPv6 flow: host, route, policy, session. NAT of
- * IPv6 is not implemented: a flow a NAT rule could translate is refused
- * (XPF_DROP_UNSUPPORTED), never forwarded untranslated.
+ * The first packet of an IPv6 flow, as xpf_first: static and destination
+ * NAT, host, route, policy, source NAT (dataplane/nat6.h), session.
  */
 static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_dp_conf *conf,
 				      struct xpf_dp_iface *iface, __u32 ingress, struct xpf_pkt *p, __u32 len)
 {
-	int h = xpf_dp_host_run6(buf, ingress, iface, p);
+	__u32 zero = 0;
+	struct xpf_nat6_work *nw = bpf_map_lookup_elem(&xpf_dp_nat6_work, &zero);
 
-	if (h == XPF_HOST_KERNEL)
-		return XDP_PASS;
-	if (h == XPF_HOST_DENIED)
-		return xpf_drop(o, XPF_DROP_HOST_INBOUND_DENIED);
-	if (conf->v6_dnat)
-		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
+	if (!nw)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	struct xpf_nat6_result *dn = &nw->dn, *nat = &nw->sn;
+	__u64 at = (__u64)buf << 48 | (__u64)iface->zone << 32 | (__u32)conf->n_static6 << 8 | conf->n_dnat;
+
+	xpf_dp_dnat6_run(p, at, ingress, dn);
+	__u16 dport = dn->port;
+
+	/* A translated destination is transit, even to one of the box's addresses. */
+	if (!dn->done) {
+		int h = xpf_dp_host_run6(buf, ingress, iface, p);
+
+		if (h == XPF_HOST_KERNEL)
+			return XDP_PASS;
+		if (h == XPF_HOST_DENIED)
+			return xpf_drop(o, XPF_DROP_HOST_INBOUND_DENIED);
+	}
 	if (p->proto == 6 && conf->syn_check &&
 	    (p->tcp_flags & (XPF_TCP_SYN | XPF_TCP_ACK | XPF_TCP_RST)) != XPF_TCP_SYN)
 		return xpf_drop(o, XPF_DROP_TCP_NOT_SYN);
 
 	struct xpf_route fwd = {};
-	int rs = xpf_fib6(ctx, ingress, p->src6, p->dst6, p->proto, &fwd);
+	int rs = xpf_fib6(ctx, ingress, p->src6, (__u32 *)dn->addr, p->proto, &fwd);
 
 	if (rs == XPF_ROUTE_NONE)
 		return xpf_drop(o, XPF_DROP_NO_ROUTE);
@@ -721,7 +777,8 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	if (!out || out->zone == XPF_DP_NO_ZONE)
 		return xpf_drop(o, XPF_DROP_NO_ROUTE);
 
-	struct xpf_dp_rule *rule = xpf_dp_policy6(buf, conf, iface->zone, out->zone, p);
+	struct xpf_dp_rule *rule =
+		xpf_dp_policy6(buf, conf, iface->zone, out->zone, p, (__u32 *)dn->addr, p->icmp ? p->port : dport);
 	__u32 policy_id = XPF_DP_NONE32;
 	__u32 timeout_s = 0;
 	__u64 name_key = 0;
@@ -746,12 +803,21 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	__u8 log_close = (log & XPF_DP_LOG_CLOSE) ? XPF_DP_F_LOG_CLOSE : 0;
 	if (p->ttl <= 1)
 		return xpf_time_exceeded6(ctx, o, iface, p, ingress);
-	if (xpf_dp_snat6_refused(buf, conf, iface->zone, out->zone))
-		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
+
+	__u64 bz = (__u64)buf << 32 | (__u32)iface->zone << 16 | out->zone;
+	int err = xpf_dp_snat6_run(p, dn, bz, fwd.ifindex, nat);
+
+	if (err) {
+		xpf_dp_nat_hit(buf, nat->rule, 1);
+		if (dn->done)
+			xpf_dp_nat_hit(buf, dn->rule, 1);
+		return xpf_drop(o, err);
+	}
+	__u16 nsport = nat->done ? nat->port : p->sport;
 
 	/* Answers go back the way the flow came in when no better route exists. */
 	struct xpf_route back = {};
-	int rb = xpf_fib6(ctx, fwd.ifindex, p->dst6, p->src6, p->proto, &back);
+	int rb = xpf_fib6(ctx, fwd.ifindex, (__u32 *)dn->addr, p->src6, p->proto, &back);
 
 	if (rb == XPF_ROUTE_NONE) {
 		if (xpf_back_the_way_in(ctx, ingress, &back))
@@ -772,13 +838,15 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	__builtin_memset(kr, 0, sizeof(*kr));
 	xpf_flow_of(p, kf);
 	kr->v6 = 1;
-	__builtin_memcpy(kr->src6, p->dst6, 16);
-	__builtin_memcpy(kr->dst6, p->src6, 16);
-	kr->sport = p->echo ? p->sport : p->dport;
-	kr->dport = p->sport;
+	__builtin_memcpy(kr->src6, dn->addr, 16);
+	if (nat->done)
+		__builtin_memcpy(kr->dst6, nat->addr, 16);
+	else
+		__builtin_memcpy(kr->dst6, p->src6, 16);
+	kr->sport = p->echo ? nsport : dport;
+	kr->dport = nsport;
 	kr->proto = p->proto;
 
-	__u32 zero = 0;
 	struct xpf_dp_session *ns = bpf_map_lookup_elem(&xpf_dp_new_session, &zero);
 
 	if (!ns)
@@ -788,14 +856,15 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	ns->timeout = timeout;
 	ns->generation = conf->generation;
 	ns->policy_id = policy_id;
-	ns->snat_rule = XPF_DP_NONE32;
+	ns->snat_rule = nat->done ? nat->rule : XPF_DP_NONE32;
 	ns->from_key = iface->zone_key;
 	ns->to_key = out->zone_key;
 	ns->name_key = name_key;
-	ns->dnat_rule = XPF_DP_NONE32;
+	ns->dnat_rule = dn->done ? dn->rule : XPF_DP_NONE32;
 	if (p->proto == 6)
 		xpf_tcp_open(&ns->tcp, p);
 
+	/* The reverse direction; its rewrite addresses are its twin's (nat6.h). */
 	ns->twin = *kf;
 	ns->dir = 1;
 	ns->egress_ifindex = back.ifindex;
@@ -803,8 +872,16 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	ns->mac_flags = (rb == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0) | log_close;
 	__builtin_memcpy(ns->smac, back.smac, 6);
 	__builtin_memcpy(ns->dmac, back.dmac, 6);
+	if (dn->done) {
+		ns->xflags |= XPF_DP_X_SRC;
+		ns->xsport = p->echo ? nsport : p->dport;
+	}
+	if (nat->done) {
+		ns->xflags |= XPF_DP_X_DST;
+		ns->xdport = p->sport;
+	}
 	if (bpf_map_update_elem(&xpf_dp_sessions, kr, ns, BPF_NOEXIST))
-		return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
+		return xpf_nat6_failed(o, buf, dn, nat);
 
 	ns->twin = *kr;
 	ns->dir = 0;
@@ -815,12 +892,31 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	ns->mac_flags = (rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0) | log_close;
 	__builtin_memcpy(ns->smac, fwd.smac, 6);
 	__builtin_memcpy(ns->dmac, fwd.dmac, 6);
+	ns->xflags = 0;
+	ns->xsport = 0;
+	ns->xdport = 0;
+	if (nat->done) {
+		ns->xflags |= XPF_DP_X_SRC;
+		ns->xsport = nat->port;
+	}
+	if (dn->done) {
+		ns->xflags |= XPF_DP_X_DST;
+		ns->xdport = dn->port;
+	}
 	ns->expires = now + xpf_dp_timeout(conf, ns);
 	if (bpf_map_update_elem(&xpf_dp_sessions, kf, ns, BPF_NOEXIST)) {
 		bpf_map_delete_elem(&xpf_dp_sessions, kr);
-		return xpf_drop(o, XPF_DROP_SESSION_KEY_TAKEN);
+		return xpf_nat6_failed(o, buf, dn, nat);
 	}
 	xpf_dp_count(XPF_DP_CNT_CREATED);
+	if (dn->done) {
+		xpf_dp_count(XPF_DP_CNT_DNAT);
+		xpf_dp_nat_hit(buf, dn->rule, 0);
+	}
+	if (nat->done) {
+		xpf_dp_count(XPF_DP_CNT_SNAT);
+		xpf_dp_nat_hit(buf, nat->rule, 0);
+	}
 	struct xpf_dp_session *st = bpf_map_lookup_elem(&xpf_dp_sessions, kf);
 
 	if (!st)
@@ -831,7 +927,7 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	return xpf_forward6(ctx, o, p, st, conf->mss);
 }
 
-/* A later IPv6 fragment: the way its first went (no IPv6 NAT to redo). */
+/* A later IPv6 fragment: the way its first went, addresses translated. */
 static __always_inline int xpf_later_fragment6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
 					       __u32 len)
 {
@@ -849,8 +945,8 @@ static __always_inline int xpf_later_fragment6(struct xdp_md *ctx, struct xpf_ou
 
 /*
  * IPv6, after the ingress zone: link-scope and box traffic to the kernel,
- * sessions, and new flows. A global function, verified once on its own
- * (as the destination NAT stage) to keep the IPv4 path's budget.
+ * sessions, then XPF_MISS for a new flow (xpf_dp_first6). A global
+ * function, verified once on its own, with its own stack beside IPv4's.
  * `bi` = buf << 32 | ingress ifindex.
  */
 __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p, __u64 bi,
@@ -871,8 +967,9 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 		return XDP_PASS;
 	if (p->frag == XPF_FRAG_LATER)
 		return xpf_later_fragment6(ctx, o, p, len);
+	/* Its own global function, beside this one's frame rather than on it. */
 	if (p->error)
-		return xpf_icmp6_error_in(ctx, o, buf, p);
+		return XPF_ERROR6;
 
 	struct xpf_work *w = xpf_work();
 
@@ -905,6 +1002,22 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 		}
 	}
 	xpf_dp_count(XPF_DP_CNT_MISSES);
+	return XPF_MISS;
+}
+
+/* The first packet of an IPv6 flow (xpf_first6), a global function as xpf_dp_first4. */
+__attribute__((noinline)) int xpf_dp_first6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p, __u64 bi,
+					    __u32 len)
+{
+	if (!ctx || !o || !p)
+		return XDP_DROP;
+	__u32 buf = (bi >> 32) & 1;
+	__u32 ingress = (__u32)bi;
+	struct xpf_dp_conf *conf = bpf_map_lookup_elem(&xpf_dp_conf, &buf);
+	struct xpf_dp_iface *iface = xpf_dp_iface(buf, ingress);
+
+	if (!conf || !iface)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
 	return xpf_first6(ctx, o, buf, conf, iface, ingress, p, len);
 }
 
@@ -1054,8 +1167,13 @@ static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
 		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
 	__u64 bi = (__u64)buf << 32 | ingress;
 
-	if (p->v6)
-		return xpf_dp_run6(ctx, o, p, bi, len);
+	if (p->v6) {
+		int act6 = xpf_dp_run6(ctx, o, p, bi, len);
+
+		if (act6 == XPF_ERROR6)
+			return xpf_icmp6_error_in(ctx, o, buf, p);
+		return act6 == XPF_MISS ? xpf_dp_first6(ctx, o, p, bi, len) : act6;
+	}
 	int act = xpf_dp_run4(ctx, o, p, bi, len);
 
 	return act == XPF_MISS ? xpf_dp_first4(ctx, o, p, bi, len) : act;

@@ -80,6 +80,7 @@ static __always_inline void xpf_dp_event_session(__u8 kind, __u8 why, struct xpf
 		e->bytes[1] = rev->bytes;
 	}
 	__builtin_memcpy(&e->flow, key, sizeof(e->flow));
+	__builtin_memcpy(&e->twin, &fwd->twin, sizeof(e->twin));
 	bpf_ringbuf_submit(e, 0);
 }
 

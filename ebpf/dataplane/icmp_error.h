@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
 /*
- * Stage: IPv4 ICMP errors (crates/dataplane/src/stage/icmp_error.rs). An
+ * Stage: ICMP and ICMPv6 errors (crates/dataplane/src/stage/icmp_error.rs). An
  * error is matched to the session of the packet it quotes; the quote
  * travelled the other way, so the error is rewritten as that session's
  * traffic in its own direction: the quote restored to what its sender
@@ -175,6 +175,96 @@ static __always_inline int xpf_icmp_error_rewrite(struct xdp_md *ctx, struct xpf
 	xpf_put16((__u8 *)&ip->check, xpf_finish(xpf_sum_words(0, (__u8 *)ip, 20, 0)));
 	*out_src = src;
 	*out_dst = dst;
+	return 0;
+}
+
+/* An IPv6 address of an error to `new`: the quote's with its checksum. */
+static __always_inline void xpf_quote_addr6(__u8 *a, __u8 *new, __u8 *csum)
+{
+#pragma unroll
+	for (int i = 7; i >= 0; i--) {
+		__u16 o = xpf_get16(a + 2 * i), n = xpf_get16(new + 2 * i);
+
+		if (o != n) {
+			xpf_put16(a + 2 * i, n);
+			if (csum)
+				xpf_put16(csum, xpf_csum16(xpf_get16(csum), o, n));
+		}
+	}
+}
+
+static __always_inline int xpf_same6(__u8 *a, __u8 *b)
+{
+	return xpf_get32(a) == xpf_get32(b) && xpf_get32(a + 4) == xpf_get32(b + 4) &&
+	       xpf_get32(a + 8) == xpf_get32(b + 8) && xpf_get32(a + 12) == xpf_get32(b + 12);
+}
+
+/* Adds (or takes out) the 16 words of two IPv6 addresses at `b`. */
+static __always_inline __u32 xpf_sum_addrs6(__u32 acc, __u8 *b, int negate)
+{
+	acc = xpf_sum_words(acc, b, 16, negate);
+	return xpf_sum_words(acc, b + 16, 16, negate);
+}
+
+/*
+ * Rewrites ICMPv6 error `p` (found by key `k`) as the session's traffic,
+ * as xpf_icmp_error_rewrite: the quote (its IPv6 header at `in`, 8 bytes
+ * of what follows checked) restored to `quote`, the outer addresses
+ * translated, hop limit decremented. The pipeline sums the message anew;
+ * this updates the checksum by the words it changed, pseudo-header
+ * included: the same for every error that came with a valid one.
+ */
+static __always_inline int xpf_icmp6_error_rewrite(struct xdp_md *ctx, struct xpf_pkt *p, __u8 *icmp, __u8 *in,
+						   struct xpf_dp_flow *k, struct xpf_dp_flow *quote)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *ip6 = data + (p->l3 == 18 ? 18 : 14);
+	__u8 *l4 = in + 40;
+	__u8 proto = in[6];
+	__u8 *csum = 0;
+
+	if ((void *)(ip6 + 40) > data_end || (void *)(icmp + 8) > data_end || (void *)(l4 + 8) > data_end)
+		return -XPF_DROP_MALFORMED;
+	if (proto == 6) {
+		if ((void *)(l4 + 18) <= data_end && (__u32)((void *)(l4 + 18) - data) <= p->end)
+			csum = l4 + 16;
+	} else if (proto == 17 || proto == 1 || proto == 58) {
+		csum = l4 + (proto == 17 ? 6 : 2);
+	}
+	__u32 acc = (__u16)~xpf_get16(icmp + 2);
+
+	acc = xpf_sum_addrs6(acc, ip6 + 8, 1);
+	acc = xpf_sum_addrs6(acc, in + 8, 1);
+	acc = xpf_sum_words(acc, l4, 8, 1);
+	if (proto == 6 && csum)
+		acc = xpf_sum_words(acc, csum, 2, 1);
+
+	/* The quote: addresses (ICMPv4's checksum has none), then ports or id. */
+	__u8 *acsum = proto == 1 ? 0 : csum;
+
+	xpf_quote_addr6(in + 8, quote->src6, acsum);
+	xpf_quote_addr6(in + 24, quote->dst6, acsum);
+	if ((proto == 1 || proto == 58) && (l4[0] == 0 || l4[0] == 8 || l4[0] == 128 || l4[0] == 129)) {
+		xpf_quote_port(l4 + 4, quote->sport, csum);
+	} else if (proto == 6 || proto == 17 || proto == 132) {
+		xpf_quote_port(l4, quote->sport, csum);
+		xpf_quote_port(l4 + 2, quote->dport, csum);
+	}
+
+	/* The outer header: sent to the quote's sender, from its peer. */
+	if (xpf_same6(ip6 + 24, k->dst6))
+		__builtin_memcpy(ip6 + 24, quote->src6, 16);
+	if (xpf_same6(ip6 + 8, k->src6))
+		__builtin_memcpy(ip6 + 8, quote->dst6, 16);
+	ip6[7]--;
+
+	acc = xpf_sum_addrs6(acc, ip6 + 8, 0);
+	acc = xpf_sum_addrs6(acc, in + 8, 0);
+	acc = xpf_sum_words(acc, l4, 8, 0);
+	if (proto == 6 && csum)
+		acc = xpf_sum_words(acc, csum, 2, 0);
+	xpf_put16(icmp + 2, xpf_finish(acc));
 	return 0;
 }
 

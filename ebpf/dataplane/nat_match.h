@@ -51,18 +51,24 @@ static __always_inline int xpf_in_ranges16(__u8 n, __u16 *lo, __u16 *hi, __u16 v
 	return 0;
 }
 
-static __always_inline int xpf_nat_match(struct xpf_dp_nat_match *m, struct xpf_nat_key *k)
+/* The protocol and port part of a match, which both families share. */
+static __always_inline int xpf_nat_match_l4(struct xpf_dp_nat_match *m, __u8 proto, __u16 sport, __u16 dport)
 {
 	int proto_ok = m->n_proto == 0;
 
 #pragma unroll
 	for (int i = 0; i < XPF_DP_LIST; i++)
-		if (i < m->n_proto && m->protos[i] == k->proto)
+		if (i < m->n_proto && m->protos[i] == proto)
 			proto_ok = 1;
-	return proto_ok && xpf_in_ranges32(m->n_src, m->src_lo, m->src_hi, k->src) &&
+	return proto_ok && xpf_in_ranges16(m->n_sport, m->sport_lo, m->sport_hi, sport) &&
+	       xpf_in_ranges16(m->n_dport, m->dport_lo, m->dport_hi, dport);
+}
+
+static __always_inline int xpf_nat_match(struct xpf_dp_nat_match *m, struct xpf_nat_key *k)
+{
+	return xpf_in_ranges32(m->n_src, m->src_lo, m->src_hi, k->src) &&
 	       xpf_in_ranges32(m->n_dst, m->dst_lo, m->dst_hi, k->dst) &&
-	       xpf_in_ranges16(m->n_sport, m->sport_lo, m->sport_hi, k->sport) &&
-	       xpf_in_ranges16(m->n_dport, m->dport_lo, m->dport_hi, k->dport);
+	       xpf_nat_match_l4(m, k->proto, k->sport, k->dport);
 }
 
 static __always_inline int xpf_nat_ctx_match(struct xpf_dp_nat_ctx *c, __u16 zone, __u32 ifindex)

@@ -139,17 +139,17 @@ static __always_inline struct xpf_dp_rule *xpf_dp_first(__u32 set, struct xpf_pk
 	return bpf_map_lookup_elem(&xpf_dp_rules, &k);
 }
 
-/* xpf_dp_first for IPv6 (no destination NAT: the packet's own addresses). */
-static __always_inline struct xpf_dp_rule *xpf_dp_first6(__u32 set, struct xpf_pkt *p)
+/* xpf_dp_first for IPv6; `dst` (as on the wire), `port`: after destination NAT. */
+static __always_inline struct xpf_dp_rule *xpf_dp_policy_first6(__u32 set, struct xpf_pkt *p, __u32 *dst, __u16 port)
 {
 	__u64 bits = xpf_dp_addr6_bits(&xpf_dp_src6, set, p->src6);
 
 	if (!bits)
 		return 0;
-	bits &= xpf_dp_addr6_bits(&xpf_dp_dst6, set, p->dst6);
+	bits &= xpf_dp_addr6_bits(&xpf_dp_dst6, set, dst);
 	if (!bits)
 		return 0;
-	bits &= xpf_dp_svc_bits(set, p->proto, p->icmp ? p->port : p->dport);
+	bits &= xpf_dp_svc_bits(set, p->proto, port);
 	if (!bits)
 		return 0;
 	struct xpf_dp_rule_key k = { .set = set, .idx = xpf_lowest_bit(bits) };
@@ -158,16 +158,16 @@ static __always_inline struct xpf_dp_rule *xpf_dp_first6(__u32 set, struct xpf_p
 }
 
 static __always_inline struct xpf_dp_rule *xpf_dp_policy6(__u32 buf, struct xpf_dp_conf *conf, __u16 from,
-							  __u16 to, struct xpf_pkt *p)
+							  __u16 to, struct xpf_pkt *p, __u32 *dst, __u16 port)
 {
 	struct xpf_dp_pair_key pk = { .buf = buf, .from = from, .to = to };
 	__u32 *set = bpf_map_lookup_elem(&xpf_dp_pairs, &pk);
 	struct xpf_dp_rule *r = 0;
 
 	if (set)
-		r = xpf_dp_first6(*set, p);
+		r = xpf_dp_policy_first6(*set, p, dst, port);
 	if (!r && conf->global_set != XPF_DP_SET_NONE)
-		r = xpf_dp_first6(conf->global_set, p);
+		r = xpf_dp_policy_first6(conf->global_set, p, dst, port);
 	return r;
 }
 

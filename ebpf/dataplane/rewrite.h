@@ -106,7 +106,7 @@ static __always_inline void xpf_set_port(__u8 *l4, void *end, struct xpf_pkt *p,
 	if (p->proto == 6 || p->proto == 17) {
 		f = l4 + (source ? 0 : 2);
 		c = l4 + (p->proto == 6 ? 16 : 6);
-	} else if (p->proto == 1 && p->echo) {
+	} else if ((p->proto == 1 || p->proto == 58) && p->echo) {
 		f = l4 + 4;
 		c = l4 + 2;
 	} else {
@@ -121,7 +121,8 @@ static __always_inline void xpf_set_port(__u8 *l4, void *end, struct xpf_pkt *p,
 	if (old == new)
 		return;
 	xpf_put16(f, new);
-	if (p->proto == 17 && xpf_get16(c) == 0)
+	/* IPv4 UDP may go without a checksum; IPv6 UDP may not. */
+	if (p->proto == 17 && !p->v6 && xpf_get16(c) == 0)
 		return;
 	xpf_patch_l4(c, p->proto, xpf_csum16(xpf_get16(c), old, new));
 }

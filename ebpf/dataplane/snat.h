@@ -245,25 +245,4 @@ static __always_inline int xpf_dp_snat_run(__u32 buf, struct xpf_dp_conf *conf, 
 			    pool->port_hi, res);
 }
 
-/*
- * IPv6 source NAT is not implemented: whether a rule of this zone pair could
- * translate an IPv6 flow (the loader marks them), so it is refused rather
- * than forwarded untranslated.
- */
-static __always_inline int xpf_dp_snat6_refused(__u32 buf, struct xpf_dp_conf *conf, __u16 from, __u16 to)
-{
-	if (from >= 64 || to >= 64)
-		return 0;
-	for (__u32 i = 0; i < XPF_DP_SNAT_RULES; i++) {
-		if (i >= conf->n_snat)
-			break;
-		__u32 idx = (buf & 1) * XPF_DP_SNAT_RULES + i;
-		struct xpf_dp_snat *r = bpf_map_lookup_elem(&xpf_dp_snat, &idx);
-
-		if (r && r->v6 && ((r->from_zones >> from) & 1) && ((r->to_zones >> to) & 1))
-			return 1;
-	}
-	return 0;
-}
-
 #endif

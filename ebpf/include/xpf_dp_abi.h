@@ -60,7 +60,7 @@ struct xpf_dp_conf {
 	__u16 mss;
 	__u8 n_static;
 	__u8 n_dnat;
-	__u8 v6_dnat; /* a static/destination rule translates IPv6: no IPv6 transit */
+	__u8 n_static6; /* IPv6 static NAT rules (xpf_dp_statics6) */
 	__u8 sequence_check; /* refuse out-of-window TCP resets */
 	__u8 pad2[2];
 };
@@ -218,8 +218,8 @@ struct xpf_dp_snat {
 	__u32 id;
 	__u8 action;
 	__u8 pool;
-	__u8 v6; /* may translate IPv6, which the program does not */
 	__u8 pad;
+	__u8 pad1;
 	struct xpf_dp_nat_match m;
 	__u32 pad2;
 };
@@ -248,6 +248,51 @@ struct xpf_dp_dnat {
 	__u8 action;
 	__u8 has_port;
 	struct xpf_dp_nat_match m;
+};
+
+/*
+ * The IPv6 side of a NAT rule (xpf_dp_snat6, xpf_dp_dnat6 at the index of
+ * the rule's xpf_dp_snat/xpf_dp_dnat, whose contexts, ports and protocols
+ * it shares): its IPv6 address ranges, each address as {high, low} 64-bit
+ * halves in host order so ranges compare as numbers. Counts as
+ * xpf_dp_nat_match's: 0 any, XPF_DP_LIST_NONE no IPv6 value.
+ */
+struct xpf_dp_nat6_match {
+	__u64 src_lo[XPF_DP_LIST][2];
+	__u64 src_hi[XPF_DP_LIST][2];
+	__u64 dst_lo[XPF_DP_LIST][2];
+	__u64 dst_hi[XPF_DP_LIST][2];
+	__u8 n_src;
+	__u8 n_dst;
+	__u8 pad[6];
+};
+
+/* A destination rule for IPv6: translates (POOL) only to an IPv6 pool. */
+struct xpf_dp_dnat6 {
+	struct xpf_dp_nat6_match m;
+	__u64 addr[2];
+	__u16 port;
+	__u8 action;
+	__u8 has_port;
+	__u8 pad[4];
+};
+
+/* An IPv6 static NAT rule (xpf_dp_statics6), as xpf_dp_static. */
+struct xpf_dp_static6 {
+	struct xpf_dp_nat_ctx from;
+	__u32 id;
+	__u32 pad;
+	__u64 ext[2];
+	__u64 in[2];
+	__u64 mask[2];
+};
+
+/* A pool's IPv6 ranges (xpf_dp_pools6, beside its xpf_dp_pool). */
+struct xpf_dp_pool6 {
+	__u8 n;
+	__u8 pad[7];
+	__u64 lo[XPF_DP_LIST][2];
+	__u64 hi[XPF_DP_LIST][2];
 };
 
 struct xpf_dp_pool {
@@ -333,6 +378,11 @@ struct xpf_dp_session {
 	__u32 snat_rule; /* source or static rule; XPF_DP_NONE32: none */
 	__u32 egress_ifindex;
 	__u32 ingress_ifindex; /* where this direction's packets arrive */
+	/*
+	 * IPv4 rewrite addresses. An IPv6 entry's are its twin's (the
+	 * translated source is the twin's destination, the translated
+	 * destination its source): 0 here, derived where needed.
+	 */
 	__u32 xsrc;
 	__u32 xdst;
 	__u16 xsport;
@@ -495,6 +545,8 @@ struct xpf_dp_event {
 	__u64 packets[2];
 	__u64 bytes[2];
 	struct xpf_dp_flow flow;
+	/* The reverse key: an IPv6 session's rewrite addresses (0 for DENY). */
+	struct xpf_dp_flow twin;
 };
 
 /*

@@ -185,9 +185,8 @@ pub struct Conf {
     pub mss: u16,
     pub n_static: u8,
     pub n_dnat: u8,
-    /// 1: some static or destination NAT rule translates IPv6, which the
-    /// program does not: IPv6 transit is refused.
-    pub v6_dnat: u8,
+    /// IPv6 static NAT rules (`xpf_dp_statics6`).
+    pub n_static6: u8,
     /// 1: out-of-window TCP resets are refused.
     pub sequence_check: u8,
     pub pad2: [u8; 2],
@@ -343,9 +342,8 @@ pub struct Snat {
     pub id: u32,
     pub action: u8,
     pub pool: u8,
-    /// 1: the rule may translate IPv6, which the program does not.
-    pub v6: u8,
     pub pad: u8,
+    pub pad1: u8,
     pub m: NatMatch,
     pub pad2: u32,
 }
@@ -372,6 +370,61 @@ pub struct Dnat {
     pub action: u8,
     pub has_port: u8,
     pub m: NatMatch,
+}
+
+/// An IPv6 address as the program compares it: {high, low} 64 bits.
+pub fn halves(a: u128) -> [u64; 2] {
+    [(a >> 64) as u64, a as u64]
+}
+
+/// `struct xpf_dp_nat6_match`: a NAT rule's IPv6 address ranges, beside
+/// its [`Snat`] or [`Dnat`] (counts as [`NatMatch`]'s, [`LIST_NONE`]: no
+/// IPv6 value).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Nat6Match {
+    pub src_lo: [[u64; 2]; LIST],
+    pub src_hi: [[u64; 2]; LIST],
+    pub dst_lo: [[u64; 2]; LIST],
+    pub dst_hi: [[u64; 2]; LIST],
+    pub n_src: u8,
+    pub n_dst: u8,
+    pub pad: [u8; 6],
+}
+
+/// `struct xpf_dp_dnat6`: a destination rule for IPv6 (`action`
+/// [`DNAT_POOL`] only for an IPv6 pool).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Dnat6 {
+    pub m: Nat6Match,
+    pub addr: [u64; 2],
+    pub port: u16,
+    pub action: u8,
+    pub has_port: u8,
+    pub pad: [u8; 4],
+}
+
+/// `struct xpf_dp_static6`: `ext`/`mask` ↔ `int`/`mask`, IPv6.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Static6 {
+    pub from: NatCtx,
+    pub id: u32,
+    pub pad: u32,
+    pub ext: [u64; 2],
+    pub int: [u64; 2],
+    pub mask: [u64; 2],
+}
+
+/// `struct xpf_dp_pool6`: a pool's IPv6 ranges.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pool6 {
+    pub n: u8,
+    pub pad: [u8; 7],
+    pub lo: [[u64; 2]; LIST],
+    pub hi: [[u64; 2]; LIST],
 }
 
 /// `struct xpf_dp_pool`.
@@ -491,16 +544,23 @@ pub struct Event {
     pub packets: [u64; 2],
     pub bytes: [u64; 2],
     pub flow: Flow,
+    /// The reverse key (an IPv6 session's rewrite addresses).
+    pub twin: Flow,
 }
 
 /// `sizeof(struct xpf_dp_event)`.
-pub const EVENT_SIZE: usize = 136;
+pub const EVENT_SIZE: usize = 184;
+/// The size before `twin`: records of an older program, read without it.
+pub const EVENT_SIZE_V4: usize = 136;
 
 impl Event {
     /// Reads an event (native byte order, as the program wrote it); `None`
     /// when `b` is too short to be one.
     pub fn from_bytes(b: &[u8]) -> Option<Event> {
-        let b = b.get(..EVENT_SIZE)?;
+        let twin = b
+            .get(EVENT_SIZE_V4..EVENT_SIZE)
+            .map_or_else(Flow::default, flow_at);
+        let b = b.get(..EVENT_SIZE_V4)?;
         let u16_at = |o: usize| u16::from_ne_bytes([b[o], b[o + 1]]);
         let u32_at = |o: usize| u32::from_ne_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
         let u64_at = |o: usize| {
@@ -508,11 +568,6 @@ impl Event {
             a.copy_from_slice(&b[o..o + 8]);
             u64::from_ne_bytes(a)
         };
-        let f = &b[88..];
-        let mut src6 = [0u8; 16];
-        let mut dst6 = [0u8; 16];
-        src6.copy_from_slice(&f[16..32]);
-        dst6.copy_from_slice(&f[32..48]);
         Some(Event {
             kind: b[0],
             reason: b[1],
@@ -531,18 +586,30 @@ impl Event {
             at: u64_at(48),
             packets: [u64_at(56), u64_at(64)],
             bytes: [u64_at(72), u64_at(80)],
-            flow: Flow {
-                src: u32_at(88),
-                dst: u32_at(92),
-                sport: u16_at(96),
-                dport: u16_at(98),
-                proto: f[12],
-                v6: f[13],
-                pad: [0; 2],
-                src6,
-                dst6,
-            },
+            flow: flow_at(&b[88..]),
+            twin,
         })
+    }
+}
+
+/// A `struct xpf_dp_flow` from the 48 bytes at the start of `f`.
+fn flow_at(f: &[u8]) -> Flow {
+    let u16_at = |o: usize| u16::from_ne_bytes([f[o], f[o + 1]]);
+    let u32_at = |o: usize| u32::from_ne_bytes([f[o], f[o + 1], f[o + 2], f[o + 3]]);
+    let mut src6 = [0u8; 16];
+    let mut dst6 = [0u8; 16];
+    src6.copy_from_slice(&f[16..32]);
+    dst6.copy_from_slice(&f[32..48]);
+    Flow {
+        src: u32_at(0),
+        dst: u32_at(4),
+        sport: u16_at(8),
+        dport: u16_at(10),
+        proto: f[12],
+        v6: f[13],
+        pad: [0; 2],
+        src6,
+        dst6,
     }
 }
 
@@ -585,6 +652,10 @@ mod tests {
             ("xpf_dp_nat_ctx", size_of::<NatCtx>()),
             ("xpf_dp_static", size_of::<Static>()),
             ("xpf_dp_dnat", size_of::<Dnat>()),
+            ("xpf_dp_nat6_match", size_of::<Nat6Match>()),
+            ("xpf_dp_dnat6", size_of::<Dnat6>()),
+            ("xpf_dp_static6", size_of::<Static6>()),
+            ("xpf_dp_pool6", size_of::<Pool6>()),
             ("xpf_dp_flow", size_of::<Flow>()),
             ("xpf_dp_tcp", size_of::<Tcp>()),
             ("xpf_dp_session", size_of::<SessionEntry>()),

@@ -16,8 +16,9 @@ use xpf_dataplane::INTERFACE_NAT_PORTS;
 use xpf_model::PolicyAction;
 
 use crate::abi::{
-    self, Conf, Dnat, IfKey, Iface, Local6Key, LocalKey, LpmData, LpmData6, Name, NameKey, NatCtx,
-    NatMatch, PairKey, Pool, Rule, RuleKey, Snat, Static,
+    self, halves, Conf, Dnat, Dnat6, IfKey, Iface, Local6Key, LocalKey, LpmData, LpmData6, Name,
+    NameKey, Nat6Match, NatCtx, NatMatch, PairKey, Pool, Pool6, Rule, RuleKey, Snat, Static,
+    Static6,
 };
 
 /// Why a snapshot cannot be loaded into the eBPF dataplane.
@@ -71,9 +72,16 @@ pub(crate) struct Contents {
     /// Zones and policies by name, to revalidate sessions after a commit.
     pub names: Vec<(NameKey, Name)>,
     pub snat: Vec<Snat>,
+    /// Each source rule's IPv6 addresses, by the same index.
+    pub snat6: Vec<Nat6Match>,
     pub pools: Vec<Pool>,
+    /// Each pool's IPv6 ranges, by the same index.
+    pub pools6: Vec<Pool6>,
     pub statics: Vec<Static>,
+    pub statics6: Vec<Static6>,
     pub dnat: Vec<Dnat>,
+    /// Each destination rule for IPv6, by the same index.
+    pub dnat6: Vec<Dnat6>,
     /// Screened zones: (zone id, profile).
     pub screens: Vec<(u32, abi::Screen)>,
     /// Interfaces the program may redirect to.
@@ -236,6 +244,49 @@ fn list32(
     Ok((v4.len() as u8, lo, hi))
 }
 
+/// [`list32`] for IPv6: the ranges as {high, low} halves.
+type List6 = (u8, [[u64; 2]; abi::LIST], [[u64; 2]; abi::LIST]);
+
+fn list128(all: &[(bool, u128, u128)], what: &str) -> Result<List6, CompileError> {
+    let v6: Vec<_> = all.iter().filter(|r| r.0).collect();
+    let (mut lo, mut hi) = ([[0u64; 2]; abi::LIST], [[0u64; 2]; abi::LIST]);
+    if all.is_empty() {
+        return Ok((0, lo, hi));
+    }
+    if v6.is_empty() {
+        return Ok((abi::LIST_NONE, lo, hi));
+    }
+    if v6.len() > abi::LIST {
+        return unsupported(format!(
+            "more than {} IPv6 ranges in a NAT rule's {what}",
+            abi::LIST
+        ));
+    }
+    for (i, r) in v6.iter().enumerate() {
+        lo[i] = halves(r.1);
+        hi[i] = halves(r.2);
+    }
+    Ok((v6.len() as u8, lo, hi))
+}
+
+/// A NAT rule's IPv6 address lists for the C side.
+fn nat6_match(
+    src: &[(bool, u128, u128)],
+    dst: &[(bool, u128, u128)],
+) -> Result<Nat6Match, CompileError> {
+    let (n_src, src_lo, src_hi) = list128(src, "source-address")?;
+    let (n_dst, dst_lo, dst_hi) = list128(dst, "destination-address")?;
+    Ok(Nat6Match {
+        src_lo,
+        src_hi,
+        dst_lo,
+        dst_hi,
+        n_src,
+        n_dst,
+        ..Nat6Match::default()
+    })
+}
+
 fn list16(
     all: &[(u16, u16)],
     what: &str,
@@ -331,13 +382,26 @@ fn compile_dnat(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
         // Each rule's hit counters need a slot.
         return unsupported(format!("more than {} NAT rules", abi::NAT_IDS));
     }
-    // The pipeline skips rules of the other family; so does an IPv4 program.
-    let statics: Vec<_> = x.statics.iter().filter(|r| !r.v6).collect();
-    if statics.len() > abi::STATIC_RULES as usize {
-        return unsupported(format!(
-            "more than {} IPv4 static NAT rules",
-            abi::STATIC_RULES
-        ));
+    // The pipeline skips static rules of the other family: one list each.
+    let (statics6, statics): (Vec<_>, Vec<_>) = x.statics.iter().partition(|r| r.v6);
+    for (list, family) in [(&statics, "IPv4"), (&statics6, "IPv6")] {
+        if list.len() > abi::STATIC_RULES as usize {
+            return unsupported(format!(
+                "more than {} {family} static NAT rules",
+                abi::STATIC_RULES
+            ));
+        }
+    }
+    for r in statics6 {
+        let mask = !host_mask6(r.len);
+        c.statics6.push(Static6 {
+            from: nat_ctx(&r.from, "static")?,
+            id: r.id,
+            ext: halves(r.ext),
+            int: halves(r.int),
+            mask: halves(mask),
+            ..Static6::default()
+        });
     }
     for r in statics {
         let host = (1u64 << (32 - u32::from(r.len.min(32)))) - 1;
@@ -356,13 +420,24 @@ fn compile_dnat(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
         ));
     }
     for r in &x.dnat {
+        // A pool of the other family translates nothing, and the pipeline
+        // stops at the first matching rule either way: as `off` there.
         let (action, addr, port) = match r.to {
-            None => (abi::DNAT_OFF, 0, None),
-            // An IPv6 pool translates no IPv4 packet, and the pipeline
-            // stops at the first matching rule either way: as `off`.
-            Some((true, _, _)) => (abi::DNAT_OFF, 0, None),
             Some((false, a, p)) => (abi::DNAT_POOL, a as u32, p),
+            _ => (abi::DNAT_OFF, 0, None),
         };
+        let (action6, addr6, port6) = match r.to {
+            Some((true, a, p)) => (abi::DNAT_POOL, a, p),
+            _ => (abi::DNAT_OFF, 0, None),
+        };
+        c.dnat6.push(Dnat6 {
+            m: nat6_match(&r.src, &r.dst)?,
+            addr: halves(addr6),
+            port: port6.unwrap_or(0),
+            action: action6,
+            has_port: u8::from(port6.is_some()),
+            ..Dnat6::default()
+        });
         c.dnat.push(Dnat {
             from: nat_ctx(&r.from, "destination")?,
             id: r.id,
@@ -374,6 +449,11 @@ fn compile_dnat(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
         });
     }
     Ok(())
+}
+
+/// The host bits of an IPv6 prefix of length `len`.
+fn host_mask6(len: u8) -> u128 {
+    u128::MAX.checked_shr(u32::from(len.min(128))).unwrap_or(0)
 }
 
 /// Zone `z`'s name as a revalidation key.
@@ -626,22 +706,13 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
             SnatAction::Interface => (abi::SNAT_IFACE, 0),
             SnatAction::Pool(i) => (abi::SNAT_POOL, i as u8),
         };
-        // Whether the rule could translate an IPv6 packet: the program
-        // refuses such traffic rather than forward it untranslated.
-        let any6 = |l: &[(bool, u128, u128)]| l.is_empty() || l.iter().any(|r| r.0);
-        let v6 = match r.action {
-            SnatAction::Off => false,
-            SnatAction::Interface => true,
-            SnatAction::Pool(i) => x.pools.get(i).is_some_and(|p| p.addrs.iter().any(|a| a.0)),
-        } && any6(&r.src)
-            && any6(&r.dst);
+        c.snat6.push(nat6_match(&r.src, &r.dst)?);
         c.snat.push(Snat {
             from_zones: zone_mask(&r.from, "from")?,
             to_zones: zone_mask(&r.to, "to")?,
             id: r.id,
             action,
             pool,
-            v6: u8::from(v6),
             m: nat_match(&r.src, &r.dst, &r.sport, &r.dport, &r.protos)?,
             ..Snat::default()
         });
@@ -665,6 +736,19 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
             pool.hi[i] = r.1 as u32;
         }
         c.pools.push(pool);
+        let v6: Vec<_> = p.addrs.iter().filter(|a| a.0).collect();
+        if v6.len() > abi::LIST {
+            return unsupported("more than 4 IPv6 ranges in a source NAT pool");
+        }
+        let mut pool6 = Pool6 {
+            n: v6.len() as u8,
+            ..Pool6::default()
+        };
+        for (i, r) in v6.iter().enumerate() {
+            pool6.lo[i] = halves(r.1);
+            pool6.hi[i] = halves(r.2);
+        }
+        c.pools6.push(pool6);
     }
     compile_dnat(x, &mut c)?;
     compile_screens(x, &mut c)?;
@@ -686,9 +770,7 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
         sequence_check: u8::from(x.sequence_check),
         n_snat: c.snat.len() as u8,
         n_static: c.statics.len() as u8,
-        v6_dnat: u8::from(
-            x.statics.iter().any(|r| r.v6) || x.dnat.iter().any(|r| r.to.is_some_and(|t| t.0)),
-        ),
+        n_static6: c.statics6.len() as u8,
         n_dnat: c.dnat.len() as u8,
         mss: x.mss.unwrap_or(0),
         ..c.conf
@@ -850,6 +932,59 @@ mod tests {
             assert_eq!(refusal(&security).as_deref(), Some(what), "{screen}");
         }
         assert_eq!(refusal("screen { ids-option s { tcp { land; } } }"), None);
+    }
+
+    #[test]
+    fn ipv6_nat_is_compiled_beside_ipv4() {
+        let x = export(
+            "screen { ids-option s { tcp { land; } } }
+             nat {
+                 source {
+                     pool p6 { address { 2001:db8:99::10/128 to 2001:db8:99::13/128; } }
+                     rule-set s { from zone untrust; to zone untrust;
+                         rule v4 { match { source-address 10.0.0.0/8; } then { source-nat interface; } }
+                         rule both { match { source-address [ 10.1.0.0/16 2001:db8:1::/64 ]; } then { source-nat pool p6; } } }
+                 }
+                 destination {
+                     pool web6 { address 2001:db8:2::10/128 port 8080; }
+                     rule-set d { from zone untrust;
+                         rule r { match { destination-address 2001:db8:ff::100/128; } then { destination-nat pool web6; } } }
+                 }
+                 static {
+                     rule-set st { from zone untrust;
+                         rule r { match { destination-address 2001:db8:5::/64; } then { static-nat prefix 2001:db8:2::/64; } } }
+                 }
+             }",
+        );
+        let c = compile(&x, 0).expect("IPv6 NAT compiles");
+        let v6 = |s: &str| halves(u128::from(s.parse::<std::net::Ipv6Addr>().unwrap()));
+
+        // Static: an IPv6 rule of its own list, none of IPv4's.
+        assert_eq!((c.conf.n_static, c.conf.n_static6), (0, 1));
+        let s = c.statics6[0];
+        assert_eq!((s.ext, s.int), (v6("2001:db8:5::"), v6("2001:db8:2::")));
+        assert_eq!(s.mask, [u64::MAX, 0]);
+        // Destination: the pool translates IPv6 only; IPv4's slot is `off`.
+        assert_eq!(
+            (c.dnat[0].action, c.dnat6[0].action),
+            (abi::DNAT_OFF, abi::DNAT_POOL)
+        );
+        assert_eq!(
+            (c.dnat6[0].addr, c.dnat6[0].port),
+            (v6("2001:db8:2::10"), 8080)
+        );
+        assert_eq!(c.dnat6[0].has_port, 1);
+        assert_eq!((c.dnat6[0].m.n_src, c.dnat6[0].m.n_dst), (0, 1));
+        // Source: an IPv4-only match matches no IPv6; each family its ranges.
+        assert_eq!(c.snat6[0].n_src, abi::LIST_NONE);
+        assert_eq!((c.snat[1].m.n_src, c.snat6[1].n_src), (1, 1));
+        assert_eq!(c.snat6[1].src_lo[0], v6("2001:db8:1::"));
+        assert_eq!(c.snat6[1].src_hi[0], v6("2001:db8:1:0:ffff:ffff:ffff:ffff"));
+        assert_eq!((c.pools[0].n, c.pools6[0].n), (0, 1));
+        assert_eq!(
+            (c.pools6[0].lo[0], c.pools6[0].hi[0]),
+            (v6("2001:db8:99::10"), v6("2001:db8:99::13"))
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use xpf_dataplane::{FlowKey, Record, RecordKind, Snapshot, Xlate};
 
 use crate::abi::{self, SessionEntry};
-use crate::program::{dnat_rule, flow_key, xlate, xlate_of};
+use crate::program::{dnat_rule, flow_key, xlate, xlate_with};
 
 /// Which event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +96,7 @@ impl EbpfEvent {
         Some(EbpfEvent {
             kind,
             fwd: flow_key(&e.flow),
-            xlate: xlate_of(e.xflags, (e.xsrc, e.xsport), (e.xdst, e.xdport)),
+            xlate: xlate_with(e.xflags, &e.twin, (e.xsrc, e.xsport), (e.xdst, e.xdport)),
             policy_id: rule(e.policy_id),
             snat_rule: rule(e.snat_rule),
             dnat_rule: dnat_rule(e.xflags, e.dnat_rule),
@@ -256,5 +256,29 @@ mod tests {
             (0x0a00_0102, 0x0a00_0202, 40000, 80, 6)
         );
         assert!(EbpfEvent::from_ring(&b[..100]).is_none());
+        // A record of an older program, without the twin, still reads.
+        assert!(EbpfEvent::from_ring(&b[..abi::EVENT_SIZE_V4]).is_some());
+    }
+
+    #[test]
+    fn ipv6_events_take_their_rewrite_from_the_twin() {
+        let mut b = vec![0u8; abi::EVENT_SIZE];
+        b[0] = abi::EV_INIT;
+        b[2] = abi::X_SRC;
+        b[32..34].copy_from_slice(&61000u16.to_ne_bytes());
+        let client: u128 = 0x2001_0db8_0001_0000_0000_0000_0000_0050;
+        let server: u128 = 0x2001_0db8_00ee_0000_0000_0000_0000_0080;
+        let public: u128 = 0x2001_0db8_00ff_0000_0000_0000_0000_0001;
+        // The forward key, then the twin (server -> public address).
+        b[101] = 1;
+        b[104..120].copy_from_slice(&client.to_be_bytes());
+        b[120..136].copy_from_slice(&server.to_be_bytes());
+        b[149] = 1;
+        b[152..168].copy_from_slice(&server.to_be_bytes());
+        b[168..184].copy_from_slice(&public.to_be_bytes());
+        let e = EbpfEvent::from_ring(&b).expect("an event");
+        assert_eq!((e.fwd.src, e.fwd.dst), (client, server));
+        assert_eq!(e.xlate.src, Some((public, 61000)));
+        assert_eq!(e.xlate.dst, None);
     }
 }

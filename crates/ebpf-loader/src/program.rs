@@ -71,6 +71,10 @@ const M_SNAT: &str = "xpf_dp_snat";
 const M_POOLS: &str = "xpf_dp_pools";
 const M_STATICS: &str = "xpf_dp_statics";
 const M_DNAT: &str = "xpf_dp_dnat";
+const M_SNAT6: &str = "xpf_dp_snat6";
+const M_POOLS6: &str = "xpf_dp_pools6";
+const M_STATICS6: &str = "xpf_dp_statics6";
+const M_DNAT6: &str = "xpf_dp_dnat6";
 const M_TX: &str = "xpf_dp_tx";
 pub(crate) const M_SESSIONS: &str = "xpf_dp_sessions";
 pub(crate) const M_COUNTERS: &str = "xpf_dp_counters";
@@ -296,8 +300,24 @@ pub(crate) fn flow_key(f: &Flow) -> FlowKey {
     }
 }
 
+/// An entry's rewrite. An IPv6 entry's addresses are its twin's: the
+/// translated source is the twin's destination, the translated
+/// destination its source.
 pub(crate) fn xlate(e: &SessionEntry) -> Xlate {
-    xlate_of(e.xflags, (e.xsrc, e.xsport), (e.xdst, e.xdport))
+    xlate_with(e.xflags, &e.twin, (e.xsrc, e.xsport), (e.xdst, e.xdport))
+}
+
+/// [`xlate_of`] for an entry or event whose reverse key is `twin`: an IPv6
+/// one's addresses are the twin's.
+pub(crate) fn xlate_with(xflags: u8, twin: &Flow, src: (u32, u16), dst: (u32, u16)) -> Xlate {
+    if twin.v6 == 0 {
+        return xlate_of(xflags, src, dst);
+    }
+    let t = flow_key(twin);
+    Xlate {
+        src: (xflags & abi::X_SRC != 0).then_some((t.dst, src.1)),
+        dst: (xflags & abi::X_DST != 0).then_some((t.src, dst.1)),
+    }
 }
 
 /// A rewrite as the program stores it: `xflags` says which of the source
@@ -673,6 +693,35 @@ impl EbpfDataplane {
             let v = c.dnat.get(i as usize).copied().unwrap_or_default();
             m.set(c.buf * abi::DNAT_RULES + i, v, 0)
                 .map_err(map_err(M_DNAT))?;
+        }
+        // The IPv6 sides of the NAT rules and pools, slot for slot.
+        let mut m = Array::<_, abi::Nat6Match>::try_from(self.map_mut(M_SNAT6)?)
+            .map_err(map_err(M_SNAT6))?;
+        for i in 0..abi::SNAT_RULES {
+            let v = c.snat6.get(i as usize).copied().unwrap_or_default();
+            m.set(c.buf * abi::SNAT_RULES + i, v, 0)
+                .map_err(map_err(M_SNAT6))?;
+        }
+        let mut m =
+            Array::<_, abi::Pool6>::try_from(self.map_mut(M_POOLS6)?).map_err(map_err(M_POOLS6))?;
+        for i in 0..abi::POOLS {
+            let v = c.pools6.get(i as usize).copied().unwrap_or_default();
+            m.set(c.buf * abi::POOLS + i, v, 0)
+                .map_err(map_err(M_POOLS6))?;
+        }
+        let mut m = Array::<_, abi::Static6>::try_from(self.map_mut(M_STATICS6)?)
+            .map_err(map_err(M_STATICS6))?;
+        for i in 0..abi::STATIC_RULES {
+            let v = c.statics6.get(i as usize).copied().unwrap_or_default();
+            m.set(c.buf * abi::STATIC_RULES + i, v, 0)
+                .map_err(map_err(M_STATICS6))?;
+        }
+        let mut m =
+            Array::<_, abi::Dnat6>::try_from(self.map_mut(M_DNAT6)?).map_err(map_err(M_DNAT6))?;
+        for i in 0..abi::DNAT_RULES {
+            let v = c.dnat6.get(i as usize).copied().unwrap_or_default();
+            m.set(c.buf * abi::DNAT_RULES + i, v, 0)
+                .map_err(map_err(M_DNAT6))?;
         }
         // Every zone slot of the buffer: zones without a screen read `on` 0.
         let mut m = Array::<_, abi::Screen>::try_from(self.map_mut(M_SCREENS)?)

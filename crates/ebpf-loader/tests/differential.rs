@@ -208,8 +208,12 @@ fn sh(args: &[&str]) {
 /// IPv6 neighbours: (address, device).
 const HOSTS6: &[(&str, &str)] = &[
     ("2001:db8:1::50", "ge0"),
+    ("2001:db8:1::41", "ge0"),
     ("2001:db8:1::a0", "ge0"),
     ("2001:db8:2::10", "ge2"),
+    ("2001:db8:2::11", "ge2"),
+    ("2001:db8:2::20", "ge2"),
+    ("2001:db8:2::30", "ge2"),
     (GATEWAY6, "ge1"),
 ];
 const GATEWAY6: &str = "2001:db8:ff::fe";
@@ -1262,7 +1266,12 @@ fn restarts(net: &Net) {
 
 /// `CONF` with an IPv6 address on every interface.
 fn conf6() -> String {
-    let mut c = CONF.to_string();
+    with_inet6(CONF)
+}
+
+/// `conf` with the IPv6 side of its three interfaces.
+fn with_inet6(conf: &str) -> String {
+    let mut c = conf.to_string();
     for (v4, v6) in [
         ("10.0.1.1/24", "2001:db8:1::1/64"),
         ("203.0.113.1/24", "2001:db8:ff::1/64"),
@@ -1394,13 +1403,14 @@ fn host6(net: &Net) {
         untrust,
         &icmp6("2001:db8:ff::50", "2001:db8:1::60", 1, &quoted),
     );
-    // `masquerade` matches ::/0 too, and the program has no IPv6 source
-    // NAT: trust to untrust is refused, not forwarded untranslated.
-    let t = tcp("2001:db8:1::50", 40000, "2001:db8:ff::50", 80, SYN, 1, 0).frame();
-    assert_eq!(
-        p.ebpf.test_run(trust, &t).unwrap().outcome,
-        Outcome::Drop(56)
+    // `masquerade` matches ::/0 too: trust to untrust leaves from the
+    // egress interface's IPv6 address.
+    let out = p.forward(
+        trust,
+        &tcp("2001:db8:1::50", 40000, "2001:db8:ee::50", 80, SYN, 1, 0),
+        untrust,
     );
+    assert_eq!(view(&out).src(), a("2001:db8:ff::1"));
     p.same_sessions();
 }
 
@@ -1670,6 +1680,419 @@ fn transit6(net: &Net) {
     let b = p.run(trust, &big);
     assert_eq!(b.ebpf.len(), 14 + 1280);
     p.same_sessions();
+}
+
+/// IPv6 NAT of every kind over the same interfaces and zones.
+const NAT6_CONF: &str = r#"
+interfaces {
+    ge-0/0/0 { unit 0 { family inet { address 10.0.1.1/24; } family inet6 { address 2001:db8:1::1/64; } } }
+    ge-0/0/1 { unit 0 { family inet { address 203.0.113.1/24; } family inet6 { address 2001:db8:ff::1/64; } } }
+    ge-0/0/2 { unit 0 { family inet { address 10.0.2.1/24; } family inet6 { address 2001:db8:2::1/64; } } }
+}
+applications {
+    application web-8080 { protocol tcp; destination-port 8080; }
+}
+security {
+    address-book {
+        global {
+            address web6 2001:db8:2::10/128;
+            address ssh6 2001:db8:2::11/128;
+            address dmz6 2001:db8:2::/64;
+        }
+    }
+    nat {
+        source {
+            pool p6 { address { 2001:db8:99::10/128 to 2001:db8:99::13/128; } port range 20000 to 20009; }
+            rule-set trust-out {
+                from zone trust;
+                to zone untrust;
+                rule v4 { match { source-address 0.0.0.0/0; } then { source-nat interface; } }
+                rule no-nat { match { source-address 2001:db8:1::40/126; } then { source-nat off; } }
+                rule via-pool { match { source-address 2001:db8:1::80/121; } then { source-nat pool p6; } }
+                rule masquerade6 { match { source-address ::/0; } then { source-nat interface; } }
+            }
+        }
+        destination {
+            pool web6-pool { address 2001:db8:2::10/128 port 8080; }
+            pool ssh6-pool { address 2001:db8:2::11/128; }
+            rule-set from-internet {
+                from zone untrust;
+                rule web { match { destination-address 2001:db8:ff::100/128; destination-port 80; } then { destination-nat pool web6-pool; } }
+                rule not-for-66 { match { source-address 2001:db8:ee::66/128; destination-address 2001:db8:ff::101/128; } then { destination-nat off; } }
+                rule ssh { match { destination-address 2001:db8:ff::101/128; protocol tcp; } then { destination-nat pool ssh6-pool; } }
+            }
+        }
+        static {
+            rule-set one-to-one {
+                from zone untrust;
+                rule servers { match { destination-address 2001:db8:5::/64; } then { static-nat prefix 2001:db8:2::/64; } }
+            }
+        }
+    }
+    policies {
+        from-zone untrust to-zone dmz {
+            policy web { match { source-address any; destination-address web6; application web-8080; } then { permit; } }
+            policy ssh { match { source-address any; destination-address ssh6; application junos-ssh; } then { permit; } }
+            policy servers { match { source-address any; destination-address dmz6; application [ junos-http junos-pingv6 ]; } then { permit; } }
+        }
+        from-zone trust to-zone untrust {
+            policy out { match { source-address any; destination-address any; application any; } then { permit; } }
+        }
+        from-zone dmz to-zone untrust {
+            policy dmz-out { match { source-address any; destination-address any; application any; } then { permit; } }
+        }
+    }
+    zones {
+        security-zone trust { interfaces { ge-0/0/0.0; } }
+        security-zone untrust { interfaces { ge-0/0/1.0; } }
+        security-zone dmz { interfaces { ge-0/0/2.0; } }
+    }
+}
+"#;
+
+/// IPv6 NAT: interface and pool source NAT (ports allocated alike),
+/// `off`, destination NAT to address and port, static NAT both ways,
+/// replies and ICMPv6 errors through the sessions.
+fn nat6(net: &Net) {
+    let mut p = pair_with(net, "nat6", NAT6_CONF);
+    let (trust, untrust, dmz) = (p.trust, p.untrust, p.dmz);
+
+    // Interface source NAT: the egress address and a port of 61000-65535.
+    let out = p.forward(
+        trust,
+        &tcp("2001:db8:1::50", 40000, "2001:db8:ee::80", 80, SYN, 1000, 0),
+        untrust,
+    );
+    let v = view(&out);
+    assert_eq!(v.src(), a("2001:db8:ff::1"));
+    let nat_port = v.sport();
+    assert!(nat_port >= 61000, "{nat_port}");
+    let back = p.forward(
+        untrust,
+        &tcp(
+            "2001:db8:ee::80",
+            80,
+            "2001:db8:ff::1",
+            nat_port,
+            SYN | ACK,
+            5000,
+            1001,
+        ),
+        trust,
+    );
+    let v = view(&back);
+    assert_eq!((v.dst(), v.dport()), (a("2001:db8:1::50"), 40000));
+    p.forward(
+        trust,
+        &tcp(
+            "2001:db8:1::50",
+            40000,
+            "2001:db8:ee::80",
+            80,
+            ACK,
+            1001,
+            5001,
+        ),
+        untrust,
+    );
+    // UDP, and an echo whose id stands in for the port, both ways.
+    let out = p.forward(
+        trust,
+        &udp("2001:db8:1::50", 5000, "2001:db8:ee::7", 123),
+        untrust,
+    );
+    let udp_port = view(&out).sport();
+    p.forward(
+        untrust,
+        &udp("2001:db8:ee::7", 123, "2001:db8:ff::1", udp_port),
+        trust,
+    );
+    let out = p.forward(
+        trust,
+        &ping("2001:db8:1::50", "2001:db8:ee::80", 7),
+        untrust,
+    );
+    let id = view(&out).icmp_id();
+    let back = p.forward(
+        untrust,
+        &pong("2001:db8:ee::80", "2001:db8:ff::1", id),
+        trust,
+    );
+    assert_eq!(view(&back).icmp_id(), 7);
+    // The server's port unreachable about the UDP flow reaches the client,
+    // quoting what the client sent.
+    let quoted = udp("2001:db8:ff::1", udp_port, "2001:db8:ee::7", 123).frame()[14..].to_vec();
+    let err = p.forward(
+        untrust,
+        &icmp6("2001:db8:ee::7", "2001:db8:ff::1", 1, &quoted),
+        trust,
+    );
+    let v = view(&err);
+    assert_eq!(v.dst(), a("2001:db8:1::50"));
+    let quote = &v.payload()[8..];
+    assert_eq!(&quote[8..24], &a16("2001:db8:1::50"));
+    assert_eq!(u16::from_be_bytes([quote[40], quote[41]]), 5000);
+    // Packet Too Big from a router about the TCP flow, and about the echo.
+    let quoted = tcp(
+        "2001:db8:ff::1",
+        nat_port,
+        "2001:db8:ee::80",
+        80,
+        ACK,
+        1001,
+        5001,
+    )
+    .frame()[14..]
+        .to_vec();
+    p.forward(
+        untrust,
+        &icmp6(GATEWAY6, "2001:db8:ff::1", 2, &quoted),
+        trust,
+    );
+    let quoted = ping("2001:db8:ff::1", "2001:db8:ee::80", id).frame()[14..].to_vec();
+    p.forward(
+        untrust,
+        &icmp6(GATEWAY6, "2001:db8:ff::1", 3, &quoted),
+        trust,
+    );
+
+    // A datagram in fragments: the later one follows the first through
+    // source NAT, its addresses translated; the whole checksums right.
+    let big = ip(
+        "2001:db8:1::50",
+        "2001:db8:ee::7",
+        17,
+        udp_header(5002, 123, &[7u8; 400]),
+    );
+    let (first, later) = fragments(&big, 208);
+    let f1 = p.forward(trust, &first, untrust);
+    let f2 = p.forward(trust, &later, untrust);
+    assert_eq!(view(&f2).src(), a("2001:db8:ff::1"));
+    assert_reassembled_checksum(&f1, &f2);
+
+    // Pool source NAT: an address of the pool by the source, ports from
+    // 20000-20009 until they run out for this destination.
+    let mut ports = Vec::new();
+    for sport in 0..11u16 {
+        let b = p.run(
+            trust,
+            &udp("2001:db8:1::a0", 7000 + sport, "2001:db8:ee::53", 5353),
+        );
+        if sport < 10 {
+            assert_eq!(b.outcome, Outcome::Redirect(untrust), "{b:?}");
+            let v = view(&b.ebpf);
+            assert!(
+                (a("2001:db8:99::10")..=a("2001:db8:99::13")).contains(&v.src()),
+                "{}",
+                v.src()
+            );
+            ports.push(v.sport());
+        } else {
+            assert_eq!(b.outcome, Outcome::Drop(DropReason::NatExhausted as u32));
+        }
+    }
+    ports.sort_unstable();
+    assert_eq!(ports, (20000..20010).collect::<Vec<_>>());
+    let out = p.forward(
+        trust,
+        &tcp("2001:db8:1::a0", 40100, "2001:db8:ee::80", 443, SYN, 1, 0),
+        untrust,
+    );
+    let v = view(&out);
+    let (pool_src, pool_port) = (v.src(), v.sport());
+    let back = p.forward(
+        untrust,
+        &tcp(
+            "2001:db8:ee::80",
+            443,
+            &pool_src.to_string(),
+            pool_port,
+            SYN | ACK,
+            9,
+            2,
+        ),
+        trust,
+    );
+    assert_eq!(
+        (view(&back).dst(), view(&back).dport()),
+        (a("2001:db8:1::a0"), 40100)
+    );
+    // `source-nat off`: untranslated.
+    let out = p.forward(
+        trust,
+        &udp("2001:db8:1::41", 5001, "2001:db8:ee::7", 123),
+        untrust,
+    );
+    assert_eq!(
+        (view(&out).src(), view(&out).sport()),
+        (a("2001:db8:1::41"), 5001)
+    );
+
+    // Destination NAT to address and port: the policy (8080) sees both.
+    let out = p.forward(
+        untrust,
+        &tcp(
+            "2001:db8:ee::9",
+            40000,
+            "2001:db8:ff::100",
+            80,
+            SYN,
+            1000,
+            0,
+        ),
+        dmz,
+    );
+    let v = view(&out);
+    assert_eq!((v.dst(), v.dport()), (a("2001:db8:2::10"), 8080));
+    let back = p.forward(
+        dmz,
+        &tcp(
+            "2001:db8:2::10",
+            8080,
+            "2001:db8:ee::9",
+            40000,
+            SYN | ACK,
+            5000,
+            1001,
+        ),
+        untrust,
+    );
+    let v = view(&back);
+    assert_eq!((v.src(), v.sport()), (a("2001:db8:ff::100"), 80));
+    // An error about the server's answer reaches the server, quoting its
+    // own address and port.
+    let answer = tcp(
+        "2001:db8:ff::100",
+        80,
+        "2001:db8:ee::9",
+        40000,
+        ACK,
+        5001,
+        1001,
+    );
+    let err = p.forward(
+        untrust,
+        &icmp6(GATEWAY6, "2001:db8:ff::100", 2, &answer.frame()[14..]),
+        dmz,
+    );
+    let v = view(&err);
+    let quote = &v.payload()[8..];
+    assert_eq!(&quote[8..24], &a16("2001:db8:2::10"));
+    assert_eq!(u16::from_be_bytes([quote[40], quote[41]]), 8080);
+    // To an address only: the port stays.
+    let out = p.forward(
+        untrust,
+        &tcp("2001:db8:ee::9", 40001, "2001:db8:ff::101", 22, SYN, 1, 0),
+        dmz,
+    );
+    assert_eq!(
+        (view(&out).dst(), view(&out).dport()),
+        (a("2001:db8:2::11"), 22)
+    );
+    p.forward(
+        dmz,
+        &tcp(
+            "2001:db8:2::11",
+            22,
+            "2001:db8:ee::9",
+            40001,
+            SYN | ACK,
+            9,
+            2,
+        ),
+        untrust,
+    );
+    // `off` stops the rule-set; another port, protocol or an echo does not
+    // match: untranslated, all denied or routed back out.
+    p.run(
+        untrust,
+        &tcp("2001:db8:ee::66", 40002, "2001:db8:ff::101", 22, SYN, 1, 0),
+    );
+    p.run(
+        untrust,
+        &tcp("2001:db8:ee::9", 40003, "2001:db8:ff::100", 443, SYN, 1, 0),
+    );
+    p.run(
+        untrust,
+        &udp("2001:db8:ee::9", 40004, "2001:db8:ff::101", 22),
+    );
+    p.run(untrust, &ping("2001:db8:ee::9", "2001:db8:ff::100", 7));
+    // Hop limit expiry on a translated first packet.
+    p.run(
+        untrust,
+        &tcp("2001:db8:ee::9", 40009, "2001:db8:ff::100", 80, SYN, 1, 0).ttl(1),
+    );
+
+    // Static NAT inbound, host by host, ports kept, and the reply.
+    let out = p.forward(
+        untrust,
+        &tcp("2001:db8:ee::9", 41000, "2001:db8:5::20", 80, SYN, 1, 0),
+        dmz,
+    );
+    assert_eq!(
+        (view(&out).dst(), view(&out).dport()),
+        (a("2001:db8:2::20"), 80)
+    );
+    let back = p.forward(
+        dmz,
+        &tcp(
+            "2001:db8:2::20",
+            80,
+            "2001:db8:ee::9",
+            41000,
+            SYN | ACK,
+            1,
+            2,
+        ),
+        untrust,
+    );
+    assert_eq!(
+        (view(&back).src(), view(&back).sport()),
+        (a("2001:db8:5::20"), 80)
+    );
+    // An echo through static NAT keeps its id both ways.
+    let out = p.forward(untrust, &ping("2001:db8:ee::9", "2001:db8:5::20", 33), dmz);
+    assert_eq!(
+        (view(&out).dst(), view(&out).icmp_id()),
+        (a("2001:db8:2::20"), 33)
+    );
+    p.forward(dmz, &pong("2001:db8:2::20", "2001:db8:ee::9", 33), untrust);
+    // Static NAT outbound: a DMZ host's flow leaves from its public address.
+    let out = p.forward(
+        dmz,
+        &udp("2001:db8:2::30", 6000, "2001:db8:ee::9", 53),
+        untrust,
+    );
+    assert_eq!(
+        (view(&out).src(), view(&out).sport()),
+        (a("2001:db8:5::30"), 6000)
+    );
+    let back = p.forward(
+        untrust,
+        &udp("2001:db8:ee::9", 53, "2001:db8:5::30", 6000),
+        dmz,
+    );
+    assert_eq!(
+        (view(&back).dst(), view(&back).dport()),
+        (a("2001:db8:2::30"), 6000)
+    );
+
+    p.same_sessions();
+    let c = p.ebpf.counters().unwrap();
+    let r = p.w.counters();
+    assert_eq!(c.policy_hits, r.policy_hits, "policy hit counters");
+    assert_eq!(c.sessions_created, r.sessions.created, "sessions created");
+    assert_eq!(
+        (c.nat_destination, c.nat_source),
+        (r.nat.destination, r.nat.source),
+        "NAT counters"
+    );
+    assert_eq!(c.nat_rules, r.nat_rules, "NAT rule hit counters");
+}
+
+/// An IPv6 address's bytes.
+fn a16(s: &str) -> [u8; 16] {
+    s.parse::<std::net::Ipv6Addr>().unwrap().octets()
 }
 
 /// IPv6 extension headers, walked by both engines to the upper layer:
@@ -2221,6 +2644,18 @@ fn events(net: &Net) {
         "{logs:#?}"
     );
     assert_eq!(p.ebpf.counters().unwrap().events_lost, 0);
+
+    // IPv6 through interface source NAT (`masquerade` matches ::/0): the
+    // record carries the IPv6 translation.
+    let mut p = pair_with(net, "events6", &with_inet6(&events_conf()));
+    let (trust, untrust) = (p.trust, p.untrust);
+    let syn = tcp("2001:db8:1::50", 40001, "2001:db8:ee::80", 80, SYN, 1000, 0);
+    let out = p.forward(trust, &syn, untrust);
+    let nat_port = view(&out).sport();
+    let logs = p.same_logs();
+    assert_eq!(logs.len(), 1, "{logs:#?}");
+    assert_eq!(logs[0].nat_src, (a("2001:db8:ff::1"), nat_port));
+    assert_eq!(logs[0].src_nat_rule.as_deref(), Some("masquerade"));
 }
 
 /// `CONF` with a screen on the untrust zone (`profile`, the body of its
@@ -2587,6 +3022,11 @@ fn pipeline_and_xdp_program_agree_on_ipv6_for_the_box() {
 #[test]
 fn pipeline_and_xdp_program_agree_on_ipv6_transit() {
     run(transit6);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_ipv6_nat() {
+    run(nat6);
 }
 
 #[test]

@@ -30,7 +30,7 @@ fn no_neighbour_slot() -> Option<usize> {
 #[derive(Debug)]
 pub enum StartError {
     /// The program cannot express this configuration (limit-session
-    /// screens, IPv6 NAT, …): the commit must not go through on it.
+    /// screens, …): the commit must not go through on it.
     Refused(String),
     /// The program cannot run here (no BPF, verifier, bpffs).
     Unavailable(String),
