@@ -27,12 +27,13 @@
  * creates, denies and closes go to a ring buffer as events for the
  * RT_FLOW log (dataplane/events.h).
  *
- * IPv6 extension headers are walked as the pipeline walks them
- * (dataplane/parse.h xpf_dp_ext6): everything past them uses the real
- * upper-layer offset (`l4`), never `l3 + 40`.
+ * IPv4 options and IPv6 extension headers are walked as the pipeline
+ * walks them (dataplane/parse.h): options are kept, and everything past
+ * the IP header uses the real upper-layer offset (`l4`), never `l3 + 20`
+ * or `l3 + 40`.
  *
  * What the pipeline does and this program does not (the limit-session
- * screen, IPv6 NAT, IPv4 options) is either refused by the loader's
+ * screen, IPv6 NAT) is either refused by the loader's
  * compile or counted as XPF_DROP_UNSUPPORTED after the screen: never
  * forwarded unchecked. Later fragments are screened, then follow their
  * first fragment's session (dataplane/fragment.h) or are dropped as
@@ -250,10 +251,12 @@ static __always_inline int xpf_forward(struct xdp_md *ctx, struct xpf_out *o, st
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct iphdr *ip = data + (p->l3 == 18 ? 18 : 14);
-	__u8 *l4 = (void *)(ip + 1);
+	__u32 off = p->l4; /* past any options */
 
-	if ((void *)(ip + 1) > data_end)
+	if ((void *)(ip + 1) > data_end || off > XPF_L4_MAX)
 		return xpf_drop(o, XPF_DROP_MALFORMED);
+	__u8 *l4 = data + off;
+
 	if ((void *)(l4 + 8) > data_end)
 		return xpf_drop(o, XPF_DROP_MALFORMED);
 	xpf_translate(ip, l4, data_end, p, s);
@@ -1025,9 +1028,6 @@ static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
 
 	if (screened)
 		return xpf_drop(o, screened);
-	/* Past the screens, what the parser did not walk is not handled. */
-	if (p->opts4)
-		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
 	__u64 bi = (__u64)buf << 32 | ingress;
 
 	if (p->v6)

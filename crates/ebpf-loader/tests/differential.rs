@@ -2558,6 +2558,142 @@ fn screens(net: &Net) {
     p.same_sessions();
 }
 
+/// `pkt` with IPv4 options `o` (a multiple of 4 bytes).
+fn with_options(mut pkt: Ip, o: &[u8]) -> Ip {
+    pkt.options = o.to_vec();
+    pkt
+}
+
+/// A TCP segment; a SYN offers an MSS of 1460 and a window scale.
+fn segment(src: &str, sport: u16, dst: &str, dport: u16, flags: u8, seq: u32, ack: u32) -> Ip {
+    let opts = [2, 4, 5, 180, 1, 3, 3, 7];
+    let opts: &[u8] = if flags & SYN != 0 { &opts } else { &[] };
+    ip(src, dst, 6, tcp_header(sport, dport, seq, ack, flags, opts))
+}
+
+/// IPv4 options: kept, stepped over to the transport header
+/// (l3 + IHL * 4) for NAT, the MSS clamp, replies and ICMP errors, with the
+/// same bytes as the pipeline; a source route is still screened.
+fn ipv4_options(net: &Net) {
+    let conf = screened_conf("ip { source-route-option; }");
+    let mut p = pair_with(net, "options", &conf);
+    let (trust, untrust) = (p.trust, p.untrust);
+    // Record route with one empty slot, then end of list; NOPs; a
+    // timestamp option with room for two stamps. None is screened.
+    let rr = [7, 7, 4, 0, 0, 0, 0, 0];
+    let nops = [1, 1, 1, 1];
+    let ts = [68, 12, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+    // TCP through interface NAT both ways, the SYNs' MSS clamped behind
+    // the options, which are kept as they came.
+    let syn = segment("10.0.1.50", 40100, "198.51.100.80", 80, SYN, 1000, 0);
+    let out = p.forward(trust, &with_options(syn, &rr), untrust);
+    let v = view(&out);
+    assert_eq!((v.src(), v.l4 - v.l3), (a("203.0.113.1"), 28));
+    assert_eq!(&out[v.l3 + 20..v.l4], &rr[..], "options kept");
+    assert_eq!(mss_of(&out), 1350);
+    let port = v.sport();
+    let synack = segment(
+        "198.51.100.80",
+        80,
+        "203.0.113.1",
+        port,
+        SYN | ACK,
+        5000,
+        1001,
+    );
+    let back = p.forward(untrust, &with_options(synack, &nops), trust);
+    let v = view(&back);
+    assert_eq!(
+        (v.dst(), v.dport(), mss_of(&back)),
+        (a("10.0.1.50"), 40100, 1350)
+    );
+    let ack = segment("10.0.1.50", 40100, "198.51.100.80", 80, ACK, 1001, 5001);
+    p.forward(trust, &with_options(ack, &ts), untrust);
+    let data = segment(
+        "198.51.100.80",
+        80,
+        "203.0.113.1",
+        port,
+        ACK | PSH,
+        5001,
+        1001,
+    );
+    p.forward(untrust, &with_options(data, &rr), trust);
+
+    // UDP and ICMP echo, there and back.
+    let out = p.forward(
+        trust,
+        &with_options(udp("10.0.1.50", 5123, "198.51.100.7", 123), &ts),
+        untrust,
+    );
+    let uport = view(&out).sport();
+    p.forward(
+        untrust,
+        &with_options(udp("198.51.100.7", 123, "203.0.113.1", uport), &nops),
+        trust,
+    );
+    let out = p.forward(
+        trust,
+        &with_options(ping("10.0.1.50", "198.51.100.80", 0x4242), &rr),
+        untrust,
+    );
+    let id = view(&out).icmp_id();
+    p.forward(
+        untrust,
+        &with_options(pong("198.51.100.80", "203.0.113.1", id), &rr),
+        trust,
+    );
+
+    // Fragments with options: the later one follows the first's session.
+    let whole = with_options(udp("10.0.1.50", 5124, "198.51.100.7", 123), &nops);
+    let (first, later) = fragments(&whole, 8);
+    p.forward(trust, &first, untrust);
+    p.forward(trust, &later, untrust);
+
+    // Answers the box writes quote the packet, options included: a RST,
+    // ICMP administratively prohibited, time exceeded.
+    let telnet = segment("10.0.1.50", 40101, "198.51.100.80", 23, SYN, 77, 0);
+    let b = p.run(trust, &with_options(telnet, &rr));
+    assert_eq!(b.outcome, Outcome::Tx, "{b:?}");
+    let b = p.run(
+        trust,
+        &with_options(udp("10.0.1.50", 40102, "198.51.100.80", 69), &ts),
+    );
+    assert_eq!(b.outcome, Outcome::Tx, "{b:?}");
+    let b = p.run(
+        trust,
+        &with_options(udp("10.0.1.50", 5125, "198.51.100.7", 123).ttl(1), &rr),
+    );
+    assert_eq!(b.outcome, Outcome::Tx, "{b:?}");
+
+    // ICMP errors with options of their own, quoting a packet with
+    // options: the quote restored, both header checksums right.
+    let sent = with_options(
+        tcp("203.0.113.1", port, "198.51.100.80", 80, ACK, 1001, 5001),
+        &rr,
+    );
+    let err = with_options(icmp4(GATEWAY, "203.0.113.1", 3, 4, &sent, 36), &nops);
+    let out = p.forward(untrust, &err, trust);
+    let v = view(&out);
+    let quote = &v.payload()[8..];
+    assert_eq!(&quote[12..16], &[10, 0, 1, 50], "quoted source restored");
+    assert_eq!(u16::from_be_bytes([quote[28], quote[29]]), 40100);
+    // The whole quoted TCP header, its checksum followed.
+    let err = icmp4("198.51.100.80", "203.0.113.1", 3, 3, &sent, 48);
+    p.forward(untrust, &err, trust);
+
+    // Source routes are screened, on TCP too, NOPs or not.
+    let ssrr = [137, 7, 4, 10, 0, 2, 10, 0];
+    let lsrr = [1, 131, 7, 4, 10, 0, 2, 10];
+    for o in [ssrr, lsrr] {
+        let syn = segment("198.51.100.7", 40200, "10.0.2.10", 80, SYN, 1, 0);
+        let b = p.run(untrust, &with_options(syn, &o));
+        assert_eq!(b.outcome, Outcome::Drop(17), "{b:?}");
+    }
+    p.same_sessions();
+}
+
 fn run(f: fn(&Net)) {
     if let Some(why) = why_not() {
         eprintln!("skipped: {why}");
@@ -2602,6 +2738,11 @@ fn pipeline_and_xdp_program_agree_on_tcp_tracking() {
 #[test]
 fn pipeline_and_xdp_program_agree_on_screens_and_mss_clamp() {
     run(screens);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_ipv4_options() {
+    run(ipv4_options);
 }
 
 #[test]
