@@ -2694,6 +2694,174 @@ fn ipv4_options(net: &Net) {
     p.same_sessions();
 }
 
+/// The program's `limit-session` count of `addr` (0: none held).
+fn limit_count(p: &Pair, destination: bool, addr: &str) -> u32 {
+    p.ebpf
+        .limit_counts()
+        .unwrap()
+        .iter()
+        .find(|c| c.destination == destination && c.addr == a(addr))
+        .map_or(0, |c| c.sessions)
+}
+
+/// `limit-session`: the session past a source's (then a destination's)
+/// limit is refused with the pipeline's reason; a close of any kind (RST,
+/// clear, idle timeout through the sweep) gives its count back, and the
+/// next session is admitted again.
+fn limit_session(net: &Net) {
+    let conf = format!(
+        "{}\nsecurity {{ flow {{ tcp-session {{ rst-invalidate-session; }} }} }}\n",
+        screened_conf("limit-session { source-ip-based 2; destination-ip-based 3; }")
+    )
+    .replacen(
+        "security {",
+        "applications { application quick { protocol udp; destination-port 5000; inactivity-timeout 1; } }\nsecurity {",
+        1,
+    )
+    .replacen(
+        "            policy published {",
+        "            policy quick { match { source-address any; destination-address any; application quick; } then { permit; } }\n            policy published {",
+        1,
+    );
+    let mut p = pair_with(net, "limits", &conf);
+    let (untrust, dmz) = (p.untrust, p.dmz);
+    let web = "10.0.2.10";
+    let drop = |p: &mut Pair, pkt: &Ip, reason: u32| {
+        let b = p.run(untrust, pkt);
+        assert_eq!(b.outcome, Outcome::Drop(reason), "{b:?}");
+    };
+
+    // Two sessions from one source; its third is refused (44), a session
+    // that already exists is not.
+    p.forward(
+        untrust,
+        &tcp("198.51.100.7", 40000, web, 80, SYN, 1000, 0),
+        dmz,
+    );
+    p.forward(untrust, &udp("198.51.100.7", 6001, web, 53), dmz);
+    drop(&mut p, &udp("198.51.100.7", 6002, web, 53), 44);
+    p.forward(untrust, &udp("198.51.100.7", 6001, web, 53), dmz);
+    assert_eq!(limit_count(&p, false, "198.51.100.7"), 2);
+    // A third session to the server from elsewhere; the fourth is the
+    // destination's (45).
+    p.forward(untrust, &ping("198.51.100.8", web, 0x77), dmz);
+    drop(&mut p, &ping("198.51.100.9", web, 0x78), 45);
+    assert_eq!(limit_count(&p, true, web), 3);
+    // Replies make no session, and are never limited.
+    p.forward(dmz, &pong(web, "198.51.100.8", 0x77), untrust);
+    p.same_sessions();
+
+    // A RST ends the TCP session (rst-invalidate-session): its counts go
+    // back, and the source may open another.
+    p.forward(
+        dmz,
+        &tcp(web, 80, "198.51.100.7", 40000, SYN | ACK, 7000, 1001),
+        untrust,
+    );
+    p.forward(
+        untrust,
+        &tcp("198.51.100.7", 40000, web, 80, RST, 1001, 0),
+        dmz,
+    );
+    assert_eq!(limit_count(&p, false, "198.51.100.7"), 1);
+    p.forward(untrust, &udp("198.51.100.7", 6002, web, 53), dmz);
+    drop(&mut p, &udp("198.51.100.7", 6003, web, 53), 44);
+    p.same_sessions();
+
+    // `clear security flow session` of one session: the same.
+    let key = p
+        .ebpf
+        .sessions()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.fwd.sport == 6001)
+        .expect("the first UDP session")
+        .fwd;
+    assert!(p.ebpf.remove_session(&key).unwrap());
+    p.w.clear(&p.snap.clone(), p.now, |s| s.fwd == key);
+    assert_eq!(limit_count(&p, false, "198.51.100.7"), 1);
+    p.forward(untrust, &udp("198.51.100.7", 6003, web, 53), dmz);
+    drop(&mut p, &udp("198.51.100.7", 6004, web, 53), 44);
+    p.same_sessions();
+
+    // The sweep's reconciliation leaves right counts alone.
+    let before = p.ebpf.limit_counts().unwrap();
+    assert_eq!(p.ebpf.sweep().unwrap(), 0);
+    assert_eq!(p.ebpf.limit_counts().unwrap(), before);
+
+    // An idle timeout closed by the sweep gives its counts back.
+    p.forward(untrust, &udp("198.51.100.8", 6010, "10.0.2.20", 5000), dmz);
+    assert_eq!(limit_count(&p, false, "198.51.100.8"), 2);
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    p.now += 1_100 * SEC / 1000;
+    assert_eq!(p.ebpf.sweep().unwrap(), 1);
+    p.w.sweep(&p.snap.clone(), p.now);
+    assert_eq!(limit_count(&p, true, "10.0.2.20"), 0);
+    assert_eq!(limit_count(&p, false, "198.51.100.8"), 1);
+    p.same_sessions();
+
+    // A commit that takes the policy away: the session's next packet
+    // closes it (policy delete), its counts go back, and the packet is
+    // judged as new (denied).
+    let snap = snapshot(
+        net,
+        &conf.replace(
+            "policy published { match { source-address any; destination-address web-server; application any; }",
+            "policy ssh-only { match { source-address any; destination-address web-server; application junos-ssh; }",
+        ),
+    );
+    p.ebpf.apply(&snap).unwrap();
+    p.older.push(std::mem::replace(&mut p.snap, snap));
+    let b = p.run(untrust, &ping("198.51.100.8", web, 0x77));
+    assert_eq!(b.outcome, Outcome::Drop(22), "{b:?}");
+    assert_eq!(limit_count(&p, false, "198.51.100.8"), 0);
+    assert_eq!(limit_count(&p, true, web), 2);
+    p.same_sessions();
+
+    // Clearing every session gives every count back.
+    p.ebpf.clear_sessions().unwrap();
+    p.w.clear(&p.snap.clone(), p.now, |_| true);
+    assert_eq!(p.ebpf.limit_counts().unwrap(), []);
+    p.forward(untrust, &udp("198.51.100.7", 6011, "10.0.2.20", 5000), dmz);
+    p.forward(untrust, &udp("198.51.100.9", 6011, "10.0.2.20", 5000), dmz);
+    p.same_sessions();
+}
+
+/// Sessions the LRU table evicts leave no close behind: their counts are
+/// reconciled by the sweep, down to the sessions the table still holds.
+fn limit_session_evictions(net: &Net) {
+    let conf = screened_conf("limit-session { source-ip-based 1000; }");
+    let snap = snapshot(net, &conf);
+    let mut ebpf = EbpfDataplane::load(&Options {
+        pin_dir: Some(net.bpffs.join("limits-lru")),
+        session_entries: 64,
+    })
+    .unwrap();
+    ebpf.apply(&snap).unwrap();
+    let untrust = net.ifindex["ge1"];
+    for port in 0..200 {
+        let f = udp("198.51.100.7", 7000 + port, "10.0.2.10", 53).frame();
+        ebpf.test_run(untrust, &f).unwrap();
+    }
+    let count = |e: &EbpfDataplane| {
+        e.limit_counts()
+            .unwrap()
+            .iter()
+            .find(|c| !c.destination)
+            .map_or(0, |c| c.sessions)
+    };
+    assert_eq!(count(&ebpf), 200, "every session took a count");
+    ebpf.sweep().unwrap();
+    let live = ebpf.sessions().unwrap().len() as u32;
+    let after = count(&ebpf);
+    // Forward entries whose reverse went are still counted, as they hold
+    // their session until it closes.
+    assert!(
+        (live..=64).contains(&after),
+        "reconciled to the table: {after} counted, {live} whole sessions"
+    );
+}
+
 fn run(f: fn(&Net)) {
     if let Some(why) = why_not() {
         eprintln!("skipped: {why}");
@@ -2743,6 +2911,16 @@ fn pipeline_and_xdp_program_agree_on_screens_and_mss_clamp() {
 #[test]
 fn pipeline_and_xdp_program_agree_on_ipv4_options() {
     run(ipv4_options);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_limit_session() {
+    run(limit_session);
+}
+
+#[test]
+fn limit_session_counts_survive_lru_evictions() {
+    run(limit_session_evictions);
 }
 
 #[test]
