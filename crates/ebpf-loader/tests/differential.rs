@@ -2827,6 +2827,22 @@ fn limit_session(net: &Net) {
     p.same_sessions();
 }
 
+/// `limit-session` on IPv6 addresses: the same counts, keyed by family.
+fn limit_session6(net: &Net) {
+    let conf = screened(V6_CONF, "limit-session { source-ip-based 2; }");
+    let mut p = pair_with(net, "limits6", &conf);
+    let (untrust, dmz) = (p.untrust, p.dmz);
+    let web6 = "2001:db8:2::10";
+    p.forward(untrust, &udp("2001:db8:ee::7", 6001, web6, 53), dmz);
+    p.forward(untrust, &ping("2001:db8:ee::7", web6, 0x66), dmz);
+    let b = p.run(untrust, &udp("2001:db8:ee::7", 6002, web6, 53));
+    assert_eq!(b.outcome, Outcome::Drop(44), "{b:?}");
+    // Another source has counts of its own.
+    p.forward(untrust, &udp("2001:db8:ee::8", 6001, web6, 53), dmz);
+    assert_eq!(limit_count(&p, false, "2001:db8:ee::7"), 2);
+    p.same_sessions();
+}
+
 /// Sessions the LRU table evicts leave no close behind: their counts are
 /// reconciled by the sweep, down to the sessions the table still holds.
 fn limit_session_evictions(net: &Net) {
@@ -2916,6 +2932,11 @@ fn pipeline_and_xdp_program_agree_on_ipv4_options() {
 #[test]
 fn pipeline_and_xdp_program_agree_on_limit_session() {
     run(limit_session);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_limit_session_for_ipv6() {
+    run(limit_session6);
 }
 
 #[test]
