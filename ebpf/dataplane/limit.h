@@ -22,7 +22,10 @@
  *
  * Between CPUs, counts change by atomic adds; an entry is removed at zero,
  * and a count taken by another CPU in the instant between that zero and
- * the removal is lost (one session uncounted for its lifetime).
+ * the removal is lost (one session uncounted for its lifetime). The
+ * loader gives back what it removes from userspace, not atomically with
+ * the program: a race there drifts the same way, a count too high being
+ * lowered by the sweep.
  */
 #ifndef XPF_DP_LIMIT_H
 #define XPF_DP_LIMIT_H
