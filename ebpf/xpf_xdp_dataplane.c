@@ -19,7 +19,8 @@
  *     dataplane/nat6.h), traffic for the box (dataplane/host.h), SYN
  *     check, route and egress zone of the translated destination
  *     (dataplane/fib.h), first-match policy on it (dataplane/policy.h),
- *     source NAT (dataplane/snat.h, nat6.h), session create;
+ *     the limit-session screen (dataplane/limit.h), source NAT
+ *     (dataplane/snat.h, nat6.h), session create;
  *  5. rewrite (dataplane/rewrite.h), MSS clamp of SYNs (dataplane/mss.h)
  *     and redirect, or an ICMP time exceeded back out of the ingress
  *     (dataplane/reply.h).
@@ -28,15 +29,15 @@
  * creates, denies and closes go to a ring buffer as events for the
  * RT_FLOW log (dataplane/events.h).
  *
- * IPv6 extension headers are walked as the pipeline walks them
- * (dataplane/parse.h xpf_dp_ext6): everything past them uses the real
- * upper-layer offset (`l4`), never `l3 + 40`.
+ * IPv4 options and IPv6 extension headers are walked as the pipeline
+ * walks them (dataplane/parse.h): options are kept, and everything past
+ * the IP header uses the real upper-layer offset (`l4`), never `l3 + 20`
+ * or `l3 + 40`.
  *
- * What the pipeline does and this program does not (the limit-session
- * screen, IPv4 options) is either refused by the loader's
- * compile or counted as XPF_DROP_UNSUPPORTED after the screen: never
- * forwarded unchecked. Later fragments are screened, then follow their
- * first fragment's session (dataplane/fragment.h) or are dropped as
+ * What the pipeline does and this program does not (applications by
+ * source port) is refused by the loader's compile: never forwarded
+ * unchecked. Later fragments are screened, then follow their first
+ * fragment's session (dataplane/fragment.h) or are dropped as
  * XPF_DROP_NON_FIRST_FRAGMENT.
  */
 #include <linux/bpf.h>
@@ -68,6 +69,7 @@
 #include "dataplane/events.h"
 #include "dataplane/screen.h"
 #include "dataplane/mss.h"
+#include "dataplane/limit.h"
 
 _Static_assert(sizeof(struct xpf_dp_active) == 16, "xpf_dp_active");
 _Static_assert(sizeof(struct xpf_dp_conf) == 72, "xpf_dp_conf");
@@ -95,7 +97,9 @@ _Static_assert(sizeof(struct xpf_dp_session) == 208, "xpf_dp_session");
 _Static_assert(sizeof(struct xpf_dp_last) == 16, "xpf_dp_last");
 _Static_assert(sizeof(struct xpf_dp_local6_key) == 20, "xpf_dp_local6_key");
 _Static_assert(sizeof(struct xpf_dp_event) == 184, "xpf_dp_event");
-_Static_assert(sizeof(struct xpf_dp_screen) == 40, "xpf_dp_screen");
+_Static_assert(sizeof(struct xpf_dp_screen) == 44, "xpf_dp_screen");
+_Static_assert(sizeof(struct xpf_dp_limit_key) == 20, "xpf_dp_limit_key");
+_Static_assert(sizeof(struct xpf_dp_limit) == 16, "xpf_dp_limit");
 _Static_assert(sizeof(struct xpf_dp_scan_key) == 36, "xpf_dp_scan_key");
 _Static_assert(sizeof(struct xpf_dp_scan_window) == 192, "xpf_dp_scan_window");
 _Static_assert(sizeof(struct xpf_dp_flood_key) == 20, "xpf_dp_flood_key");
@@ -278,10 +282,12 @@ static __always_inline int xpf_forward(struct xdp_md *ctx, struct xpf_out *o, st
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct iphdr *ip = data + (p->l3 == 18 ? 18 : 14);
-	__u8 *l4 = (void *)(ip + 1);
+	__u32 off = p->l4; /* past any options */
 
-	if ((void *)(ip + 1) > data_end)
+	if ((void *)(ip + 1) > data_end || off > XPF_L4_MAX)
 		return xpf_drop(o, XPF_DROP_MALFORMED);
+	__u8 *l4 = data + off;
+
 	if ((void *)(l4 + 8) > data_end)
 		return xpf_drop(o, XPF_DROP_MALFORMED);
 	xpf_translate(ip, l4, data_end, p, s);
@@ -350,8 +356,16 @@ static __always_inline void xpf_close(struct xpf_dp_flow *k, struct xpf_dp_sessi
 
 		xpf_dp_event_session(XPF_DP_EV_CLOSE, why, s->dir ? &s->twin : k, fwd, rev, now);
 	}
-	bpf_map_delete_elem(&xpf_dp_sessions, &s->twin);
-	bpf_map_delete_elem(&xpf_dp_sessions, k);
+	/* The forward entry goes through limit.h: it gives back its counts. */
+	__u32 marks = fwd->mac_flags & XPF_DP_F_LIMITS;
+
+	if (s->dir) {
+		xpf_dp_remove_forward(&s->twin, marks);
+		bpf_map_delete_elem(&xpf_dp_sessions, k);
+	} else {
+		bpf_map_delete_elem(&xpf_dp_sessions, &s->twin);
+		xpf_dp_remove_forward(k, marks);
+	}
 }
 
 /*
@@ -400,6 +414,23 @@ static __always_inline int xpf_session_hit(struct xpf_pkt *p, struct xpf_dp_flow
 	if (p->ttl > 1)
 		xpf_dp_frag_remember(p, k, now);
 	return 0;
+}
+
+/*
+ * limit-session (dataplane/limit.h), after the policy and before source
+ * NAT as in the pipeline: a drop reason, or 0 with the new session's
+ * marks in `*marks`. The packet's own key (its forward key) is built in
+ * the per-CPU work area for the check.
+ */
+static __always_inline int xpf_limit_admit(struct xpf_pkt *p, __u32 buf, __u32 zone, __u8 *marks)
+{
+	struct xpf_work *w = xpf_work();
+
+	if (!w)
+		return XPF_DROP_NO_CONFIG;
+	__builtin_memset(&w->kf, 0, sizeof(w->kf));
+	xpf_flow_of(p, &w->kf);
+	return xpf_dp_limit_admit(&w->kf, buf << 16 | zone, marks);
 }
 
 /* The first packet of a flow: NAT, host, route, policy, NAT, session. */
@@ -462,6 +493,11 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	__u8 log_close = (log & XPF_DP_LOG_CLOSE) ? XPF_DP_F_LOG_CLOSE : 0;
 	if (p->ttl <= 1)
 		return xpf_time_exceeded(ctx, o, iface, p, ingress);
+	__u8 marks = 0;
+	int limited = xpf_limit_admit(p, buf, iface->zone, &marks);
+
+	if (limited)
+		return xpf_drop(o, limited);
 
 	struct xpf_snat_result nat = {};
 	int err = xpf_dp_snat_run(buf, conf, p, dst, dport, iface->zone, out->zone, fwd.ifindex, &nat);
@@ -548,7 +584,7 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	ns->packets = 1;
 	ns->bytes = len;
 	ns->egress_ifindex = fwd.ifindex;
-	ns->mac_flags = (rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0) | log_close;
+	ns->mac_flags = (rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0) | log_close | marks;
 	ns->ingress_ifindex = ingress;
 	__builtin_memcpy(ns->smac, fwd.smac, 6);
 	__builtin_memcpy(ns->dmac, fwd.dmac, 6);
@@ -572,6 +608,8 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 		bpf_map_delete_elem(&xpf_dp_sessions, kr);
 		return xpf_nat_failed(o, buf, &dn, &nat);
 	}
+	if (marks)
+		xpf_dp_limit_take(kf, marks, bpf_ktime_get_ns());
 	xpf_dp_count(XPF_DP_CNT_CREATED);
 	if (dn.done) {
 		xpf_dp_count(XPF_DP_CNT_DNAT);
@@ -803,6 +841,11 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	__u8 log_close = (log & XPF_DP_LOG_CLOSE) ? XPF_DP_F_LOG_CLOSE : 0;
 	if (p->ttl <= 1)
 		return xpf_time_exceeded6(ctx, o, iface, p, ingress);
+	__u8 marks = 0;
+	int limited = xpf_limit_admit(p, buf, iface->zone, &marks);
+
+	if (limited)
+		return xpf_drop(o, limited);
 
 	__u64 bz = (__u64)buf << 32 | (__u32)iface->zone << 16 | out->zone;
 	int err = xpf_dp_snat6_run(p, dn, bz, fwd.ifindex, nat);
@@ -889,7 +932,7 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	ns->bytes = len;
 	ns->egress_ifindex = fwd.ifindex;
 	ns->ingress_ifindex = ingress;
-	ns->mac_flags = (rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0) | log_close;
+	ns->mac_flags = (rs == XPF_ROUTE_OK ? XPF_DP_MAC_OK : 0) | log_close | marks;
 	__builtin_memcpy(ns->smac, fwd.smac, 6);
 	__builtin_memcpy(ns->dmac, fwd.dmac, 6);
 	ns->xflags = 0;
@@ -908,6 +951,8 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 		bpf_map_delete_elem(&xpf_dp_sessions, kr);
 		return xpf_nat6_failed(o, buf, dn, nat);
 	}
+	if (marks)
+		xpf_dp_limit_take(kf, marks, bpf_ktime_get_ns());
 	xpf_dp_count(XPF_DP_CNT_CREATED);
 	if (dn->done) {
 		xpf_dp_count(XPF_DP_CNT_DNAT);
@@ -1162,9 +1207,6 @@ static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
 
 	if (screened)
 		return xpf_drop(o, screened);
-	/* Past the screens, what the parser did not walk is not handled. */
-	if (p->opts4)
-		return xpf_drop(o, XPF_DROP_UNSUPPORTED);
 	__u64 bi = (__u64)buf << 32 | ingress;
 
 	if (p->v6) {
@@ -1210,14 +1252,15 @@ int xpf_xdp_dataplane(struct xdp_md *ctx)
  * The sweep: closes the sessions whose idle timer ran out and that no
  * packet came back for (a packet closes an expired session itself), with
  * the close events their policies ask for, as the pipeline's workers
- * sweep theirs. The loader runs it through BPF_PROG_TEST_RUN every second:
+ * sweep theirs, and reconciles the limit-session counts with the sessions
+ * it walked (dataplane/limit.h). The loader runs it through BPF_PROG_TEST_RUN every second:
  * one pass over the table in the kernel, where walking it from userspace
  * costs two system calls an entry under xpfd's forwarding lock.
  */
 struct xpf_sweep {
 	__u64 now;
 	__u32 closed;
-	__u32 pad;
+	__u32 overflow; /* the limit-session tally missed a session */
 };
 
 static long xpf_sweep_one(void *map, struct xpf_dp_flow *key, struct xpf_dp_session *s,
@@ -1226,8 +1269,13 @@ static long xpf_sweep_one(void *map, struct xpf_dp_flow *key, struct xpf_dp_sess
 	struct xpf_dp_flow k;
 
 	/* Each session once, by its forward entry; the reverse goes with it. */
-	if (s->dir || s->expires > w->now)
+	if (s->dir)
 		return 0;
+	if (s->expires > w->now) {
+		if (s->mac_flags & XPF_DP_F_LIMITS)
+			xpf_dp_limit_seen(key, s->mac_flags, &w->overflow);
+		return 0;
+	}
 	__builtin_memcpy(&k, key, sizeof(k));
 	xpf_close(&k, s, s, xpf_dp_close_reason(s), w->now);
 	w->closed++;
@@ -1237,11 +1285,18 @@ static long xpf_sweep_one(void *map, struct xpf_dp_flow *key, struct xpf_dp_sess
 SEC("xdp")
 int xpf_xdp_sweep(struct xdp_md *ctx)
 {
+	/* Counts are stamped by the precise clock (dataplane/limit.h). */
+	__u64 start = bpf_ktime_get_ns();
 	struct xpf_sweep w = { .now = xpf_dp_now() };
 	__u32 zero = 0;
 	struct xpf_dp_last *last = bpf_map_lookup_elem(&xpf_dp_last, &zero);
 
 	bpf_for_each_map_elem(&xpf_dp_sessions, xpf_sweep_one, &w, 0);
+	/* limit-session counts the LRU's evictions leaked (dataplane/limit.h). */
+	struct xpf_limit_fix fix = { .start = start, .overflow = w.overflow };
+
+	bpf_for_each_map_elem(&xpf_dp_limits, xpf_dp_limit_fix, &fix, 0);
+	bpf_for_each_map_elem(&xpf_dp_limit_tally, xpf_dp_limit_untally, 0, 0);
 	/* How many closed, for the loader (this CPU's record). */
 	if (last) {
 		last->action = XDP_DROP;

@@ -9,8 +9,9 @@
  * The pipeline recomputes the error's ICMP checksum over the whole message;
  * a verifier-bounded program cannot sum up to 1500 bytes, so this stage
  * updates it by the words it changed (RFC 1624), which gives the same
- * checksum for every error that arrived with a valid one. A quoted IPv4
- * header with options is XPF_DROP_UNSUPPORTED (the pipeline handles it).
+ * checksum for every error that arrived with a valid one. Options, in the
+ * error's header or in the quoted one, are kept; the IPv4 header checksums
+ * are recomputed over them, as the pipeline recomputes them.
  */
 #ifndef XPF_DP_ICMP_ERROR_H
 #define XPF_DP_ICMP_ERROR_H
@@ -23,6 +24,8 @@
 struct xpf_quote {
 	__u8 *ip;
 	__u8 *l4;
+	__u32 hl; /* the quoted header's length, options included */
+	__u32 l4off; /* frame offset of `l4` */
 };
 
 /* Finds the quote of error `p`; 0, or a negative drop reason. */
@@ -30,19 +33,53 @@ static __always_inline int xpf_quote_of(struct xdp_md *ctx, struct xpf_pkt *p, s
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 l3 = p->l3 == 18 ? 18 : 14;
-	__u8 *in = data + l3 + 28;
+	__u32 at = p->l4 + 8; /* past the error's own options and ICMP header */
 
-	if (l3 + 48 > p->end || (void *)(in + 20) > data_end)
+	if (p->l4 > XPF_L4_MAX)
+		return -XPF_DROP_MALFORMED;
+	__u8 *in = data + at;
+
+	if (at + 20 > p->end || (void *)(in + 20) > data_end)
 		return -XPF_DROP_MALFORMED;
 	if ((in[0] >> 4) != 4 || (in[0] & 0x0f) < 5)
 		return -XPF_DROP_MALFORMED;
-	if ((in[0] & 0x0f) != 5)
-		return -XPF_DROP_UNSUPPORTED;
-	if (l3 + 56 > p->end || (void *)(in + 28) > data_end)
+	__u32 hl = (in[0] & 0x0f) * 4;
+	__u8 *l4 = in + hl;
+
+	if (at + hl + 8 > p->end || (void *)(l4 + 8) > data_end)
 		return -XPF_DROP_MALFORMED;
 	q->ip = in;
-	q->l4 = in + 20;
+	q->l4 = l4;
+	q->hl = hl;
+	q->l4off = at + hl;
+	return 0;
+}
+
+/*
+ * Adds the `n` option bytes (hl - 20) of an IPv4 header at frame offset
+ * `off` to checksum `acc`, read through the scratch buffer: a loop of
+ * variable length over packet pointers is more than the verifier takes.
+ * 0, or -1 when they cannot be read.
+ */
+static __always_inline int xpf_opts_sum(struct xdp_md *ctx, __u32 off, __u32 n, __u32 *acc)
+{
+	__u32 zero = 0;
+	struct xpf_scratch *s;
+
+	if (!(n & 0x3f))
+		return 0;
+	asm volatile("" : "+r"(n));
+	/* 1..64 in a form the verifier follows, even spilled. */
+	n = ((n - 1) & 0x3f) + 1;
+	s = bpf_map_lookup_elem(&xpf_dp_scratch, &zero);
+	if (!s || bpf_xdp_load_bytes(ctx, off & 0xffff, s->hdr, n))
+		return -1;
+#pragma unroll
+	for (int i = 0; i < 20; i++) {
+		if (2 * i >= n)
+			break;
+		*acc = xpf_sum_add(*acc, xpf_get16(s->hdr + 2 * i));
+	}
 	return 0;
 }
 
@@ -119,16 +156,25 @@ static __always_inline int xpf_icmp_error_rewrite(struct xdp_md *ctx, struct xpf
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 l3 = p->l3 == 18 ? 18 : 14;
+	__u32 at = p->l4; /* the ICMP header, past any options */
 	struct iphdr *ip = data + l3;
-	__u8 *icmp = (void *)(ip + 1);
 	__u8 *l4 = q->l4;
 	__u8 proto = q->ip[9];
 	__u8 *csum = 0;
+	__u32 outer = 0, inner = 0;
 
-	if ((void *)(icmp + 8) > data_end || (void *)(l4 + 8) > data_end)
+	if (at > XPF_L4_MAX)
+		return -XPF_DROP_MALFORMED;
+	__u8 *icmp = data + at;
+
+	if ((void *)(ip + 1) > data_end || (void *)(icmp + 8) > data_end || (void *)(l4 + 8) > data_end)
+		return -XPF_DROP_MALFORMED;
+	/* Options are not rewritten: their sums, for both header checksums. */
+	if (xpf_opts_sum(ctx, l3 + 20, at - l3 - 20, &outer) ||
+	    xpf_opts_sum(ctx, q->l4off - q->hl + 20, q->hl - 20, &inner))
 		return -XPF_DROP_MALFORMED;
 	if (proto == 6) {
-		if (l3 + 66 <= p->end && (void *)(l4 + 18) <= data_end)
+		if (q->l4off + 18 <= p->end && (void *)(l4 + 18) <= data_end)
 			csum = l4 + 16;
 	} else if (proto == 17) {
 		if (xpf_get16(l4 + 6))
@@ -146,7 +192,7 @@ static __always_inline int xpf_icmp_error_rewrite(struct xdp_md *ctx, struct xpf
 	xpf_put32(q->ip + 12, quote->src);
 	xpf_put32(q->ip + 16, quote->dst);
 	xpf_put16(q->ip + 10, 0);
-	xpf_put16(q->ip + 10, xpf_finish(xpf_sum_words(0, q->ip, 20, 0)));
+	xpf_put16(q->ip + 10, xpf_finish(xpf_sum_words(inner, q->ip, 20, 0)));
 	if (csum && proto != 1) {
 		__u16 v = xpf_csum_addr(xpf_get16(csum), old_src, quote->src);
 
@@ -172,7 +218,7 @@ static __always_inline int xpf_icmp_error_rewrite(struct xdp_md *ctx, struct xpf
 	xpf_put32((__u8 *)&ip->daddr, dst);
 	ip->ttl--;
 	ip->check = 0;
-	xpf_put16((__u8 *)&ip->check, xpf_finish(xpf_sum_words(0, (__u8 *)ip, 20, 0)));
+	xpf_put16((__u8 *)&ip->check, xpf_finish(xpf_sum_words(outer, (__u8 *)ip, 20, 0)));
 	*out_src = src;
 	*out_dst = dst;
 	return 0;

@@ -6,11 +6,11 @@
  * and a SYN's options with the same option-length rules (the MSS clamp
  * needs the option's place).
  *
- * IPv4 options are walked for what the screens need (source routes);
- * past them nothing is parsed (`opts4`): after the screen such packets
- * are XPF_DROP_UNSUPPORTED. The IPv6 extension chain is walked to the
- * upper-layer header as the pipeline walks it (xpf_dp_ext6): `l4` is
- * where that header is, `l3 + 40` only without extension headers.
+ * IPv4 options are walked with the pipeline's length rules, for what the
+ * screens need (source routes), and kept: the transport header is at
+ * `l4` = l3 + IHL * 4, as the IPv6 one is past the extension chain, walked
+ * as the pipeline walks it (xpf_dp_ext6). Nothing after the parse may
+ * assume `l3 + 20` or `l3 + 40`.
  */
 #ifndef XPF_DP_PARSE_H
 #define XPF_DP_PARSE_H
@@ -61,7 +61,7 @@ struct xpf_pkt {
 	__u32 frag_off; /* fragment offset in bytes */
 	__u32 frag_id; /* the datagram's identification (IPv4: 16 bits; IPv6: 32) */
 	__u8 source_route; /* IPv4 LSRR/SSRR, IPv6 routing header with segments left */
-	__u8 opts4; /* IPv4 with options: nothing past the IP header parsed */
+	__u8 pad4;
 	__u16 mss; /* a SYN's MSS option value */
 	__u32 mss_off; /* offset of that value from l4; 0: no MSS option */
 	/* TCP: the advertised window; a SYN's window scale (capped at 14). */
@@ -460,7 +460,6 @@ static __always_inline int xpf_parse(struct xdp_md *ctx, struct xpf_pkt *p)
 
 		if (o == XPF_OPTS_BAD)
 			return -XPF_DROP_MALFORMED;
-		p->opts4 = 1;
 		p->source_route = o;
 	}
 	__u16 frag = bpf_ntohs(ip->frag_off);
@@ -477,10 +476,14 @@ static __always_inline int xpf_parse(struct xdp_md *ctx, struct xpf_pkt *p)
 	p->frag_off = (frag & 0x1fff) * 8;
 	p->frag = (frag & 0x1fff) ? XPF_FRAG_LATER : (frag & 0x2000) ? XPF_FRAG_FIRST : XPF_FRAG_NONE;
 	p->frag_id = bpf_ntohs(ip->id);
-	if (p->frag == XPF_FRAG_LATER || hl != 20)
+	if (p->frag == XPF_FRAG_LATER)
 		return XPF_PARSED_IP;
+	/* Past the options (hl <= 60); packet pointers anew after the walk's call. */
+	__u32 l4 = (l3 + hl) & 0x7f;
 
-	return xpf_parse_l4(ctx, p, (void *)(ip + 1), total - 20, data_end);
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	return xpf_parse_l4(ctx, p, data + l4, total - hl, data_end);
 }
 
 #endif

@@ -12,8 +12,8 @@
  * the pipeline's size. The LRU forgets the least recently seen destination
  * where the pipeline forgets the one with the fewest packets this second:
  * the two differ only once more than XPF_DP_FLOOD_ENTRIES destinations
- * are live. The sweeps and port scans are dataplane/scan.h;
- * limit-session is refused by the loader's compile.
+ * are live. The sweeps and port scans are dataplane/scan.h; limit-session,
+ * judged when a session is to be made, dataplane/limit.h.
  */
 #ifndef XPF_DP_SCREEN_H
 #define XPF_DP_SCREEN_H

@@ -327,6 +327,10 @@ struct xpf_dp_flow {
 /* mac_flags bits. */
 #define XPF_DP_MAC_OK 1
 #define XPF_DP_F_LOG_CLOSE 2 /* the policy logs the session's close */
+/* limit-session: the forward entry holds a count of its source / destination. */
+#define XPF_DP_F_LIMIT_SRC 4
+#define XPF_DP_F_LIMIT_DST 8
+#define XPF_DP_F_LIMITS (XPF_DP_F_LIMIT_SRC | XPF_DP_F_LIMIT_DST)
 /*
  * One direction of a session. The forward entry (dir 0) is the session:
  * its expiry, timeout and TCP state are authoritative; the reverse entry
@@ -432,6 +436,28 @@ struct xpf_dp_screen {
 	__u8 on;
 	/* Scan windows in microseconds, XPF_DP_SCAN_* order; 0: not screened. */
 	__u32 scan_us[XPF_DP_SCANS];
+	/* limit-session: sessions per source / destination; XPF_DP_NONE32: off. */
+	__u32 limit_src;
+	__u32 limit_dst;
+};
+
+/*
+ * xpf_dp_limits (pinned, beside the sessions): the sessions counted
+ * against one address (crates/dataplane/src/session/limit.rs), keyed as
+ * the pipeline keys them: by family and address, sources and destinations
+ * apart. `changed`: when a session last took a count (the sweep's
+ * reconciliation leaves entries changed since it began alone).
+ */
+struct xpf_dp_limit_key {
+	__u32 addr[4]; /* IPv4 in addr[0], host order; IPv6 as on the wire */
+	__u8 dst; /* 0: a source's count, 1: a destination's */
+	__u8 v6;
+	__u8 pad[2];
+};
+
+struct xpf_dp_limit {
+	__u64 changed;
+	__u32 count;
 	__u32 pad;
 };
 

@@ -59,6 +59,11 @@ pub const X_DST: u8 = 2;
 pub const MAC_OK: u8 = 1;
 /// `mac_flags`: the session's policy logs its close.
 pub const F_LOG_CLOSE: u8 = 2;
+/// `mac_flags` of a forward entry: it holds a count of its source
+/// (`limit-session source-ip-based`).
+pub const F_LIMIT_SRC: u8 = 4;
+/// And of its destination (`destination-ip-based`).
+pub const F_LIMIT_DST: u8 = 8;
 /// Rule `log` bits: `then log session-init`.
 pub const LOG_INIT: u8 = 1;
 /// `then log session-close`.
@@ -141,6 +146,31 @@ pub struct Screen {
     pub on: u8,
     /// Scan windows in µs, `SCAN_*` order; 0: not screened.
     pub scan_us: [u32; SCANS],
+    /// `limit-session source-ip-based`; [`NONE32`]: off.
+    pub limit_src: u32,
+    /// `limit-session destination-ip-based`; [`NONE32`]: off.
+    pub limit_dst: u32,
+}
+
+/// `struct xpf_dp_limit_key`: whose sessions a `limit-session` count is.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct LimitKey {
+    /// IPv4 in `addr[0]`, host order; IPv6 as on the wire.
+    pub addr: [u32; 4],
+    /// 0: a source's count, 1: a destination's.
+    pub dst: u8,
+    pub v6: u8,
+    pub pad: [u8; 2],
+}
+
+/// `struct xpf_dp_limit`: a `limit-session` count.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limit {
+    /// When a session last took a count (CLOCK_MONOTONIC ns).
+    pub changed: u64,
+    pub count: u32,
     pub pad: u32,
 }
 
@@ -663,6 +693,8 @@ mod tests {
             ("xpf_dp_local6_key", size_of::<Local6Key>()),
             ("xpf_dp_event", EVENT_SIZE),
             ("xpf_dp_screen", size_of::<Screen>()),
+            ("xpf_dp_limit_key", size_of::<LimitKey>()),
+            ("xpf_dp_limit", size_of::<Limit>()),
         ];
         for (name, size) in sizes {
             let line = format!("sizeof(struct {name}) == {size},");

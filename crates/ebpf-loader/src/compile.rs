@@ -462,23 +462,9 @@ fn zone_key(x: &Export, z: u16) -> u64 {
 }
 
 /// The zones' screens for the program: the header checks, the SYN, ICMP
-/// and UDP floods, the sweeps and the port scans; a profile using
-/// anything else (limit-session) is refused by name.
+/// and UDP floods, the sweeps and port scans, and limit-session.
 fn compile_screens(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
     for s in &x.screens {
-        let refused = [
-            (
-                s.profile.limit_source.is_some(),
-                "screen limit-session source-ip-based",
-            ),
-            (
-                s.profile.limit_destination.is_some(),
-                "screen limit-session destination-ip-based",
-            ),
-        ];
-        if let Some((_, what)) = refused.iter().find(|r| r.0) {
-            return unsupported(*what);
-        }
         if u32::from(s.zone) >= abi::SCREEN_ZONES {
             return unsupported(format!(
                 "screens on zone ids above {}",
@@ -518,11 +504,12 @@ fn compile_screens(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
                 syn_flood: s.profile.syn_flood.unwrap_or(abi::NONE32),
                 icmp_flood: s.profile.icmp_flood.unwrap_or(abi::NONE32),
                 udp_flood: s.profile.udp_flood.unwrap_or(abi::NONE32),
+                limit_src: s.profile.limit_source.unwrap_or(abi::NONE32),
+                limit_dst: s.profile.limit_destination.unwrap_or(abi::NONE32),
                 checks: bits.iter().filter(|b| b.0).fold(0, |m, b| m | b.1),
                 alarm_only: u8::from(s.profile.alarm_only),
                 on: 1,
                 scan_us,
-                pad: 0,
             },
         ));
     }
@@ -852,13 +839,6 @@ mod tests {
             .export()
     }
 
-    fn refusal(security: &str) -> Option<String> {
-        match compile(&export(security), 0) {
-            Ok(_) => None,
-            Err(CompileError::Unsupported(what)) => Some(what),
-        }
-    }
-
     #[test]
     fn header_checks_floods_and_mss_compile() {
         let x = export(
@@ -883,6 +863,8 @@ mod tests {
                     checks: 0x01ff,
                     alarm_only: 1,
                     on: 1,
+                    limit_src: abi::NONE32,
+                    limit_dst: abi::NONE32,
                     ..abi::Screen::default()
                 }
             )]
@@ -897,6 +879,8 @@ mod tests {
                 icmp_flood: abi::NONE32,
                 udp_flood: abi::NONE32,
                 checks: abi::SCR_LAND,
+                limit_src: abi::NONE32,
+                limit_dst: abi::NONE32,
                 alarm_only: 0,
                 on: 1,
                 ..abi::Screen::default()
@@ -917,21 +901,23 @@ mod tests {
     }
 
     #[test]
-    fn limit_session_is_refused_by_name() {
-        for (screen, what) in [
-            (
-                "limit-session { source-ip-based 10; }",
-                "screen limit-session source-ip-based",
+    fn limit_session_compiles_to_the_screen() {
+        let c = compile(
+            &export("screen { ids-option s { limit-session { source-ip-based 10; } } }"),
+            0,
+        )
+        .unwrap();
+        let s = c.screens[0].1;
+        assert_eq!((s.limit_src, s.limit_dst), (10, abi::NONE32));
+        let c = compile(
+            &export(
+                "screen { ids-option s { limit-session { source-ip-based 3; destination-ip-based 7; } } }",
             ),
-            (
-                "limit-session { destination-ip-based 10; }",
-                "screen limit-session destination-ip-based",
-            ),
-        ] {
-            let security = format!("screen {{ ids-option s {{ tcp {{ land; }} {screen} }} }}");
-            assert_eq!(refusal(&security).as_deref(), Some(what), "{screen}");
-        }
-        assert_eq!(refusal("screen { ids-option s { tcp { land; } } }"), None);
+            0,
+        )
+        .unwrap();
+        let s = c.screens[0].1;
+        assert_eq!((s.limit_src, s.limit_dst), (3, 7));
     }
 
     #[test]

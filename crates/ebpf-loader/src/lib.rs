@@ -47,8 +47,8 @@ pub use error::Error;
 pub use events::{application, session_id, EbpfEvent, EventKind};
 pub use pins::{ensure_bpffs, pinned_links, unpin_link};
 pub use program::{
-    AttachMode, EbpfCounters, EbpfDataplane, EbpfSession, Options, Outcome, TestRun, PIN_DIR,
-    PROGRAM,
+    AttachMode, EbpfCounters, EbpfDataplane, EbpfSession, LimitCount, Options, Outcome, TestRun,
+    PIN_DIR, PROGRAM,
 };
 
 /// Drop reasons only the eBPF program has (numbers above the pipeline's),

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use aya::maps::{MapInfo, MapType};
 
-use crate::abi::{self, Flow, SessionEntry};
+use crate::abi::{self, Flow, Limit, LimitKey, SessionEntry};
 use crate::error::Error;
-use crate::program::{AttachMode, Options, M_COUNTERS, M_EVENTS, M_SESSIONS, PROGRAM};
+use crate::program::{AttachMode, Options, M_COUNTERS, M_EVENTS, M_LIMITS, M_SESSIONS, PROGRAM};
 use crate::sys;
 
 /// Where the XDP links are pinned, under the pin directory.
@@ -147,6 +147,13 @@ pub(crate) fn drop_unfit_pins(pin_dir: &Path, opts: &Options) -> Result<(), Erro
             map_type: MapType::LruHash,
             key: std::mem::size_of::<Flow>(),
             value: std::mem::size_of::<SessionEntry>(),
+            max_entries: opts.session_entries.max(2),
+        },
+        Fit {
+            name: M_LIMITS,
+            map_type: MapType::Hash,
+            key: std::mem::size_of::<LimitKey>(),
+            value: std::mem::size_of::<Limit>(),
             max_entries: opts.session_entries.max(2),
         },
         Fit {

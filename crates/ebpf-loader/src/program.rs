@@ -5,7 +5,8 @@
 //! Pins (issue 6, hitless restart), under [`Options::pin_dir`]:
 //!
 //! - `dataplane-v<STATE_ABI>/`: the state that outlives xpfd, the session
-//!   table, the counters and the session-event ring buffer (events made
+//!   table, the `limit-session` counts its sessions hold, the counters
+//!   and the session-event ring buffer (events made
 //!   while no xpfd runs wait there for the next), and the program. A new load opens these maps
 //!   when they fit (same version, type and sizes) and otherwise says why
 //!   in the log and starts with fresh ones. Config maps are never pinned:
@@ -30,8 +31,8 @@ use aya::{include_bytes_aligned, Ebpf, EbpfLoader};
 use xpf_dataplane::{FlowKey, NatRef, NatRuleHits, Snapshot, TcpState, Xlate};
 
 use crate::abi::{
-    self, Active, Conf, Flow, IfKey, Iface, Local6Key, LocalKey, LpmData, LpmData6, Name, NameKey,
-    PairKey, Rule, RuleKey, SessionEntry,
+    self, Active, Conf, Flow, IfKey, Iface, Limit, LimitKey, Local6Key, LocalKey, LpmData,
+    LpmData6, Name, NameKey, PairKey, Rule, RuleKey, SessionEntry,
 };
 use crate::compile::{compile, Contents};
 use crate::error::{map_err, Error};
@@ -77,6 +78,10 @@ const M_STATICS6: &str = "xpf_dp_statics6";
 const M_DNAT6: &str = "xpf_dp_dnat6";
 const M_TX: &str = "xpf_dp_tx";
 pub(crate) const M_SESSIONS: &str = "xpf_dp_sessions";
+/// `limit-session` counts: pinned with the sessions that hold them.
+pub(crate) const M_LIMITS: &str = "xpf_dp_limits";
+/// The sweep's tally for reconciling them.
+const M_LIMIT_TALLY: &str = "xpf_dp_limit_tally";
 pub(crate) const M_COUNTERS: &str = "xpf_dp_counters";
 const M_HITS: &str = "xpf_dp_policy_hits";
 const M_NAT_HITS: &str = "xpf_dp_nat_hits";
@@ -158,6 +163,17 @@ pub struct TestRun {
     pub outcome: Outcome,
     /// The frame afterwards.
     pub frame: Vec<u8>,
+}
+
+/// A `limit-session` count: the sessions counted against one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitCount {
+    /// Counted as their destination (else as their source).
+    pub destination: bool,
+    /// The address.
+    pub addr: std::net::IpAddr,
+    /// Sessions counted against it.
+    pub sessions: u32,
 }
 
 /// One session as the eBPF dataplane holds it, in the pipeline's terms.
@@ -336,6 +352,37 @@ pub(crate) fn dnat_rule(xflags: u8, id: u32) -> Option<u32> {
     (xflags & abi::X_DST != 0 && id != abi::NONE32).then_some(id)
 }
 
+/// The `limit-session` key of flow `f`'s source or destination.
+fn limit_key(f: &Flow, dst: bool) -> LimitKey {
+    let mut k = LimitKey {
+        dst: u8::from(dst),
+        v6: f.v6,
+        ..LimitKey::default()
+    };
+    if f.v6 != 0 {
+        let a = if dst { f.dst6 } else { f.src6 };
+        for (i, w) in a.chunks_exact(4).enumerate() {
+            k.addr[i] = u32::from_ne_bytes([w[0], w[1], w[2], w[3]]);
+        }
+    } else {
+        k.addr[0] = if dst { f.dst } else { f.src };
+    }
+    k
+}
+
+/// The address of a `limit-session` key.
+fn limit_addr(k: &LimitKey) -> std::net::IpAddr {
+    if k.v6 != 0 {
+        let mut b = [0u8; 16];
+        for (i, w) in k.addr.iter().enumerate() {
+            b[4 * i..4 * i + 4].copy_from_slice(&w.to_ne_bytes());
+        }
+        std::net::IpAddr::from(b)
+    } else {
+        std::net::IpAddr::from(k.addr[0].to_be_bytes())
+    }
+}
+
 fn flow(k: &FlowKey) -> Flow {
     let mut f = Flow {
         sport: k.sport,
@@ -373,6 +420,9 @@ impl EbpfDataplane {
     pub fn load(opts: &Options) -> Result<EbpfDataplane, Error> {
         let mut loader = EbpfLoader::new();
         loader.map_max_entries(M_SESSIONS, opts.session_entries.max(2));
+        // A session holds at most two counts and two entries.
+        loader.map_max_entries(M_LIMITS, opts.session_entries.max(2));
+        loader.map_max_entries(M_LIMIT_TALLY, opts.session_entries.max(2));
         if let Some(dir) = &opts.pin_dir {
             ensure_bpffs(dir)?;
             drop_unfit_pins(dir, opts)?;
@@ -1004,6 +1054,14 @@ impl EbpfDataplane {
         for k in all.keys() {
             let _ = m.remove(k);
         }
+        // No session left holds a count (one made meanwhile is reconciled
+        // by the sweep, see dataplane/limit.h).
+        let mut l = HashMap::<_, LimitKey, Limit>::try_from(self.map_mut(M_LIMITS)?)
+            .map_err(map_err(M_LIMITS))?;
+        let keys: Vec<LimitKey> = l.keys().filter_map(Result::ok).collect();
+        for k in keys {
+            let _ = l.remove(&k);
+        }
         let closed: Vec<EbpfEvent> = all
             .iter()
             .filter(|(_, f)| f.dir == 0 && f.mac_flags & abi::F_LOG_CLOSE != 0)
@@ -1060,13 +1118,68 @@ impl EbpfDataplane {
         let r = m.get(&e.twin, 0).ok();
         // Either entry may already be gone (LRU eviction, a packet that
         // found it expired): removing the other is what matters.
-        let _ = m.remove(&e.twin);
-        let _ = m.remove(&k);
+        let twin_gone = m.remove(&e.twin).is_ok();
+        let gone = m.remove(&k).is_ok();
+        // The forward entry's counts go back when it is removed here.
+        let forward = match (e.dir, r.as_ref()) {
+            (0, _) if gone => Some((k, e.mac_flags)),
+            (_, Some(f)) if e.dir != 0 && twin_gone => Some((e.twin, f.mac_flags)),
+            _ => None,
+        };
+        if let Some((fk, flags)) = forward {
+            self.give_back(&fk, flags)?;
+        }
         if e.dir == 0 && e.mac_flags & abi::F_LOG_CLOSE != 0 {
             let closed = EbpfEvent::closed(&k, &e, r.as_ref(), "clear", now_ns()?);
             self.pend(closed);
         }
         Ok(true)
+    }
+
+    /// Gives back the `limit-session` counts a removed forward entry
+    /// (key `fk`, `mac_flags` `flags`) held. Not atomic with the program's
+    /// own changes: a drift the sweep reconciles (dataplane/limit.h).
+    fn give_back(&mut self, fk: &Flow, flags: u8) -> Result<(), Error> {
+        let mut l = HashMap::<_, LimitKey, Limit>::try_from(self.map_mut(M_LIMITS)?)
+            .map_err(map_err(M_LIMITS))?;
+        for (bit, dst) in [(abi::F_LIMIT_SRC, false), (abi::F_LIMIT_DST, true)] {
+            if flags & bit == 0 {
+                continue;
+            }
+            let k = limit_key(fk, dst);
+            match l.get(&k, 0) {
+                Ok(v) if v.count > 1 => {
+                    let v = Limit {
+                        count: v.count - 1,
+                        ..v
+                    };
+                    l.insert(k, v, 0).map_err(map_err(M_LIMITS))?;
+                }
+                Ok(_) => {
+                    let _ = l.remove(&k);
+                }
+                Err(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The `limit-session` counts: per address, the sessions it holds
+    /// (`destination` false: as their source).
+    pub fn limit_counts(&self) -> Result<Vec<LimitCount>, Error> {
+        let l = HashMap::<_, LimitKey, Limit>::try_from(self.map(M_LIMITS)?)
+            .map_err(map_err(M_LIMITS))?;
+        let mut out: Vec<LimitCount> = l
+            .iter()
+            .filter_map(Result::ok)
+            .map(|(k, v)| LimitCount {
+                destination: k.dst != 0,
+                addr: limit_addr(&k),
+                sessions: v.count,
+            })
+            .collect();
+        out.sort_by_key(|c| (c.destination, c.addr));
+        Ok(out)
     }
 
     /// Session events lost so far (ring buffer full, or closes the loader

@@ -23,6 +23,8 @@ macro_rules! pod {
 pod!(
     abi::Active,
     abi::Screen,
+    abi::LimitKey,
+    abi::Limit,
     abi::Conf,
     abi::IfKey,
     abi::Iface,

@@ -2993,6 +2993,326 @@ fn screens(net: &Net) {
     p.same_sessions();
 }
 
+/// `pkt` with IPv4 options `o` (a multiple of 4 bytes).
+fn with_options(mut pkt: Ip, o: &[u8]) -> Ip {
+    pkt.options = o.to_vec();
+    pkt
+}
+
+/// A TCP segment; a SYN offers an MSS of 1460 and a window scale.
+fn segment(src: &str, sport: u16, dst: &str, dport: u16, flags: u8, seq: u32, ack: u32) -> Ip {
+    let opts = [2, 4, 5, 180, 1, 3, 3, 7];
+    let opts: &[u8] = if flags & SYN != 0 { &opts } else { &[] };
+    ip(src, dst, 6, tcp_header(sport, dport, seq, ack, flags, opts))
+}
+
+/// IPv4 options: kept, stepped over to the transport header
+/// (l3 + IHL * 4) for NAT, the MSS clamp, replies and ICMP errors, with the
+/// same bytes as the pipeline; a source route is still screened.
+fn ipv4_options(net: &Net) {
+    let conf = screened_conf("ip { source-route-option; }");
+    let mut p = pair_with(net, "options", &conf);
+    let (trust, untrust) = (p.trust, p.untrust);
+    // Record route with one empty slot, then end of list; NOPs; a
+    // timestamp option with room for two stamps. None is screened.
+    let rr = [7, 7, 4, 0, 0, 0, 0, 0];
+    let nops = [1, 1, 1, 1];
+    let ts = [68, 12, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+    // TCP through interface NAT both ways, the SYNs' MSS clamped behind
+    // the options, which are kept as they came.
+    let syn = segment("10.0.1.50", 40100, "198.51.100.80", 80, SYN, 1000, 0);
+    let out = p.forward(trust, &with_options(syn, &rr), untrust);
+    let v = view(&out);
+    assert_eq!((v.src(), v.l4 - v.l3), (a("203.0.113.1"), 28));
+    assert_eq!(&out[v.l3 + 20..v.l4], &rr[..], "options kept");
+    assert_eq!(mss_of(&out), 1350);
+    let port = v.sport();
+    let synack = segment(
+        "198.51.100.80",
+        80,
+        "203.0.113.1",
+        port,
+        SYN | ACK,
+        5000,
+        1001,
+    );
+    let back = p.forward(untrust, &with_options(synack, &nops), trust);
+    let v = view(&back);
+    assert_eq!(
+        (v.dst(), v.dport(), mss_of(&back)),
+        (a("10.0.1.50"), 40100, 1350)
+    );
+    let ack = segment("10.0.1.50", 40100, "198.51.100.80", 80, ACK, 1001, 5001);
+    p.forward(trust, &with_options(ack, &ts), untrust);
+    let data = segment(
+        "198.51.100.80",
+        80,
+        "203.0.113.1",
+        port,
+        ACK | PSH,
+        5001,
+        1001,
+    );
+    p.forward(untrust, &with_options(data, &rr), trust);
+
+    // UDP and ICMP echo, there and back.
+    let out = p.forward(
+        trust,
+        &with_options(udp("10.0.1.50", 5123, "198.51.100.7", 123), &ts),
+        untrust,
+    );
+    let uport = view(&out).sport();
+    p.forward(
+        untrust,
+        &with_options(udp("198.51.100.7", 123, "203.0.113.1", uport), &nops),
+        trust,
+    );
+    let out = p.forward(
+        trust,
+        &with_options(ping("10.0.1.50", "198.51.100.80", 0x4242), &rr),
+        untrust,
+    );
+    let id = view(&out).icmp_id();
+    p.forward(
+        untrust,
+        &with_options(pong("198.51.100.80", "203.0.113.1", id), &rr),
+        trust,
+    );
+
+    // Fragments with options: the later one follows the first's session.
+    let whole = with_options(udp("10.0.1.50", 5124, "198.51.100.7", 123), &nops);
+    let (first, later) = fragments(&whole, 8);
+    p.forward(trust, &first, untrust);
+    p.forward(trust, &later, untrust);
+
+    // Answers the box writes quote the packet, options included: a RST,
+    // ICMP administratively prohibited, time exceeded.
+    let telnet = segment("10.0.1.50", 40101, "198.51.100.80", 23, SYN, 77, 0);
+    let b = p.run(trust, &with_options(telnet, &rr));
+    assert_eq!(b.outcome, Outcome::Tx, "{b:?}");
+    let b = p.run(
+        trust,
+        &with_options(udp("10.0.1.50", 40102, "198.51.100.80", 69), &ts),
+    );
+    assert_eq!(b.outcome, Outcome::Tx, "{b:?}");
+    let b = p.run(
+        trust,
+        &with_options(udp("10.0.1.50", 5125, "198.51.100.7", 123).ttl(1), &rr),
+    );
+    assert_eq!(b.outcome, Outcome::Tx, "{b:?}");
+
+    // ICMP errors with options of their own, quoting a packet with
+    // options: the quote restored, both header checksums right.
+    let sent = with_options(
+        tcp("203.0.113.1", port, "198.51.100.80", 80, ACK, 1001, 5001),
+        &rr,
+    );
+    let err = with_options(icmp4(GATEWAY, "203.0.113.1", 3, 4, &sent, 36), &nops);
+    let out = p.forward(untrust, &err, trust);
+    let v = view(&out);
+    let quote = &v.payload()[8..];
+    assert_eq!(&quote[12..16], &[10, 0, 1, 50], "quoted source restored");
+    assert_eq!(u16::from_be_bytes([quote[28], quote[29]]), 40100);
+    // The whole quoted TCP header, its checksum followed.
+    let err = icmp4("198.51.100.80", "203.0.113.1", 3, 3, &sent, 48);
+    p.forward(untrust, &err, trust);
+
+    // Source routes are screened, on TCP too, NOPs or not.
+    let ssrr = [137, 7, 4, 10, 0, 2, 10, 0];
+    let lsrr = [1, 131, 7, 4, 10, 0, 2, 10];
+    for o in [ssrr, lsrr] {
+        let syn = segment("198.51.100.7", 40200, "10.0.2.10", 80, SYN, 1, 0);
+        let b = p.run(untrust, &with_options(syn, &o));
+        assert_eq!(b.outcome, Outcome::Drop(17), "{b:?}");
+    }
+    p.same_sessions();
+}
+
+/// The program's `limit-session` count of `addr` (0: none held).
+fn limit_count(p: &Pair, destination: bool, addr: &str) -> u32 {
+    p.ebpf
+        .limit_counts()
+        .unwrap()
+        .iter()
+        .find(|c| c.destination == destination && c.addr == a(addr))
+        .map_or(0, |c| c.sessions)
+}
+
+/// `limit-session`: the session past a source's (then a destination's)
+/// limit is refused with the pipeline's reason; a close of any kind (RST,
+/// clear, idle timeout through the sweep) gives its count back, and the
+/// next session is admitted again.
+fn limit_session(net: &Net) {
+    let conf = format!(
+        "{}\nsecurity {{ flow {{ tcp-session {{ rst-invalidate-session; }} }} }}\n",
+        screened_conf("limit-session { source-ip-based 2; destination-ip-based 3; }")
+    )
+    .replacen(
+        "security {",
+        "applications { application quick { protocol udp; destination-port 5000; inactivity-timeout 1; } }\nsecurity {",
+        1,
+    )
+    .replacen(
+        "            policy published {",
+        "            policy quick { match { source-address any; destination-address any; application quick; } then { permit; } }\n            policy published {",
+        1,
+    );
+    let mut p = pair_with(net, "limits", &conf);
+    let (untrust, dmz) = (p.untrust, p.dmz);
+    let web = "10.0.2.10";
+    let drop = |p: &mut Pair, pkt: &Ip, reason: u32| {
+        let b = p.run(untrust, pkt);
+        assert_eq!(b.outcome, Outcome::Drop(reason), "{b:?}");
+    };
+
+    // Two sessions from one source; its third is refused (44), a session
+    // that already exists is not.
+    p.forward(
+        untrust,
+        &tcp("198.51.100.7", 40000, web, 80, SYN, 1000, 0),
+        dmz,
+    );
+    p.forward(untrust, &udp("198.51.100.7", 6001, web, 53), dmz);
+    drop(&mut p, &udp("198.51.100.7", 6002, web, 53), 44);
+    p.forward(untrust, &udp("198.51.100.7", 6001, web, 53), dmz);
+    assert_eq!(limit_count(&p, false, "198.51.100.7"), 2);
+    // A third session to the server from elsewhere; the fourth is the
+    // destination's (45).
+    p.forward(untrust, &ping("198.51.100.8", web, 0x77), dmz);
+    drop(&mut p, &ping("198.51.100.9", web, 0x78), 45);
+    assert_eq!(limit_count(&p, true, web), 3);
+    // Replies make no session, and are never limited.
+    p.forward(dmz, &pong(web, "198.51.100.8", 0x77), untrust);
+    p.same_sessions();
+
+    // A RST ends the TCP session (rst-invalidate-session): its counts go
+    // back, and the source may open another.
+    p.forward(
+        dmz,
+        &tcp(web, 80, "198.51.100.7", 40000, SYN | ACK, 7000, 1001),
+        untrust,
+    );
+    p.forward(
+        untrust,
+        &tcp("198.51.100.7", 40000, web, 80, RST, 1001, 0),
+        dmz,
+    );
+    assert_eq!(limit_count(&p, false, "198.51.100.7"), 1);
+    p.forward(untrust, &udp("198.51.100.7", 6002, web, 53), dmz);
+    drop(&mut p, &udp("198.51.100.7", 6003, web, 53), 44);
+    p.same_sessions();
+
+    // `clear security flow session` of one session: the same.
+    let key = p
+        .ebpf
+        .sessions()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.fwd.sport == 6001)
+        .expect("the first UDP session")
+        .fwd;
+    assert!(p.ebpf.remove_session(&key).unwrap());
+    p.w.clear(&p.snap.clone(), p.now, |s| s.fwd == key);
+    assert_eq!(limit_count(&p, false, "198.51.100.7"), 1);
+    p.forward(untrust, &udp("198.51.100.7", 6003, web, 53), dmz);
+    drop(&mut p, &udp("198.51.100.7", 6004, web, 53), 44);
+    p.same_sessions();
+
+    // The sweep's reconciliation leaves right counts alone.
+    let before = p.ebpf.limit_counts().unwrap();
+    assert_eq!(p.ebpf.sweep().unwrap(), 0);
+    assert_eq!(p.ebpf.limit_counts().unwrap(), before);
+
+    // An idle timeout closed by the sweep gives its counts back.
+    p.forward(untrust, &udp("198.51.100.8", 6010, "10.0.2.20", 5000), dmz);
+    assert_eq!(limit_count(&p, false, "198.51.100.8"), 2);
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    p.now += 1_100 * SEC / 1000;
+    assert_eq!(p.ebpf.sweep().unwrap(), 1);
+    p.w.sweep(&p.snap.clone(), p.now);
+    assert_eq!(limit_count(&p, true, "10.0.2.20"), 0);
+    assert_eq!(limit_count(&p, false, "198.51.100.8"), 1);
+    p.same_sessions();
+
+    // A commit that takes the policy away: the session's next packet
+    // closes it (policy delete), its counts go back, and the packet is
+    // judged as new (denied).
+    let snap = snapshot(
+        net,
+        &conf.replace(
+            "policy published { match { source-address any; destination-address web-server; application any; }",
+            "policy ssh-only { match { source-address any; destination-address web-server; application junos-ssh; }",
+        ),
+    );
+    p.ebpf.apply(&snap).unwrap();
+    p.older.push(std::mem::replace(&mut p.snap, snap));
+    let b = p.run(untrust, &ping("198.51.100.8", web, 0x77));
+    assert_eq!(b.outcome, Outcome::Drop(22), "{b:?}");
+    assert_eq!(limit_count(&p, false, "198.51.100.8"), 0);
+    assert_eq!(limit_count(&p, true, web), 2);
+    p.same_sessions();
+
+    // Clearing every session gives every count back.
+    p.ebpf.clear_sessions().unwrap();
+    p.w.clear(&p.snap.clone(), p.now, |_| true);
+    assert_eq!(p.ebpf.limit_counts().unwrap(), []);
+    p.forward(untrust, &udp("198.51.100.7", 6011, "10.0.2.20", 5000), dmz);
+    p.forward(untrust, &udp("198.51.100.9", 6011, "10.0.2.20", 5000), dmz);
+    p.same_sessions();
+}
+
+/// `limit-session` on IPv6 addresses: the same counts, keyed by family.
+fn limit_session6(net: &Net) {
+    let conf = screened(V6_CONF, "limit-session { source-ip-based 2; }");
+    let mut p = pair_with(net, "limits6", &conf);
+    let (untrust, dmz) = (p.untrust, p.dmz);
+    let web6 = "2001:db8:2::10";
+    p.forward(untrust, &udp("2001:db8:ee::7", 6001, web6, 53), dmz);
+    p.forward(untrust, &ping("2001:db8:ee::7", web6, 0x66), dmz);
+    let b = p.run(untrust, &udp("2001:db8:ee::7", 6002, web6, 53));
+    assert_eq!(b.outcome, Outcome::Drop(44), "{b:?}");
+    // Another source has counts of its own.
+    p.forward(untrust, &udp("2001:db8:ee::8", 6001, web6, 53), dmz);
+    assert_eq!(limit_count(&p, false, "2001:db8:ee::7"), 2);
+    p.same_sessions();
+}
+
+/// Sessions the LRU table evicts leave no close behind: their counts are
+/// reconciled by the sweep, down to the sessions the table still holds.
+fn limit_session_evictions(net: &Net) {
+    let conf = screened_conf("limit-session { source-ip-based 1000; }");
+    let snap = snapshot(net, &conf);
+    let mut ebpf = EbpfDataplane::load(&Options {
+        pin_dir: Some(net.bpffs.join("limits-lru")),
+        session_entries: 64,
+    })
+    .unwrap();
+    ebpf.apply(&snap).unwrap();
+    let untrust = net.ifindex["ge1"];
+    for port in 0..200 {
+        let f = udp("198.51.100.7", 7000 + port, "10.0.2.10", 53).frame();
+        ebpf.test_run(untrust, &f).unwrap();
+    }
+    let count = |e: &EbpfDataplane| {
+        e.limit_counts()
+            .unwrap()
+            .iter()
+            .find(|c| !c.destination)
+            .map_or(0, |c| c.sessions)
+    };
+    assert_eq!(count(&ebpf), 200, "every session took a count");
+    ebpf.sweep().unwrap();
+    let live = ebpf.sessions().unwrap().len() as u32;
+    let after = count(&ebpf);
+    // Forward entries whose reverse went are still counted, as they hold
+    // their session until it closes.
+    assert!(
+        (live..=64).contains(&after),
+        "reconciled to the table: {after} counted, {live} whole sessions"
+    );
+}
+
 fn run(f: fn(&Net)) {
     if let Some(why) = why_not() {
         eprintln!("skipped: {why}");
@@ -3042,6 +3362,26 @@ fn pipeline_and_xdp_program_agree_on_tcp_tracking() {
 #[test]
 fn pipeline_and_xdp_program_agree_on_screens_and_mss_clamp() {
     run(screens);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_ipv4_options() {
+    run(ipv4_options);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_limit_session() {
+    run(limit_session);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_limit_session_for_ipv6() {
+    run(limit_session6);
+}
+
+#[test]
+fn limit_session_counts_survive_lru_evictions() {
+    run(limit_session_evictions);
 }
 
 #[test]

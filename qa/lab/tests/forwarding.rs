@@ -652,18 +652,22 @@ fn ebpf_dataplane_shows_itself_and_the_session_of_a_ping() {
         "{extensive}"
     );
 
-    // A screen the program does not implement is refused, by name, and
-    // the refused commit leaves forwarding alone.
+    // What the program does not implement (a policy matching source
+    // ports) is refused, by name, and the refused commit leaves forwarding
+    // alone.
     let out = t.cli(
         "configure; set security screen ids-option edge limit-session source-ip-based 100; \
-         set security zones security-zone trust screen edge; commit",
+         set security zones security-zone trust screen edge; \
+         set applications application from-low protocol tcp source-port 1000-2000; \
+         set security policies from-zone trust to-zone untrust policy low match source-address any destination-address any application from-low; \
+         set security policies from-zone trust to-zone untrust policy low then permit; commit",
     );
     assert!(
         out.contains("the eBPF dataplane cannot run this configuration"),
         "{out}"
     );
     assert!(
-        out.contains("screen limit-session source-ip-based"),
+        out.contains("applications with source-port ranges"),
         "{out}"
     );
     assert!(!out.contains("commit complete"), "{out}");
@@ -676,6 +680,8 @@ fn ebpf_dataplane_shows_itself_and_the_session_of_a_ping() {
     // The stock screen and the MSS clamp are enforced by the program.
     let out = t.cli(
         "configure; delete security screen ids-option edge limit-session; \
+         delete security policies from-zone trust to-zone untrust policy low; \
+         delete applications application from-low; \
          set security screen ids-option edge tcp land; \
          set security screen ids-option edge tcp syn-fin; \
          set security flow tcp-mss all-tcp mss 1200; commit",

@@ -29,8 +29,8 @@ fn no_neighbour_slot() -> Option<usize> {
 /// Why the eBPF dataplane did not start.
 #[derive(Debug)]
 pub enum StartError {
-    /// The program cannot express this configuration (limit-session
-    /// screens, …): the commit must not go through on it.
+    /// The program cannot express this configuration (source-port
+    /// applications, …): the commit must not go through on it.
     Refused(String),
     /// The program cannot run here (no BPF, verifier, bpffs).
     Unavailable(String),
