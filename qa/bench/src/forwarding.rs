@@ -77,6 +77,7 @@ enum Mode {
     XdpRedirect,
     XpfEbpf,
     XdpRouter,
+    AfxdpForward,
 }
 
 impl Mode {
@@ -88,6 +89,7 @@ impl Mode {
             Mode::XdpRedirect => "xdp-redirect",
             Mode::XpfEbpf => "xpf-ebpf-snat",
             Mode::XdpRouter => "xdp-router",
+            Mode::AfxdpForward => "afxdp-forward",
         }
     }
     fn label(self) -> &'static str {
@@ -98,6 +100,7 @@ impl Mode {
             Mode::XdpRedirect => "(d) XDP redirect (limit)",
             Mode::XpfEbpf => "(e) xpf eBPF (policy, SNAT)",
             Mode::XdpRouter => "(f) XDP router (fib lookup)",
+            Mode::AfxdpForward => "(g) AF_XDP forward, no state (limit)",
         }
     }
 }
@@ -418,6 +421,13 @@ impl Running {
                 attached(&mut h)?;
                 r.helper = Some(h);
             }
+            Mode::AfxdpForward => {
+                t.forwarding(false)?;
+                let mut h = spawn_self(FW, &["afxdp-forward", F0, F1, S0_MAC, F1_MAC])?;
+                attached(&mut h)?;
+                // Its AF_XDP worker is pinned and measured as xpfd's are.
+                r.xpfd = Some(h);
+            }
             Mode::Xpf | Mode::XpfEbpf => {
                 t.forwarding(false)?;
                 let dir = tempfile::tempdir()?;
@@ -586,6 +596,7 @@ pub fn run() -> anyhow::Result<()> {
                 "d" => Some(Mode::XdpRedirect),
                 "e" => Some(Mode::XpfEbpf),
                 "f" => Some(Mode::XdpRouter),
+                "g" => Some(Mode::AfxdpForward),
                 _ => None,
             })
             .collect(),
@@ -596,6 +607,7 @@ pub fn run() -> anyhow::Result<()> {
             Mode::XdpRedirect,
             Mode::XpfEbpf,
             Mode::XdpRouter,
+            Mode::AfxdpForward,
         ],
     };
     for tool in ["nft", "ethtool", "taskset", "chrt"] {
@@ -652,8 +664,8 @@ pub fn run() -> anyhow::Result<()> {
                     Err(e) => eprintln!("run {run}: {}: {e:#}", m.name()),
                 }
             }
-            // (d) redirects one way only: nothing brings TCP's ACKs back.
-            if tcp && m != Mode::XdpRedirect {
+            // (d) and (g) forward one way only: nothing brings TCP's ACKs back.
+            if tcp && m != Mode::XdpRedirect && m != Mode::AfxdpForward {
                 match topo.tcp_gbps() {
                     Ok(g) => {
                         eprintln!("run {run}: {:<22}   TCP: {g:>6.2} Gbit/s", m.name());
@@ -751,6 +763,12 @@ pub fn run() -> anyhow::Result<()> {
             println!(
                 "(e) is {:.0}% of (f), a bare XDP router, with {f} flows",
                 100.0 * e / r
+            );
+        }
+        if let (Some(c), Some(g)) = (of(Mode::Xpf, f), of(Mode::AfxdpForward, f)) {
+            println!(
+                "(c) is {:.0}% of (g), AF_XDP with no state, with {f} flows",
+                100.0 * c / g
             );
         }
     }

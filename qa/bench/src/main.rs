@@ -2,9 +2,10 @@
 //! `xpf-bench config`: parse, check and commit a generated large
 //! configuration and report the times (goal: under 1 s together on the
 //! 2-core reference machine). `xpf-bench forwarding`: packets per second
-//! and ns/packet through Linux, nftables, xpf and bare XDP (see
+//! and ns/packet through Linux, nftables, xpf, bare XDP and bare AF_XDP (see
 //! `forwarding.rs`). Figures only; nothing here passes or fails.
 
+mod afxdp;
 mod config;
 mod forwarding;
 mod xdp;
@@ -21,6 +22,7 @@ fn main() -> anyhow::Result<()> {
         // Helpers the forwarding benchmark runs inside its namespaces.
         "xdp-gen" => xdp::gen(&args[2..]),
         "xdp-attach" => xdp::attach(&args[2..]),
+        "afxdp-forward" => afxdp::forward(&args[2..]),
         other => anyhow::bail!("unknown benchmark '{other}' (known: config, forwarding)"),
     }
 }

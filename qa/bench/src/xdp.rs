@@ -20,7 +20,7 @@ pub const FRAME_LEN: usize = 60;
 /// First UDP destination port; flows use `BASE_PORT..BASE_PORT + flows`.
 pub const BASE_PORT: u16 = 10000;
 
-fn ifindex(name: &str) -> anyhow::Result<u32> {
+pub(crate) fn ifindex(name: &str) -> anyhow::Result<u32> {
     let c = std::ffi::CString::new(name)?;
     // SAFETY: a valid NUL-terminated string.
     let i = unsafe { libc::if_nametoindex(c.as_ptr()) };
@@ -37,7 +37,7 @@ fn load(ebpf: &mut Ebpf, prog: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn parse_mac(s: &str) -> anyhow::Result<[u8; 6]> {
+pub(crate) fn parse_mac(s: &str) -> anyhow::Result<[u8; 6]> {
     let mut mac = [0u8; 6];
     let parts: Vec<&str> = s.split(':').collect();
     anyhow::ensure!(parts.len() == 6, "bad MAC {s}");
