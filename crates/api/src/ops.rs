@@ -209,6 +209,16 @@ static SHOW_SECURITY: [OpNode; 4] = [
         "Show Network Address Translation information",
         &[
             node("destination", "Show destination NAT information", NAT_VIEWS),
+            node(
+                "resource-usage",
+                "Show NAT resource usage",
+                &[opt(
+                    "source-pool",
+                    "Show ports in use per source pool address",
+                    &[],
+                    Arg::Value("<pool-name|all>"),
+                )],
+            ),
             node("source", "Show source NAT information", NAT_VIEWS),
             node("static", "Show static NAT information", STATIC_NAT_VIEWS),
         ],

@@ -583,6 +583,15 @@ fn nat_kinds(test: &str, dp: Dataplane) {
         assert_eq!(t.udp_probe("c", addr, 7099), "unreachable", "to {addr}");
     }
     assert_eq!(t.udp_probe("c", "10.91.9.9", 80), "unreachable");
+    // Those flows hold ports of the pool's one address while they live.
+    let usage = t.cli("show security nat resource-usage source-pool p4");
+    let used: u64 = usage
+        .lines()
+        .find(|l| l.trim_start().starts_with("10.91.99.10 "))
+        .and_then(|l| l.split_whitespace().nth(4))
+        .and_then(|u| u.parse().ok())
+        .unwrap_or(0);
+    assert!(used >= 1, "{usage}");
 
     // A datagram too big for one frame crosses in fragments, the later
     // ones following the first through source NAT: the server answers

@@ -531,6 +531,124 @@ fn source_pools(
     Ok(out)
 }
 
+/// Addresses a resource-usage view lists in order before it lists only
+/// the ones in use: an IPv6 pool can hold 2^64 of them.
+const USAGE_ROWS: u128 = 1024;
+
+/// `show security nat resource-usage source-pool <name>|all`: each pool
+/// address with the ports its sessions hold, of those the pool offers.
+pub fn resource_usage(
+    model: &Model,
+    only: Option<&str>,
+    live: Option<&Live<'_>>,
+) -> Result<String, String> {
+    let pools = named(
+        &model.nat.source.pools,
+        |p| &p.name,
+        only,
+        "source NAT pool",
+    )?;
+    let mut out = String::new();
+    for (_, p) in pools {
+        let users = users_of_pool(model, &p.name);
+        let (label, per_address) = match &p.port {
+            PoolPort::Translate => ("Single Ports", 65535 - 1024 + 1),
+            PoolPort::Range(r) => ("Single Ports", u64::from(r.high.saturating_sub(r.low)) + 1),
+            // Without port translation an address serves one host.
+            PoolPort::NoTranslation => ("No-PAT", 1),
+        };
+        // Ports held per translated address: a session's translated source
+        // is the responder wing's destination.
+        let mut held: std::collections::BTreeMap<std::net::IpAddr, u64> = Default::default();
+        if let Some(l) = live {
+            for s in users
+                .iter()
+                .flat_map(|(_, rule)| l.sessions(NatKind::Source, rule))
+            {
+                let a = s.outbound.dst.0;
+                if p.addresses.iter().any(|r| in_range(r, a)) {
+                    *held.entry(a).or_default() += 1;
+                }
+            }
+        }
+        let total: u128 = p.addresses.iter().map(span).fold(0, u128::saturating_add);
+        let _ = writeln!(out, "Pool name: {}", p.name);
+        let _ = writeln!(out, "Total address: {total}");
+        let _ = writeln!(
+            out,
+            "  {:<40} {:<12} {:<13} {:>8} {:>8} {:>8} {:>6}",
+            "Address", "Factor-index", "Port-range", "Used", "Avail", "Total", "Usage"
+        );
+        let row = |out: &mut String, a: std::net::IpAddr| {
+            let used = live.map(|_| held.get(&a).copied().unwrap_or(0));
+            let (used_s, avail_s, usage_s) = match used {
+                Some(u) => {
+                    let u = if p.port == PoolPort::NoTranslation {
+                        u.min(1)
+                    } else {
+                        u
+                    };
+                    (
+                        u.to_string(),
+                        per_address.saturating_sub(u).to_string(),
+                        format!("{}%", u * 100 / per_address),
+                    )
+                }
+                None => ("N/A".into(), "N/A".into(), "N/A".into()),
+            };
+            let _ = writeln!(
+                out,
+                "  {a:<40} {:<12} {label:<13} {used_s:>8} {avail_s:>8} {per_address:>8} {usage_s:>6}",
+                0
+            );
+        };
+        // The first USAGE_ROWS addresses in order, then the rest in use.
+        let mut shown = 0u128;
+        let mut listed = std::collections::BTreeSet::new();
+        'ranges: for r in &p.addresses {
+            let low = addr_bits(r.low);
+            for i in 0..span(r) {
+                if shown == USAGE_ROWS {
+                    break 'ranges;
+                }
+                let a = addr_of(r.low, low + i);
+                row(&mut out, a);
+                listed.insert(a);
+                shown += 1;
+            }
+        }
+        let rest: Vec<_> = held
+            .keys()
+            .filter(|a| !listed.contains(*a))
+            .copied()
+            .collect();
+        for a in rest {
+            row(&mut out, a);
+            shown += 1;
+        }
+        if total > shown {
+            let _ = writeln!(out, "  ({} more addresses, none in use)", total - shown);
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+fn addr_bits(a: std::net::IpAddr) -> u128 {
+    match a {
+        std::net::IpAddr::V4(v) => u128::from(u32::from(v)),
+        std::net::IpAddr::V6(v) => u128::from(v),
+    }
+}
+
+/// The address of `bits` in the family of `like`.
+fn addr_of(like: std::net::IpAddr, bits: u128) -> std::net::IpAddr {
+    match like {
+        std::net::IpAddr::V4(_) => std::net::Ipv4Addr::from(bits as u32).into(),
+        std::net::IpAddr::V6(_) => std::net::Ipv6Addr::from(bits).into(),
+    }
+}
+
 fn source_summary(model: &Model) -> String {
     let src = &model.nat.source;
     let mut out = String::new();
@@ -899,6 +1017,43 @@ Address range                        Single Ports   Twin Ports
   198.51.100.10 - 198.51.100.11                 2            0
 Total used ports           :                     2            0
 "
+        );
+    }
+
+    #[test]
+    fn resource_usage_counts_ports_per_pool_address() {
+        let refs = refs();
+        let hits = [NatRuleHits::default(); 3];
+        let sessions = [
+            session(1, Some("via-pool"), "198.51.100.10"),
+            session(2, Some("via-pool"), "198.51.100.10"),
+            session(3, Some("via-pool"), "198.51.100.11"),
+            session(4, Some("masquerade"), "203.0.113.1"),
+        ];
+        let live = Live {
+            rules: &refs,
+            hits: &hits,
+            sessions: &sessions,
+        };
+        let m = model();
+        assert_eq!(
+            resource_usage(&m, Some("out-pool"), Some(&live)).unwrap(),
+            "Pool name: out-pool
+Total address: 2
+  Address                                  Factor-index Port-range        Used    Avail    Total  Usage
+  198.51.100.10                            0            Single Ports         2        8       10    20%
+  198.51.100.11                            0            Single Ports         1        9       10    10%
+
+"
+        );
+        let idle = resource_usage(&m, None, None).unwrap();
+        assert!(
+            idle.contains("  198.51.100.11                            0            Single Ports       N/A      N/A       10    N/A\n"),
+            "{idle}"
+        );
+        assert_eq!(
+            resource_usage(&m, Some("nope"), None),
+            Err("source NAT pool 'nope' is not configured".into())
         );
     }
 

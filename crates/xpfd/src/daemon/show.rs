@@ -35,6 +35,9 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
         ["show", "security", "flow", ..] | ["clear", "security", "flow", ..] => {
             Err(format!("{}: unknown command.", words.join(" ")))
         }
+        ["show", "security", "nat", "resource-usage", "source-pool", pool] => {
+            nat_resource_usage(sup, pool).await
+        }
         ["show", "security", "nat", kind, rest @ ..] => nat(sup, kind, rest).await,
         ["show", "route", rest @ ..] => Ok(routes(sup, rest.first().copied()).await),
         ["show", "system", "commit"] => commits(sup).await,
@@ -480,6 +483,29 @@ async fn nat(sup: &Supervisor, kind: &str, rest: &[&str]) -> Result<String, Stri
             render(model, kind, &view, Some(&live))
         }
         None => render(model, kind, &view, None),
+    }
+}
+
+/// `show security nat resource-usage source-pool <name>|all`: ports in use
+/// per pool address, from the live sessions.
+async fn nat_resource_usage(sup: &Supervisor, pool: &str) -> Result<String, String> {
+    use xpf_forward::show::nat::{resource_usage, Live};
+    let only = (pool != "all").then_some(pool);
+    let guard = sup.active.read().await;
+    let model = guard.as_ref().ok_or("no active configuration")?;
+    let snap = sup.snapshot.read().await.clone();
+    match snap.filter(|_| sup.forwarding.is_running()) {
+        Some(snap) => {
+            let counters = sup.forwarding.counters();
+            let sessions = sup.forwarding.sessions(&Default::default(), Some(&snap));
+            let live = Live {
+                rules: snap.nat_rules(),
+                hits: &counters.nat_rules,
+                sessions: &sessions,
+            };
+            resource_usage(model, only, Some(&live))
+        }
+        None => resource_usage(model, only, None),
     }
 }
 
