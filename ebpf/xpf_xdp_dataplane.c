@@ -241,6 +241,17 @@ static __always_inline int xpf_time_exceeded6(struct xdp_md *ctx, struct xpf_out
 }
 
 /* xpf_reject for IPv6: a TCP RST, else ICMPv6 administratively prohibited. */
+/* Hop limit expiry on an IPv6 session: the ingress interface answers. */
+static __always_inline int xpf_session_time_exceeded6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
+						      __u32 buf, __u32 ingress)
+{
+	struct xpf_dp_iface *iface = xpf_dp_iface(buf, ingress);
+
+	if (!iface)
+		return xpf_drop(o, XPF_DROP_NO_CONFIG);
+	return xpf_time_exceeded6(ctx, o, iface, p, ingress);
+}
+
 static __always_inline int xpf_reject6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p, __u32 ingress)
 {
 	int err = p->proto == 6 ? xpf_tcp_rst6(ctx, p) : xpf_icmp6_error(ctx, p, 1, 1, p->dst6);
@@ -1002,10 +1013,9 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 	__u32 buf = (bi >> 32) & 1;
 	__u32 ingress = (__u32)bi;
 	struct xpf_dp_conf *conf = bpf_map_lookup_elem(&xpf_dp_conf, &buf);
-	struct xpf_dp_iface *iface = xpf_dp_iface(buf, ingress);
 	__u8 *d = (__u8 *)p->dst6;
 
-	if (!conf || !iface)
+	if (!conf)
 		return xpf_drop(o, XPF_DROP_NO_CONFIG);
 	/* fe80::/10 is never routed: the kernel's, as the AF_XDP shim has it. */
 	if (d[0] == 0xfe && (d[1] & 0xc0) == 0x80)
@@ -1038,7 +1048,8 @@ __attribute__((noinline)) int xpf_dp_run6(struct xdp_md *ctx, struct xpf_out *o,
 			if (bad)
 				return xpf_drop(o, bad);
 			int reset = xpf_dp_reset_ends(conf, fwd);
-			int act = p->ttl <= 1 ? xpf_time_exceeded6(ctx, o, iface, p, ingress) :
+			/* The interface (a hash lookup) only for the rare answer. */
+			int act = p->ttl <= 1 ? xpf_session_time_exceeded6(ctx, o, p, buf, ingress) :
 						xpf_forward6(ctx, o, p, s, conf->mss);
 
 			if (reset)
