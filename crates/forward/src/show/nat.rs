@@ -412,11 +412,21 @@ fn rules<A>(
 
 /// Addresses in a range (saturating for IPv6).
 fn span(r: &AddressRange) -> u128 {
-    let bits = |a: std::net::IpAddr| match a {
-        std::net::IpAddr::V4(v) => u128::from(u32::from(v)),
-        std::net::IpAddr::V6(v) => u128::from(v),
-    };
-    bits(r.high).saturating_sub(bits(r.low)).saturating_add(1)
+    addr_bits(r.high)
+        .saturating_sub(addr_bits(r.low))
+        .saturating_add(1)
+}
+
+/// The translated source of each live session that source rules `users`
+/// made: where its answers go, the responder wing's destination.
+fn translated_sources<'l>(
+    live: &'l Live<'_>,
+    users: &'l [(&str, &str)],
+) -> impl Iterator<Item = std::net::IpAddr> + 'l {
+    users
+        .iter()
+        .flat_map(|(_, rule)| live.sessions(NatKind::Source, rule))
+        .map(|s| s.outbound.dst.0)
 }
 
 fn in_range(r: &AddressRange, a: std::net::IpAddr) -> bool {
@@ -511,13 +521,9 @@ fn source_pools(
         );
         let mut used_total = 0u64;
         for r in &p.addresses {
-            // A session's translated source is where its answers go: the
-            // responder wing's destination.
             let used = live.map(|l| {
-                users
-                    .iter()
-                    .flat_map(|(_, rule)| l.sessions(NatKind::Source, rule))
-                    .filter(|s| in_range(r, s.outbound.dst.0))
+                translated_sources(l, &users)
+                    .filter(|a| in_range(r, *a))
                     .count() as u64
             });
             used_total += used.unwrap_or(0);
@@ -557,18 +563,11 @@ pub fn resource_usage(
             // Without port translation an address serves one host.
             PoolPort::NoTranslation => ("No-PAT", 1),
         };
-        // Ports held per translated address: a session's translated source
-        // is the responder wing's destination.
+        // Ports held per translated address.
         let mut held: std::collections::BTreeMap<std::net::IpAddr, u64> = Default::default();
-        if let Some(l) = live {
-            for s in users
-                .iter()
-                .flat_map(|(_, rule)| l.sessions(NatKind::Source, rule))
-            {
-                let a = s.outbound.dst.0;
-                if p.addresses.iter().any(|r| in_range(r, a)) {
-                    *held.entry(a).or_default() += 1;
-                }
+        for a in live.into_iter().flat_map(|l| translated_sources(l, &users)) {
+            if p.addresses.iter().any(|r| in_range(r, a)) {
+                *held.entry(a).or_default() += 1;
             }
         }
         let total: u128 = p.addresses.iter().map(span).fold(0, u128::saturating_add);

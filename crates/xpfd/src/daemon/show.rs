@@ -456,7 +456,7 @@ async fn flow_sessions(sup: &Supervisor, rest: &[&str]) -> Result<String, String
 /// active configuration's NAT, with the dataplane's counters when it runs.
 async fn nat(sup: &Supervisor, kind: &str, rest: &[&str]) -> Result<String, String> {
     use xpf_dataplane::NatKind;
-    use xpf_forward::show::nat::{render, Live, NatView};
+    use xpf_forward::show::nat::{render, NatView};
     let kind = match kind {
         "source" => NatKind::Source,
         "destination" => NatKind::Destination,
@@ -464,48 +464,51 @@ async fn nat(sup: &Supervisor, kind: &str, rest: &[&str]) -> Result<String, Stri
         other => return Err(format!("syntax error: unexpected '{other}'")),
     };
     let view = NatView::parse(rest)?;
-    let guard = sup.active.read().await;
-    let model = guard.as_ref().ok_or("no active configuration")?;
-    let snap = sup.snapshot.read().await.clone();
-    match snap.filter(|_| sup.forwarding.is_running()) {
-        Some(snap) => {
-            let counters = sup.forwarding.counters();
-            let sessions = if view == NatView::Summary {
-                Vec::new()
-            } else {
-                sup.forwarding.sessions(&Default::default(), Some(&snap))
-            };
-            let live = Live {
-                rules: snap.nat_rules(),
-                hits: &counters.nat_rules,
-                sessions: &sessions,
-            };
-            render(model, kind, &view, Some(&live))
-        }
-        None => render(model, kind, &view, None),
-    }
+    // A summary shows no sessions: do not collect them.
+    let sessions = view != NatView::Summary;
+    with_nat_live(sup, sessions, |model, live| {
+        render(model, kind, &view, live)
+    })
+    .await
 }
 
 /// `show security nat resource-usage source-pool <name>|all`: ports in use
 /// per pool address, from the live sessions.
 async fn nat_resource_usage(sup: &Supervisor, pool: &str) -> Result<String, String> {
-    use xpf_forward::show::nat::{resource_usage, Live};
     let only = (pool != "all").then_some(pool);
+    with_nat_live(sup, true, |model, live| {
+        xpf_forward::show::nat::resource_usage(model, only, live)
+    })
+    .await
+}
+
+/// Runs a NAT view over the active model and, when a dataplane runs, its
+/// NAT counters and (`sessions`) its sessions.
+async fn with_nat_live(
+    sup: &Supervisor,
+    sessions: bool,
+    view: impl FnOnce(&Model, Option<&xpf_forward::show::nat::Live<'_>>) -> Result<String, String>,
+) -> Result<String, String> {
+    use xpf_forward::show::nat::Live;
     let guard = sup.active.read().await;
     let model = guard.as_ref().ok_or("no active configuration")?;
     let snap = sup.snapshot.read().await.clone();
     match snap.filter(|_| sup.forwarding.is_running()) {
         Some(snap) => {
             let counters = sup.forwarding.counters();
-            let sessions = sup.forwarding.sessions(&Default::default(), Some(&snap));
+            let sessions = if sessions {
+                sup.forwarding.sessions(&Default::default(), Some(&snap))
+            } else {
+                Vec::new()
+            };
             let live = Live {
                 rules: snap.nat_rules(),
                 hits: &counters.nat_rules,
                 sessions: &sessions,
             };
-            resource_usage(model, only, Some(&live))
+            view(model, Some(&live))
         }
-        None => resource_usage(model, only, None),
+        None => view(model, None),
     }
 }
 
