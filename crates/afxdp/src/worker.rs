@@ -262,7 +262,7 @@ impl<P: Processor> Worker<P> {
             self.processor.poll(now);
             let mut work = self.complete();
             for p in 0..self.ports.len() {
-                work += self.receive(p, &mut descs);
+                work += self.receive(p, &mut descs, now);
             }
             work += self.transmit();
             self.refill();
@@ -307,8 +307,9 @@ impl<P: Processor> Worker<P> {
         n
     }
 
-    /// Receives one batch on port `p` and runs the processor over it.
-    fn receive(&mut self, p: usize, descs: &mut Vec<XdpDesc>) -> u64 {
+    /// Receives one batch on port `p` and runs the processor over it, at
+    /// `now` (the loop reads the clock once a round).
+    fn receive(&mut self, p: usize, descs: &mut Vec<XdpDesc>, now: u64) -> u64 {
         descs.clear();
         {
             let port = &mut self.ports[p];
@@ -323,7 +324,6 @@ impl<P: Processor> Worker<P> {
             return 0;
         }
         let ingress = self.ports[p].ifindex;
-        let now = self.epoch.elapsed().as_nanos() as u64;
         let mask = !(self.frame_size - 1);
         self.counts.rx += descs.len() as u64;
         for d in descs.iter() {
