@@ -620,7 +620,7 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 		return xpf_nat_failed(o, buf, &dn, &nat);
 	}
 	if (marks)
-		xpf_dp_limit_take(kf, marks, bpf_ktime_get_ns());
+		xpf_dp_limit_take(kf, marks);
 	xpf_dp_count(XPF_DP_CNT_CREATED);
 	if (dn.done) {
 		xpf_dp_count(XPF_DP_CNT_DNAT);
@@ -963,7 +963,7 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 		return xpf_nat6_failed(o, buf, dn, nat);
 	}
 	if (marks)
-		xpf_dp_limit_take(kf, marks, bpf_ktime_get_ns());
+		xpf_dp_limit_take(kf, marks);
 	xpf_dp_count(XPF_DP_CNT_CREATED);
 	if (dn->done) {
 		xpf_dp_count(XPF_DP_CNT_DNAT);

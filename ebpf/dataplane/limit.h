@@ -152,13 +152,14 @@ static __always_inline void xpf_dp_limit_give1(struct xpf_dp_limit_key *lk)
 
 /*
  * A session of flow `f` was made with `marks`: it takes its counts,
- * stamped `now` by the precise clock (bpf_ktime_get_ns), as the sweep's
- * walk start is: the coarse session clock (clock.h) could not tell a
- * take in the walk's own tick from one before it.
+ * stamped by the precise clock (bpf_ktime_get_ns), as the sweep's walk
+ * start is: the coarse session clock (clock.h) could not tell a take in
+ * the walk's own tick from one before it.
  */
-__attribute__((noinline)) int xpf_dp_limit_take(struct xpf_dp_flow *f, __u32 marks, __u64 now)
+__attribute__((noinline)) int xpf_dp_limit_take(struct xpf_dp_flow *f, __u32 marks)
 {
 	struct xpf_dp_limit_key lk;
+	__u64 now = bpf_ktime_get_ns();
 
 	if (!f)
 		return 0;
