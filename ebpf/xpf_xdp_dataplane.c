@@ -25,6 +25,10 @@
  *     and redirect, or an ICMP time exceeded back out of the ingress
  *     (dataplane/reply.h).
  *
+ * When AF_XDP serves some interfaces and this program the others (the
+ * per-interface fallback), flows that enter and leave through AF_XDP
+ * interfaces go back to the AF_XDP shim at step 4 (dataplane/handoff.h).
+ *
  * Where a policy logs (`then log session-init/session-close`), session
  * creates, denies and closes go to a ring buffer as events for the
  * RT_FLOW log (dataplane/events.h).
@@ -70,6 +74,7 @@
 #include "dataplane/screen.h"
 #include "dataplane/mss.h"
 #include "dataplane/limit.h"
+#include "dataplane/handoff.h"
 
 _Static_assert(sizeof(struct xpf_dp_active) == 16, "xpf_dp_active");
 _Static_assert(sizeof(struct xpf_dp_conf) == 72, "xpf_dp_conf");
@@ -455,6 +460,9 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	__u32 dst = dn.addr;
 	__u16 dport = dn.port;
 
+	if (xpf_dp_pipeline_owns4(ctx, ingress, p->src, dst, p->proto))
+		return XPF_HANDBACK;
+
 	/* A translated destination is transit, even to one of the box's addresses. */
 	if (!dn.done) {
 		int h = xpf_dp_host_run(buf, ingress, iface, p);
@@ -802,6 +810,9 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 
 	xpf_dp_dnat6_run(p, at, ingress, dn);
 	__u16 dport = dn->port;
+
+	if (xpf_dp_pipeline_owns6(ctx, ingress, p->src6, (__u32 *)dn->addr, p->proto))
+		return XPF_HANDBACK;
 
 	/* A translated destination is transit, even to one of the box's addresses. */
 	if (!dn->done) {
@@ -1220,16 +1231,22 @@ static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
 		return xpf_drop(o, screened);
 	__u64 bi = (__u64)buf << 32 | ingress;
 
+	int act;
+
 	if (p->v6) {
-		int act6 = xpf_dp_run6(ctx, o, p, bi, len);
-
-		if (act6 == XPF_ERROR6)
-			return xpf_icmp6_error_in(ctx, o, buf, p);
-		return act6 == XPF_MISS ? xpf_dp_first6(ctx, o, p, bi, len) : act6;
+		act = xpf_dp_run6(ctx, o, p, bi, len);
+		if (act == XPF_ERROR6)
+			act = xpf_icmp6_error_in(ctx, o, buf, p);
+		else if (act == XPF_MISS)
+			return xpf_dp_first6(ctx, o, p, bi, len);
+	} else {
+		act = xpf_dp_run4(ctx, o, p, bi, len);
+		if (act == XPF_MISS)
+			return xpf_dp_first4(ctx, o, p, bi, len);
 	}
-	int act = xpf_dp_run4(ctx, o, p, bi, len);
-
-	return act == XPF_MISS ? xpf_dp_first4(ctx, o, p, bi, len) : act;
+	if (act == XDP_DROP && xpf_dp_pipeline_owns_stray(o->reason, ingress))
+		return XPF_HANDBACK;
+	return act;
 }
 
 SEC("xdp")
@@ -1238,6 +1255,11 @@ int xpf_xdp_dataplane(struct xdp_md *ctx)
 	struct xpf_out o = {};
 	__u32 zero = 0;
 	int act = xpf_run(ctx, &o);
+
+	if (act == XPF_HANDBACK) {
+		xpf_dp_hand_back(ctx);
+		act = xpf_drop(&o, XPF_DROP_HANDBACK_FAILED);
+	}
 	struct xpf_dp_last *last = bpf_map_lookup_elem(&xpf_dp_last, &zero);
 
 	switch (act) {

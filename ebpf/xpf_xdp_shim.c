@@ -7,6 +7,13 @@
  * socket of the receiving (interface, queue), where a worker runs the
  * pipeline. With no socket bound the redirect falls back to XDP_PASS, so an
  * interface whose worker is not running still works as a plain host port.
+ *
+ * Where AF_XDP could not start on some interfaces and the eBPF dataplane
+ * runs there (per-interface fallback), transit frames are tail-called
+ * into that dataplane first (xpf_handoff): it keeps the flows that touch
+ * its interfaces and hands the rest back, marked (xpf_handoff_abi.h).
+ * Kernel forwarding is on then, for the dataplane's route lookups, so a
+ * handed-back frame with no socket to go to is dropped, never passed.
  */
 #include <linux/bpf.h>
 #include <linux/in.h>
@@ -16,6 +23,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "xpf_shim_abi.h"
+#include "xpf_handoff_abi.h"
 #include "lib/counters_map.h"
 #include "lib/host_admit.h"
 #include "lib/ifaces_map.h"
@@ -28,6 +36,41 @@ _Static_assert(sizeof(struct xpf_iface) == 8, "struct xpf_iface size");
 _Static_assert(sizeof(struct xpf_local_addr_key) == 20, "struct xpf_local_addr_key size");
 _Static_assert(__builtin_offsetof(struct xpf_local_addr_key, addr) == 4, "addr offset");
 _Static_assert(sizeof(struct xpf_host_key) == 12, "struct xpf_host_key size");
+
+/* Slot 0: the eBPF dataplane, while it serves some of the interfaces. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xpf_handoff SEC(".maps");
+
+/* Whether the eBPF dataplane handed this frame back; takes its mark off. */
+static __always_inline int xpf_handed_back(struct xdp_md *ctx)
+{
+	void *meta = (void *)(long)ctx->data_meta;
+	void *data = (void *)(long)ctx->data;
+	__u32 *mark = meta;
+
+	if ((void *)(mark + 1) > data || *mark != XPF_HANDBACK_MAGIC)
+		return 0;
+	bpf_xdp_adjust_meta(ctx, (int)sizeof(__u32));
+	return 1;
+}
+
+/* To the socket of the receiving (interface, queue); `or_else` without one. */
+static __always_inline int xpf_to_worker(struct xdp_md *ctx, struct xpf_iface *iface, __u64 or_else)
+{
+	long ret;
+
+	if (ctx->rx_queue_index >= XPF_MAX_QUEUES) {
+		xpf_count(XPF_CNT_NO_SOCKET);
+		return or_else;
+	}
+	ret = bpf_redirect_map(&xpf_xsks, iface->xsk_base + ctx->rx_queue_index, or_else);
+	xpf_count(ret == XDP_REDIRECT ? XPF_CNT_REDIRECT : XPF_CNT_NO_SOCKET);
+	return ret;
+}
 
 static __always_inline int xpf_pass(__u32 counter)
 {
@@ -68,6 +111,7 @@ static __always_inline int xpf_is_nat_reply(__u8 proto, void *l4, void *data_end
 SEC("xdp")
 int xpf_xdp_shim(struct xdp_md *ctx)
 {
+	int handed_back = xpf_handed_back(ctx);
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 ifindex = ctx->ingress_ifindex;
@@ -79,13 +123,13 @@ int xpf_xdp_shim(struct xdp_md *ctx)
 	void *l4 = data_end;
 	__u8 l4proto = 0;
 	int v6 = 0;
-	__u32 key;
 	__u16 proto;
-	long ret;
 
 	iface = bpf_map_lookup_elem(&xpf_ifaces, &ifindex);
 	if (!iface)
 		return xpf_pass(XPF_CNT_PASS_UNMANAGED);
+	if (handed_back)
+		return xpf_to_worker(ctx, iface, XDP_DROP);
 
 	proto = xpf_parse_eth(data, data_end, &l3);
 	if (proto == 0)
@@ -136,12 +180,9 @@ int xpf_xdp_shim(struct xdp_md *ctx)
 		return xpf_pass(XPF_CNT_PASS_HOST);
 	}
 
-	if (ctx->rx_queue_index >= XPF_MAX_QUEUES)
-		return xpf_pass(XPF_CNT_NO_SOCKET);
-	key = iface->xsk_base + ctx->rx_queue_index;
-	ret = bpf_redirect_map(&xpf_xsks, key, XDP_PASS);
-	xpf_count(ret == XDP_REDIRECT ? XPF_CNT_REDIRECT : XPF_CNT_NO_SOCKET);
-	return ret;
+	/* The eBPF dataplane, when it shares the box, sees transit first. */
+	bpf_tail_call(ctx, &xpf_handoff, 0);
+	return xpf_to_worker(ctx, iface, XDP_PASS);
 }
 
 /* GPL-compatible, so the verifier allows GPL-only helpers. */

@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use aya::maps::{HashMap, LpmTrie, MapData, PerCpuArray, XskMap};
-use aya::programs::{Xdp, XdpMode};
+use aya::maps::{HashMap, LpmTrie, MapData, PerCpuArray, ProgramArray, XskMap};
+use aya::programs::{ProgramFd, Xdp, XdpMode};
 use aya::{include_bytes_aligned, Ebpf, EbpfLoader};
 
 use crate::abi::{self, cnt, HostKeyData, LocalAddrData, XpfIface};
@@ -26,6 +26,7 @@ const MAP_IFACES: &str = "xpf_ifaces";
 const MAP_LOCAL: &str = "xpf_local_addrs";
 const MAP_COUNTERS: &str = "xpf_shim_counters";
 const MAP_HOST: &str = "xpf_host_rules";
+const MAP_HANDOFF: &str = "xpf_handoff";
 
 /// Which packets for the box's own addresses each interface hands to the
 /// kernel: the firewall's host-inbound-traffic, compiled by the caller
@@ -330,6 +331,47 @@ impl Shim {
             })
     }
 
+    /// The shim program, for the eBPF dataplane to hand frames back to
+    /// when the two share the box.
+    pub fn program_fd(&self) -> Result<ProgramFd, Error> {
+        let prog: &Xdp = self
+            .ebpf
+            .program(PROGRAM)
+            .ok_or_else(|| Error::Config(format!("program {PROGRAM} missing")))?
+            .try_into()
+            .map_err(|source| Error::Program {
+                iface: "-".into(),
+                source,
+            })?;
+        let fd = prog.fd().map_err(|source| Error::Program {
+            iface: "-".into(),
+            source,
+        })?;
+        fd.try_clone().map_err(|e| Error::Config(format!("{PROGRAM} fd: {e}")))
+    }
+
+    /// Sends every transit frame to `dataplane` (the eBPF dataplane's
+    /// program) before the workers, while AF_XDP serves only some of the
+    /// interfaces; `None` sends them straight to the workers again.
+    pub fn set_handoff(&mut self, dataplane: Option<&ProgramFd>) -> Result<(), Error> {
+        let map = self
+            .ebpf
+            .map_mut(MAP_HANDOFF)
+            .ok_or(Error::MissingMap(MAP_HANDOFF))?;
+        let mut slots = ProgramArray::try_from(map).map_err(|source| Error::Map {
+            map: MAP_HANDOFF,
+            source,
+        })?;
+        let done = match dataplane {
+            Some(fd) => slots.set(0, fd, 0),
+            None => slots.clear_index(&0).or_else(empty_already),
+        };
+        done.map_err(|source| Error::Map {
+            map: MAP_HANDOFF,
+            source,
+        })
+    }
+
     /// The shim's verdict counters.
     pub fn counters(&self) -> Result<ShimCounters, Error> {
         let map = self
@@ -370,5 +412,15 @@ impl Drop for Shim {
                 let _ = std::fs::remove_file(self.pin_dir.join(m));
             }
         }
+    }
+}
+
+/// Clearing a program array slot that holds nothing (ENOENT) is done.
+fn empty_already(e: aya::maps::MapError) -> Result<(), aya::maps::MapError> {
+    match &e {
+        aya::maps::MapError::SyscallError(s) if s.io_error.kind() == std::io::ErrorKind::NotFound => {
+            Ok(())
+        }
+        _ => Err(e),
     }
 }

@@ -58,6 +58,7 @@ pub const EBPF_ONLY_REASONS: &[(u32, &str)] = &[
     (57, "no-neighbour"),
     (58, "redirect-failed"),
     (59, "no-config"),
+    (60, "handback-failed"),
 ];
 
 #[cfg(test)]

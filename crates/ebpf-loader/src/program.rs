@@ -23,10 +23,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aya::maps::lpm_trie::{Key, LpmTrie};
-use aya::maps::{Array, DevMapHash, HashMap, Map, MapData, PerCpuArray, PerCpuValues, RingBuf};
+use aya::maps::{
+    Array, DevMapHash, HashMap, Map, MapData, PerCpuArray, PerCpuValues, ProgramArray, RingBuf,
+};
 use aya::programs::links::{FdLink, PinnedLink};
 use aya::programs::xdp::{XdpLink, XdpLinkId};
-use aya::programs::{ProgramError, Xdp, XdpMode};
+use aya::programs::{ProgramError, ProgramFd, Xdp, XdpMode};
 use aya::{include_bytes_aligned, Ebpf, EbpfLoader};
 use xpf_dataplane::{FlowKey, NatRef, NatRuleHits, Snapshot, TcpState, Xlate};
 
@@ -93,6 +95,10 @@ const PENDING_EVENTS: usize = 16_384;
 /// Events taken from the ring in one [`EbpfDataplane::events`] call.
 const RING_BATCH: usize = 65_536;
 const M_SCREENS: &str = "xpf_dp_screens";
+/// The interfaces AF_XDP serves, when the two dataplanes share the box.
+const M_AFXDP: &str = "xpf_dp_afxdp";
+/// The AF_XDP shim, which takes the pipeline's flows back.
+const M_HANDBACK: &str = "xpf_dp_handback";
 
 /// How to load the dataplane.
 #[derive(Debug, Clone)]
@@ -795,6 +801,45 @@ impl EbpfDataplane {
         Ok(())
     }
 
+    /// The XDP program, for the AF_XDP shim to hand transit frames to when
+    /// the two dataplanes share the box.
+    pub fn program_fd(&mut self) -> Result<ProgramFd, Error> {
+        let fd = xdp(&mut self.ebpf)?
+            .fd()
+            .map_err(|source| Error::Program {
+                what: format!("{PROGRAM} fd"),
+                source,
+            })?;
+        fd.try_clone().map_err(|source| Error::Io {
+            what: format!("{PROGRAM} fd"),
+            source,
+        })
+    }
+
+    /// Shares the box with AF_XDP (the per-interface fallback,
+    /// `ebpf/dataplane/handoff.h`): `afxdp` lists the interfaces AF_XDP
+    /// serves, and `shim` is its XDP program, which takes back the flows
+    /// that enter and leave through them. An empty list and `None`: this
+    /// program serves the box alone.
+    pub fn share_with_afxdp(&mut self, afxdp: &[u32], shim: Option<&ProgramFd>) -> Result<(), Error> {
+        let mut m = HashMap::<_, u32, u32>::try_from(self.map_mut(M_AFXDP)?)
+            .map_err(map_err(M_AFXDP))?;
+        let old: Vec<u32> = m.keys().filter_map(Result::ok).collect();
+        for k in old.iter().filter(|k| !afxdp.contains(k)) {
+            m.remove(k).map_err(map_err(M_AFXDP))?;
+        }
+        for &k in afxdp {
+            m.insert(k, 1, 0).map_err(map_err(M_AFXDP))?;
+        }
+        let mut slots = ProgramArray::try_from(self.map_mut(M_HANDBACK)?)
+            .map_err(map_err(M_HANDBACK))?;
+        match shim {
+            Some(fd) => slots.set(0, fd, 0),
+            None => slots.clear_index(&0).or_else(empty_already),
+        }
+        .map_err(map_err(M_HANDBACK))
+    }
+
     /// Attaches the program to an interface: native XDP, or generic when
     /// the driver has none (logged). Attaching where it already is does
     /// nothing. With a pin dir the link is pinned, so the program stays
@@ -1265,4 +1310,14 @@ fn program<'a>(ebpf: &'a mut Ebpf, name: &'static str) -> Result<&'a mut Xdp, Er
             what: "program type".into(),
             source,
         })
+}
+
+/// Clearing a program array slot that holds nothing (ENOENT) is done.
+fn empty_already(e: aya::maps::MapError) -> Result<(), aya::maps::MapError> {
+    match &e {
+        aya::maps::MapError::SyscallError(s) if s.io_error.kind() == std::io::ErrorKind::NotFound => {
+            Ok(())
+        }
+        _ => Err(e),
+    }
 }

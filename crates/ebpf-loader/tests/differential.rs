@@ -3313,6 +3313,51 @@ fn limit_session_evictions(net: &Net) {
     );
 }
 
+/// The per-interface fallback (dataplane/handoff.h): AF_XDP serves trust
+/// and dmz, the program untrust. Flows that touch untrust are the
+/// program's; the others go back to the AF_XDP shim, which is not loaded
+/// here, so a frame handed back reads as dropped for `handback-failed`.
+fn handoff(net: &Net) {
+    const HANDED_BACK: u32 = 60;
+    let (trust, untrust, dmz) = (net.ifindex["ge0"], net.ifindex["ge1"], net.ifindex["ge2"]);
+    let snap = snapshot(net, CONF);
+    let mut ebpf = EbpfDataplane::load(&Options {
+        pin_dir: Some(net.bpffs.join("handoff")),
+        session_entries: 4096,
+    })
+    .unwrap();
+    ebpf.apply(&snap).unwrap();
+    ebpf.share_with_afxdp(&[trust, dmz], None).unwrap();
+    let mut send = |ingress, pkt: Ip| ebpf.test_run(ingress, &pkt.frame()).unwrap().outcome;
+
+    // AF_XDP in, fallback out: the program's flow, made here.
+    let ntp = send(trust, udp("10.0.1.50", 123, "198.51.100.7", 123));
+    assert_eq!(ntp, Outcome::Redirect(untrust), "trust to untrust");
+    // Fallback in, AF_XDP out: the program's too.
+    let web = send(untrust, tcp("198.51.100.9", 40001, "10.0.2.10", 80, SYN, 1, 0));
+    assert_eq!(web, Outcome::Redirect(dmz), "untrust to dmz");
+    // AF_XDP both ways: the pipeline's, new or not, and no session here.
+    let ssh = tcp("10.0.1.200", 40000, "10.0.2.10", 22, SYN, 1, 0);
+    assert_eq!(send(trust, ssh.clone()), Outcome::Drop(HANDED_BACK), "new");
+    let ack = tcp("10.0.2.10", 22, "10.0.1.200", 40000, SYN | ACK, 9, 2);
+    assert_eq!(send(dmz, ack), Outcome::Drop(HANDED_BACK), "mid-flow");
+    let quoted = tcp("10.0.1.200", 40000, "10.0.2.10", 22, ACK, 2, 10);
+    let unreachable = icmp4("10.0.2.10", "10.0.1.200", 3, 3, &quoted, 28);
+    assert_eq!(send(dmz, unreachable), Outcome::Drop(HANDED_BACK), "ICMP error");
+    // For the box (a reply to the pipeline's interface NAT): the pipeline's.
+    let nat_reply = udp("10.0.2.10", 53, "10.0.1.1", 61_234);
+    assert_eq!(send(dmz, nat_reply), Outcome::Drop(HANDED_BACK), "to the box");
+    // Replies of the program's flows it takes itself, whatever the ingress.
+    let back = tcp("10.0.2.10", 80, "198.51.100.9", 40001, SYN | ACK, 7, 2);
+    assert_eq!(send(dmz, back), Outcome::Redirect(untrust), "reply on AF_XDP");
+    assert_eq!(ebpf.sessions().unwrap().len(), 2);
+
+    // Alone again: every flow is the program's.
+    ebpf.share_with_afxdp(&[], None).unwrap();
+    let outcome = ebpf.test_run(trust, &ssh.frame()).unwrap().outcome;
+    assert_eq!(outcome, Outcome::Redirect(dmz));
+}
+
 fn run(f: fn(&Net)) {
     if let Some(why) = why_not() {
         eprintln!("skipped: {why}");
@@ -3397,4 +3442,9 @@ fn pinned_sessions_and_links_outlive_the_loader() {
 #[test]
 fn logging_policies_give_the_same_session_records() {
     run(events);
+}
+
+#[test]
+fn flows_touching_a_fallback_interface_stay_with_the_program() {
+    run(handoff);
 }

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
+/*
+ * Stage: who owns a flow when AF_XDP and this program share the box
+ * (issue 6, per-interface fallback). Where AF_XDP could not start on an
+ * interface, this program runs there, and the AF_XDP shim on the others
+ * tail-calls it with their transit frames first. A flow is the
+ * pipeline's when it enters and leaves through AF_XDP interfaces; every
+ * flow that touches a fallback interface is this program's, both ways,
+ * since no AF_XDP socket can send or receive there. So a frame from an
+ * AF_XDP interface that no session here takes, and whose route leaves
+ * through an AF_XDP interface (or nowhere: the box, no route), goes back
+ * to the shim, marked, and on to the worker. xpf_dp_afxdp is empty when
+ * this program serves the box alone: nothing changes then.
+ */
+#ifndef XPF_DP_HANDOFF_H
+#define XPF_DP_HANDOFF_H
+
+#include <bpf/bpf_helpers.h>
+#include "xpf_handoff_abi.h"
+#include "dataplane/fib.h"
+
+/* The interfaces AF_XDP serves (ifindex → 1), written by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XPF_DP_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, __u32);
+} xpf_dp_afxdp SEC(".maps");
+
+/* Slot 0: the AF_XDP shim, while the two share the box. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xpf_dp_handback SEC(".maps");
+
+/* xpf_run's answer for a frame that is the pipeline's. */
+#define XPF_HANDBACK (-3)
+
+static __always_inline int xpf_dp_afxdp_serves(__u32 ifindex)
+{
+	return bpf_map_lookup_elem(&xpf_dp_afxdp, &ifindex) != 0;
+}
+
+/* Whether the pipeline owns a new IPv4 flow to `dst` (after DNAT). */
+static __always_inline int xpf_dp_pipeline_owns4(struct xdp_md *ctx, __u32 ingress, __u32 src, __u32 dst,
+						 __u8 proto)
+{
+	struct xpf_route r = {};
+
+	if (!xpf_dp_afxdp_serves(ingress))
+		return 0;
+	if (xpf_fib(ctx, ingress, src, dst, proto, &r) == XPF_ROUTE_NONE)
+		return 1;
+	return xpf_dp_afxdp_serves(r.ifindex);
+}
+
+/* xpf_dp_pipeline_owns4 for IPv6; addresses as on the wire. */
+static __always_inline int xpf_dp_pipeline_owns6(struct xdp_md *ctx, __u32 ingress, __u32 *src, __u32 *dst,
+						 __u8 proto)
+{
+	struct xpf_route r = {};
+
+	if (!xpf_dp_afxdp_serves(ingress))
+		return 0;
+	if (xpf_fib6(ctx, ingress, src, dst, proto, &r) == XPF_ROUTE_NONE)
+		return 1;
+	return xpf_dp_afxdp_serves(r.ifindex);
+}
+
+/*
+ * A frame from an AF_XDP interface that no session here took and that
+ * cannot be a new flow here: an ICMP error or a later fragment of one of
+ * the pipeline's flows.
+ */
+static __always_inline int xpf_dp_pipeline_owns_stray(__u32 reason, __u32 ingress)
+{
+	return (reason == XPF_DROP_ICMP_ERROR_NO_SESSION || reason == XPF_DROP_NON_FIRST_FRAGMENT) &&
+	       xpf_dp_afxdp_serves(ingress);
+}
+
+/* Marks the frame and tail-calls the shim; returns only when none is set. */
+static __always_inline void xpf_dp_hand_back(struct xdp_md *ctx)
+{
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(__u32)))
+		return;
+	void *meta = (void *)(long)ctx->data_meta;
+	void *data = (void *)(long)ctx->data;
+	__u32 *mark = meta;
+
+	if ((void *)(mark + 1) > data)
+		return;
+	*mark = XPF_HANDBACK_MAGIC;
+	bpf_tail_call(ctx, &xpf_dp_handback, 0);
+	/* No shim: take the mark off again, the frame is dropped. */
+	bpf_xdp_adjust_meta(ctx, (int)sizeof(__u32));
+}
+
+#endif
