@@ -385,6 +385,11 @@ impl<P: Processor + 'static> Dataplane<P> {
         self.shim.counters()
     }
 
+    /// The shim.
+    pub fn shim(&self) -> &Shim {
+        &self.shim
+    }
+
     /// The shim, to change the local-address set while running.
     pub fn shim_mut(&mut self) -> &mut Shim {
         &mut self.shim

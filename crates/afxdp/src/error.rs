@@ -70,6 +70,19 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// The interface this failure is about, when it is about one: the
+    /// others may still run AF_XDP (xpfd's per-interface fallback).
+    pub fn interface(&self) -> Option<&str> {
+        match self {
+            Error::Interface { name, .. } => Some(name),
+            Error::Socket { iface, .. } => Some(iface),
+            Error::Program { iface, .. } if iface != "-" => Some(iface),
+            _ => None,
+        }
+    }
+}
+
 /// xdpilone's errno as an io::Error, which carries the message.
 pub(crate) fn errno(e: xdpilone::Errno) -> io::Error {
     io::Error::from_raw_os_error(e.get_raw())

@@ -50,6 +50,9 @@ mod sys;
 mod worker;
 
 pub use abi::{HOST_EITHER, HOST_PORT, NAT_PORTS};
+/// A loaded BPF program: the shim's, and the eBPF dataplane's it hands
+/// transit to (see [`Shim::set_handoff`]).
+pub use aya::programs::ProgramFd;
 pub use dataplane::{Config, Dataplane, InterfaceConfig, InterfaceInfo};
 pub use error::Error;
 pub use l2fwd::{L2Forwarder, L2Route, L2Stats};

@@ -347,7 +347,8 @@ impl Shim {
             iface: "-".into(),
             source,
         })?;
-        fd.try_clone().map_err(|e| Error::Config(format!("{PROGRAM} fd: {e}")))
+        fd.try_clone()
+            .map_err(|e| Error::Config(format!("{PROGRAM} fd: {e}")))
     }
 
     /// Sends every transit frame to `dataplane` (the eBPF dataplane's
@@ -418,7 +419,9 @@ impl Drop for Shim {
 /// Clearing a program array slot that holds nothing (ENOENT) is done.
 fn empty_already(e: aya::maps::MapError) -> Result<(), aya::maps::MapError> {
     match &e {
-        aya::maps::MapError::SyscallError(s) if s.io_error.kind() == std::io::ErrorKind::NotFound => {
+        aya::maps::MapError::SyscallError(s)
+            if s.io_error.kind() == std::io::ErrorKind::NotFound =>
+        {
             Ok(())
         }
         _ => Err(e),

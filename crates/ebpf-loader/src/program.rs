@@ -804,12 +804,10 @@ impl EbpfDataplane {
     /// The XDP program, for the AF_XDP shim to hand transit frames to when
     /// the two dataplanes share the box.
     pub fn program_fd(&mut self) -> Result<ProgramFd, Error> {
-        let fd = xdp(&mut self.ebpf)?
-            .fd()
-            .map_err(|source| Error::Program {
-                what: format!("{PROGRAM} fd"),
-                source,
-            })?;
+        let fd = xdp(&mut self.ebpf)?.fd().map_err(|source| Error::Program {
+            what: format!("{PROGRAM} fd"),
+            source,
+        })?;
         fd.try_clone().map_err(|source| Error::Io {
             what: format!("{PROGRAM} fd"),
             source,
@@ -821,9 +819,13 @@ impl EbpfDataplane {
     /// serves, and `shim` is its XDP program, which takes back the flows
     /// that enter and leave through them. An empty list and `None`: this
     /// program serves the box alone.
-    pub fn share_with_afxdp(&mut self, afxdp: &[u32], shim: Option<&ProgramFd>) -> Result<(), Error> {
-        let mut m = HashMap::<_, u32, u32>::try_from(self.map_mut(M_AFXDP)?)
-            .map_err(map_err(M_AFXDP))?;
+    pub fn share_with_afxdp(
+        &mut self,
+        afxdp: &[u32],
+        shim: Option<&ProgramFd>,
+    ) -> Result<(), Error> {
+        let mut m =
+            HashMap::<_, u32, u32>::try_from(self.map_mut(M_AFXDP)?).map_err(map_err(M_AFXDP))?;
         let old: Vec<u32> = m.keys().filter_map(Result::ok).collect();
         for k in old.iter().filter(|k| !afxdp.contains(k)) {
             m.remove(k).map_err(map_err(M_AFXDP))?;
@@ -831,8 +833,8 @@ impl EbpfDataplane {
         for &k in afxdp {
             m.insert(k, 1, 0).map_err(map_err(M_AFXDP))?;
         }
-        let mut slots = ProgramArray::try_from(self.map_mut(M_HANDBACK)?)
-            .map_err(map_err(M_HANDBACK))?;
+        let mut slots =
+            ProgramArray::try_from(self.map_mut(M_HANDBACK)?).map_err(map_err(M_HANDBACK))?;
         match shim {
             Some(fd) => slots.set(0, fd, 0),
             None => slots.clear_index(&0).or_else(empty_already),
@@ -1315,7 +1317,9 @@ fn program<'a>(ebpf: &'a mut Ebpf, name: &'static str) -> Result<&'a mut Xdp, Er
 /// Clearing a program array slot that holds nothing (ENOENT) is done.
 fn empty_already(e: aya::maps::MapError) -> Result<(), aya::maps::MapError> {
     match &e {
-        aya::maps::MapError::SyscallError(s) if s.io_error.kind() == std::io::ErrorKind::NotFound => {
+        aya::maps::MapError::SyscallError(s)
+            if s.io_error.kind() == std::io::ErrorKind::NotFound =>
+        {
             Ok(())
         }
         _ => Err(e),

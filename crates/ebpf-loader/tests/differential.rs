@@ -3334,7 +3334,10 @@ fn handoff(net: &Net) {
     let ntp = send(trust, udp("10.0.1.50", 123, "198.51.100.7", 123));
     assert_eq!(ntp, Outcome::Redirect(untrust), "trust to untrust");
     // Fallback in, AF_XDP out: the program's too.
-    let web = send(untrust, tcp("198.51.100.9", 40001, "10.0.2.10", 80, SYN, 1, 0));
+    let web = send(
+        untrust,
+        tcp("198.51.100.9", 40001, "10.0.2.10", 80, SYN, 1, 0),
+    );
     assert_eq!(web, Outcome::Redirect(dmz), "untrust to dmz");
     // AF_XDP both ways: the pipeline's, new or not, and no session here.
     let ssh = tcp("10.0.1.200", 40000, "10.0.2.10", 22, SYN, 1, 0);
@@ -3343,13 +3346,25 @@ fn handoff(net: &Net) {
     assert_eq!(send(dmz, ack), Outcome::Drop(HANDED_BACK), "mid-flow");
     let quoted = tcp("10.0.1.200", 40000, "10.0.2.10", 22, ACK, 2, 10);
     let unreachable = icmp4("10.0.2.10", "10.0.1.200", 3, 3, &quoted, 28);
-    assert_eq!(send(dmz, unreachable), Outcome::Drop(HANDED_BACK), "ICMP error");
+    assert_eq!(
+        send(dmz, unreachable),
+        Outcome::Drop(HANDED_BACK),
+        "ICMP error"
+    );
     // For the box (a reply to the pipeline's interface NAT): the pipeline's.
     let nat_reply = udp("10.0.2.10", 53, "10.0.1.1", 61_234);
-    assert_eq!(send(dmz, nat_reply), Outcome::Drop(HANDED_BACK), "to the box");
+    assert_eq!(
+        send(dmz, nat_reply),
+        Outcome::Drop(HANDED_BACK),
+        "to the box"
+    );
     // Replies of the program's flows it takes itself, whatever the ingress.
     let back = tcp("10.0.2.10", 80, "198.51.100.9", 40001, SYN | ACK, 7, 2);
-    assert_eq!(send(dmz, back), Outcome::Redirect(untrust), "reply on AF_XDP");
+    assert_eq!(
+        send(dmz, back),
+        Outcome::Redirect(untrust),
+        "reply on AF_XDP"
+    );
     assert_eq!(ebpf.sessions().unwrap().len(), 2);
 
     // Alone again: every flow is the program's.

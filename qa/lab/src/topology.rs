@@ -87,6 +87,20 @@ impl Topology {
 
     /// [`Topology::start`], with xpfd given `env` (fault injection).
     pub fn start_with(dp: Dataplane, env: &[(&str, &str)]) -> Topology {
+        let mut t = Topology::build(dp, env, false);
+        t.spawn_xpfd();
+        t
+    }
+
+    /// The topology with a third namespace, `d`, behind `ge-0/0/2` in zone
+    /// dmz (10.91.3.0/24, 2001:db8:91:3::/64), which trust may reach;
+    /// xpfd is not started yet ([`Topology::restart_xpfd`] starts it), so
+    /// the caller can prepare the firewall namespace first.
+    pub fn with_dmz(dp: Dataplane) -> Topology {
+        Topology::build(dp, &[], true)
+    }
+
+    fn build(dp: Dataplane, env: &[(&str, &str)], dmz: bool) -> Topology {
         // One namespace set per test: tests of one binary run in parallel.
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -94,7 +108,7 @@ impl Topology {
         let dir = std::env::temp_dir().join(&tag);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("topology dir");
-        let mut t = Topology {
+        let t = Topology {
             tag,
             dir,
             xpfd: None,
@@ -103,19 +117,11 @@ impl Topology {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         };
-        let (c, f, s) = (t.ns("c"), t.ns("f"), t.ns("s"));
+        let (c, f, s, d) = (t.ns("c"), t.ns("f"), t.ns("s"), t.ns("d"));
         for ns in [&c, &f, &s] {
             sh(&["ip", "netns", "add", ns]);
         }
-        sh(&[
-            "ip", "-n", &f, "link", "add", "ge-0-0-0", "type", "veth", "peer", "name", "eth0",
-            "netns", &c,
-        ]);
-        sh(&[
-            "ip", "-n", &f, "link", "add", "ge-0-0-1", "type", "veth", "peer", "name", "eth0",
-            "netns", &s,
-        ]);
-        for (ns, v4, gw4, v6, gw6) in [
+        let mut hosts = vec![
             (
                 &c,
                 "10.91.1.2/24",
@@ -130,7 +136,30 @@ impl Topology {
                 "2001:db8:91:2::2/64",
                 "2001:db8:91:2::1",
             ),
-        ] {
+        ];
+        if dmz {
+            sh(&["ip", "netns", "add", &d]);
+            sh(&[
+                "ip", "-n", &f, "link", "add", "ge-0-0-2", "type", "veth", "peer", "name", "eth0",
+                "netns", &d,
+            ]);
+            hosts.push((
+                &d,
+                "10.91.3.2/24",
+                "10.91.3.1",
+                "2001:db8:91:3::2/64",
+                "2001:db8:91:3::1",
+            ));
+        }
+        sh(&[
+            "ip", "-n", &f, "link", "add", "ge-0-0-0", "type", "veth", "peer", "name", "eth0",
+            "netns", &c,
+        ]);
+        sh(&[
+            "ip", "-n", &f, "link", "add", "ge-0-0-1", "type", "veth", "peer", "name", "eth0",
+            "netns", &s,
+        ]);
+        for (ns, v4, gw4, v6, gw6) in hosts {
             sh(&["ip", "-n", ns, "link", "set", "lo", "up"]);
             sh(&["ip", "-n", ns, "link", "set", "eth0", "up"]);
             sh(&["ip", "-n", ns, "addr", "add", v4, "dev", "eth0"]);
@@ -154,14 +183,18 @@ impl Topology {
         for knob in ["net.ipv4.ip_forward=0", "net.ipv6.conf.all.forwarding=0"] {
             sh(&["ip", "netns", "exec", &f, "sysctl", "-qw", knob]);
         }
-        std::fs::write(t.dir.join("seed.conf"), dp.config()).expect("seed");
+        let config = if dmz {
+            with_dmz(&dp.config())
+        } else {
+            dp.config()
+        };
+        std::fs::write(t.dir.join("seed.conf"), config).expect("seed");
         // A bpffs of the topology's own, which every xpfd it starts sees
         // (`ip netns exec` gives each a fresh /sys, so one mounted by xpfd
         // there would die with it) and no other test does.
         let bpffs = t.bpffs();
         std::fs::create_dir_all(&bpffs).expect("bpffs mount point");
         sh(&["mount", "-t", "bpf", "bpf", &bpffs.to_string_lossy()]);
-        t.spawn_xpfd();
         t
     }
 
@@ -225,10 +258,50 @@ impl Topology {
         let _ = x.wait();
     }
 
-    /// Starts xpfd again after [`Topology::stop_xpfd`].
+    /// Starts xpfd again after [`Topology::stop_xpfd`] (or first, after
+    /// [`Topology::with_dmz`]).
     pub fn restart_xpfd(&mut self) {
         assert!(self.xpfd.is_none(), "xpfd still runs");
         self.spawn_xpfd();
+    }
+
+    /// Binds a bare AF_XDP socket to queue 0 of `dev` in namespace `which`
+    /// and holds it (no XDP program) until the holder is dropped: AF_XDP
+    /// cannot bind that queue again (EBUSY) while it lives.
+    pub fn hold_queue(&self, which: &str, dev: &str) -> QueueHolder {
+        let code = format!(
+            "import ctypes,mmap,os,socket,struct,sys,time\n\
+             AF_XDP,SOL_XDP=44,283\n\
+             s=socket.socket(AF_XDP,socket.SOCK_RAW,0)\n\
+             n=64*4096\n\
+             area=mmap.mmap(-1,n)\n\
+             addr=ctypes.addressof(ctypes.c_char.from_buffer(area))\n\
+             s.setsockopt(SOL_XDP,4,struct.pack('QQII',addr,n,4096,0))\n\
+             for opt in (5,6,2):\n  s.setsockopt(SOL_XDP,opt,struct.pack('I',64))\n\
+             libc=ctypes.CDLL(None,use_errno=True)\n\
+             sa=struct.pack('HHIII',AF_XDP,0,socket.if_nametoindex('{dev}'),0,0)\n\
+             if libc.bind(s.fileno(),sa,len(sa)):\n  sys.exit('bind: '+os.strerror(ctypes.get_errno()))\n\
+             print('held',flush=True)\n\
+             time.sleep(3600)"
+        );
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", &self.ns(which), "python3", "-c", &code])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python3");
+        let mut line = String::new();
+        let stdout = child.stdout.as_mut().expect("stdout");
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+        if line.trim() != "held" {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("holder");
+            panic!(
+                "holding {dev} queue 0: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        QueueHolder(child)
     }
 
     /// Runs `f` with the calling thread in namespace `which` (`c`, `s`):
@@ -479,6 +552,17 @@ impl Topology {
     }
 }
 
+/// A process holding an AF_XDP queue ([`Topology::hold_queue`]); killed
+/// when dropped.
+pub struct QueueHolder(Child);
+
+impl Drop for QueueHolder {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 impl Drop for Topology {
     fn drop(&mut self) {
         if let Some(mut x) = self.xpfd.take() {
@@ -488,13 +572,33 @@ impl Drop for Topology {
         // Unpinning everything with the bpffs: whatever a test left attached
         // goes (the namespaces, next, take the interfaces anyway).
         let _ = Command::new("umount").arg("-l").arg(self.bpffs()).output();
-        for which in ["c", "f", "s"] {
+        for which in ["c", "f", "s", "d"] {
             let _ = Command::new("ip")
                 .args(["netns", "del", &self.ns(which)])
                 .output();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// `config` with ge-0/0/2 in zone dmz, which trust may reach.
+fn with_dmz(config: &str) -> String {
+    config
+        .replacen(
+            "interfaces {\n",
+            "interfaces {\n    ge-0/0/2 { unit 0 { family inet { address 10.91.3.1/24; } family inet6 { address 2001:db8:91:3::1/64; } } }\n",
+            1,
+        )
+        .replacen(
+            "    policies { ",
+            "    policies { from-zone trust to-zone dmz { policy in { match { source-address any; destination-address any; application any; } then { permit; } } } ",
+            1,
+        )
+        .replacen(
+            "    zones {\n",
+            "    zones {\n        security-zone dmz { interfaces { ge-0/0/2.0; } }\n",
+            1,
+        )
 }
 
 /// Whether the lab and its tools are here; says why not.

@@ -768,6 +768,78 @@ fn a_dead_afxdp_worker_hands_the_box_to_ebpf() {
     assert!(t.tcp("c", "s", "10.91.2.2", 7050), "{}", t.log());
 }
 
+/// AF_XDP cannot bind on ge-0/0/1: another program holds its only queue
+/// (a bare AF_XDP socket, as a second packet tool on the box would). xpfd
+/// runs AF_XDP on ge-0/0/0 and ge-0/0/2 and the eBPF dataplane on
+/// ge-0/0/1, says so per interface, and traffic crosses both engines:
+/// trust to dmz through the pipeline, trust to untrust through the eBPF
+/// program (the flows touching its interface are its own, both ways).
+#[test]
+fn an_interface_afxdp_cannot_bind_falls_back_to_ebpf_alone() {
+    let test = "an_interface_afxdp_cannot_bind_falls_back_to_ebpf_alone";
+    if !lab_ready(test) {
+        return;
+    }
+    let mut t = Topology::with_dmz(Dataplane::Afxdp);
+    let _holder = t.hold_queue("f", "ge-0-0-1");
+    t.restart_xpfd();
+    let status = t.cli("show system dataplane");
+    let line = |dev: &str| {
+        status
+            .lines()
+            .find(|l| l.trim_start().starts_with(dev))
+            .unwrap_or_else(|| panic!("no line for {dev}:\n{status}\n{}", t.log()))
+            .to_string()
+    };
+    if line("ge-0/0/1 ").contains("eBPF dataplane cannot run here") {
+        skip(test, &line("ge-0/0/1 "));
+        return;
+    }
+    assert!(line("ge-0/0/0 ").contains("afxdp"), "{status}\n{}", t.log());
+    assert!(line("ge-0/0/2 ").contains("afxdp"), "{status}");
+    let fallback = line("ge-0/0/1 ");
+    assert!(
+        fallback.contains("ebpf")
+            && fallback.contains("(fallback: AF_XDP bind on ge-0-0-1 queue 0"),
+        "{status}\n{}",
+        t.log()
+    );
+
+    wait_for_path(&t, "10.91.2.2", Duration::from_secs(15));
+    wait_for_path(&t, "10.91.3.2", Duration::from_secs(15));
+    assert!(
+        t.tcp("c", "s", "10.91.2.2", 7071),
+        "trust to untrust (eBPF)\n{}",
+        t.log()
+    );
+    assert!(
+        t.tcp("c", "d", "10.91.3.2", 7072),
+        "trust to dmz (AF_XDP)\n{}",
+        t.log()
+    );
+    wait_for_path(&t, "2001:db8:91:2::2", Duration::from_secs(15));
+    let server6 = t.serve("s", 7073, false, 5);
+    assert_eq!(
+        t.connect("c", "2001:db8:91:2::2", 7073),
+        "HELLO",
+        "IPv6 trust to untrust (eBPF)\n{}",
+        t.log()
+    );
+    let _ = Topology::peers(server6);
+    // One session view over both engines (UDP: its sessions stay).
+    let (us, ud) = (t.serve("s", 7076, true, 5), t.serve("d", 7077, true, 5));
+    assert_eq!(t.udp_probe("c", "10.91.2.2", 7076), "HELLO", "UDP (eBPF)");
+    assert_eq!(t.udp_probe("c", "10.91.3.2", 7077), "HELLO", "UDP (AF_XDP)");
+    let sessions = t.cli("show security flow session protocol udp");
+    for flow in ["10.91.2.2/7076;udp", "10.91.3.2/7077;udp"] {
+        assert!(sessions.contains(flow), "{flow}:\n{sessions}");
+    }
+    let _ = (Topology::peers(us), Topology::peers(ud));
+    // Policy still holds on the fallback's interface: untrust reaches nothing.
+    assert!(!t.tcp("s", "c", "10.91.1.2", 7074), "untrust to trust");
+    assert!(!t.tcp("s", "d", "10.91.3.2", 7075), "untrust to dmz");
+}
+
 #[test]
 fn ipv6_behind_extension_headers_crosses_xpf() {
     extension_headers(

@@ -27,10 +27,21 @@ pub fn render(snap: Option<&Snapshot>, status: &Status) -> String {
         None => out.push_str("Compiled snapshot: none (no configuration applied yet)\n"),
     }
     match status {
-        Status::Afxdp(ifaces, missing) => {
+        Status::Afxdp {
+            interfaces,
+            missing,
+            left_out,
+        } => {
             out.push_str("Forwarding: AF_XDP (userspace pipeline)\n");
+            if !left_out.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "Fallback: eBPF (XDP program {}) where AF_XDP did not start",
+                    xpf_ebpf_loader::PROGRAM
+                );
+            }
             header(&mut out, "Copy", "Queues");
-            for i in ifaces {
+            for i in interfaces {
                 row(
                     &mut out,
                     &i.name,
@@ -42,6 +53,28 @@ pub fn render(snap: Option<&Snapshot>, status: &Status) -> String {
                         i.queues
                     ),
                 );
+            }
+            for l in left_out {
+                let name = &l.attachment.iface.name;
+                match &l.attachment.result {
+                    Ok(mode) => row(
+                        &mut out,
+                        name,
+                        "ebpf",
+                        mode_name(*mode),
+                        &format!("(fallback: {})", l.why),
+                    ),
+                    Err(e) => row(
+                        &mut out,
+                        name,
+                        "none",
+                        "-",
+                        &format!(
+                            "({}; the eBPF fallback did not start there: {e}; transit traffic is dropped)",
+                            l.why
+                        ),
+                    ),
+                }
             }
             let _ = writeln!(
                 out,
@@ -65,13 +98,7 @@ pub fn render(snap: Option<&Snapshot>, status: &Status) -> String {
             header(&mut out, "Why", "");
             for a in interfaces {
                 match &a.result {
-                    Ok(mode) => {
-                        let mode = match mode {
-                            AttachMode::Native => "native",
-                            AttachMode::Generic => "generic",
-                        };
-                        row(&mut out, &a.iface.name, "ebpf", mode, &why);
-                    }
+                    Ok(mode) => row(&mut out, &a.iface.name, "ebpf", mode_name(*mode), &why),
                     Err(e) => row(
                         &mut out,
                         &a.iface.name,
@@ -87,6 +114,13 @@ pub fn render(snap: Option<&Snapshot>, status: &Status) -> String {
         }
     }
     out
+}
+
+fn mode_name(mode: AttachMode) -> &'static str {
+    match mode {
+        AttachMode::Native => "native",
+        AttachMode::Generic => "generic",
+    }
 }
 
 fn header(out: &mut String, last: &str, more: &str) {
@@ -106,7 +140,7 @@ fn row(out: &mut String, linux: &str, engine: &str, xdp: &str, rest: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::daemon::forwarding::{Attachment, DataInterface};
+    use crate::daemon::forwarding::{Attachment, DataInterface, LeftOut};
 
     #[test]
     fn fallback_is_said_per_interface() {
@@ -140,5 +174,48 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("snapshot generation 4"), "{text}");
+    }
+
+    #[test]
+    fn afxdp_says_where_it_left_an_interface_to_ebpf() {
+        let iface = |name: &str, ifindex| DataInterface {
+            name: name.into(),
+            ifindex,
+        };
+        let status = Status::Afxdp {
+            interfaces: vec![xpf_afxdp::InterfaceInfo {
+                name: "ge-0-0-0".into(),
+                ifindex: 2,
+                queues: 1,
+                xdp_mode: xpf_afxdp::XdpAttachedMode::Native,
+                zero_copy: false,
+            }],
+            missing: 0,
+            left_out: vec![
+                LeftOut {
+                    attachment: Attachment {
+                        iface: iface("ge-0-0-1", 3),
+                        result: Ok(AttachMode::Native),
+                    },
+                    why: "AF_XDP bind on ge-0-0-1 queue 0: busy".into(),
+                },
+                LeftOut {
+                    attachment: Attachment {
+                        iface: iface("ge-0-0-2", 4),
+                        result: Err("no BPF".into()),
+                    },
+                    why: "AF_XDP bind on ge-0-0-2 queue 0: busy".into(),
+                },
+            ],
+        };
+        let text = render(None, &status);
+        for line in [
+            "Fallback: eBPF (XDP program xpf_xdp_dataplane) where AF_XDP did not start\n",
+            "  ge-0/0/0     afxdp    native   copy       1\n",
+            "  ge-0/0/1     ebpf     native   (fallback: AF_XDP bind on ge-0-0-1 queue 0: busy)\n",
+            "  ge-0/0/2     none     -        (AF_XDP bind on ge-0-0-2 queue 0: busy; the eBPF fallback did not start there: no BPF; transit traffic is dropped)\n",
+        ] {
+            assert!(text.contains(line), "{line}in\n{text}");
+        }
     }
 }

@@ -36,15 +36,46 @@ pub struct Running {
     stats: Vec<Arc<ForwardStats>>,
 }
 
+/// An interface AF_XDP could not start on: its Linux name, and why.
+pub type NotStarted = (String, String);
+
 impl Running {
-    /// Starts workers on `names` (Linux names) with `snapshot`.
+    /// Starts workers on as many of `names` (Linux names) as it can, with
+    /// `snapshot`: an interface whose own step fails (a socket that will
+    /// not bind, an XDP attach refused) is left out, with why, and the
+    /// rest start without it. Fails only when no interface can run it.
     pub fn start(
         snapshot: Arc<Snapshot>,
         table: &InterfaceTable,
         names: &[String],
         control: &Arc<Control>,
         pin_dir: &std::path::Path,
-    ) -> Result<Running, String> {
+    ) -> Result<(Running, Vec<NotStarted>), String> {
+        let mut serve = names.to_vec();
+        let mut left_out = Vec::new();
+        loop {
+            let e = match Running::start_on(snapshot.clone(), table, &serve, control, pin_dir) {
+                Ok(r) => return Ok((r, left_out)),
+                Err(e) => e,
+            };
+            match e.interface().map(str::to_owned) {
+                Some(name) if serve.len() > 1 && serve.contains(&name) => {
+                    tracing::error!(interface = %name, "AF_XDP cannot run here: {e}");
+                    serve.retain(|n| *n != name);
+                    left_out.push((name, e.to_string()));
+                }
+                _ => return Err(e.to_string()),
+            }
+        }
+    }
+
+    fn start_on(
+        snapshot: Arc<Snapshot>,
+        table: &InterfaceTable,
+        names: &[String],
+        control: &Arc<Control>,
+        pin_dir: &std::path::Path,
+    ) -> Result<Running, xpf_afxdp::Error> {
         let config = Config {
             interfaces: names.iter().map(InterfaceConfig::new).collect(),
             local_addrs: local_addrs(table),
@@ -57,7 +88,8 @@ impl Running {
                 "{e}: replies to the box's own connections may be taken for NAT traffic"
             );
         }
-        xpf_ebpf_loader::ensure_bpffs(&config.pin_dir).map_err(|e| e.to_string())?;
+        xpf_ebpf_loader::ensure_bpffs(&config.pin_dir)
+            .map_err(|e| xpf_afxdp::Error::Config(e.to_string()))?;
         let tables = Tables::new(snapshot);
         let mut stats = Vec::new();
         let t = tables.clone();
@@ -65,9 +97,22 @@ impl Running {
             let s = Arc::new(ForwardStats::default());
             stats.push(s.clone());
             Forwarder::new(q, t.clone(), control.register(), s)
-        })
-        .map_err(|e| e.to_string())?;
+        })?;
         Ok(Running { dp, tables, stats })
+    }
+
+    /// Hands every transit frame to the eBPF dataplane's `program` first
+    /// (the per-interface fallback), or no longer (`None`).
+    pub fn hand_off(&mut self, program: Option<&xpf_afxdp::ProgramFd>) -> Result<(), String> {
+        self.dp
+            .shim_mut()
+            .set_handoff(program)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The shim program, which takes the pipeline's flows back.
+    pub fn shim_program(&self) -> Result<xpf_afxdp::ProgramFd, String> {
+        self.dp.shim().program_fd().map_err(|e| e.to_string())
     }
 
     /// Swaps in a new snapshot, and tells the shim the box's addresses and

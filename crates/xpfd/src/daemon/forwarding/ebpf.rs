@@ -11,9 +11,12 @@ use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
 
-use xpf_dataplane::{Record, Snapshot};
+use xpf_afxdp::ProgramFd;
+use xpf_dataplane::{Counters, Record, Snapshot};
 use xpf_ebpf_loader::{AttachMode, EbpfDataplane, Options};
+use xpf_forward::{SessionFilter, SessionView};
 
+use super::ebpf_views;
 use super::kernel_forwarding;
 use super::neighbours::NextHops;
 use super::DataInterface;
@@ -261,14 +264,65 @@ impl Running {
         }
     }
 
-    /// The loaded program, for its sessions and counters.
-    pub fn dataplane(&self) -> &EbpfDataplane {
-        &self.dp
+    /// The generation of the snapshot it runs.
+    pub fn generation(&self) -> u64 {
+        self.dp.generation()
     }
 
-    /// The loaded program, to clear sessions.
-    pub fn dataplane_mut(&mut self) -> &mut EbpfDataplane {
-        &mut self.dp
+    /// Its sessions matching `filter`, by id, named from `snap`.
+    pub fn sessions(&self, filter: &SessionFilter, snap: &Snapshot) -> Vec<SessionView> {
+        let list = self.dp.sessions().unwrap_or_else(|e| {
+            tracing::warn!("reading eBPF sessions: {e}");
+            Vec::new()
+        });
+        let mut out: Vec<SessionView> = list
+            .iter()
+            .map(|s| ebpf_views::session_view(s, snap))
+            .filter(|v| ebpf_views::matches(filter, v))
+            .collect();
+        out.sort_by_key(|s| s.id);
+        out
+    }
+
+    /// Removes its sessions matching `filter`; how many went.
+    pub fn clear(&mut self, filter: &SessionFilter, snap: &Snapshot) -> usize {
+        let Ok(list) = self.dp.sessions() else {
+            return 0;
+        };
+        list.iter()
+            .filter(|s| ebpf_views::matches(filter, &ebpf_views::session_view(s, snap)))
+            .filter(|s| self.dp.remove_session(&s.fwd).unwrap_or(false))
+            .count()
+    }
+
+    /// Its counters, in the pipeline's shape.
+    pub fn counters(&self) -> Counters {
+        let live = self.dp.sessions().map_or(0, |s| s.len() as u64);
+        match self.dp.counters() {
+            Ok(c) => ebpf_views::counters(&c, live),
+            Err(e) => {
+                tracing::warn!("reading eBPF counters: {e}");
+                Counters::default()
+            }
+        }
+    }
+
+    /// Shares the box with AF_XDP, which serves `afxdp` (ifindexes) and
+    /// takes the flows between them back through `shim` (the per-interface
+    /// fallback, `ebpf/dataplane/handoff.h`).
+    pub fn share_with_afxdp(
+        &mut self,
+        afxdp: &[u32],
+        shim: Option<&ProgramFd>,
+    ) -> Result<(), String> {
+        self.dp
+            .share_with_afxdp(afxdp, shim)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Its XDP program, for the AF_XDP shim to hand transit to.
+    pub fn program(&mut self) -> Result<ProgramFd, String> {
+        self.dp.program_fd().map_err(|e| e.to_string())
     }
 
     /// Fails closed everywhere it ran, then detaches: a deliberate stop.

@@ -2,10 +2,12 @@
 //! The forwarding engine xpfd runs (issue 6), chosen on each commit:
 //!
 //! - `system dataplane-type userspace` (the default): the AF_XDP dataplane
-//!   with the pipeline (`afxdp`). When it cannot start, xpfd falls back,
-//!   loudly, to the eBPF dataplane for the whole box (AF_XDP starts on all
-//!   data interfaces or none: one UMEM and one set of workers serve them
-//!   all), and says why in `show system dataplane`.
+//!   with the pipeline (`afxdp`). Where it cannot start on an interface,
+//!   xpfd falls back, loudly, to the eBPF dataplane there, and the two
+//!   engines share the box (`userspace`); where it can start nowhere, or
+//!   a worker dies (its queue is dark on every interface), the eBPF
+//!   dataplane takes the whole box. `show system dataplane` says which
+//!   runs where, and why.
 //! - `system dataplane-type ebpf`: the eBPF dataplane (`ebpf`), attached
 //!   to every data interface that is up.
 //!
@@ -33,6 +35,7 @@ mod ebpf;
 mod ebpf_views;
 mod kernel_forwarding;
 mod neighbours;
+mod userspace;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -44,6 +47,7 @@ use xpf_model::system::DataplaneType;
 use xpf_model::Model;
 
 pub use ebpf::Attachment;
+pub use userspace::LeftOut;
 
 /// `xpfd run --dataplane`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,15 +70,34 @@ pub struct DataInterface {
 enum State {
     /// Nothing forwards; why.
     Stopped(String),
-    Afxdp(afxdp::Running),
+    Afxdp(userspace::Userspace),
     Ebpf(ebpf::Running),
+}
+
+impl State {
+    /// The eBPF dataplane, on the whole box or as the fallback on some
+    /// interfaces.
+    fn ebpf_mut(&mut self) -> Option<&mut ebpf::Running> {
+        match self {
+            State::Ebpf(r) => Some(r),
+            State::Afxdp(u) => u.ebpf.as_deref_mut(),
+            State::Stopped(_) => None,
+        }
+    }
 }
 
 /// What `show system dataplane` reports.
 pub enum Status {
-    /// AF_XDP forwards on these interfaces; packets dropped waiting for a
-    /// neighbour.
-    Afxdp(Vec<InterfaceInfo>, u64),
+    /// AF_XDP forwards on these interfaces, the eBPF dataplane on those
+    /// it left out.
+    Afxdp {
+        /// Where AF_XDP runs.
+        interfaces: Vec<InterfaceInfo>,
+        /// Packets dropped waiting for a neighbour.
+        missing: u64,
+        /// Where AF_XDP could not start, and what runs there instead.
+        left_out: Vec<LeftOut>,
+    },
     /// The eBPF dataplane runs; `fallback` says why it, not AF_XDP.
     Ebpf {
         /// Each data interface, attached or why not.
@@ -143,8 +166,8 @@ impl Forwarding {
         let want = model.system.dataplane_type;
         let mut state = self.lock();
         match (&mut *state, want) {
-            (State::Afxdp(r), DataplaneType::Userspace) => {
-                r.publish(snapshot, table);
+            (State::Afxdp(u), DataplaneType::Userspace) => {
+                u.publish(snapshot, table);
                 return Ok(());
             }
             // A fallback stays one until the mode changes or xpfd restarts:
@@ -221,7 +244,8 @@ impl Forwarding {
         Ok(())
     }
 
-    /// AF_XDP, or the eBPF dataplane when AF_XDP cannot start, or nothing
+    /// AF_XDP (with the eBPF dataplane on the interfaces it cannot start
+    /// on), or the eBPF dataplane when AF_XDP can start nowhere, or nothing
     /// (failing closed) when neither can.
     fn start_userspace(
         &self,
@@ -235,16 +259,16 @@ impl Forwarding {
         // The XDP hook is the eBPF program's while an earlier xpfd's link
         // holds it (forwarding closed just above).
         ebpf::release_leftovers(&self.pin_dir);
-        let afxdp_error = match afxdp::Running::start(
+        let afxdp_error = match userspace::Userspace::start(
             snapshot.clone(),
             table,
-            names,
+            ifaces,
             &self.control,
             &self.pin_dir,
         ) {
-            Ok(r) => {
+            Ok(u) => {
                 tracing::info!(interfaces = ?names, "AF_XDP forwarding started");
-                return State::Afxdp(r);
+                return State::Afxdp(u);
             }
             Err(e) => format!("AF_XDP did not start: {e}"),
         };
@@ -267,7 +291,7 @@ impl Forwarding {
 
     fn stop_locked(&self, state: &mut State) {
         match std::mem::replace(state, State::Stopped("stopped".into())) {
-            State::Afxdp(r) => r.stop(),
+            State::Afxdp(u) => u.stop(),
             State::Ebpf(r) => r.stop(),
             State::Stopped(why) => *state = State::Stopped(why),
         }
@@ -276,7 +300,7 @@ impl Forwarding {
     /// The tables the AF_XDP workers read, while they run.
     pub fn tables(&self) -> Option<Arc<Tables>> {
         match &*self.lock() {
-            State::Afxdp(r) => Some(r.tables.clone()),
+            State::Afxdp(u) => Some(u.afxdp.tables.clone()),
             _ => None,
         }
     }
@@ -295,7 +319,15 @@ impl Forwarding {
     /// dataplane (without it they wait for the next call).
     pub fn take_flow_log(&self, snap: Option<&Snapshot>) -> (Vec<Record>, u64) {
         match &mut *self.lock() {
-            State::Afxdp(r) => r.tables.take_flow_log(),
+            State::Afxdp(u) => {
+                let (mut records, mut lost) = u.afxdp.tables.take_flow_log();
+                if let (Some(e), Some(snap)) = (&mut u.ebpf, snap) {
+                    let (more, more_lost) = e.take_flow_log(snap);
+                    records.extend(more);
+                    lost += more_lost;
+                }
+                (records, lost)
+            }
             State::Ebpf(r) => match snap {
                 Some(snap) => r.take_flow_log(snap),
                 None => (Vec::new(), 0),
@@ -310,18 +342,10 @@ impl Forwarding {
     /// closed when that cannot start either.
     pub fn check_workers(&self) {
         let mut state = self.lock();
-        let State::Afxdp(r) = &*state else { return };
-        let Some(dead) = r.dead() else { return };
-        let snapshot = r.snapshot();
-        let ifaces: Vec<DataInterface> = r
-            .describe()
-            .0
-            .iter()
-            .map(|i| DataInterface {
-                name: i.name.clone(),
-                ifindex: i.ifindex,
-            })
-            .collect();
+        let State::Afxdp(u) = &*state else { return };
+        let Some(dead) = u.afxdp.dead() else { return };
+        let snapshot = u.afxdp.snapshot();
+        let ifaces = u.interfaces();
         tracing::error!("{dead}; falling back to the eBPF dataplane");
         // The kernel's forwarding stays off: AF_XDP switched it off.
         self.stop_locked(&mut state);
@@ -344,14 +368,14 @@ impl Forwarding {
     /// Removes the eBPF dataplane's idle sessions (AF_XDP's workers sweep
     /// their own).
     pub fn sweep(&self) {
-        if let State::Ebpf(r) = &mut *self.lock() {
+        if let Some(r) = self.lock().ebpf_mut() {
             r.sweep();
         }
     }
 
     /// Has the kernel resolve next hops the eBPF dataplane lacks.
     pub fn resolve_neighbours(&self) {
-        if let State::Ebpf(r) = &mut *self.lock() {
+        if let Some(r) = self.lock().ebpf_mut() {
             r.resolve_neighbours();
         }
     }
@@ -359,14 +383,18 @@ impl Forwarding {
     /// Which dataplane forwards where, or why none does.
     pub fn status(&self) -> Status {
         match &*self.lock() {
-            State::Afxdp(r) => {
-                let (i, missing) = r.describe();
-                Status::Afxdp(i, missing)
+            State::Afxdp(u) => {
+                let (interfaces, missing) = u.afxdp.describe();
+                Status::Afxdp {
+                    interfaces,
+                    missing,
+                    left_out: u.left_out(),
+                }
             }
             State::Ebpf(r) => Status::Ebpf {
                 interfaces: r.attachments.clone(),
                 fallback: r.fallback.clone(),
-                generation: r.dataplane().generation(),
+                generation: r.generation(),
             },
             State::Stopped(why) => Status::Stopped(why.clone()),
         }
@@ -388,64 +416,47 @@ impl Forwarding {
     /// The sessions matching `filter`, by id; `snap` names policies, zones
     /// and NAT rules of the eBPF dataplane's sessions.
     pub fn sessions(&self, filter: &SessionFilter, snap: Option<&Snapshot>) -> Vec<SessionView> {
-        match &*self.lock() {
-            State::Afxdp(_) => self.control.sessions(filter),
-            State::Ebpf(r) => {
-                let Some(snap) = snap else { return Vec::new() };
-                let list = r.dataplane().sessions().unwrap_or_else(|e| {
-                    tracing::warn!("reading eBPF sessions: {e}");
-                    Vec::new()
-                });
-                let mut out: Vec<SessionView> = list
-                    .iter()
-                    .map(|s| ebpf_views::session_view(s, snap))
-                    .filter(|v| ebpf_views::matches(filter, v))
-                    .collect();
-                out.sort_by_key(|s| s.id);
+        match (&*self.lock(), snap) {
+            (State::Afxdp(u), snap) => {
+                let mut out = self.control.sessions(filter);
+                if let (Some(e), Some(snap)) = (&u.ebpf, snap) {
+                    out.extend(e.sessions(filter, snap));
+                    out.sort_by_key(|s| s.id);
+                }
                 out
             }
-            State::Stopped(_) => Vec::new(),
+            (State::Ebpf(r), Some(snap)) => r.sessions(filter, snap),
+            _ => Vec::new(),
         }
     }
 
     /// Removes the sessions matching `filter`; how many went.
     pub fn clear(&self, filter: &SessionFilter, snap: Option<&Snapshot>) -> usize {
-        match &mut *self.lock() {
-            State::Afxdp(_) => self.control.clear(filter),
-            State::Ebpf(r) => {
-                let Some(snap) = snap else { return 0 };
-                let Ok(list) = r.dataplane().sessions() else {
-                    return 0;
-                };
-                let dp = r.dataplane_mut();
-                list.iter()
-                    .filter(|s| ebpf_views::matches(filter, &ebpf_views::session_view(s, snap)))
-                    .filter(|s| dp.remove_session(&s.fwd).unwrap_or(false))
-                    .count()
+        match (&mut *self.lock(), snap) {
+            (State::Afxdp(u), snap) => {
+                let mut n = self.control.clear(filter);
+                if let (Some(e), Some(snap)) = (&mut u.ebpf, snap) {
+                    n += e.clear(filter, snap);
+                }
+                n
             }
-            State::Stopped(_) => 0,
+            (State::Ebpf(r), Some(snap)) => r.clear(filter, snap),
+            _ => 0,
         }
     }
 
     /// The running dataplane's counters, summed.
     pub fn counters(&self) -> Counters {
         match &*self.lock() {
-            State::Afxdp(r) => {
+            State::Afxdp(u) => {
                 let mut c = self.control.counters();
-                r.add_shim_drops(&mut c);
+                u.afxdp.add_shim_drops(&mut c);
+                if let Some(e) = &u.ebpf {
+                    c.add(&e.counters());
+                }
                 c
             }
-            State::Ebpf(r) => {
-                let dp = r.dataplane();
-                let live = dp.sessions().map_or(0, |s| s.len() as u64);
-                match dp.counters() {
-                    Ok(c) => ebpf_views::counters(&c, live),
-                    Err(e) => {
-                        tracing::warn!("reading eBPF counters: {e}");
-                        Counters::default()
-                    }
-                }
-            }
+            State::Ebpf(r) => r.counters(),
             State::Stopped(_) => Counters::default(),
         }
     }
@@ -457,7 +468,7 @@ impl Forwarding {
         let mut state = self.lock();
         match std::mem::replace(&mut *state, State::Stopped("xpfd stopped".into())) {
             State::Ebpf(r) => r.leave(),
-            State::Afxdp(r) => r.stop(),
+            State::Afxdp(u) => u.leave(),
             State::Stopped(_) => {}
         }
     }
