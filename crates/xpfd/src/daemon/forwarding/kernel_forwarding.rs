@@ -10,7 +10,10 @@
 //! program decides every IPv4 frame first and passes to the kernel only
 //! what is addressed to the box (its addresses, broadcast, multicast),
 //! which the kernel delivers locally rather than forwards. AF_XDP needs no
-//! kernel forwarding at all, so it runs with it off.
+//! kernel forwarding at all, so it runs with it off, except where it
+//! shares the box with the eBPF fallback (`userspace`): the program's
+//! route lookups for frames from AF_XDP interfaces need it on there, and
+//! the shim, like the program, hands the kernel only traffic for the box.
 //!
 //! IPv6's per-interface switch (`conf/<if>/forwarding`) does not make the
 //! kernel forward (`conf/all/forwarding` gates that, and neither dataplane
