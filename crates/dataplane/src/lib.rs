@@ -77,7 +77,9 @@ pub use fib::{Fib, Route, StaticFib};
 pub use interfaces::{InterfaceEntry, InterfaceTable};
 pub use log::{rt_flow_line, rt_flow_structured, LogQueue, Record, RecordKind};
 pub use pipeline::process;
-pub use session::{Dir, FlowKey, Session, SessionCounters, Sessions, TcpState, TcpTracker, Xlate};
+pub use session::{
+    Dir, FlowKey, Session, SessionCounters, SessionLimits, Sessions, TcpState, TcpTracker, Xlate,
+};
 pub use snapshot::export;
 pub use snapshot::{
     CompileError, NatKind, NatRef, PolicyRef, Snapshot, Timeouts, DEFAULT_SESSION_CAPACITY,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::counters::{Counters, InterfaceCounters};
 use crate::log::{LogQueue, Record, RecordKind};
-use crate::session::{Session, Sessions};
+use crate::session::{Session, SessionLimits, Sessions};
 use crate::snapshot::{NatRef, PolicyRef, Snapshot};
 use crate::stage::fragment::Fragments;
 use crate::stage::nat::NatRuleHits;
@@ -51,6 +51,13 @@ impl Worker {
         };
         w.adopt(snap);
         w
+    }
+
+    /// Counts `limit-session` with `limits`, shared with the other
+    /// workers of the dataplane: Junos limits an address's sessions
+    /// box-wide, not per queue. Before the worker's first packet.
+    pub fn share_session_limits(&mut self, limits: &SessionLimits) {
+        self.sessions.share_limits(limits);
     }
 
     /// Moves per-snapshot state to a new snapshot: policy and NAT rule hit

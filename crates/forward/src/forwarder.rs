@@ -80,7 +80,8 @@ impl Forwarder {
         stats: Arc<ForwardStats>,
     ) -> Forwarder {
         let snapshot = tables.snapshot.reader();
-        let worker = Worker::new(snapshot.get());
+        let mut worker = Worker::new(snapshot.get());
+        worker.share_session_limits(&tables.session_limits);
         Forwarder {
             queue,
             fib: tables.fib.reader(),

@@ -40,7 +40,7 @@ pub use resolve::Resolver;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
-use xpf_dataplane::{LogQueue, Record, Snapshot};
+use xpf_dataplane::{LogQueue, Record, SessionLimits, Snapshot};
 
 /// Everything the daemon publishes to the workers.
 #[derive(Debug)]
@@ -58,6 +58,8 @@ pub struct Tables {
     /// syslog; bounded, so a daemon that falls behind loses records
     /// (counted), never packets.
     pub flow_log: Mutex<LogQueue>,
+    /// `limit-session` counts per address, box-wide: every worker's.
+    pub session_limits: SessionLimits,
 }
 
 impl Tables {
@@ -69,6 +71,7 @@ impl Tables {
             l2: Published::new(Arc::new(L2Table::default())),
             neighbours_wanted: AtomicBool::new(false),
             flow_log: Mutex::new(LogQueue::with_capacity(FLOW_LOG_QUEUE)),
+            session_limits: SessionLimits::default(),
         })
     }
 

@@ -6,9 +6,17 @@
 //! however it happens (expiry, RST, clear, policy change), gives back
 //! exactly what its insertion took. An address is held only while it has
 //! counted sessions, so the maps never hold more keys than the session
-//! table holds sessions: sized to that up front, they never grow.
+//! tables hold sessions: sized to that up front, they never grow.
+//!
+//! Junos counts an address's sessions box-wide, so the workers of one
+//! dataplane share one set of counts ([`SessionLimits`]); only sessions
+//! that are counted take its lock. Two workers admitting a session for
+//! one address at the same instant can each pass a limit that one of
+//! them alone would reach: the count is read, then taken, as the eBPF
+//! program does it.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::key::FlowBuildHasher;
 
@@ -54,6 +62,11 @@ impl Limits {
         }
     }
 
+    /// Addresses it has room for (0: never enabled).
+    pub(crate) fn capacity(&self) -> usize {
+        self.source.capacity()
+    }
+
     /// Counted sessions from `src` and to `dst`.
     pub(crate) fn count(&self, v6: bool, src: u128, dst: u128) -> (u32, u32) {
         (
@@ -84,5 +97,23 @@ impl Limits {
         if mark.destination {
             give_back(&mut self.destination, (v6, dst));
         }
+    }
+}
+
+/// Per-address session counts shared by the workers of one dataplane:
+/// clone it into each worker ([`crate::Worker::share_session_limits`]).
+#[derive(Debug, Clone, Default)]
+pub struct SessionLimits(Arc<Mutex<Limits>>);
+
+impl SessionLimits {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Limits> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Room for the sessions of every table sharing these counts, each
+    /// of `sessions`.
+    pub(crate) fn reserve(&self, sessions: usize) {
+        let tables = Arc::strong_count(&self.0);
+        self.lock().reserve(sessions.saturating_mul(tables));
     }
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use key::FlowBuildHasher;
 pub use key::FlowKey;
-pub use limit::LimitMark;
+pub use limit::{LimitMark, SessionLimits};
 pub use tcp::{TcpState, TcpTracker};
 
 use crate::fib::Route;
@@ -129,7 +129,7 @@ pub struct Sessions {
     /// One past the highest slot ever used: free slots are reused lowest
     /// first, so live sessions sit below it and sweeps need look no higher.
     used: usize,
-    limits: limit::Limits,
+    limits: limit::SessionLimits,
     /// Counters.
     pub counters: SessionCounters,
 }
@@ -149,7 +149,7 @@ impl Sessions {
             next_id: 1,
             cursor: 0,
             used: 0,
-            limits: limit::Limits::default(),
+            limits: limit::SessionLimits::default(),
             counters: SessionCounters::default(),
         }
     }
@@ -175,9 +175,21 @@ impl Sessions {
         self.limits.reserve(self.slots.len());
     }
 
+    /// Counts sessions per address with `limits`, which other tables may
+    /// share (box-wide `limit-session`). Only on an empty table: the counts
+    /// of sessions it holds would stay behind in the old ones.
+    pub(crate) fn share_limits(&mut self, limits: &limit::SessionLimits) {
+        debug_assert!(self.is_empty());
+        let enabled = self.limits.lock().capacity() > 0;
+        self.limits = limits.clone();
+        if enabled {
+            self.enable_limits();
+        }
+    }
+
     /// Counted sessions from `src` and to `dst` (`limit-session`).
     pub(crate) fn limit_counts(&self, v6: bool, src: u128, dst: u128) -> (u32, u32) {
-        self.limits.count(v6, src, dst)
+        self.limits.lock().count(v6, src, dst)
     }
 
     /// The slot and direction of a key (expiry not checked).
@@ -225,7 +237,11 @@ impl Sessions {
         self.next_id += 1;
         self.index.insert(s.fwd, entry(slot, Dir::Forward));
         self.index.insert(s.rev, entry(slot, Dir::Reverse));
-        self.limits.add(s.limits, s.fwd.v6, s.fwd.src, s.fwd.dst);
+        if s.limits != LimitMark::default() {
+            self.limits
+                .lock()
+                .add(s.limits, s.fwd.v6, s.fwd.src, s.fwd.dst);
+        }
         self.slots[slot as usize] = Some(s);
         self.counters.created += 1;
         Ok(slot)
@@ -236,7 +252,11 @@ impl Sessions {
         let s = self.slots.get_mut(slot as usize)?.take()?;
         self.index.remove(&s.fwd);
         self.index.remove(&s.rev);
-        self.limits.remove(s.limits, s.fwd.v6, s.fwd.src, s.fwd.dst);
+        if s.limits != LimitMark::default() {
+            self.limits
+                .lock()
+                .remove(s.limits, s.fwd.v6, s.fwd.src, s.fwd.dst);
+        }
         self.free.push(slot);
         self.counters.closed += 1;
         Some(s)
@@ -367,7 +387,7 @@ mod tests {
         t.insert(long).unwrap();
         t.clear(|_| true, |_| {});
         assert_eq!(t.limit_counts(false, 1, 2), (0, 0), "cleared");
-        assert_eq!(t.limits.addresses(), 0, "addresses are let go");
+        assert_eq!(t.limits.lock().addresses(), 0, "addresses are let go");
     }
 
     #[test]

@@ -281,3 +281,36 @@ fn limit_session_caps_sessions_per_destination() {
     );
     l.forward(UNTRUST, &udp("198.51.100.9", 1, "10.0.2.11", 53), DMZ);
 }
+
+/// Junos limits an address's sessions box-wide: two workers (two queues
+/// of a NIC) sharing the counts refuse the third session whichever of
+/// them it reaches, and a close on one frees room on the other.
+#[test]
+fn limit_session_counts_are_box_wide_across_workers() {
+    let mut l = lab_with("limit-session { source-ip-based 2; }");
+    let shared = xpf_dataplane::SessionLimits::default();
+    l.w.share_session_limits(&shared);
+    let mut other = Worker::with_capacity(&l.snap, 1024);
+    other.share_session_limits(&shared);
+
+    l.forward(UNTRUST, &udp("198.51.100.7", 5000, "10.0.2.10", 53), DMZ);
+    std::mem::swap(&mut l.w, &mut other);
+    l.forward(UNTRUST, &udp("198.51.100.7", 5001, "10.0.2.10", 53), DMZ);
+    let third = udp("198.51.100.7", 5002, "10.0.2.11", 53);
+    assert_eq!(
+        l.run(UNTRUST, &third).0,
+        Verdict::Drop(DropReason::ScreenLimitSessionSource),
+        "on the worker that holds one"
+    );
+    std::mem::swap(&mut l.w, &mut other);
+    assert_eq!(
+        l.run(UNTRUST, &third).0,
+        Verdict::Drop(DropReason::ScreenLimitSessionSource),
+        "on the worker that holds the other"
+    );
+    // A close on one worker frees room on the other.
+    let (snap, now) = (l.snap.clone(), l.now);
+    assert_eq!(l.w.clear(&snap, now, |s| s.fwd.sport == 5000), 1);
+    std::mem::swap(&mut l.w, &mut other);
+    l.forward(UNTRUST, &third, DMZ);
+}
