@@ -838,6 +838,28 @@ fn an_interface_afxdp_cannot_bind_falls_back_to_ebpf_alone() {
     // Policy still holds on the fallback's interface: untrust reaches nothing.
     assert!(!t.tcp("s", "c", "10.91.1.2", 7074), "untrust to trust");
     assert!(!t.tcp("s", "d", "10.91.3.2", 7075), "untrust to dmz");
+    // A commit reaches both engines: interface NAT toward untrust (eBPF),
+    // pings to the dmz denied (AF_XDP).
+    let out = t.cli(
+        "configure; set security nat source rule-set out from zone trust; set security nat source rule-set out to zone untrust; \
+         set security nat source rule-set out rule all match source-address 0.0.0.0/0; \
+         set security nat source rule-set out rule all then source-nat interface; \
+         set security policies from-zone trust to-zone dmz policy no-ping match source-address any destination-address any application junos-icmp-all; \
+         set security policies from-zone trust to-zone dmz policy no-ping then deny; \
+         insert security policies from-zone trust to-zone dmz policy no-ping before policy in; commit",
+    );
+    assert!(out.contains("commit complete"), "{out}");
+    let peer = t.tcp_peer("c", "s", "10.91.2.2", 7078);
+    assert!(
+        peer.starts_with("10.91.2.1:"),
+        "interface NAT by the eBPF fallback: {peer:?}\n{}",
+        t.log()
+    );
+    assert_eq!(t.ping("c", "10.91.3.2", 2), 0, "the new deny, in AF_XDP");
+    assert!(
+        t.tcp("c", "d", "10.91.3.2", 7079),
+        "TCP to the dmz still permitted"
+    );
 }
 
 #[test]
