@@ -150,6 +150,18 @@ static __always_inline int xpf_drop(struct xpf_out *o, __u32 reason)
 	return XDP_DROP;
 }
 
+/*
+ * A frame no session here takes and that cannot start one (an ICMP
+ * error, a later fragment): from an AF_XDP interface, it belongs to one
+ * of the pipeline's flows (dataplane/handoff.h); else it is dropped.
+ */
+static __always_inline int xpf_no_session(struct xdp_md *ctx, struct xpf_out *o, __u32 reason)
+{
+	if (xpf_dp_afxdp_serves(ctx->ingress_ifindex))
+		return XPF_HANDBACK;
+	return xpf_drop(o, reason);
+}
+
 /* Writes MACs and redirects to `ifindex`. */
 static __always_inline int xpf_send(struct xdp_md *ctx, struct xpf_out *o, __u32 ifindex, __u8 *smac, __u8 *dmac)
 {
@@ -734,7 +746,7 @@ __attribute__((noinline)) int xpf_icmp6_error_in(struct xdp_md *ctx, struct xpf_
 	struct xpf_dp_session *s = bpf_map_lookup_elem(&xpf_dp_sessions, k);
 
 	if (!s)
-		return xpf_dp_is_local6(buf, p) ? XDP_PASS : xpf_drop(o, XPF_DROP_ICMP_ERROR_NO_SESSION);
+		return xpf_dp_is_local6(buf, p) ? XDP_PASS : xpf_no_session(ctx, o, XPF_DROP_ICMP_ERROR_NO_SESSION);
 	if (p->ttl <= 1)
 		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
 	int err = xpf_icmp6_error_rewrite(ctx, p, icmp, (__u8 *)in, k, &s->twin);
@@ -773,7 +785,7 @@ __attribute__((noinline)) int xpf_icmp_error_in(struct xdp_md *ctx, struct xpf_o
 	struct xpf_dp_session *s = bpf_map_lookup_elem(&xpf_dp_sessions, &w->k);
 
 	if (!s)
-		return xpf_dp_is_local(buf, p->dst) ? XDP_PASS : xpf_drop(o, XPF_DROP_ICMP_ERROR_NO_SESSION);
+		return xpf_dp_is_local(buf, p->dst) ? XDP_PASS : xpf_no_session(ctx, o, XPF_DROP_ICMP_ERROR_NO_SESSION);
 	if (p->ttl <= 1)
 		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
 	__u32 src, dst;
@@ -1001,7 +1013,7 @@ static __always_inline int xpf_later_fragment6(struct xdp_md *ctx, struct xpf_ou
 	struct xpf_dp_session *s = xpf_dp_frag_follow(p, xpf_dp_now());
 
 	if (!s)
-		return xpf_drop(o, XPF_DROP_NON_FIRST_FRAGMENT);
+		return xpf_no_session(ctx, o, XPF_DROP_NON_FIRST_FRAGMENT);
 	/* RFC 4443 2.4: no ICMPv6 error about a non-first fragment here. */
 	if (p->ttl <= 1)
 		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
@@ -1097,7 +1109,7 @@ static __always_inline int xpf_later_fragment(struct xdp_md *ctx, struct xpf_out
 	struct xpf_dp_session *s = xpf_dp_frag_follow(p, xpf_dp_now());
 
 	if (!s)
-		return xpf_drop(o, XPF_DROP_NON_FIRST_FRAGMENT);
+		return xpf_no_session(ctx, o, XPF_DROP_NON_FIRST_FRAGMENT);
 	/* RFC 1122 3.2.2: no ICMP error about a non-first fragment. */
 	if (p->ttl <= 1)
 		return xpf_drop(o, XPF_DROP_TTL_EXPIRED);
@@ -1231,22 +1243,16 @@ static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
 		return xpf_drop(o, screened);
 	__u64 bi = (__u64)buf << 32 | ingress;
 
-	int act;
-
 	if (p->v6) {
-		act = xpf_dp_run6(ctx, o, p, bi, len);
-		if (act == XPF_ERROR6)
-			act = xpf_icmp6_error_in(ctx, o, buf, p);
-		else if (act == XPF_MISS)
-			return xpf_dp_first6(ctx, o, p, bi, len);
-	} else {
-		act = xpf_dp_run4(ctx, o, p, bi, len);
-		if (act == XPF_MISS)
-			return xpf_dp_first4(ctx, o, p, bi, len);
+		int act6 = xpf_dp_run6(ctx, o, p, bi, len);
+
+		if (act6 == XPF_ERROR6)
+			return xpf_icmp6_error_in(ctx, o, buf, p);
+		return act6 == XPF_MISS ? xpf_dp_first6(ctx, o, p, bi, len) : act6;
 	}
-	if (act == XDP_DROP && xpf_dp_pipeline_owns_stray(o->reason, ingress))
-		return XPF_HANDBACK;
-	return act;
+	int act = xpf_dp_run4(ctx, o, p, bi, len);
+
+	return act == XPF_MISS ? xpf_dp_first4(ctx, o, p, bi, len) : act;
 }
 
 SEC("xdp")

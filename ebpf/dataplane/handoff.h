@@ -9,7 +9,8 @@
  * since no AF_XDP socket can send or receive there. So a frame from an
  * AF_XDP interface that no session here takes, and whose route leaves
  * through an AF_XDP interface (or nowhere: the box, no route), goes back
- * to the shim, marked, and on to the worker. xpf_dp_afxdp is empty when
+ * to the shim, marked, and on to the worker; so does an ICMP error or a
+ * later fragment no session here takes (xpf_no_session). xpf_dp_afxdp is empty when
  * this program serves the box alone: nothing changes then.
  */
 #ifndef XPF_DP_HANDOFF_H
@@ -67,17 +68,6 @@ static __always_inline int xpf_dp_pipeline_owns6(struct xdp_md *ctx, __u32 ingre
 	if (xpf_fib6(ctx, ingress, src, dst, proto, &r) == XPF_ROUTE_NONE)
 		return 1;
 	return xpf_dp_afxdp_serves(r.ifindex);
-}
-
-/*
- * A frame from an AF_XDP interface that no session here took and that
- * cannot be a new flow here: an ICMP error or a later fragment of one of
- * the pipeline's flows.
- */
-static __always_inline int xpf_dp_pipeline_owns_stray(__u32 reason, __u32 ingress)
-{
-	return (reason == XPF_DROP_ICMP_ERROR_NO_SESSION || reason == XPF_DROP_NON_FIRST_FRAGMENT) &&
-	       xpf_dp_afxdp_serves(ingress);
 }
 
 /* Marks the frame and tail-calls the shim; returns only when none is set. */

@@ -3351,6 +3351,12 @@ fn handoff(net: &Net) {
         Outcome::Drop(HANDED_BACK),
         "ICMP error"
     );
+    let (_, later) = fragments(&udp("10.0.2.10", 53, "10.0.1.200", 5353), 8);
+    assert_eq!(
+        send(dmz, later),
+        Outcome::Drop(HANDED_BACK),
+        "later fragment"
+    );
     // For the box (a reply to the pipeline's interface NAT): the pipeline's.
     let nat_reply = udp("10.0.2.10", 53, "10.0.1.1", 61_234);
     assert_eq!(
