@@ -257,7 +257,6 @@ static __always_inline int xpf_time_exceeded6(struct xdp_md *ctx, struct xpf_out
 	return xpf_reply(o, ingress);
 }
 
-/* xpf_reject for IPv6: a TCP RST, else ICMPv6 administratively prohibited. */
 /* Hop limit expiry on an IPv6 session: the ingress interface answers. */
 static __always_inline int xpf_session_time_exceeded6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p,
 						      __u32 buf, __u32 ingress)
@@ -269,6 +268,7 @@ static __always_inline int xpf_session_time_exceeded6(struct xdp_md *ctx, struct
 	return xpf_time_exceeded6(ctx, o, iface, p, ingress);
 }
 
+/* xpf_reject for IPv6: a TCP RST, else ICMPv6 administratively prohibited. */
 static __always_inline int xpf_reject6(struct xdp_md *ctx, struct xpf_out *o, struct xpf_pkt *p, __u32 ingress)
 {
 	int err = p->proto == 6 ? xpf_tcp_rst6(ctx, p) : xpf_icmp6_error(ctx, p, 1, 1, p->dst6);

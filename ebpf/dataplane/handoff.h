@@ -44,17 +44,20 @@ static __always_inline int xpf_dp_afxdp_serves(__u32 ifindex)
 	return bpf_map_lookup_elem(&xpf_dp_afxdp, &ifindex) != 0;
 }
 
+/* A new flow's route, from an AF_XDP interface: the pipeline's unless it leaves here. */
+static __always_inline int xpf_dp_pipeline_route(int found, struct xpf_route *r)
+{
+	return found == XPF_ROUTE_NONE || xpf_dp_afxdp_serves(r->ifindex);
+}
+
 /* Whether the pipeline owns a new IPv4 flow to `dst` (after DNAT). */
 static __always_inline int xpf_dp_pipeline_owns4(struct xdp_md *ctx, __u32 ingress, __u32 src, __u32 dst,
 						 __u8 proto)
 {
 	struct xpf_route r = {};
 
-	if (!xpf_dp_afxdp_serves(ingress))
-		return 0;
-	if (xpf_fib(ctx, ingress, src, dst, proto, &r) == XPF_ROUTE_NONE)
-		return 1;
-	return xpf_dp_afxdp_serves(r.ifindex);
+	return xpf_dp_afxdp_serves(ingress) &&
+	       xpf_dp_pipeline_route(xpf_fib(ctx, ingress, src, dst, proto, &r), &r);
 }
 
 /* xpf_dp_pipeline_owns4 for IPv6; addresses as on the wire. */
@@ -63,11 +66,8 @@ static __always_inline int xpf_dp_pipeline_owns6(struct xdp_md *ctx, __u32 ingre
 {
 	struct xpf_route r = {};
 
-	if (!xpf_dp_afxdp_serves(ingress))
-		return 0;
-	if (xpf_fib6(ctx, ingress, src, dst, proto, &r) == XPF_ROUTE_NONE)
-		return 1;
-	return xpf_dp_afxdp_serves(r.ifindex);
+	return xpf_dp_afxdp_serves(ingress) &&
+	       xpf_dp_pipeline_route(xpf_fib6(ctx, ingress, src, dst, proto, &r), &r);
 }
 
 /* Marks the frame and tail-calls the shim; returns only when none is set. */

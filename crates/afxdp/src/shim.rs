@@ -365,7 +365,7 @@ impl Shim {
         })?;
         let done = match dataplane {
             Some(fd) => slots.set(0, fd, 0),
-            None => slots.clear_index(&0).or_else(empty_already),
+            None => slots.clear_index(&0),
         };
         done.map_err(|source| Error::Map {
             map: MAP_HANDOFF,
@@ -413,17 +413,5 @@ impl Drop for Shim {
                 let _ = std::fs::remove_file(self.pin_dir.join(m));
             }
         }
-    }
-}
-
-/// Clearing a program array slot that holds nothing (ENOENT) is done.
-fn empty_already(e: aya::maps::MapError) -> Result<(), aya::maps::MapError> {
-    match &e {
-        aya::maps::MapError::SyscallError(s)
-            if s.io_error.kind() == std::io::ErrorKind::NotFound =>
-        {
-            Ok(())
-        }
-        _ => Err(e),
     }
 }

@@ -62,21 +62,13 @@ impl Userspace {
         let names: Vec<String> = ifaces.iter().map(|i| i.name.clone()).collect();
         let (afxdp, not_started) =
             afxdp::Running::start(snapshot.clone(), table, &names, control, pin_dir)?;
-        let (left_out, served): (Vec<DataInterface>, Vec<DataInterface>) = ifaces
-            .iter()
-            .cloned()
-            .partition(|i| not_started.iter().any(|(n, _)| *n == i.name));
-        let left_out = left_out
-            .into_iter()
-            .map(|i| {
-                let why = not_started
-                    .iter()
-                    .find(|(n, _)| *n == i.name)
-                    .map(|(_, w)| w.clone())
-                    .unwrap_or_default();
-                (i, why)
-            })
-            .collect();
+        let (mut served, mut left_out) = (Vec::new(), Vec::new());
+        for i in ifaces {
+            match not_started.iter().find(|(n, _)| *n == i.name) {
+                Some((_, why)) => left_out.push((i.clone(), why.clone())),
+                None => served.push(i.clone()),
+            }
+        }
         let mut u = Userspace {
             afxdp,
             served,
