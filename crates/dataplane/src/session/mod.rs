@@ -193,6 +193,10 @@ impl Sessions {
     }
 
     /// The slot and direction of a key (expiry not checked).
+    ///
+    /// Inlined into the session lookup, so the key is hashed from the
+    /// registers it was built in rather than stored and reloaded.
+    #[inline]
     pub(crate) fn find(&self, key: &FlowKey) -> Option<(u32, Dir)> {
         let e = *self.index.get(key)?;
         let dir = if e & 1 == 0 {
