@@ -152,7 +152,8 @@ fn ifindex(name: &str) -> Result<u32, Error> {
 impl<P: Processor + 'static> Dataplane<P> {
     /// Loads the shim, binds a socket per (interface, queue), attaches XDP
     /// and starts one worker per queue index, each with a processor from
-    /// `make_processor(queue)`.
+    /// `make_processor(queue)`, called only once every socket is bound and
+    /// every interface attached.
     ///
     /// Runs in the caller's network namespace: interface names, sockets and
     /// attachments all resolve there.
@@ -212,7 +213,10 @@ impl<P: Processor + 'static> Dataplane<P> {
 
         let n_workers = ifaces.iter().map(|i| i.queues).max().unwrap_or(1);
         let epoch = Instant::now();
-        let mut workers = Vec::new();
+        // Each queue's sockets and UMEM; its processor joins them only once
+        // nothing else can fail, so a failed start gives none away (a
+        // restart hands over processors that carry live sessions).
+        let mut unborn = Vec::new();
         for q in 0..n_workers {
             let members: Vec<usize> = (0..ifaces.len())
                 .filter(|&i| ifaces[i].queues > q)
@@ -294,20 +298,7 @@ impl<P: Processor + 'static> Dataplane<P> {
                 let (fill, comp) = dq.into_parts();
                 ports.push(Port::new(iface.ifindex, fd, user, rx, tx, fill, comp));
             }
-            let worker = Worker::new(
-                q,
-                ports,
-                umem,
-                area,
-                Sizes {
-                    frame_size: config.frame_size,
-                    fill_target: config.ring_size,
-                    batch: config.batch,
-                },
-                make_processor(q),
-                epoch,
-            );
-            workers.push(worker);
+            unborn.push((q, ports, umem, area));
         }
 
         let mut infos = Vec::new();
@@ -340,6 +331,17 @@ impl<P: Processor + 'static> Dataplane<P> {
             });
         }
 
+        let sizes = Sizes {
+            frame_size: config.frame_size,
+            fill_target: config.ring_size,
+            batch: config.batch,
+        };
+        let workers: Vec<Worker<P>> = unborn
+            .into_iter()
+            .map(|(q, ports, umem, area)| {
+                Worker::new(q, ports, umem, area, sizes, make_processor(q), epoch)
+            })
+            .collect();
         let stop = Arc::new(AtomicBool::new(false));
         let mut dp = Dataplane {
             workers: Vec::new(),

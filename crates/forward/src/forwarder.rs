@@ -100,6 +100,16 @@ impl Forwarder {
         }
     }
 
+    /// The queue it serves on every interface.
+    pub fn queue(&self) -> u32 {
+        self.queue
+    }
+
+    /// Its counters, as the daemon reads them.
+    pub fn stats(&self) -> Arc<ForwardStats> {
+        self.stats.clone()
+    }
+
     /// The pipeline worker (sessions, counters).
     pub fn worker(&self) -> &Worker {
         &self.worker

@@ -87,7 +87,7 @@ impl Topology {
 
     /// [`Topology::start`], with xpfd given `env` (fault injection).
     pub fn start_with(dp: Dataplane, env: &[(&str, &str)]) -> Topology {
-        let mut t = Topology::build(dp, env, false);
+        let mut t = Topology::build(dp, env, Dmz::None);
         t.spawn_xpfd();
         t
     }
@@ -97,10 +97,16 @@ impl Topology {
     /// xpfd is not started yet ([`Topology::restart_xpfd`] starts it), so
     /// the caller can prepare the firewall namespace first.
     pub fn with_dmz(dp: Dataplane) -> Topology {
-        Topology::build(dp, &[], true)
+        Topology::build(dp, &[], Dmz::Configured)
     }
 
-    fn build(dp: Dataplane, env: &[(&str, &str)], dmz: bool) -> Topology {
+    /// As [`Topology::with_dmz`], but the seeded configuration leaves
+    /// ge-0/0/2 out: a commit adds it.
+    pub fn with_dmz_unconfigured(dp: Dataplane) -> Topology {
+        Topology::build(dp, &[], Dmz::Unconfigured)
+    }
+
+    fn build(dp: Dataplane, env: &[(&str, &str)], dmz: Dmz) -> Topology {
         // One namespace set per test: tests of one binary run in parallel.
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -137,7 +143,7 @@ impl Topology {
                 "2001:db8:91:2::1",
             ),
         ];
-        if dmz {
+        if dmz != Dmz::None {
             sh(&["ip", "netns", "add", &d]);
             sh(&[
                 "ip", "-n", &f, "link", "add", "ge-0-0-2", "type", "veth", "peer", "name", "eth0",
@@ -183,7 +189,7 @@ impl Topology {
         for knob in ["net.ipv4.ip_forward=0", "net.ipv6.conf.all.forwarding=0"] {
             sh(&["ip", "netns", "exec", &f, "sysctl", "-qw", knob]);
         }
-        let config = if dmz {
+        let config = if dmz == Dmz::Configured {
             with_dmz(&dp.config())
         } else {
             dp.config()
@@ -579,6 +585,14 @@ impl Drop for Topology {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Whether a topology has the dmz link, and in the seeded configuration.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dmz {
+    None,
+    Unconfigured,
+    Configured,
 }
 
 /// `config` with ge-0/0/2 in zone dmz, which trust may reach.

@@ -2,6 +2,7 @@
 //! The AF_XDP dataplane with the pipeline (`xpf-forward`): started on the
 //! data interfaces, given each later snapshot, stopped with xpfd.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use xpf_afxdp::{Config, Dataplane, HostAdmission, InterfaceConfig, InterfaceInfo};
@@ -51,10 +52,42 @@ impl Running {
         control: &Arc<Control>,
         pin_dir: &std::path::Path,
     ) -> Result<(Running, Vec<NotStarted>), String> {
+        let kept = HashMap::new();
+        Running::serve(Tables::new(snapshot), kept, table, names, control, pin_dir)
+    }
+
+    /// Stops and starts again on `names` (a commit added or removed a data
+    /// interface), with `snapshot`. Each queue's worker carries its
+    /// sessions over, so established flows go on (without a SYN) once the
+    /// new sockets are bound; the tables (FIB, neighbours) are kept too.
+    pub fn rejoin(
+        self,
+        snapshot: Arc<Snapshot>,
+        table: &InterfaceTable,
+        names: &[String],
+        control: &Arc<Control>,
+        pin_dir: &std::path::Path,
+    ) -> Result<(Running, Vec<NotStarted>), String> {
+        let Running { dp, tables, .. } = self;
+        let kept = dp.stop().into_iter().map(|(f, _)| (f.queue(), f)).collect();
+        tables.snapshot.publish(snapshot);
+        Running::serve(tables, kept, table, names, control, pin_dir)
+    }
+
+    /// Starts on as many of `names` as it can (see [`Running::start`]),
+    /// each queue's worker with its `kept` forwarder or a new one.
+    fn serve(
+        tables: Arc<Tables>,
+        mut kept: HashMap<u32, Forwarder>,
+        table: &InterfaceTable,
+        names: &[String],
+        control: &Arc<Control>,
+        pin_dir: &std::path::Path,
+    ) -> Result<(Running, Vec<NotStarted>), String> {
         let mut serve = names.to_vec();
         let mut left_out = Vec::new();
         loop {
-            let e = match Running::start_on(snapshot.clone(), table, &serve, control, pin_dir) {
+            let e = match Running::start_on(&tables, &mut kept, table, &serve, control, pin_dir) {
                 Ok(r) => return Ok((r, left_out)),
                 Err(e) => e,
             };
@@ -70,12 +103,14 @@ impl Running {
     }
 
     fn start_on(
-        snapshot: Arc<Snapshot>,
+        tables: &Arc<Tables>,
+        kept: &mut HashMap<u32, Forwarder>,
         table: &InterfaceTable,
         names: &[String],
         control: &Arc<Control>,
         pin_dir: &std::path::Path,
     ) -> Result<Running, xpf_afxdp::Error> {
+        let snapshot = tables.snapshot.load();
         let config = Config {
             interfaces: names.iter().map(InterfaceConfig::new).collect(),
             local_addrs: local_addrs(table),
@@ -90,15 +125,22 @@ impl Running {
         }
         xpf_ebpf_loader::ensure_bpffs(&config.pin_dir)
             .map_err(|e| xpf_afxdp::Error::Config(e.to_string()))?;
-        let tables = Tables::new(snapshot);
         let mut stats = Vec::new();
-        let t = tables.clone();
+        // The dataplane asks for processors only once it cannot fail, so
+        // a kept forwarder is never lost to a failed attempt.
         let dp = Dataplane::start(config, |q| {
-            let s = Arc::new(ForwardStats::default());
-            stats.push(s.clone());
-            Forwarder::new(q, t.clone(), control.register(), s)
+            let f = kept.remove(&q).unwrap_or_else(|| {
+                let s = Arc::new(ForwardStats::default());
+                Forwarder::new(q, tables.clone(), control.register(), s)
+            });
+            stats.push(f.stats());
+            f
         })?;
-        Ok(Running { dp, tables, stats })
+        Ok(Running {
+            dp,
+            tables: tables.clone(),
+            stats,
+        })
     }
 
     /// Hands every transit frame to the eBPF dataplane's `program` first

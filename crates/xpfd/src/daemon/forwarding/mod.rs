@@ -166,8 +166,18 @@ impl Forwarding {
         let want = model.system.dataplane_type;
         let mut state = self.lock();
         match (&mut *state, want) {
-            (State::Afxdp(u), DataplaneType::Userspace) => {
+            (State::Afxdp(u), DataplaneType::Userspace) if u.runs_on(&ifaces) => {
                 u.publish(snapshot, table);
+                return Ok(());
+            }
+            // A data interface came or went: AF_XDP starts again on the
+            // new set, its sessions kept.
+            (State::Afxdp(_), DataplaneType::Userspace) if !ifaces.is_empty() => {
+                if let State::Afxdp(u) =
+                    std::mem::replace(&mut *state, State::Stopped("restarting".into()))
+                {
+                    *state = self.start_userspace(snapshot, table, &names, &ifaces, Some(u));
+                }
                 return Ok(());
             }
             // A fallback stays one until the mode changes or xpfd restarts:
@@ -239,33 +249,36 @@ impl Forwarding {
                 ebpf::release_leftovers(&self.pin_dir);
                 State::Stopped(why)
             }
-            None => self.start_userspace(snapshot, table, &names, &ifaces),
+            None => self.start_userspace(snapshot, table, &names, &ifaces, None),
         };
         Ok(())
     }
 
     /// AF_XDP (with the eBPF dataplane on the interfaces it cannot start
     /// on), or the eBPF dataplane when AF_XDP can start nowhere, or nothing
-    /// (failing closed) when neither can.
+    /// (failing closed) when neither can. `running`: the AF_XDP engine
+    /// that runs now, on other interfaces; its sessions carry over.
     fn start_userspace(
         &self,
         snapshot: Arc<Snapshot>,
         table: &InterfaceTable,
         names: &[String],
         ifaces: &[DataInterface],
+        running: Option<userspace::Userspace>,
     ) -> State {
         // AF_XDP forwards itself; the kernel must not, on any of them.
         kernel_forwarding::close_all(names);
         // The XDP hook is the eBPF program's while an earlier xpfd's link
         // holds it (forwarding closed just above).
-        ebpf::release_leftovers(&self.pin_dir);
-        let afxdp_error = match userspace::Userspace::start(
-            snapshot.clone(),
-            table,
-            ifaces,
-            &self.control,
-            &self.pin_dir,
-        ) {
+        if running.is_none() {
+            ebpf::release_leftovers(&self.pin_dir);
+        }
+        let (c, p) = (&self.control, &self.pin_dir);
+        let started = match running {
+            Some(u) => u.rejoin(snapshot.clone(), table, ifaces, c, p),
+            None => userspace::Userspace::start(snapshot.clone(), table, ifaces, c, p),
+        };
+        let afxdp_error = match started {
             Ok(u) => {
                 tracing::info!(interfaces = ?names, "AF_XDP forwarding started");
                 return State::Afxdp(u);

@@ -16,6 +16,10 @@
 //!
 //! A worker that dies still hands the whole box to eBPF (`Forwarding::
 //! check_workers`): its queue is dark on every interface.
+//!
+//! A commit that adds or removes a data interface restarts AF_XDP on the
+//! new set ([`Userspace::rejoin`]): each worker's sessions carry over, so
+//! established flows pause for the restart and go on.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -62,6 +66,58 @@ impl Userspace {
         let names: Vec<String> = ifaces.iter().map(|i| i.name.clone()).collect();
         let (afxdp, not_started) =
             afxdp::Running::start(snapshot.clone(), table, &names, control, pin_dir)?;
+        Ok(Userspace::assemble(
+            afxdp,
+            &not_started,
+            ifaces,
+            &snapshot,
+            pin_dir,
+        ))
+    }
+
+    /// The same on a changed set of data interfaces (a commit added or
+    /// removed one): AF_XDP stops and starts again on `ifaces`, its
+    /// sessions carried over; the eBPF fallback starts anew where needed
+    /// (its own sessions do not carry over).
+    pub fn rejoin(
+        mut self,
+        snapshot: Arc<Snapshot>,
+        table: &InterfaceTable,
+        ifaces: &[DataInterface],
+        control: &Arc<Control>,
+        pin_dir: &Path,
+    ) -> Result<Userspace, String> {
+        self.stop_fallback();
+        let names: Vec<String> = ifaces.iter().map(|i| i.name.clone()).collect();
+        let (afxdp, not_started) =
+            self.afxdp
+                .rejoin(snapshot.clone(), table, &names, control, pin_dir)?;
+        Ok(Userspace::assemble(
+            afxdp,
+            &not_started,
+            ifaces,
+            &snapshot,
+            pin_dir,
+        ))
+    }
+
+    /// Whether it runs on exactly `ifaces` (either engine, or neither).
+    pub fn runs_on(&self, ifaces: &[DataInterface]) -> bool {
+        let mut now = self.interfaces();
+        let mut want = ifaces.to_vec();
+        now.sort_by(|a, b| a.name.cmp(&b.name));
+        want.sort_by(|a, b| a.name.cmp(&b.name));
+        now == want
+    }
+
+    /// AF_XDP as started, and the eBPF fallback on what it left out.
+    fn assemble(
+        afxdp: afxdp::Running,
+        not_started: &[afxdp::NotStarted],
+        ifaces: &[DataInterface],
+        snapshot: &Arc<Snapshot>,
+        pin_dir: &Path,
+    ) -> Userspace {
         let (mut served, mut left_out) = (Vec::new(), Vec::new());
         for i in ifaces {
             match not_started.iter().find(|(n, _)| *n == i.name) {
@@ -77,9 +133,9 @@ impl Userspace {
             ebpf_error: None,
         };
         if !u.left_out.is_empty() {
-            u.start_fallback(&snapshot, pin_dir);
+            u.start_fallback(snapshot, pin_dir);
         }
-        Ok(u)
+        u
     }
 
     /// The eBPF dataplane on the interfaces left out, joined to the shim.
