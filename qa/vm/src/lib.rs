@@ -22,7 +22,56 @@ pub fn can_run(test: &str) -> bool {
         xpf_lab::skip(test, "XPF_VM_SKIP is set");
         return false;
     }
+    if let Err(e) = enough_disk(&root(), MIN_FREE_DISK) {
+        panic!("{test}: {e}");
+    }
     true
+}
+
+/// Free disk a VM test wants before it starts: images, update releases
+/// and scratch disks are written as it goes, and a guest whose writes
+/// stall on a full host disk hangs until a timeout instead of failing.
+const MIN_FREE_DISK: u64 = 10 << 30;
+
+/// Whether the file system holding `dir` has `bytes` free; says how much
+/// it has when not.
+pub fn enough_disk(dir: &Path, bytes: u64) -> Result<(), String> {
+    let out = Command::new("df")
+        .args(["--output=avail", "-B1"])
+        .arg(dir)
+        .output()
+        .map_err(|e| format!("df: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let free: u64 = text
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .ok_or_else(|| format!("df {}: cannot read {text:?}", dir.display()))?;
+    if free < bytes {
+        return Err(format!(
+            "only {} GiB free on {}: the VM tests want {} GiB (images, releases, scratch disks)",
+            free >> 30,
+            dir.display(),
+            bytes >> 30
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests fail by panicking
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_named_not_waited_on() {
+        assert!(enough_disk(&root(), 1).is_ok());
+        let e = enough_disk(&root(), u64::MAX).unwrap_err();
+        assert!(
+            e.contains("GiB free on") && e.contains("the VM tests want"),
+            "{e}"
+        );
+    }
 }
 
 /// The repository's root.
