@@ -167,22 +167,7 @@ impl Topology {
         ]);
         for (ns, v4, gw4, v6, gw6) in hosts {
             sh(&["ip", "-n", ns, "link", "set", "lo", "up"]);
-            sh(&["ip", "-n", ns, "link", "set", "eth0", "up"]);
-            sh(&["ip", "-n", ns, "addr", "add", v4, "dev", "eth0"]);
-            sh(&["ip", "-n", ns, "addr", "add", v6, "dev", "eth0", "nodad"]);
-            sh(&["ip", "-n", ns, "route", "add", "default", "via", gw4]);
-            sh(&["ip", "-n", ns, "-6", "route", "add", "default", "via", gw6]);
-            // veth hands over partially computed checksums otherwise, which
-            // XDP passes on as they are (real NICs do not).
-            sh(&[
-                "ip", "netns", "exec", ns, "ethtool", "-K", "eth0", "tx", "off",
-            ]);
-            // A veth takes XDP redirects (the eBPF dataplane's way out)
-            // only when its peer runs NAPI, which GRO turns on; real NICs
-            // need nothing of the kind.
-            sh(&[
-                "ip", "netns", "exec", ns, "ethtool", "-K", "eth0", "gro", "on",
-            ]);
+            host_side(ns, v4, gw4, v6, gw6);
         }
         sh(&["ip", "-n", &f, "link", "set", "lo", "up"]);
         // Only xpf may forward in the firewall namespace.
@@ -262,6 +247,25 @@ impl Topology {
         let mut x = self.xpfd.take().expect("xpfd runs");
         sh(&["kill", &format!("-{signal}"), &x.id().to_string()]);
         let _ = x.wait();
+    }
+
+    /// Takes the dmz link away and plugs a new one in its place, as a NIC
+    /// reset or a re-plugged NIC comes back: same name, new ifindex, down
+    /// and unaddressed on the firewall's side.
+    pub fn replug_dmz(&self) {
+        let (f, d) = (self.ns("f"), self.ns("d"));
+        sh(&["ip", "-n", &f, "link", "del", "ge-0-0-2"]);
+        sh(&[
+            "ip", "-n", &f, "link", "add", "ge-0-0-2", "type", "veth", "peer", "name", "eth0",
+            "netns", &d,
+        ]);
+        host_side(
+            &d,
+            "10.91.3.2/24",
+            "10.91.3.1",
+            "2001:db8:91:3::2/64",
+            "2001:db8:91:3::1",
+        );
     }
 
     /// Starts xpfd again after [`Topology::stop_xpfd`] (or first, after
@@ -585,6 +589,26 @@ impl Drop for Topology {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A host's end of its link (`eth0` in `ns`): up, addressed, routed.
+fn host_side(ns: &str, v4: &str, gw4: &str, v6: &str, gw6: &str) {
+    sh(&["ip", "-n", ns, "link", "set", "eth0", "up"]);
+    sh(&["ip", "-n", ns, "addr", "add", v4, "dev", "eth0"]);
+    sh(&["ip", "-n", ns, "addr", "add", v6, "dev", "eth0", "nodad"]);
+    sh(&["ip", "-n", ns, "route", "add", "default", "via", gw4]);
+    sh(&["ip", "-n", ns, "-6", "route", "add", "default", "via", gw6]);
+    // veth hands over partially computed checksums otherwise, which XDP
+    // passes on as they are (real NICs do not).
+    sh(&[
+        "ip", "netns", "exec", ns, "ethtool", "-K", "eth0", "tx", "off",
+    ]);
+    // A veth takes XDP redirects (the eBPF dataplane's way out) only when
+    // its peer runs NAPI, which GRO turns on; real NICs need nothing of
+    // the kind.
+    sh(&[
+        "ip", "netns", "exec", ns, "ethtool", "-K", "eth0", "gro", "on",
+    ]);
 }
 
 /// Whether a topology has the dmz link, and in the seeded configuration.

@@ -333,6 +333,71 @@ fn a_committed_interface_joins_afxdp_and_the_stream_goes_on() {
     assert!(sent > 100, "only {sent} messages went through");
 }
 
+/// A data interface that comes back as a new link with no commit (a NIC
+/// reset, a re-plugged NIC: same name, new ifindex): xpfd puts its
+/// configuration back on it and the dataplane follows, with no commit,
+/// while a stream through the other interfaces keeps its session.
+#[test]
+fn a_replugged_interface_is_followed_without_a_commit() {
+    replugged(
+        "a_replugged_interface_is_followed_without_a_commit",
+        Dataplane::Afxdp,
+    );
+}
+
+#[test]
+fn ebpf_a_replugged_interface_is_followed_without_a_commit() {
+    replugged(
+        "ebpf_a_replugged_interface_is_followed_without_a_commit",
+        Dataplane::Ebpf,
+    );
+}
+
+fn replugged(test: &str, dp: Dataplane) {
+    if !lab_ready(test) {
+        return;
+    }
+    let mut t = Topology::with_dmz(dp);
+    t.restart_xpfd();
+    wait_for_path(&t, "10.91.2.2", Duration::from_secs(15));
+    wait_for_path(&t, "10.91.3.2", Duration::from_secs(15));
+    let stream = Stream::open(&t);
+    std::thread::sleep(Duration::from_secs(1));
+    let session = format!("10.91.1.2/{} --> 10.91.2.2/{PORT};tcp", stream.local_port);
+    let show = format!("show security flow session destination-port {PORT}");
+    let before = session_id(&t.cli(&show), &session);
+    assert!(before.is_some(), "{}\n{}", t.cli(&show), t.log());
+
+    t.replug_dmz();
+    wait_for_path(&t, "10.91.3.2", Duration::from_secs(20));
+    assert!(
+        t.tcp("c", "d", "10.91.3.2", 5007),
+        "trust to the re-plugged dmz\n{}",
+        t.log()
+    );
+    let status = t.cli("show system dataplane");
+    assert!(
+        status
+            .lines()
+            .any(|l| l.trim_start().starts_with("ge-0/0/2 ") && l.contains(dp.engine())),
+        "{status}\n{}",
+        t.log()
+    );
+    assert!(!t.tcp("s", "c", "10.91.1.2", 5008), "untrust to trust");
+    let settled = Instant::now();
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        stream.echoes_between(settled, Instant::now()) > 10,
+        "the stream stalled\n{}",
+        t.log()
+    );
+    assert_eq!(session_id(&t.cli(&show), &session), before, "{}", t.log());
+    let sent = stream
+        .close()
+        .unwrap_or_else(|e| panic!("the stream broke: {e}\n{}", t.log()));
+    assert!(sent > 100, "only {sent} messages went through");
+}
+
 /// The ID of the session whose forward flow is `flow` in `show security
 /// flow session` output.
 fn session_id(out: &str, flow: &str) -> Option<u64> {

@@ -375,7 +375,8 @@ pub struct UnitView {
 }
 
 /// Puts interfaces back when something else changes them: kernel changes
-/// are collected for a moment, then the installed state is re-applied.
+/// are collected for a moment, then the installed state is re-applied, and
+/// the dataplane follows data interfaces that came back as new links.
 ///
 /// `changes` must be subscribed before the first apply, so that nothing
 /// changed between that apply and this task starting goes unnoticed.
@@ -387,6 +388,7 @@ pub async fn keep_applied(sup: Arc<Supervisor>, mut changes: xpf_netlink::Watche
             tokio::time::timeout(Duration::from_millis(50), changes.next()).await
         {}
         sup.interfaces.reapply().await;
+        sup.follow_data_interfaces().await;
     }
 }
 

@@ -281,6 +281,26 @@ impl Supervisor {
         Ok(())
     }
 
+    /// Data interfaces changed with no commit (a NIC reset or re-plugged
+    /// comes back under a new ifindex): the active configuration is applied
+    /// again, so the snapshot knows the interfaces by their new ifindexes
+    /// and the dataplane runs on them, its sessions kept.
+    pub async fn follow_data_interfaces(&self) {
+        // Not in the middle of a commit.
+        let _db = self.db.lock().await;
+        let Some(model) = self.active.read().await.clone() else {
+            return;
+        };
+        let names = self.interfaces.data_interfaces(&model).await;
+        if self.forwarding.runs_on(&names) {
+            return;
+        }
+        tracing::warn!(interfaces = ?names, "the data interfaces changed outside a commit: applying the active configuration to them");
+        if let Err(e) = self.apply(&model, Some(&model)).await {
+            tracing::error!("applying the active configuration to the changed interfaces: {e}");
+        }
+    }
+
     /// Undoes the last apply: the interfaces from their snapshot, accounts
     /// and sshd as `previous` has them.
     async fn put_back(&self, previous: Option<&Model>) {

@@ -58,6 +58,9 @@ pub enum Engine {
     None,
 }
 
+/// Why nothing runs while no data interface is up.
+const NONE_UP: &str = "not started: no configured physical interface is up";
+
 /// A data interface: a configured physical interface that is up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataInterface {
@@ -221,7 +224,7 @@ impl Forwarding {
         if ifaces.is_empty() {
             self.stop_locked(&mut state);
             ebpf::release_leftovers(&self.pin_dir);
-            *state = State::Stopped("not started: no configured physical interface is up".into());
+            *state = State::Stopped(NONE_UP.into());
             return Ok(());
         }
         // Ready before the old one stops: a refused snapshot leaves the
@@ -418,6 +421,28 @@ impl Forwarding {
         match &*self.lock() {
             State::Stopped(why) => Err(why.clone()),
             _ => Ok(()),
+        }
+    }
+
+    /// Whether the running dataplane is on exactly the data interfaces
+    /// `names` (Linux names; ifindexes as the kernel has them now). Where
+    /// none runs it is, unless it waits for one to come up: a failed
+    /// start is retried by a commit, not by link events.
+    pub fn runs_on(&self, names: &[String]) -> bool {
+        if self.engine == Engine::None {
+            return true;
+        }
+        let mut want = data_interfaces(names);
+        want.sort_by(|a, b| a.name.cmp(&b.name));
+        match &*self.lock() {
+            State::Afxdp(u) => u.runs_on(&want),
+            State::Ebpf(r) => {
+                let mut now: Vec<DataInterface> =
+                    r.attachments.iter().map(|a| a.iface.clone()).collect();
+                now.sort_by(|a, b| a.name.cmp(&b.name));
+                now == want
+            }
+            State::Stopped(why) => why != NONE_UP || want.is_empty(),
         }
     }
 
