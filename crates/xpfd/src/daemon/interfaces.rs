@@ -381,6 +381,7 @@ pub struct UnitView {
 /// `changes` must be subscribed before the first apply, so that nothing
 /// changed between that apply and this task starting goes unnoticed.
 pub async fn keep_applied(sup: Arc<Supervisor>, mut changes: xpf_netlink::Watcher) {
+    let mut failed = None;
     while changes.next().await.is_some() {
         // Debounce: our own applies and bursts of kernel events.
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -388,7 +389,7 @@ pub async fn keep_applied(sup: Arc<Supervisor>, mut changes: xpf_netlink::Watche
             tokio::time::timeout(Duration::from_millis(50), changes.next()).await
         {}
         sup.interfaces.reapply().await;
-        sup.follow_data_interfaces().await;
+        sup.follow_data_interfaces(&mut failed).await;
     }
 }
 

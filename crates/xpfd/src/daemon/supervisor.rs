@@ -285,20 +285,28 @@ impl Supervisor {
     /// comes back under a new ifindex): the active configuration is applied
     /// again, so the snapshot knows the interfaces by their new ifindexes
     /// and the dataplane runs on them, its sessions kept.
-    pub async fn follow_data_interfaces(&self) {
+    ///
+    /// `failed` is the set of interfaces this last failed for (a configured
+    /// interface still missing, say): not tried again until the set
+    /// changes, so a failure's own link events do not loop.
+    pub async fn follow_data_interfaces(&self, failed: &mut Option<Vec<String>>) {
         // Not in the middle of a commit.
         let _db = self.db.lock().await;
         let Some(model) = self.active.read().await.clone() else {
             return;
         };
         let names = self.interfaces.data_interfaces(&model).await;
-        if self.forwarding.runs_on(&names) {
+        if self.forwarding.runs_on(&names) || failed.as_ref() == Some(&names) {
             return;
         }
         tracing::warn!(interfaces = ?names, "the data interfaces changed outside a commit: applying the active configuration to them");
-        if let Err(e) = self.apply(&model, Some(&model)).await {
-            tracing::error!("applying the active configuration to the changed interfaces: {e}");
-        }
+        *failed = match self.apply(&model, Some(&model)).await {
+            Ok(()) => None,
+            Err(e) => {
+                tracing::error!("applying the active configuration to the changed interfaces: {e}");
+                Some(names)
+            }
+        };
     }
 
     /// Undoes the last apply: the interfaces from their snapshot, accounts
