@@ -78,10 +78,54 @@ static __always_inline int xpf_pass(__u32 counter)
 	return XDP_PASS;
 }
 
+static __always_inline int xpf_is_nat_port(__u16 port)
+{
+	return port >= XPF_NAT_PORT_LO && port <= XPF_NAT_PORT_HI;
+}
+
+/*
+ * Whether an ICMP error quotes a packet an interface-NAT session sent: its
+ * quoted source port (or echo request id) is in the NAT range. Such an
+ * error (a PMTU "fragmentation needed", say) belongs to the flow behind
+ * the NAT, not to the box. Quoted IPv6 is read without extension headers.
+ */
+static __always_inline int xpf_quotes_nat(__u8 *icmp, void *data_end, int v6)
+{
+	__u8 *quote = icmp + 8;
+	__u8 *ql4;
+	__u8 qproto;
+
+	if (v6) {
+		struct ipv6hdr *q6 = (void *)quote;
+
+		if ((void *)(q6 + 1) > data_end)
+			return 0;
+		qproto = q6->nexthdr;
+		ql4 = (__u8 *)(q6 + 1);
+	} else {
+		struct iphdr *q4 = (void *)quote;
+
+		if ((void *)(q4 + 1) > data_end || q4->ihl < 5)
+			return 0;
+		qproto = q4->protocol;
+		ql4 = quote + q4->ihl * 4;
+	}
+	if ((void *)(ql4 + 8) > data_end)
+		return 0;
+	if (qproto == IPPROTO_TCP || qproto == IPPROTO_UDP)
+		return xpf_is_nat_port(((__u16)ql4[0] << 8) | ql4[1]);
+	/* A quoted echo request: type 8 (ICMP) or 128 (ICMPv6). */
+	if ((qproto == IPPROTO_ICMP && !v6 && ql4[0] == 8) ||
+	    (qproto == IPPROTO_ICMPV6 && v6 && ql4[0] == 128))
+		return xpf_is_nat_port(((__u16)ql4[4] << 8) | ql4[5]);
+	return 0;
+}
+
 /*
  * Whether a packet for the box's own address answers an interface-NAT
- * session: TCP/UDP to a port in the NAT range, or an echo reply whose id
- * is in it. `l4` points just past a plain IPv4 or IPv6 header.
+ * session: TCP/UDP to a port in the NAT range, an echo reply whose id is
+ * in it, or an ICMP error about a packet such a session sent. `l4` points
+ * just past a plain IPv4 or IPv6 header.
  */
 static __always_inline int xpf_is_nat_reply(__u8 proto, void *l4, void *data_end, int v6)
 {
@@ -98,6 +142,11 @@ static __always_inline int xpf_is_nat_reply(__u8 proto, void *l4, void *data_end
 
 		if ((void *)(icmp + 8) > data_end)
 			return 0;
+		/* Errors: unreachable, time exceeded, parameter problem (and
+		 * ICMPv6's packet too big). */
+		if (v6 ? icmp[0] >= 1 && icmp[0] <= 4 :
+			 icmp[0] == 3 || icmp[0] == 11 || icmp[0] == 12)
+			return xpf_quotes_nat(icmp, data_end, v6);
 		/* Echo reply: type 0 (ICMP) or 129 (ICMPv6); the id follows the checksum. */
 		if (icmp[0] != (v6 ? 129 : 0))
 			return 0;
@@ -105,7 +154,7 @@ static __always_inline int xpf_is_nat_reply(__u8 proto, void *l4, void *data_end
 	} else {
 		return 0;
 	}
-	return port >= XPF_NAT_PORT_LO && port <= XPF_NAT_PORT_HI;
+	return xpf_is_nat_port(port);
 }
 
 SEC("xdp")

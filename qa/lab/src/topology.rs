@@ -419,6 +419,18 @@ impl Topology {
             .expect("python3")
     }
 
+    /// Starts python3 code in a namespace, its output piped.
+    pub fn py_spawn(&self, ns: &str, code: &str) -> Child {
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.ns(ns), "python3", "-c", code])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python3");
+        std::thread::sleep(Duration::from_millis(400));
+        child
+    }
+
     /// An echo server in `ns` on `port` (TCP, or UDP), both address
     /// families, for `secs` seconds: each TCP peer's address is printed and
     /// every message answered in upper case.

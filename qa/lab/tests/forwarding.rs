@@ -923,3 +923,82 @@ fn extension_headers(test: &str, dp: Dataplane) {
     let _ = Topology::peers(udp);
     let _ = Topology::peers(tcp);
 }
+
+#[test]
+fn a_pmtu_error_reaches_the_host_behind_interface_nat() {
+    pmtu_through_nat(
+        "a_pmtu_error_reaches_the_host_behind_interface_nat",
+        Dataplane::Afxdp,
+    );
+}
+
+#[test]
+fn ebpf_a_pmtu_error_reaches_the_host_behind_interface_nat() {
+    pmtu_through_nat(
+        "ebpf_a_pmtu_error_reaches_the_host_behind_interface_nat",
+        Dataplane::Ebpf,
+    );
+}
+
+/// Path MTU discovery through interface source NAT: a router past the
+/// firewall (played by the server) sends "fragmentation needed" to the
+/// NAT address, quoting the translated packet. The firewall hands it to
+/// the flow's session, which sends it on to the client, restored; the
+/// client's kernel then lowers its path MTU. Sent to the box's own
+/// address, the error must not stop at the box.
+fn pmtu_through_nat(test: &str, dp: Dataplane) {
+    if !lab_ready(test) {
+        return;
+    }
+    let Some(t) = started(test, dp) else { return };
+    let out = t.cli(
+        "configure; set security nat source rule-set out from zone trust; set security nat source rule-set out to zone untrust; \
+         set security nat source rule-set out rule all match source-address 0.0.0.0/0; \
+         set security nat source rule-set out rule all then source-nat interface; commit",
+    );
+    assert!(out.contains("commit complete"), "{out}");
+    wait_for_path(&t, "10.91.2.2", Duration::from_secs(15));
+    // The "router": takes one datagram, then answers its sender (the NAT
+    // address) with ICMP 3/4, next-hop MTU 1300, quoting the datagram as
+    // it arrived (translated).
+    let router = t.py_spawn(
+        "s",
+        "import socket,struct\n\
+         u=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);u.bind(('0.0.0.0',7090));u.settimeout(10)\n\
+         d,(ip,port)=u.recvfrom(2000)\n\
+         print(ip,port,flush=True)\n\
+         def csum(b):\n  s=sum(struct.unpack('!%dH'%(len(b)//2),b))\n  s=(s>>16)+(s&0xffff);s+=s>>16\n  return (~s)&0xffff\n\
+         q=struct.pack('!BBHHHBBH4s4s',0x45,0,28+len(d),1,0x4000,63,17,0,socket.inet_aton(ip),socket.inet_aton('10.91.2.2'))\n\
+         q=q[:10]+struct.pack('!H',csum(q))+q[12:]\n\
+         q+=struct.pack('!HHHH',port,7090,8+len(d),0)\n\
+         m=struct.pack('!BBHHH',3,4,0,0,1300)+q\n\
+         m=m[:2]+struct.pack('!H',csum(m))+m[4:]\n\
+         r=socket.socket(socket.AF_INET,socket.SOCK_RAW,socket.IPPROTO_ICMP);r.sendto(m,(ip,0))",
+    );
+    // The client: a datagram with DF set, then the path MTU it learnt.
+    let out = t.py(
+        "c",
+        "import socket,time\n\
+         s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+         s.setsockopt(socket.IPPROTO_IP,10,2)  # IP_MTU_DISCOVER, IP_PMTUDISC_DO\n\
+         s.connect(('10.91.2.2',7090));s.send(b'x'*1000)\n\
+         mtu=1500\n\
+         for _ in range(30):\n  time.sleep(0.1)\n  mtu=s.getsockopt(socket.IPPROTO_IP,14)  # IP_MTU\n  if mtu<1500: break\n\
+         print(mtu)",
+    );
+    let seen = router.wait_with_output().expect("router");
+    let err = String::from_utf8_lossy(&seen.stderr).to_string();
+    let seen = String::from_utf8_lossy(&seen.stdout);
+    assert!(
+        seen.starts_with("10.91.2.1 "),
+        "the router saw no translated datagram: {seen:?} {err}\nclient: {out:?}\n{}",
+        t.log()
+    );
+    let mtu = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert_eq!(
+        mtu,
+        "1300",
+        "the client did not learn the path MTU (router saw {seen:?})\n{}",
+        t.log()
+    );
+}
