@@ -421,10 +421,16 @@ impl Topology {
 
     /// Starts python3 code in a namespace, its output piped.
     pub fn py_spawn(&self, ns: &str, code: &str) -> Child {
+        self.spawn_py(ns, code, Stdio::piped())
+    }
+
+    /// Starts python3 code in a namespace, stdout piped, and gives it a
+    /// moment to bind what it serves.
+    fn spawn_py(&self, ns: &str, code: &str, stderr: Stdio) -> Child {
         let child = Command::new("ip")
             .args(["netns", "exec", &self.ns(ns), "python3", "-c", code])
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(stderr)
             .spawn()
             .expect("python3");
         std::thread::sleep(Duration::from_millis(400));
@@ -444,14 +450,7 @@ impl Topology {
                 "import socket,time\ns=socket.socket(socket.AF_INET6);s.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_V6ONLY,0);s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('::',{port}));s.listen(8);s.settimeout(0.5)\nend=time.time()+{secs}\nwhile time.time()<end:\n  try:\n    c,a=s.accept()\n  except socket.timeout:\n    continue\n  print(a[0].replace('::ffff:',''),flush=True);c.settimeout(5)\n  try:\n    while True:\n      d=c.recv(100)\n      if not d: break\n      c.sendall(d.upper())\n  except OSError:\n    pass\n  c.close()"
             )
         };
-        let child = Command::new("ip")
-            .args(["netns", "exec", &self.ns(ns), "python3", "-c", &code])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3");
-        std::thread::sleep(Duration::from_millis(400));
-        child
+        self.spawn_py(ns, &code, Stdio::null())
     }
 
     /// A one-connection TCP server in `ns` on `port` (IPv4) that prints the
@@ -460,14 +459,7 @@ impl Topology {
         let code = format!(
             "import socket\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',{port}));s.listen(1);s.settimeout(8)\nc,a=s.accept()\nprint(c.getsockopt(socket.IPPROTO_TCP,socket.TCP_MAXSEG),flush=True)\nc.sendall(c.recv(100).upper());c.close()"
         );
-        let child = Command::new("ip")
-            .args(["netns", "exec", &self.ns(ns), "python3", "-c", &code])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3");
-        std::thread::sleep(Duration::from_millis(400));
-        child
+        self.spawn_py(ns, &code, Stdio::null())
     }
 
     /// Connects from `from` to `addr:port` and says "hello": the answer,

@@ -277,12 +277,7 @@ fn a_committed_interface_joins_afxdp_and_the_stream_goes_on() {
         "{status}\n{}",
         t.log()
     );
-    let stream = Stream::open(&t);
-    std::thread::sleep(Duration::from_secs(1));
-    let session = format!("10.91.1.2/{} --> 10.91.2.2/{PORT};tcp", stream.local_port);
-    let show = format!("show security flow session destination-port {PORT}");
-    let before = session_id(&t.cli(&show), &session);
-    assert!(before.is_some(), "{}\n{}", t.cli(&show), t.log());
+    let watched = Watched::open(&t);
 
     let out = t.cli(
         "configure; set interfaces ge-0/0/2 unit 0 family inet address 10.91.3.1/24; \
@@ -294,9 +289,7 @@ fn a_committed_interface_joins_afxdp_and_the_stream_goes_on() {
     let committed = Instant::now();
     let status = t.cli("show system dataplane");
     assert!(
-        status
-            .lines()
-            .any(|l| l.trim_start().starts_with("ge-0/0/2 ") && l.contains("afxdp")),
+        serves(&status, "ge-0/0/2", "afxdp"),
         "the new interface is not AF_XDP's:\n{status}\n{}",
         t.log()
     );
@@ -307,30 +300,7 @@ fn a_committed_interface_joins_afxdp_and_the_stream_goes_on() {
         t.log()
     );
     assert!(!t.tcp("s", "c", "10.91.1.2", 5006), "untrust to trust");
-
-    std::thread::sleep(Duration::from_secs(2));
-    assert!(
-        stream.echoes_between(committed, Instant::now()) > 10,
-        "the stream stalled after the commit\n{}",
-        t.log()
-    );
-    assert!(stream.ok_so_far(), "the stream broke: {:?}", stream.close());
-    let after = t.cli(&show);
-    assert_eq!(
-        session_id(&after, &session),
-        before,
-        "the session did not carry over:\n{after}\n{}",
-        t.log()
-    );
-    // A figure for the README, not a goal: how long the restart paused it.
-    eprintln!(
-        "{test}: the stream paused at most {:?} across the commit",
-        stream.longest_pause()
-    );
-    let sent = stream
-        .close()
-        .unwrap_or_else(|e| panic!("the stream broke across the commit: {e}\n{}", t.log()));
-    assert!(sent > 100, "only {sent} messages went through");
+    watched.goes_on(&t, committed, test, "the commit");
 }
 
 /// A data interface that comes back as a new link with no commit (a NIC
@@ -361,12 +331,7 @@ fn replugged(test: &str, dp: Dataplane) {
     t.restart_xpfd();
     wait_for_path(&t, "10.91.2.2", Duration::from_secs(15));
     wait_for_path(&t, "10.91.3.2", Duration::from_secs(15));
-    let stream = Stream::open(&t);
-    std::thread::sleep(Duration::from_secs(1));
-    let session = format!("10.91.1.2/{} --> 10.91.2.2/{PORT};tcp", stream.local_port);
-    let show = format!("show security flow session destination-port {PORT}");
-    let before = session_id(&t.cli(&show), &session);
-    assert!(before.is_some(), "{}\n{}", t.cli(&show), t.log());
+    let watched = Watched::open(&t);
 
     t.replug_dmz();
     wait_for_path(&t, "10.91.3.2", Duration::from_secs(20));
@@ -377,25 +342,79 @@ fn replugged(test: &str, dp: Dataplane) {
     );
     let status = t.cli("show system dataplane");
     assert!(
-        status
-            .lines()
-            .any(|l| l.trim_start().starts_with("ge-0/0/2 ") && l.contains(dp.engine())),
+        serves(&status, "ge-0/0/2", dp.engine()),
         "{status}\n{}",
         t.log()
     );
     assert!(!t.tcp("s", "c", "10.91.1.2", 5008), "untrust to trust");
-    let settled = Instant::now();
-    std::thread::sleep(Duration::from_secs(2));
-    assert!(
-        stream.echoes_between(settled, Instant::now()) > 10,
-        "the stream stalled\n{}",
-        t.log()
-    );
-    assert_eq!(session_id(&t.cli(&show), &session), before, "{}", t.log());
-    let sent = stream
-        .close()
-        .unwrap_or_else(|e| panic!("the stream broke: {e}\n{}", t.log()));
-    assert!(sent > 100, "only {sent} messages went through");
+    watched.goes_on(&t, Instant::now(), test, "the re-plug");
+}
+
+/// A [`Stream`] and the ID of its session, to show both live through a
+/// change to the firewall.
+struct Watched {
+    stream: Stream,
+    flow: String,
+    show: String,
+    id: Option<u64>,
+}
+
+impl Watched {
+    fn open(t: &Topology) -> Watched {
+        let stream = Stream::open(t);
+        std::thread::sleep(Duration::from_secs(1));
+        let flow = format!("10.91.1.2/{} --> 10.91.2.2/{PORT};tcp", stream.local_port);
+        let show = format!("show security flow session destination-port {PORT}");
+        let id = session_id(&t.cli(&show), &flow);
+        assert!(id.is_some(), "{}\n{}", t.cli(&show), t.log());
+        Watched {
+            stream,
+            flow,
+            show,
+            id,
+        }
+    }
+
+    /// Checks that the stream flows in the 2 s after `since`, with the
+    /// session it had before `what`, then closes it.
+    fn goes_on(self, t: &Topology, since: Instant, test: &str, what: &str) {
+        let Watched {
+            stream,
+            flow,
+            show,
+            id,
+        } = self;
+        std::thread::sleep(Duration::from_secs(2));
+        assert!(
+            stream.echoes_between(since, Instant::now()) > 10,
+            "the stream stalled after {what}\n{}",
+            t.log()
+        );
+        assert!(stream.ok_so_far(), "the stream broke: {:?}", stream.close());
+        let after = t.cli(&show);
+        assert_eq!(
+            session_id(&after, &flow),
+            id,
+            "the session did not carry over {what}:\n{after}\n{}",
+            t.log()
+        );
+        // A figure for the README, not a goal: how long the change paused it.
+        eprintln!(
+            "{test}: the stream paused at most {:?} across {what}",
+            stream.longest_pause()
+        );
+        let sent = stream
+            .close()
+            .unwrap_or_else(|e| panic!("the stream broke across {what}: {e}\n{}", t.log()));
+        assert!(sent > 100, "only {sent} messages went through");
+    }
+}
+
+/// Whether `show system dataplane` says `engine` forwards on `iface`.
+fn serves(status: &str, iface: &str, engine: &str) -> bool {
+    status
+        .lines()
+        .any(|l| l.trim_start().starts_with(&format!("{iface} ")) && l.contains(engine))
 }
 
 /// The ID of the session whose forward flow is `flow` in `show security

@@ -45,45 +45,28 @@ impl Running {
     /// `snapshot`: an interface whose own step fails (a socket that will
     /// not bind, an XDP attach refused) is left out, with why, and the
     /// rest start without it. Fails only when no interface can run it.
+    ///
+    /// `previous`, the engine running now on another set of interfaces (a
+    /// commit added or removed one), is stopped first, and each queue's
+    /// forwarder moves to the new worker of that queue: its sessions carry
+    /// over, so established flows go on (without a SYN) once the new
+    /// sockets are bound; the tables (FIB, neighbours) are kept too.
     pub fn start(
         snapshot: Arc<Snapshot>,
         table: &InterfaceTable,
         names: &[String],
         control: &Arc<Control>,
         pin_dir: &std::path::Path,
+        previous: Option<Running>,
     ) -> Result<(Running, Vec<NotStarted>), String> {
-        let kept = HashMap::new();
-        Running::serve(Tables::new(snapshot), kept, table, names, control, pin_dir)
-    }
-
-    /// Stops and starts again on `names` (a commit added or removed a data
-    /// interface), with `snapshot`. Each queue's worker carries its
-    /// sessions over, so established flows go on (without a SYN) once the
-    /// new sockets are bound; the tables (FIB, neighbours) are kept too.
-    pub fn rejoin(
-        self,
-        snapshot: Arc<Snapshot>,
-        table: &InterfaceTable,
-        names: &[String],
-        control: &Arc<Control>,
-        pin_dir: &std::path::Path,
-    ) -> Result<(Running, Vec<NotStarted>), String> {
-        let Running { dp, tables, .. } = self;
-        let kept = dp.stop().into_iter().map(|(f, _)| (f.queue(), f)).collect();
-        tables.snapshot.publish(snapshot);
-        Running::serve(tables, kept, table, names, control, pin_dir)
-    }
-
-    /// Starts on as many of `names` as it can (see [`Running::start`]),
-    /// each queue's worker with its `kept` forwarder or a new one.
-    fn serve(
-        tables: Arc<Tables>,
-        mut kept: HashMap<u32, Forwarder>,
-        table: &InterfaceTable,
-        names: &[String],
-        control: &Arc<Control>,
-        pin_dir: &std::path::Path,
-    ) -> Result<(Running, Vec<NotStarted>), String> {
+        let (tables, mut kept) = match previous {
+            Some(Running { dp, tables, .. }) => {
+                let kept = dp.stop().into_iter().map(|(f, _)| (f.queue(), f)).collect();
+                tables.snapshot.publish(snapshot);
+                (tables, kept)
+            }
+            None => (Tables::new(snapshot), HashMap::new()),
+        };
         let mut serve = names.to_vec();
         let mut left_out = Vec::new();
         loop {

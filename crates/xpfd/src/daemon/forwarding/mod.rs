@@ -276,12 +276,14 @@ impl Forwarding {
         if running.is_none() {
             ebpf::release_leftovers(&self.pin_dir);
         }
-        let (c, p) = (&self.control, &self.pin_dir);
-        let started = match running {
-            Some(u) => u.rejoin(snapshot.clone(), table, ifaces, c, p),
-            None => userspace::Userspace::start(snapshot.clone(), table, ifaces, c, p),
-        };
-        let afxdp_error = match started {
+        let afxdp_error = match userspace::Userspace::start(
+            snapshot.clone(),
+            table,
+            ifaces,
+            &self.control,
+            &self.pin_dir,
+            running,
+        ) {
             Ok(u) => {
                 tracing::info!(interfaces = ?names, "AF_XDP forwarding started");
                 return State::Afxdp(u);
@@ -432,16 +434,13 @@ impl Forwarding {
         if self.engine == Engine::None {
             return true;
         }
-        let mut want = data_interfaces(names);
-        want.sort_by(|a, b| a.name.cmp(&b.name));
+        let want = data_interfaces(names);
         match &*self.lock() {
             State::Afxdp(u) => u.runs_on(&want),
-            State::Ebpf(r) => {
-                let mut now: Vec<DataInterface> =
-                    r.attachments.iter().map(|a| a.iface.clone()).collect();
-                now.sort_by(|a, b| a.name.cmp(&b.name));
-                now == want
-            }
+            State::Ebpf(r) => same_interfaces(
+                r.attachments.iter().map(|a| a.iface.clone()).collect(),
+                want,
+            ),
             State::Stopped(why) => why != NONE_UP || want.is_empty(),
         }
     }
@@ -510,6 +509,13 @@ impl Forwarding {
             State::Stopped(_) => {}
         }
     }
+}
+
+/// Whether two lists hold the same interfaces, in any order.
+fn same_interfaces(mut a: Vec<DataInterface>, mut b: Vec<DataInterface>) -> bool {
+    a.sort_by(|x, y| x.name.cmp(&y.name));
+    b.sort_by(|x, y| x.name.cmp(&y.name));
+    a == b
 }
 
 /// Kernel ifindexes of the data interfaces; one that vanished in between

@@ -18,7 +18,7 @@
 //! check_workers`): its queue is dark on every interface.
 //!
 //! A commit that adds or removes a data interface restarts AF_XDP on the
-//! new set ([`Userspace::rejoin`]): each worker's sessions carry over, so
+//! new set ([`Userspace::start`] with the engines running now): each worker's sessions carry over, so
 //! established flows pause for the restart and go on.
 
 use std::path::Path;
@@ -56,42 +56,26 @@ pub struct Userspace {
 impl Userspace {
     /// AF_XDP on as many of `ifaces` as it can start on, the eBPF
     /// dataplane on the rest; why not, when AF_XDP can start nowhere.
+    ///
+    /// `previous`, the engines running now on another set of interfaces (a
+    /// commit added or removed one): AF_XDP stops and starts again with its
+    /// sessions carried over; the eBPF fallback starts anew where needed
+    /// (its own sessions do not carry over).
     pub fn start(
         snapshot: Arc<Snapshot>,
         table: &InterfaceTable,
         ifaces: &[DataInterface],
         control: &Arc<Control>,
         pin_dir: &Path,
+        previous: Option<Userspace>,
     ) -> Result<Userspace, String> {
+        let previous = previous.map(|mut u| {
+            u.stop_fallback();
+            u.afxdp
+        });
         let names: Vec<String> = ifaces.iter().map(|i| i.name.clone()).collect();
         let (afxdp, not_started) =
-            afxdp::Running::start(snapshot.clone(), table, &names, control, pin_dir)?;
-        Ok(Userspace::assemble(
-            afxdp,
-            &not_started,
-            ifaces,
-            &snapshot,
-            pin_dir,
-        ))
-    }
-
-    /// The same on a changed set of data interfaces (a commit added or
-    /// removed one): AF_XDP stops and starts again on `ifaces`, its
-    /// sessions carried over; the eBPF fallback starts anew where needed
-    /// (its own sessions do not carry over).
-    pub fn rejoin(
-        mut self,
-        snapshot: Arc<Snapshot>,
-        table: &InterfaceTable,
-        ifaces: &[DataInterface],
-        control: &Arc<Control>,
-        pin_dir: &Path,
-    ) -> Result<Userspace, String> {
-        self.stop_fallback();
-        let names: Vec<String> = ifaces.iter().map(|i| i.name.clone()).collect();
-        let (afxdp, not_started) =
-            self.afxdp
-                .rejoin(snapshot.clone(), table, &names, control, pin_dir)?;
+            afxdp::Running::start(snapshot.clone(), table, &names, control, pin_dir, previous)?;
         Ok(Userspace::assemble(
             afxdp,
             &not_started,
@@ -103,11 +87,7 @@ impl Userspace {
 
     /// Whether it runs on exactly `ifaces` (either engine, or neither).
     pub fn runs_on(&self, ifaces: &[DataInterface]) -> bool {
-        let mut now = self.interfaces();
-        let mut want = ifaces.to_vec();
-        now.sort_by(|a, b| a.name.cmp(&b.name));
-        want.sort_by(|a, b| a.name.cmp(&b.name));
-        now == want
+        super::same_interfaces(self.interfaces(), ifaces.to_vec())
     }
 
     /// AF_XDP as started, and the eBPF fallback on what it left out.
