@@ -11,7 +11,8 @@
  * Where AF_XDP could not start on some interfaces and the eBPF dataplane
  * runs there (per-interface fallback), transit frames are tail-called
  * into that dataplane first (xpf_handoff): it keeps the flows that touch
- * its interfaces and hands the rest back, marked (xpf_handoff_abi.h).
+ * its interfaces and tail-calls the rest into xpf_xdp_shim_handback
+ * (xpf_handoff_abi.h).
  * Kernel forwarding is on then, for the dataplane's route lookups, so a
  * handed-back frame with no socket to go to is dropped, never passed.
  */
@@ -44,19 +45,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } xpf_handoff SEC(".maps");
-
-/* Whether the eBPF dataplane handed this frame back; takes its mark off. */
-static __always_inline int xpf_handed_back(struct xdp_md *ctx)
-{
-	void *meta = (void *)(long)ctx->data_meta;
-	void *data = (void *)(long)ctx->data;
-	__u32 *mark = meta;
-
-	if ((void *)(mark + 1) > data || *mark != XPF_HANDBACK_MAGIC)
-		return 0;
-	bpf_xdp_adjust_meta(ctx, (int)sizeof(__u32));
-	return 1;
-}
 
 /* To the socket of the receiving (interface, queue); `or_else` without one. */
 static __always_inline int xpf_to_worker(struct xdp_md *ctx, struct xpf_iface *iface, __u64 or_else)
@@ -160,7 +148,6 @@ static __always_inline int xpf_is_nat_reply(__u8 proto, void *l4, void *data_end
 SEC("xdp")
 int xpf_xdp_shim(struct xdp_md *ctx)
 {
-	int handed_back = xpf_handed_back(ctx);
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 ifindex = ctx->ingress_ifindex;
@@ -177,8 +164,6 @@ int xpf_xdp_shim(struct xdp_md *ctx)
 	iface = bpf_map_lookup_elem(&xpf_ifaces, &ifindex);
 	if (!iface)
 		return xpf_pass(XPF_CNT_PASS_UNMANAGED);
-	if (handed_back)
-		return xpf_to_worker(ctx, iface, XDP_DROP);
 
 	proto = xpf_parse_eth(data, data_end, &l3);
 	if (proto == 0)
@@ -232,6 +217,24 @@ int xpf_xdp_shim(struct xdp_md *ctx)
 	/* The eBPF dataplane, when it shares the box, sees transit first. */
 	bpf_tail_call(ctx, &xpf_handoff, 0);
 	return xpf_to_worker(ctx, iface, XDP_PASS);
+}
+
+/*
+ * The eBPF dataplane's way back (xpf_handoff_abi.h): it tail-calls this
+ * entry, not the one above, with a frame whose flow is the pipeline's. The
+ * entry point is the mark, so nothing is written into the frame and no
+ * helper beyond the tail call is needed; no frame off the wire reaches it,
+ * since only the dataplane's program array holds it.
+ */
+SEC("xdp")
+int xpf_xdp_shim_handback(struct xdp_md *ctx)
+{
+	__u32 ifindex = ctx->ingress_ifindex;
+	struct xpf_iface *iface = bpf_map_lookup_elem(&xpf_ifaces, &ifindex);
+
+	if (!iface)
+		return XDP_DROP;
+	return xpf_to_worker(ctx, iface, XDP_DROP);
 }
 
 /* GPL-compatible, so the verifier allows GPL-only helpers. */

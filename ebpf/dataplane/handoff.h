@@ -9,7 +9,7 @@
  * since no AF_XDP socket can send or receive there. So a frame from an
  * AF_XDP interface that no session here takes, and whose route leaves
  * through an AF_XDP interface (or nowhere: the box, no route), goes back
- * to the shim, marked, and on to the worker; so does an ICMP error or a
+ * to the shim's hand-back entry and on to the worker; so does an ICMP error or a
  * later fragment no session here takes (xpf_no_session). xpf_dp_afxdp is empty when
  * this program serves the box alone: nothing changes then.
  */
@@ -17,7 +17,6 @@
 #define XPF_DP_HANDOFF_H
 
 #include <bpf/bpf_helpers.h>
-#include "xpf_handoff_abi.h"
 #include "dataplane/fib.h"
 
 /* The interfaces AF_XDP serves (ifindex → 1), written by the loader. */
@@ -28,7 +27,7 @@ struct {
 	__type(value, __u32);
 } xpf_dp_afxdp SEC(".maps");
 
-/* Slot 0: the AF_XDP shim, while the two share the box. */
+/* Slot 0: the AF_XDP shim's hand-back entry, while the two share the box. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, 1);
@@ -70,21 +69,14 @@ static __always_inline int xpf_dp_pipeline_owns6(struct xdp_md *ctx, __u32 ingre
 	       xpf_dp_pipeline_route(xpf_fib6(ctx, ingress, src, dst, proto, &r), &r);
 }
 
-/* Marks the frame and tail-calls the shim; returns only when none is set. */
+/*
+ * Tail-calls the shim's hand-back entry; returns only when none is set.
+ * The entry itself says "handed back": no mark in the frame, so no
+ * bpf_xdp_adjust_meta, which some kernels refuse XDP programs.
+ */
 static __always_inline void xpf_dp_hand_back(struct xdp_md *ctx)
 {
-	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(__u32)))
-		return;
-	void *meta = (void *)(long)ctx->data_meta;
-	void *data = (void *)(long)ctx->data;
-	__u32 *mark = meta;
-
-	if ((void *)(mark + 1) > data)
-		return;
-	*mark = XPF_HANDBACK_MAGIC;
 	bpf_tail_call(ctx, &xpf_dp_handback, 0);
-	/* No shim: take the mark off again, the frame is dropped. */
-	bpf_xdp_adjust_meta(ctx, (int)sizeof(__u32));
 }
 
 #endif

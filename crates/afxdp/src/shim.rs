@@ -21,6 +21,9 @@ use crate::error::Error;
 static SHIM_OBJECT: &[u8] = include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xpf_xdp_shim.o"));
 
 const PROGRAM: &str = "xpf_xdp_shim";
+/// The entry the eBPF dataplane tail-calls with the pipeline's flows
+/// (`ebpf/include/xpf_handoff_abi.h`).
+const HANDBACK_PROGRAM: &str = "xpf_xdp_shim_handback";
 const MAP_XSKS: &str = "xpf_xsks";
 const MAP_IFACES: &str = "xpf_ifaces";
 const MAP_LOCAL: &str = "xpf_local_addrs";
@@ -110,20 +113,22 @@ impl Shim {
         let mut ebpf = EbpfLoader::new()
             .default_map_pin_directory(pin_dir)
             .load(SHIM_OBJECT)?;
-        let prog: &mut Xdp = ebpf
-            .program_mut(PROGRAM)
-            .ok_or_else(|| {
-                Error::Config(format!("program {PROGRAM} missing from the shim object"))
-            })?
-            .try_into()
-            .map_err(|source| Error::Program {
+        for name in [PROGRAM, HANDBACK_PROGRAM] {
+            let prog: &mut Xdp = ebpf
+                .program_mut(name)
+                .ok_or_else(|| {
+                    Error::Config(format!("program {name} missing from the shim object"))
+                })?
+                .try_into()
+                .map_err(|source| Error::Program {
+                    iface: "-".into(),
+                    source,
+                })?;
+            prog.load().map_err(|source| Error::Program {
                 iface: "-".into(),
                 source,
             })?;
-        prog.load().map_err(|source| Error::Program {
-            iface: "-".into(),
-            source,
-        })?;
+        }
         let mut shim = Shim {
             ebpf,
             pin_dir: pin_dir.to_owned(),
@@ -331,13 +336,13 @@ impl Shim {
             })
     }
 
-    /// The shim program, for the eBPF dataplane to hand frames back to
-    /// when the two share the box.
-    pub fn program_fd(&self) -> Result<ProgramFd, Error> {
+    /// The shim's hand-back entry, for the eBPF dataplane to hand the
+    /// pipeline's frames back to when the two share the box.
+    pub fn handback_fd(&self) -> Result<ProgramFd, Error> {
         let prog: &Xdp = self
             .ebpf
-            .program(PROGRAM)
-            .ok_or_else(|| Error::Config(format!("program {PROGRAM} missing")))?
+            .program(HANDBACK_PROGRAM)
+            .ok_or_else(|| Error::Config(format!("program {HANDBACK_PROGRAM} missing")))?
             .try_into()
             .map_err(|source| Error::Program {
                 iface: "-".into(),
@@ -348,7 +353,7 @@ impl Shim {
             source,
         })?;
         fd.try_clone()
-            .map_err(|e| Error::Config(format!("{PROGRAM} fd: {e}")))
+            .map_err(|e| Error::Config(format!("{HANDBACK_PROGRAM} fd: {e}")))
     }
 
     /// Sends every transit frame to `dataplane` (the eBPF dataplane's

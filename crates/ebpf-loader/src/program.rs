@@ -97,7 +97,7 @@ const RING_BATCH: usize = 65_536;
 const M_SCREENS: &str = "xpf_dp_screens";
 /// The interfaces AF_XDP serves, when the two dataplanes share the box.
 const M_AFXDP: &str = "xpf_dp_afxdp";
-/// The AF_XDP shim, which takes the pipeline's flows back.
+/// The AF_XDP shim's hand-back entry, which takes the pipeline's flows back.
 const M_HANDBACK: &str = "xpf_dp_handback";
 
 /// How to load the dataplane.
@@ -816,7 +816,7 @@ impl EbpfDataplane {
 
     /// Shares the box with AF_XDP (the per-interface fallback,
     /// `ebpf/dataplane/handoff.h`): `afxdp` lists the interfaces AF_XDP
-    /// serves, and `shim` is its XDP program, which takes back the flows
+    /// serves, and `shim` is its hand-back entry, which takes back the flows
     /// that enter and leave through them. An empty list and `None`: this
     /// program serves the box alone.
     pub fn share_with_afxdp(

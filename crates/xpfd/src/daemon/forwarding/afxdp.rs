@@ -135,9 +135,9 @@ impl Running {
             .map_err(|e| e.to_string())
     }
 
-    /// The shim program, which takes the pipeline's flows back.
+    /// The shim's hand-back entry, which takes the pipeline's flows back.
     pub fn shim_program(&self) -> Result<xpf_afxdp::ProgramFd, String> {
-        self.dp.shim().program_fd().map_err(|e| e.to_string())
+        self.dp.shim().handback_fd().map_err(|e| e.to_string())
     }
 
     /// Swaps in a new snapshot, and tells the shim the box's addresses and
