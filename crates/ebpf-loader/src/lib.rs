@@ -38,6 +38,7 @@ mod abi;
 mod compile;
 mod error;
 mod events;
+pub mod kernel;
 mod pins;
 mod program;
 mod sys;

@@ -3379,14 +3379,18 @@ fn handoff(net: &Net) {
     assert_eq!(outcome, Outcome::Redirect(dmz));
 }
 
+/// Runs `f` where the program can load; says "skipped" through the
+/// shared helper (so `just test` lists it) where it cannot.
 fn run(f: fn(&Net)) {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("differential");
     if let Some(why) = why_not() {
-        eprintln!("skipped: {why}");
+        xpf_lab::skip(test, &why);
         return;
     }
     match setup() {
         Ok(net) => f(&net),
-        Err(why) => eprintln!("skipped: {why}"),
+        Err(why) => xpf_lab::skip(test, &why),
     }
 }
 

@@ -97,7 +97,12 @@ impl Topology {
     /// xpfd is not started yet ([`Topology::restart_xpfd`] starts it), so
     /// the caller can prepare the firewall namespace first.
     pub fn with_dmz(dp: Dataplane) -> Topology {
-        Topology::build(dp, &[], Dmz::Configured)
+        Topology::with_dmz_env(dp, &[])
+    }
+
+    /// [`Topology::with_dmz`], with xpfd given `env`.
+    pub fn with_dmz_env(dp: Dataplane, env: &[(&str, &str)]) -> Topology {
+        Topology::build(dp, env, Dmz::Configured)
     }
 
     /// As [`Topology::with_dmz`], but the seeded configuration leaves

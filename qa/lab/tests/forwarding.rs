@@ -862,6 +862,114 @@ fn an_interface_afxdp_cannot_bind_falls_back_to_ebpf_alone() {
     );
 }
 
+/// A kernel that refuses what AF_XDP needs (forced here: no XSKMAP) gets
+/// the eBPF dataplane on the whole box, from the first commit, and
+/// `show system dataplane` names the refused feature and its effect.
+#[test]
+fn a_kernel_without_xskmap_runs_the_ebpf_dataplane() {
+    let test = "a_kernel_without_xskmap_runs_the_ebpf_dataplane";
+    if !lab_ready(test) {
+        return;
+    }
+    let t = Topology::start_with(Dataplane::Afxdp, &[("XPF_BPF_DENY", "xskmap")]);
+    wait_for_path(&t, "10.91.2.2", Duration::from_secs(20));
+    let status = t.cli("show system dataplane");
+    assert!(
+        status.contains("Forwarding: eBPF")
+            && status.contains("AF_XDP did not start: this kernel refuses xskmap"),
+        "{status}\n{}",
+        t.log()
+    );
+    assert!(
+        status.contains("xskmap (forced off by XPF_BPF_DENY; AF_XDP cannot run)"),
+        "{status}"
+    );
+    assert!(t.tcp("c", "s", "10.91.2.2", 7090), "{}", t.log());
+    assert!(!t.tcp("s", "c", "10.91.1.2", 7091), "untrust to trust");
+}
+
+/// Where AF_XDP cannot bind one interface and the kernel refuses the tail
+/// calls the two engines share the box by, the eBPF fallback does not
+/// start there: that interface fails closed, said so, and AF_XDP still
+/// forwards on the others.
+#[test]
+fn no_tail_calls_no_per_interface_fallback() {
+    let test = "no_tail_calls_no_per_interface_fallback";
+    if !lab_ready(test) {
+        return;
+    }
+    let mut t = Topology::with_dmz_env(Dataplane::Afxdp, &[("XPF_BPF_DENY", "bpf_tail_call")]);
+    let _holder = t.hold_queue("f", "ge-0-0-1");
+    t.restart_xpfd();
+    let status = t.cli("show system dataplane");
+    let line = |dev: &str| {
+        status
+            .lines()
+            .find(|l| l.trim_start().starts_with(dev))
+            .unwrap_or_else(|| panic!("no line for {dev}:\n{status}\n{}", t.log()))
+            .to_string()
+    };
+    assert!(line("ge-0/0/0 ").contains("afxdp"), "{status}\n{}", t.log());
+    let left = line("ge-0/0/1 ");
+    assert!(
+        left.contains("none")
+            && left.contains("cannot share the box with AF_XDP: this kernel refuses bpf_tail_call"),
+        "{status}\n{}",
+        t.log()
+    );
+    wait_for_path(&t, "10.91.3.2", Duration::from_secs(15));
+    assert!(t.tcp("c", "d", "10.91.3.2", 7092), "trust to dmz (AF_XDP)");
+    assert!(!t.tcp("c", "s", "10.91.2.2", 7093), "ge-0/0/1 fails closed");
+}
+
+/// `show security flow session` with more sessions than one gRPC message
+/// holds (it failed between 12,000 and 20,000): the CLI gets the answer in
+/// pieces and prints every session and Junos's total line.
+#[test]
+fn twenty_five_thousand_sessions_show_in_the_cli() {
+    let test = "twenty_five_thousand_sessions_show_in_the_cli";
+    if !lab_ready(test) {
+        return;
+    }
+    let t = Topology::start(Dataplane::Afxdp);
+    wait_for_path(&t, "10.91.2.2", Duration::from_secs(20));
+    let out = t.py(
+        "c",
+        // Paced: a burst overruns the copy-mode AF_XDP ring on veth.
+        "import socket,time\n\
+         s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+         for p in range(20000,45000):\n    s.sendto(b'x',('10.91.2.2',p))\n    \
+         if p%200==0: time.sleep(0.02)\n",
+    );
+    assert!(out.status.success(), "{out:?}");
+    let mut last = String::new();
+    for _ in 0..20 {
+        let text = t.cli("show security flow session protocol udp");
+        last = text
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .to_string();
+        let n: usize = last
+            .strip_prefix("Total sessions: ")
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0);
+        if n >= 24_000 {
+            assert!(
+                text.contains("10.91.2.2/44999;udp"),
+                "the last flow is listed"
+            );
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    panic!(
+        "the session list did not arrive whole; last line: {last:?}\n{}",
+        t.log()
+    );
+}
+
 #[test]
 fn ipv6_behind_extension_headers_crosses_xpf() {
     extension_headers(

@@ -113,7 +113,20 @@ pub fn render(snap: Option<&Snapshot>, status: &Status) -> String {
             let _ = writeln!(out, "Forwarding: {why}");
         }
     }
+    kernel_lines(&mut out, &super::forwarding::kernel().refused_lines());
     out
+}
+
+/// What the kernel refuses of the BPF features the engines use.
+fn kernel_lines(out: &mut String, refused: &[String]) {
+    if refused.is_empty() {
+        out.push_str("Kernel BPF features: every feature the engines use is allowed\n");
+        return;
+    }
+    out.push_str("Kernel BPF features refused:\n");
+    for r in refused {
+        let _ = writeln!(out, "  {r}");
+    }
 }
 
 fn mode_name(mode: AttachMode) -> &'static str {

@@ -98,6 +98,9 @@ impl Running {
         fallback: Option<String>,
         pin_dir: &Path,
     ) -> Result<Running, StartError> {
+        if let Some(why) = super::kernel().refuses(xpf_ebpf_loader::kernel::Need::Ebpf) {
+            return Err(StartError::Unavailable(why));
+        }
         // The default table size, not the snapshot's: the session map is
         // pinned, and a pin of another size could not be taken over.
         let mut dp = EbpfDataplane::load(&Options {

@@ -38,16 +38,31 @@ mod neighbours;
 mod userspace;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use xpf_afxdp::InterfaceInfo;
 use xpf_dataplane::{Counters, InterfaceTable, Record, Snapshot};
+use xpf_ebpf_loader::kernel::{KernelSupport, Need};
 use xpf_forward::{Control, KernelRoute, L2Table, SessionFilter, SessionView, Tables};
 use xpf_model::system::DataplaneType;
 use xpf_model::Model;
 
 pub use ebpf::Attachment;
 pub use userspace::LeftOut;
+
+/// What this kernel lets the engines do, probed once (at start, from
+/// [`Forwarding::new`]): an engine the kernel refuses is not started, and
+/// `show system dataplane` says what was refused.
+pub fn kernel() -> &'static KernelSupport {
+    static KERNEL: OnceLock<KernelSupport> = OnceLock::new();
+    KERNEL.get_or_init(|| {
+        let k = KernelSupport::probe();
+        for line in k.refused_lines() {
+            tracing::warn!("BPF feature unavailable: {line}");
+        }
+        k
+    })
+}
 
 /// `xpfd run --dataplane`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +148,9 @@ impl Forwarding {
                 "none: xpfd runs with --dataplane none; interfaces are plain Linux interfaces"
             }
         };
+        if engine == Engine::Afxdp {
+            kernel();
+        }
         Forwarding {
             engine,
             pin_dir,
@@ -276,14 +294,18 @@ impl Forwarding {
         if running.is_none() {
             ebpf::release_leftovers(&self.pin_dir);
         }
-        let afxdp_error = match userspace::Userspace::start(
-            snapshot.clone(),
-            table,
-            ifaces,
-            &self.control,
-            &self.pin_dir,
-            running,
-        ) {
+        let started = match kernel().refuses(Need::Afxdp) {
+            Some(why) => Err(why),
+            None => userspace::Userspace::start(
+                snapshot.clone(),
+                table,
+                ifaces,
+                &self.control,
+                &self.pin_dir,
+                running,
+            ),
+        };
+        let afxdp_error = match started {
             Ok(u) => {
                 tracing::info!(interfaces = ?names, "AF_XDP forwarding started");
                 return State::Afxdp(u);

@@ -122,6 +122,11 @@ impl Userspace {
     fn start_fallback(&mut self, snapshot: &Arc<Snapshot>, pin_dir: &Path) {
         let names: Vec<&str> = self.left_out.iter().map(|(i, _)| i.name.as_str()).collect();
         let why = format!("AF_XDP did not start on {}", names.join(", "));
+        // The two engines pass frames to each other by tail calls.
+        if let Some(refused) = super::kernel().refuses(xpf_ebpf_loader::kernel::Need::Handoff) {
+            self.fallback_failed(format!("it cannot share the box with AF_XDP: {refused}"));
+            return;
+        }
         let mut e = match ebpf::Running::prepare(snapshot, Some(why.clone()), pin_dir) {
             Ok(e) => e,
             Err(err) => {
