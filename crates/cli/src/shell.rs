@@ -391,11 +391,7 @@ impl Shell {
             ["file", ..] => Err(CliError::plain("not available: file operations")),
             ["start", "shell", rest @ ..] => self.start_shell(rest),
             _ => {
-                let r = self
-                    .rt
-                    .block_on(self.client.show_text(ShowTextRequest { words: canon }))
-                    .map_err(status)?
-                    .into_inner();
+                let r = self.show_text_streamed(canon)?;
                 self.reply(r, pipes, io)
             }
         }
@@ -430,6 +426,25 @@ impl Shell {
         }
         io.output(&pipes.filter(&r.text), pipes.no_more);
         Ok(Flow::Continue)
+    }
+
+    /// An operational command's answer, gathered from its pieces: any
+    /// size fits (`show security flow session` with a million sessions).
+    fn show_text_streamed(&mut self, words: Vec<String>) -> Result<TextReply, CliError> {
+        let mut stream = self
+            .rt
+            .block_on(self.client.show_text_stream(ShowTextRequest { words }))
+            .map_err(status)?
+            .into_inner();
+        let mut whole = TextReply {
+            ok: true,
+            text: String::new(),
+        };
+        while let Some(r) = self.rt.block_on(stream.message()).map_err(status)? {
+            whole.ok &= r.ok;
+            whole.text.push_str(&r.text);
+        }
+        Ok(whole)
     }
 
     /// A long request: each progress line is printed as xpfd sends it.

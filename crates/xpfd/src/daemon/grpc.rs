@@ -284,6 +284,26 @@ impl Management for Api {
         ))
     }
 
+    type ShowTextStreamStream = std::pin::Pin<
+        Box<dyn tokio_stream::Stream<Item = Result<TextReply, Status>> + Send + 'static>,
+    >;
+
+    async fn show_text_stream(
+        &self,
+        req: Request<ShowTextRequest>,
+    ) -> Result<Response<Self::ShowTextStreamStream>, Status> {
+        let reply = self.show_text(req).await?.into_inner();
+        let pieces: Vec<Result<TextReply, Status>> = pieces(&reply.text, PIECE)
+            .map(|text| {
+                Ok(TextReply {
+                    ok: reply.ok,
+                    text: text.to_string(),
+                })
+            })
+            .collect();
+        Ok(Response::new(Box::pin(tokio_stream::iter(pieces))))
+    }
+
     type RunStream = std::pin::Pin<
         Box<dyn tokio_stream::Stream<Item = Result<TextReply, Status>> + Send + 'static>,
     >;
@@ -595,5 +615,57 @@ impl Management for Api {
                 text: format!("systemctl {verb}: {e}"),
             },
         }))
+    }
+}
+
+/// The most text one streamed reply carries: well under gRPC's 4 MiB.
+const PIECE: usize = 1 << 20;
+
+/// `text` cut into pieces of at most `max` bytes, at line ends where a
+/// line fits (else at a character boundary); at least one piece.
+fn pieces(text: &str, max: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    let mut first = true;
+    std::iter::from_fn(move || {
+        if rest.is_empty() && !std::mem::take(&mut first) {
+            return None;
+        }
+        first = false;
+        let mut end = rest.len().min(max);
+        if end < rest.len() {
+            // The last character boundary at or below `max` (past the
+            // first character, so a piece is never empty), then the last
+            // line end before it.
+            let first = rest.chars().next().map_or(1, char::len_utf8);
+            end = (first..=end.max(first))
+                .rev()
+                .find(|&i| rest.is_char_boundary(i))
+                .unwrap_or(first);
+            if let Some(nl) = rest[..end].rfind('\n') {
+                end = nl + 1;
+            }
+        }
+        let (piece, tail) = rest.split_at(end);
+        rest = tail;
+        Some(piece)
+    })
+}
+
+#[cfg(test)]
+mod piece_tests {
+    use super::pieces;
+
+    #[test]
+    fn pieces_cut_at_line_ends_and_lose_nothing() {
+        let text = "aaaa\nbb\ncccccc\nd\n";
+        let got: Vec<&str> = pieces(text, 7).collect();
+        assert_eq!(got, ["aaaa\n", "bb\n", "cccccc\n", "d\n"]);
+        assert_eq!(got.concat(), text);
+        // A line longer than a piece is cut inside it, on a char boundary.
+        let long = "é".repeat(10);
+        let got: Vec<&str> = pieces(&long, 5).collect();
+        assert!(got.iter().all(|p| p.len() <= 5 && !p.is_empty()));
+        assert_eq!(got.concat(), long);
+        assert_eq!(pieces("", 5).collect::<Vec<_>>(), [""]);
     }
 }
