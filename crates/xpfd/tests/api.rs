@@ -421,6 +421,7 @@ fn grpc_over_tls_needs_a_password_and_honours_classes() {
 struct Https {
     tls: Arc<rustls::ClientConfig>,
     addr: &'static str,
+    from: Option<std::net::IpAddr>,
 }
 
 struct Reply {
@@ -445,13 +446,25 @@ impl Https {
         Https {
             tls: Arc::new(tls),
             addr,
+            from: None,
         }
     }
 
+    /// The same, connecting from `from` (an address of this host).
+    fn from(mut self, from: &str) -> Https {
+        self.from = Some(from.parse().expect("an address"));
+        self
+    }
+
     async fn call(&self, method: &str, path: &str, who: Option<(&str, &str)>, body: &str) -> Reply {
-        let tcp = tokio::net::TcpStream::connect(self.addr)
-            .await
-            .expect("connects");
+        let to: std::net::SocketAddr = self.addr.parse().expect("an address");
+        let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+        if let Some(from) = self.from {
+            socket
+                .bind(std::net::SocketAddr::new(from, 0))
+                .expect("binds");
+        }
+        let tcp = socket.connect(to).await.expect("connects");
         let name = ServerName::try_from("localhost").expect("a name");
         let tls = tokio_rustls::TlsConnector::from(self.tls.clone())
             .connect(name, tcp)
@@ -503,6 +516,33 @@ fn documented() -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// 300 idle connections from one address (no TLS handshake, as a scanner
+/// or a slowloris leaves them) do not lock REST out for anyone else: a
+/// client from another address is served at once.
+#[test]
+fn idle_connections_from_one_host_do_not_lock_rest_out() {
+    let Some(x) = Xpfd::start(
+        &users_config(),
+        &["--grpc-listen", "none", "--rest-listen", "127.0.0.1:8443"],
+    ) else {
+        return;
+    };
+    let https = Https::new(&x.cert(), "127.0.0.1:8443").from("127.0.0.2");
+    x.run_in(move || async move {
+        let mut idle = Vec::new();
+        for _ in 0..300 {
+            if let Ok(c) = tokio::net::TcpStream::connect("127.0.0.1:8443").await {
+                idle.push(c);
+            }
+        }
+        // Let xpfd accept (and refuse) them all before the real client.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let h = https.call("GET", "/health", None, "").await;
+        assert_eq!(h.status, 200, "{}", h.body);
+        drop(idle);
+    });
 }
 
 #[test]

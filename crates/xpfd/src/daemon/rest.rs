@@ -46,6 +46,10 @@ type Sup = Arc<Supervisor>;
 /// Connections served at once; more are closed as they arrive.
 const MAX_CONNECTIONS: usize = 256;
 
+/// Connections one source address may hold at once: idle connections
+/// from one host (256 were enough) must not lock every other client out.
+const MAX_PER_SOURCE: usize = 16;
+
 /// The largest configuration `POST /v1/config/load` takes.
 const MAX_LOAD_BYTES: usize = 64 << 20;
 
@@ -58,6 +62,7 @@ pub async fn serve(
     let acceptor = TlsAcceptor::from(tls);
     let app = router(sup);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let sources = PerSource::default();
     loop {
         let (tcp, peer) = match listener.accept().await {
             Ok(c) => c,
@@ -68,13 +73,17 @@ pub async fn serve(
                 continue;
             }
         };
+        let Some(source) = sources.take(peer.ip()) else {
+            tracing::warn!(%peer, "REST: {MAX_PER_SOURCE} connections open from this address, refusing one more");
+            continue;
+        };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             tracing::warn!(%peer, "REST: {MAX_CONNECTIONS} connections open, refusing one more");
             continue;
         };
         let (acceptor, app) = (acceptor.clone(), app.clone());
         tokio::spawn(async move {
-            let _slot = slot;
+            let _slot = (slot, source);
             let stream =
                 match tokio::time::timeout(tls::HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
                     Ok(Ok(s)) => s,
@@ -92,6 +101,45 @@ pub async fn serve(
                 tracing::debug!(%peer, "REST: connection: {e}");
             }
         });
+    }
+}
+
+/// Connections open per source address.
+#[derive(Clone, Default)]
+struct PerSource(Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>);
+
+/// One connection's place in [`PerSource`], given back on drop.
+struct SourceSlot {
+    counts: PerSource,
+    ip: std::net::IpAddr,
+}
+
+impl PerSource {
+    /// A place for one more connection from `ip`, unless it holds
+    /// [`MAX_PER_SOURCE`] already.
+    fn take(&self, ip: std::net::IpAddr) -> Option<SourceSlot> {
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let n = counts.entry(ip).or_insert(0);
+        if *n >= MAX_PER_SOURCE {
+            return None;
+        }
+        *n += 1;
+        Some(SourceSlot {
+            counts: self.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for SourceSlot {
+    fn drop(&mut self) {
+        let mut counts = self.counts.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = counts.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.ip);
+            }
+        }
     }
 }
 
@@ -578,6 +626,22 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+
+    #[test]
+    fn a_source_holds_at_most_its_share_and_gets_it_back() {
+        let sources = PerSource::default();
+        let (a, b): (std::net::IpAddr, std::net::IpAddr) = (
+            "192.0.2.1".parse().expect("ip"),
+            "192.0.2.2".parse().expect("ip"),
+        );
+        let held: Vec<SourceSlot> = (0..MAX_PER_SOURCE)
+            .map(|_| sources.take(a).expect("a place"))
+            .collect();
+        assert!(sources.take(a).is_none(), "one more from a is refused");
+        assert!(sources.take(b).is_some(), "b is not locked out by a");
+        drop(held);
+        assert!(sources.take(a).is_some(), "a's places came back");
+    }
 
     /// (method, path) pairs of `openapi.yaml`: paths are the two-space
     /// indented keys under `paths:`, methods the four-space ones below them.
