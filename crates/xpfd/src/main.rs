@@ -32,7 +32,9 @@ enum Command {
         /// Where the configuration database lives.
         #[arg(long, default_value = "/var/lib/xpf")]
         state_dir: PathBuf,
-        /// Configuration to commit on the very first start (ignored afterwards).
+        /// Configuration to commit on the very first start (ignored afterwards);
+        /// one that does not load, check or apply is logged, shown by
+        /// `show system commit`, and skipped: xpfd starts without it.
         #[arg(long)]
         config: Option<PathBuf>,
         /// Zero-touch bootstrap: on the very first start, the first of these

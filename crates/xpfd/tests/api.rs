@@ -233,6 +233,36 @@ async fn show_over_socket(socket: &Path, ws: &[&str]) -> TextReply {
         .into_inner()
 }
 
+/// A first configuration that fails commit check (a policy from a zone
+/// that does not exist) no longer ends xpfd: it starts without it, and
+/// the refusal is in `show system commit` and `show log`.
+#[test]
+fn a_refused_first_configuration_leaves_xpfd_running() {
+    let bad = format!(
+        "{}security {{ policies {{ from-zone nowhere to-zone trust {{ policy p {{ \
+         match {{ source-address any; destination-address any; application any; }} \
+         then {{ permit; }} }} }} }} }}\n",
+        users_config()
+    );
+    let Some(x) = Xpfd::start(&bad, &["--grpc-listen", "none", "--rest-listen", "none"]) else {
+        return;
+    };
+    let socket = x.socket();
+    x.run_in(move || async move {
+        let commits = show_over_socket(&socket, &["show", "system", "commit"]).await;
+        assert!(
+            commits.text.starts_with("error: --config ") && commits.text.contains("refused"),
+            "{}",
+            commits.text
+        );
+        assert!(commits.text.contains("nowhere"), "{}", commits.text);
+        let log = show_over_socket(&socket, &["show", "log"]).await;
+        assert!(log.text.contains("refused"), "{}", log.text);
+        let conf = show_over_socket(&socket, &["show", "configuration"]).await;
+        assert!(!conf.text.contains("nowhere"), "{}", conf.text);
+    });
+}
+
 #[test]
 fn unix_socket_serves_root_and_tcp_can_be_off() {
     let Some(x) = Xpfd::start(

@@ -119,16 +119,19 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
     // Watch the kernel before the first apply: a change made between that
     // apply and the watch would otherwise never be repaired.
     let changes = xpf_netlink::watch().context("watching interfaces")?;
-    match (&seed, bootstrap(&opts.bootstrap)) {
-        (None, Some((path, text))) => {
-            if let Err(e) = sup.start(Some(&text)).await {
-                tracing::error!(file = %path.display(), "bootstrap configuration refused: {e:#}");
-                sup.start(None).await?;
-            } else {
-                tracing::info!(file = %path.display(), "bootstrap configuration taken");
-            }
+    match (&seed, &opts.config, bootstrap(&opts.bootstrap)) {
+        (Some(text), Some(path), _) => {
+            sup.start_seeded(text, &format!("--config {}", path.display()))
+                .await?
         }
-        _ => sup.start(seed.as_deref()).await?,
+        (None, _, Some((path, text))) => {
+            sup.start_seeded(
+                &text,
+                &format!("bootstrap configuration {}", path.display()),
+            )
+            .await?
+        }
+        _ => sup.start(None).await?,
     }
 
     let mut servers = tokio::task::JoinSet::new();

@@ -605,6 +605,11 @@ async fn commits(sup: &Supervisor) -> Result<String, String> {
     let db = sup.db.lock().await;
     let pending = db.pending_confirm().map_err(|e| e.to_string())?;
     let mut out = String::new();
+    if let Some(why) = &*sup.refused_seed.lock().unwrap_or_else(|e| e.into_inner()) {
+        for line in why.lines() {
+            let _ = writeln!(out, "error: {line}");
+        }
+    }
     for (n, rev) in db.history().map_err(|e| e.to_string())?.iter().enumerate() {
         let _ = write!(
             out,

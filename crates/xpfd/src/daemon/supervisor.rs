@@ -48,6 +48,9 @@ pub struct Supervisor {
     pub log_dir: std::path::PathBuf,
     /// When xpfd started.
     pub started: SystemTime,
+    /// A first configuration (`--config`, a bootstrap file) that was
+    /// refused at start, and why: `show system commit` says so.
+    pub refused_seed: std::sync::Mutex<Option<String>>,
 }
 
 /// What a configuration operation reports back.
@@ -110,6 +113,7 @@ impl Supervisor {
             state_dir: opts.state_dir.clone(),
             log_dir: opts.log_dir.clone(),
             started: SystemTime::now(),
+            refused_seed: std::sync::Mutex::new(None),
         })
     }
 
@@ -157,6 +161,22 @@ impl Supervisor {
             Err(e) => tracing::error!("the active configuration fails commit check:\n{e}"),
         }
         Ok(())
+    }
+
+    /// [`Supervisor::start`] with a first configuration from `source`
+    /// (`--config FILE`, a bootstrap file). One that does not load, check
+    /// or apply is refused loudly (the log, `show system commit`) and xpfd
+    /// starts without it: a bad file must not leave the box unmanageable.
+    pub async fn start_seeded(&self, seed: &str, source: &str) -> anyhow::Result<()> {
+        match self.start(Some(seed)).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let why = format!("{source} refused: {e:#}");
+                tracing::error!("{why}; starting without it");
+                *self.refused_seed.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
+                self.start(None).await
+            }
+        }
     }
 
     /// One set-form line in configuration mode.
