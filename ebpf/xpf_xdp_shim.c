@@ -237,5 +237,8 @@ int xpf_xdp_shim_handback(struct xdp_md *ctx)
 	return xpf_to_worker(ctx, iface, XDP_DROP);
 }
 
-/* GPL-compatible, so the verifier allows GPL-only helpers. */
+/*
+ * The SPDX line's GPL-2.0 half, told to the kernel: it knows only GPL-family
+ * strings, and GPL-only helpers need one.
+ */
 char _license[] SEC("license") = "GPL";

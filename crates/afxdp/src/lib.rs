@@ -13,7 +13,8 @@
 //!
 //! Main types: [`Dataplane`] (start, stats, stop), [`Config`], the
 //! [`Processor`] seam the pipeline plugs into with its [`Action`]s, the
-//! [`Shim`] and its maps, and [`L2Forwarder`], a static router for tests.
+//! [`Shim`] and its maps, and `L2Forwarder` (feature `l2fwd`), a static
+//! router for tests and the benchmark.
 //!
 //! Threading: worker `q` owns queue `q` of every interface, and one UMEM
 //! shared by those sockets (`XDP_SHARED_UMEM` across devices). A frame
@@ -43,6 +44,7 @@
 mod abi;
 mod dataplane;
 mod error;
+#[cfg(feature = "l2fwd")]
 mod l2fwd;
 mod processor;
 mod shim;
@@ -55,6 +57,7 @@ pub use abi::{HOST_EITHER, HOST_PORT, NAT_PORTS};
 pub use aya::programs::ProgramFd;
 pub use dataplane::{Config, Dataplane, InterfaceConfig, InterfaceInfo};
 pub use error::Error;
+#[cfg(feature = "l2fwd")]
 pub use l2fwd::{L2Forwarder, L2Route, L2Stats};
 pub use processor::{Action, Frame, Processor};
 pub use shim::{HostAdmission, Shim, ShimCounters, XdpAttach, XdpAttachedMode};

@@ -70,7 +70,7 @@ pub enum Action {
     Reply,
 }
 
-/// A packet processor: the pipeline, or [`crate::L2Forwarder`] in tests.
+/// A packet processor: the pipeline, or `L2Forwarder` (feature `l2fwd`) in tests.
 ///
 /// Each worker owns its own processor, so `process` takes `&mut self`
 /// without locks; state shared between workers is the processor's business.

@@ -17,7 +17,7 @@ pub(crate) struct Area {
 }
 
 // SAFETY: the mapping is plain memory owned by this value; which thread
-// touches which frame is governed by the frame accounting in `umem.rs`
+// touches which frame is governed by the frame accounting in `worker.rs`
 // (each frame has exactly one owner: a ring or the worker).
 unsafe impl Send for Area {}
 
@@ -50,7 +50,7 @@ impl Area {
 
     /// Registers this area as a UMEM with the kernel.
     ///
-    /// The returned `Umem` must be dropped before the area: `umem.rs` keeps
+    /// The returned `Umem` must be dropped before the area: `worker.rs` keeps
     /// both in one struct with the UMEM declared first.
     pub(crate) fn register(
         &self,

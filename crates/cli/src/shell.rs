@@ -666,7 +666,7 @@ impl Shell {
                 if index > 49 {
                     return Err(CliError::at(
                         args[0].at,
-                        "Value 50 is not within range (0..49)",
+                        format!("Value {index} is not within range (0..49)"),
                     ));
                 }
                 match self

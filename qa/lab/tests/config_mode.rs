@@ -64,6 +64,13 @@ fn policy_order_annotations_and_levels() {
     assert!(detail.contains("Logical interface ge-0/0/0.0"), "{detail}");
     assert!(detail.contains("Security: Zone: trust"), "{detail}");
     assert!(detail.contains("Local: 10.5.0.1/24"), "{detail}");
+    // A rollback past the 50 kept names the number asked for, as Junos does.
+    let (ok, out) = lab.cli("configure; rollback 77");
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("Value 77 is not within range (0..49)"),
+        "{out}"
+    );
 }
 
 #[test]
