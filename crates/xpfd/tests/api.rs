@@ -575,6 +575,44 @@ fn idle_connections_from_one_host_do_not_lock_rest_out() {
     });
 }
 
+/// A body over the 64 MiB limit is refused with 413 (it was 400), and a
+/// refused caller's large body gets its 401: both replies arrive, since
+/// xpfd reads the body the client is still sending before it answers.
+#[test]
+fn oversized_and_unauthenticated_loads_get_their_status() {
+    let Some(x) = Xpfd::start(
+        &users_config(),
+        &["--grpc-listen", "none", "--rest-listen", "127.0.0.1:8443"],
+    ) else {
+        return;
+    };
+    let https = Https::new(&x.cert(), "127.0.0.1:8443");
+    x.run_in(move || async move {
+        let load = "/v1/config/load?mode=merge";
+        let big = "#".repeat(65 << 20);
+        let r = https
+            .call("POST", load, Some(("admin", ADMIN_PW)), &big)
+            .await;
+        assert_eq!(r.status, 413, "{}", r.body);
+        let body = "#".repeat(8 << 20);
+        let r = https.call("POST", load, None, &body).await;
+        assert_eq!(r.status, 401, "{}", r.body);
+        let r = https
+            .call("POST", load, Some(("viewer", VIEWER_PW)), &body)
+            .await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        let r = https
+            .call(
+                "POST",
+                load,
+                Some(("admin", ADMIN_PW)),
+                "set system host-name small",
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    });
+}
+
 #[test]
 fn rest_serves_health_metrics_and_configuration() {
     let Some(x) = Xpfd::start(

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::rejection::{QueryRejection, StringRejection};
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -151,11 +151,8 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Sup>)> {
         ("get", "/v1/config", get(active_config)),
         ("get", "/v1/config/candidate", get(candidate_config)),
         ("get", "/v1/config/compare", get(compare)),
-        (
-            "post",
-            "/v1/config/load",
-            post(load).layer(DefaultBodyLimit::max(MAX_LOAD_BYTES)),
-        ),
+        // No DefaultBodyLimit: `load` reads its body itself (read_body).
+        ("post", "/v1/config/load", post(load)),
         ("post", "/v1/config/commit", post(commit)),
         ("get", "/v1/sessions", get(sessions)),
         ("get", "/v1/counters", get(counters)),
@@ -182,6 +179,8 @@ enum ApiError {
     Forbidden(String),
     /// 400: the request itself is wrong.
     BadRequest(String),
+    /// 413: the body is larger than the route takes.
+    TooLarge(String),
     /// 404: no such route.
     NotFound,
     /// 409: the configuration database is locked by another session.
@@ -218,6 +217,7 @@ impl IntoResponse for ApiError {
             }
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "no such resource".into()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, m),
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
@@ -440,13 +440,27 @@ fn outcome(o: Outcome) -> Response {
 
 async fn load(
     State(sup): State<Sup>,
-    who: Authed,
+    who: Result<Authed, ApiError>,
     q: Result<Query<LoadQuery>, QueryRejection>,
-    body: Result<String, StringRejection>,
+    body: axum::body::Body,
 ) -> Result<Response, ApiError> {
-    let caller = who.require(Permission::Configure)?;
-    let Query(q) = q?;
-    let body = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    // A refused caller's body is read (and dropped) before the refusal:
+    // a client still sending loses a reply sent early to a reset.
+    let caller = match who.and_then(|w| w.require(Permission::Configure).cloned()) {
+        Ok(c) => c,
+        Err(e) => {
+            drain(body).await;
+            return Err(e);
+        }
+    };
+    let Query(q) = match q {
+        Ok(q) => q,
+        Err(e) => {
+            drain(body).await;
+            return Err(e.into());
+        }
+    };
+    let body = read_body(body, MAX_LOAD_BYTES).await?;
     let mode = match q.mode {
         Mode::Merge => LoadMode::Merge,
         Mode::Override => LoadMode::Override,
@@ -455,6 +469,50 @@ async fn load(
     };
     let _session = ConfigSession::open(&sup, &caller.user)?;
     Ok(outcome(sup.load(mode, &body, "request").await))
+}
+
+/// How much of a refused body is read before the reply, and for how long:
+/// past either the connection is closed, reply or not.
+const DRAIN_BYTES: usize = 256 << 20;
+const DRAIN_TIME: Duration = Duration::from_secs(30);
+
+/// `body` as UTF-8 text of at most `limit` bytes. A larger one is read to
+/// its end (within the drain bounds) and refused with 413, so the client,
+/// which is still sending, gets the 413 and not a reset.
+async fn read_body(body: axum::body::Body, limit: usize) -> Result<String, ApiError> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(Some(Ok(f))) => f,
+            Ok(Some(Err(e))) => return Err(ApiError::BadRequest(format!("reading the body: {e}"))),
+            Ok(None) | Err(_) => break,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if seen <= limit {
+            buf.extend_from_slice(&data);
+        } else if seen > DRAIN_BYTES {
+            break;
+        }
+    }
+    if seen > limit {
+        return Err(ApiError::TooLarge(format!(
+            "the body is larger than {} MiB",
+            limit >> 20
+        )));
+    }
+    String::from_utf8(buf).map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))
+}
+
+/// Reads and drops `body`, within the drain bounds.
+async fn drain(body: axum::body::Body) {
+    let _ = read_body(body, 0).await;
 }
 
 #[derive(Debug, Deserialize, Default)]
