@@ -740,8 +740,10 @@ __attribute__((noinline)) int xpf_icmp6_error_in(struct xdp_md *ctx, struct xpf_
 		k->sport = (q[2] << 8) | q[3];
 		k->dport = (q[0] << 8) | q[1];
 	} else if (k->proto == 1 || k->proto == 58) {
-		k->sport = (q[4] << 8) | q[5];
-		k->dport = k->sport;
+		__u32 qk = xpf_icmp_key(1, q[0], q[1], (q[4] << 8) | q[5]);
+
+		k->sport = qk;
+		k->dport = qk >> 16;
 	}
 	struct xpf_dp_session *s = bpf_map_lookup_elem(&xpf_dp_sessions, k);
 

@@ -84,8 +84,8 @@ static __always_inline int xpf_opts_sum(struct xdp_md *ctx, __u32 off, __u32 n, 
 }
 
 /*
- * The key of this direction's session: the quote's own key reversed. For
- * a quoted ICMP message the identifier stands for both ports.
+ * The key of this direction's session: the quote's own key reversed. A
+ * quoted ICMP message is keyed as it was when it passed (xpf_icmp_key).
  */
 static __always_inline void xpf_quote_key(struct xpf_quote *q, struct xpf_dp_flow *k)
 {
@@ -99,8 +99,10 @@ static __always_inline void xpf_quote_key(struct xpf_quote *q, struct xpf_dp_flo
 		k->sport = xpf_get16(q->l4 + 2);
 		k->dport = xpf_get16(q->l4);
 	} else if (proto == 1 || proto == 58) {
-		k->sport = xpf_get16(q->l4 + 4);
-		k->dport = k->sport;
+		__u32 qk = xpf_icmp_key(0, q->l4[0], q->l4[1], xpf_get16(q->l4 + 4));
+
+		k->sport = qk;
+		k->dport = qk >> 16;
 	}
 }
 

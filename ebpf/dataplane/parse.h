@@ -37,8 +37,8 @@ struct xpf_pkt {
 	__u32 end; /* offset of the end of the IP packet */
 	__u32 src;
 	__u32 dst;
-	__u16 sport; /* ICMP echo: the identifier */
-	__u16 dport; /* ICMP echo: the identifier again */
+	__u16 sport; /* ICMP: xpf_icmp_key's source half (echo: the identifier) */
+	__u16 dport; /* ICMP: its destination half (echo: the identifier again) */
 	__u16 port; /* policy port: dport, or ICMP type << 8 | code */
 	__u8 proto;
 	__u8 ttl;
@@ -193,6 +193,37 @@ __attribute__((noinline)) __u32 xpf_dp_options(struct xdp_md *ctx, __u32 off, __
 	return w.source_route;
 }
 
+/* What an ICMP message that is neither echo nor a query is keyed by, above its type << 8 | code. */
+#define XPF_ICMP_OTHER 0x4000
+
+/*
+ * The session key "ports" of an ICMP or ICMPv6 message that is not an
+ * error, source << 16 | destination: icmp_key in
+ * crates/dataplane/src/stage/parse.rs, which says why. Echo: the
+ * identifier twice. Timestamp, information and address mask queries
+ * (13..18): a request (id, id + k), its reply (id + k, id), k = 1, 2, 3.
+ * Anything else: (tc, tc + XPF_ICMP_OTHER), tc = type << 8 | code, a flow
+ * no packet answers.
+ */
+static __always_inline __u32 xpf_icmp_key(__u8 v6, __u8 ty, __u8 code, __u16 id)
+{
+	__u16 s, d;
+
+	if (v6 ? (ty == 128 || ty == 129) : (ty == 0 || ty == 8)) {
+		s = id;
+		d = id;
+	} else if (!v6 && ty >= 13 && ty <= 18) {
+		__u16 k = (ty - 11) >> 1;
+
+		s = ty & 1 ? id : (__u16)(id + k);
+		d = ty & 1 ? (__u16)(id + k) : id;
+	} else {
+		s = ((__u16)ty << 8) | code;
+		d = s + XPF_ICMP_OTHER;
+	}
+	return (__u32)s << 16 | d;
+}
+
 /* TCP, UDP, ICMP or ICMPv6 at `l4`, `l4len` bytes to the end of the packet. */
 static __always_inline int xpf_parse_l4(struct xdp_md *ctx, struct xpf_pkt *p, __u8 *l4, __u32 l4len,
 					void *data_end)
@@ -251,9 +282,11 @@ static __always_inline int xpf_parse_l4(struct xdp_md *ctx, struct xpf_pkt *p, _
 			p->echo = ty == 0 || ty == 8;
 			p->error = ty == 3 || ty == 4 || ty == 5 || ty == 11 || ty == 12;
 		}
-		if (p->echo) {
-			p->sport = (l4[4] << 8) | l4[5];
-			p->dport = p->sport;
+		if (!p->error) {
+			__u32 k = xpf_icmp_key(p->v6, ty, l4[1], (l4[4] << 8) | l4[5]);
+
+			p->sport = k >> 16;
+			p->dport = k;
 		}
 		p->port = ((__u16)ty << 8) | l4[1];
 	}

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use crate::ast::{Config, NodeId, Span, Statement, Word};
 use crate::error::{Diagnostic, Errors, Severity};
-use crate::parse::{parse, Command, Item, Tail, Verb};
+use crate::parse::{parse, too_deep, Command, Item, Tail, Verb, MAX_DEPTH};
 use crate::schema::{Match, Schema, Token, APPLY_GROUPS, APPLY_GROUPS_EXCEPT, GROUPS, ROOT};
 
 /// How `load` combines the text with the existing configuration.
@@ -141,6 +141,10 @@ fn resolve(
                     new
                 });
             }
+            if st.children.is_some() && path.len() >= MAX_DEPTH {
+                errors.push(deep_statement(st, path));
+                return;
+            }
             path.push(st.text());
             if let Some(kids) = st.children.take() {
                 st.children = Some(resolve_all(schema, kids, Ctx::Opaque, path, errors));
@@ -249,11 +253,22 @@ fn resolve(
     } else {
         Ctx::Node(id)
     };
+    // The parser bounds `{` nesting; a collapsed statement split into a
+    // chain of blocks above can still go deeper.
+    if st.children.is_some() && path.len() >= MAX_DEPTH {
+        errors.push(deep_statement(st, path));
+        return;
+    }
     path.push(st.text());
     if let Some(kids) = st.children.take() {
         st.children = Some(resolve_all(schema, kids, child_ctx, path, errors));
     }
     path.pop();
+}
+
+/// A block that would put its children more than [`MAX_DEPTH`] levels down.
+fn deep_statement(st: &Statement, path: &[String]) -> Diagnostic {
+    Diagnostic::at(Severity::Syntax, Some(st.span), path, st.text(), too_deep())
 }
 
 fn unknown_statement(
@@ -629,6 +644,18 @@ impl Tree {
                 }
                 None => return Err(not_found(&path, &st)),
             };
+            // Each step of a set line is a level, as each `{` is in curly
+            // text: keep both forms under one bound, so that every tree
+            // prints back as text that loads.
+            if path.len() >= MAX_DEPTH {
+                return Err(Diagnostic::at(
+                    Severity::Syntax,
+                    Some(words[i].span),
+                    &path,
+                    rest.join(" "),
+                    too_deep(),
+                ));
+            }
             path.push(st.text());
             let Some(next) = cur.kids[idx].as_mut() else {
                 return Err(not_found(&path, &st));

@@ -24,7 +24,7 @@ pub mod schema;
 pub use ast::{Config, NodeId, Span, Statement, Word};
 pub use error::{Diagnostic, Errors, Severity};
 pub use lexer::{needs_quotes, write_word};
-pub use parse::{parse, parse_command, Command, Item, Tail, Verb};
+pub use parse::{parse, parse_command, Command, Item, Tail, Verb, MAX_DEPTH};
 pub use schema::Schema;
 mod edit;
 pub use edit::{apply_command, load_text, parse_config, LoadMode};

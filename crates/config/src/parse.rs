@@ -98,10 +98,29 @@ pub enum Item {
     Command(Command),
 }
 
+/// How many `{` blocks may nest inside one another.
+///
+/// Real Junos hierarchies are under 20 levels deep (xpf's schema nests 9,
+/// `groups NAME` adds 2); the limit leaves room for opaque statements while
+/// keeping every recursive walk of the tree (parse, resolve, merge, print,
+/// compare, groups, drop) far from the stack's end: without it a 12 kB
+/// file of 3,000 nested blocks overflowed the daemon's stack.
+pub const MAX_DEPTH: usize = 64;
+
+/// The message of a too-deep diagnostic.
+pub(crate) fn too_deep() -> String {
+    format!("nesting too deep: more than {MAX_DEPTH} levels of blocks")
+}
+
 /// Parses curly, set or mixed text.
 pub fn parse(text: &str) -> Result<Vec<Item>, Errors> {
     let tokens = tokenize(text)?;
-    Parser { tokens, pos: 0 }.items()
+    Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    }
+    .items()
 }
 
 /// Parses one set-form line typed at a prompt (the verb included).
@@ -118,6 +137,8 @@ pub fn parse_command(line: &str) -> Result<Command, Errors> {
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    /// How many blocks enclose the current position.
+    depth: usize,
 }
 
 const TAGS: [&str; 5] = ["inactive:", "protect:", "replace:", "delete:", "active:"];
@@ -334,7 +355,13 @@ impl Parser {
                     return Ok(st);
                 }
                 Tok::Open if !st.words.is_empty() => {
-                    st.children = Some(self.block(t.span)?);
+                    if self.depth >= MAX_DEPTH {
+                        return Err(Diagnostic::syntax(t.span, too_deep()).into());
+                    }
+                    self.depth += 1;
+                    let children = self.block(t.span);
+                    self.depth -= 1;
+                    st.children = Some(children?);
                     return Ok(st);
                 }
                 other => {

@@ -296,3 +296,91 @@ fn a_flat_line_of_list_leaves_splits() {
     assert!(set.contains("match destination-address any\n"));
     assert!(set.contains("match application junos-http\n"));
 }
+
+/// `snmp { x { x { ... leaf; } } }`: `depth` nested blocks, one per line.
+fn nested(depth: usize) -> String {
+    let mut text = String::with_capacity(depth * 6);
+    text.push_str("snmp {\n");
+    for _ in 1..depth {
+        text.push_str("x {\n");
+    }
+    text.push_str("leaf;\n");
+    for _ in 0..depth {
+        text.push_str("}\n");
+    }
+    text
+}
+
+#[test]
+fn nesting_at_the_limit_loads_and_round_trips() {
+    let c = cfg(&nested(MAX_DEPTH));
+    let set = print_set(&c);
+    assert_eq!(set.lines().count(), 1, "{set}");
+    assert!(set.ends_with(" x leaf\n"), "{set}");
+    // Opaque set lines cannot split into levels: they print back the same.
+    assert_eq!(print_set(&cfg(&set)), set);
+    assert!(cfg(&print_curly(&c)).same_as(&c));
+}
+
+#[test]
+fn deeper_nesting_is_a_syntax_error_with_a_position_not_a_crash() {
+    // 3,000 levels (12 kB) overflowed the daemon's stack; 100,000 that of
+    // `xpfd check`. A test thread's stack is smaller than either.
+    for depth in [MAX_DEPTH + 1, 3_000, 100_000] {
+        let text = nested(depth);
+        let e = parse(&text).expect_err("too deep");
+        assert_eq!(e.0.len(), 1);
+        let d = &e.0[0];
+        assert_eq!(d.severity, Severity::Syntax);
+        // The first `{` past the limit: line MAX_DEPTH + 1, `x {`.
+        assert_eq!(
+            d.span,
+            Some(Span {
+                line: MAX_DEPTH as u32 + 1,
+                col: 3
+            })
+        );
+        let shown = e.clone().in_source("deep.conf").to_string();
+        assert!(
+            shown.starts_with(&format!("deep.conf:{}:3: syntax error\n", MAX_DEPTH + 1)),
+            "{shown}"
+        );
+        assert!(shown.contains("nesting too deep"), "{shown}");
+
+        let mut c = cfg("set system host-name fw1\n");
+        for mode in [LoadMode::Merge, LoadMode::Override, LoadMode::Replace] {
+            let e = load_text(&mut c, &text, mode).expect_err("too deep");
+            assert!(e.to_string().contains("nesting too deep"), "{e}");
+        }
+        assert_eq!(print_set(&c), "set system host-name fw1\n");
+    }
+}
+
+#[test]
+fn a_collapsed_statement_cannot_split_past_the_limit() {
+    // `groups g snmp x {` is one `{` but four levels once split.
+    let mut text = String::from("groups g snmp x {\n");
+    for _ in 1..MAX_DEPTH {
+        text.push_str("x {\n");
+    }
+    text.push_str("leaf;\n");
+    for _ in 0..MAX_DEPTH {
+        text.push_str("}\n");
+    }
+    let e = parse_config(&text).expect_err("too deep once split");
+    assert!(e.to_string().contains("nesting too deep"), "{e}");
+    assert!(e.0[0].span.is_some());
+}
+
+#[test]
+fn set_lines_are_held_to_the_same_depth_as_blocks() {
+    let mut c = cfg(&nested(MAX_DEPTH));
+    let path = vec!["x"; MAX_DEPTH - 1].join(" ");
+    // A sibling at the deepest level is fine.
+    let ok = parse_command(&format!("set snmp {path} other")).expect("parses");
+    apply_command(&mut c, &ok).expect("at the limit");
+    // A path one level further down is refused, wherever the leaf is.
+    let deep = parse_command(&format!("delete snmp {path} leaf below")).expect("parses");
+    let e = apply_command(&mut c, &deep).expect_err("too deep");
+    assert!(e.to_string().contains("nesting too deep"), "{e}");
+}

@@ -7,6 +7,8 @@
 mod common;
 #[path = "corpus/fragments.rs"]
 mod fragments;
+#[path = "corpus/icmp.rs"]
+mod icmp;
 #[path = "corpus/screens.rs"]
 mod screens;
 

@@ -918,6 +918,110 @@ fn icmp_errors(p: &mut Pair, tcp_port: u16, udp_port: u16, id: u16) {
     p.run(untrust, &icmp4(GATEWAY, "10.0.1.99", 3, 3, &stray, 28));
 }
 
+/// No NAT. Trust may ping out (echo only, as `junos-icmp-ping` is); the
+/// DMZ may send any ICMP out; nothing may come in but answers.
+const ICMP_CONF: &str = r#"
+interfaces {
+    ge-0/0/0 { unit 0 { family inet { address 10.0.1.1/24; } } }
+    ge-0/0/1 { unit 0 { family inet { address 203.0.113.1/24; } } }
+    ge-0/0/2 { unit 0 { family inet { address 10.0.2.1/24; } } }
+}
+security {
+    policies {
+        from-zone trust to-zone untrust {
+            policy ping-only { match { source-address any; destination-address any; application [ junos-icmp-ping junos-icmp6-echo-request ]; } then { permit; } }
+        }
+        from-zone dmz to-zone untrust {
+            policy icmp-all { match { source-address any; destination-address any; application [ junos-icmp-all junos-icmp6-all ]; } then { permit; } }
+        }
+    }
+    zones {
+        security-zone trust { interfaces { ge-0/0/0.0; } }
+        security-zone untrust { interfaces { ge-0/0/1.0; } }
+        security-zone dmz { interfaces { ge-0/0/2.0; } }
+    }
+}
+"#;
+
+/// ICMP other than echo (issue 15): both engines key each kind apart, so
+/// a permitted ping (identifier 0) admits no other type either way, an
+/// unprompted message from outside finds no session, and a query is
+/// answered by its own reply only.
+fn icmp_kinds(net: &Net) {
+    let mut p = pair_with(net, "icmp-kinds", &with_inet6(ICMP_CONF));
+    let (trust, untrust, dmz) = (p.trust, p.untrust, p.dmz);
+    let deny = Verdict::Drop(DropReason::DefaultDeny);
+    let timestamp = |src: &str, dst: &str, ty: u8, id: u16| icmp_msg(src, dst, ty, 0, id, &[0; 12]);
+    let (inside, outside) = ("10.0.1.50", "198.51.100.80");
+
+    p.forward(trust, &ping(inside, outside, 0), untrust);
+    p.forward(untrust, &pong(outside, inside, 0), trust);
+    // Timestamp requests with the ping's (zero) identifier, both ways.
+    assert_eq!(
+        p.run(trust, &timestamp(inside, outside, 13, 0)).verdict,
+        deny
+    );
+    assert_eq!(
+        p.run(untrust, &timestamp(outside, inside, 13, 0)).verdict,
+        deny
+    );
+    // Unprompted from outside: an echo reply to no ping, a timestamp
+    // reply, router advertisement and solicitation, an unassigned type.
+    assert_eq!(p.run(untrust, &pong(outside, inside, 1)).verdict, deny);
+    for (ty, code) in [(14, 0), (9, 0), (10, 0), (42, 0), (255, 255)] {
+        let m = icmp_msg(outside, inside, ty, code, 0, &[0; 12]);
+        assert_eq!(p.run(untrust, &m).verdict, deny, "type {ty}");
+    }
+
+    // IPv6: an echo-request policy admits no node information query.
+    let (inside6, outside6) = ("2001:db8:1::50", "2001:db8:99::80");
+    p.forward(trust, &ping(inside6, outside6, 0), untrust);
+    p.forward(untrust, &pong(outside6, inside6, 0), trust);
+    for (from, src, dst) in [(trust, inside6, outside6), (untrust, outside6, inside6)] {
+        let m = icmp_msg(src, dst, 139, 0, 0, &[0; 8]);
+        assert_eq!(p.run(from, &m).verdict, deny);
+    }
+    assert_eq!(p.run(untrust, &pong(outside6, inside6, 1)).verdict, deny);
+
+    // junos-icmp-all: a timestamp query and its reply, an error about the
+    // query (its quote keyed as the query was), and nothing else back.
+    let host = "10.0.2.30";
+    p.forward(dmz, &timestamp(host, outside, 13, 7), untrust);
+    p.forward(untrust, &timestamp(outside, host, 14, 7), dmz);
+    let sent = timestamp(host, outside, 13, 7);
+    p.forward(untrust, &icmp4(GATEWAY, host, 3, 1, &sent, 28), dmz);
+    for m in [
+        timestamp(outside, host, 13, 7),
+        timestamp(outside, host, 14, 8),
+        icmp_msg(outside, host, 18, 0, 7, &[0; 4]),
+        pong(outside, host, 7),
+        pong(outside, host, 8),
+    ] {
+        assert_eq!(p.run(untrust, &m).verdict, deny);
+    }
+    // The same for ICMPv6, where only echo is a query: an error about a
+    // node information query follows the query's own flow.
+    let host6 = "2001:db8:2::30";
+    let query = icmp_msg(host6, outside6, 139, 0, 0, &[0; 8]);
+    p.forward(dmz, &query, untrust);
+    let unreachable = icmp6(GATEWAY6, host6, 1, &query.frame()[14..]);
+    p.forward(untrust, &unreachable, dmz);
+    let back = icmp_msg(outside6, host6, 140, 0, 0, &[0; 8]);
+    assert_eq!(p.run(untrust, &back).verdict, deny);
+    // A one-way type is a flow of its own, never answered.
+    let advert = icmp_msg(host, outside, 9, 0, 0, &[0; 8]);
+    p.forward(dmz, &advert, untrust);
+    p.forward(dmz, &advert, untrust);
+    let back = icmp_msg(outside, host, 9, 0, 0, &[0; 8]);
+    assert_eq!(p.run(untrust, &back).verdict, deny);
+    p.same_sessions();
+    assert_eq!(
+        p.w.sessions.len(),
+        5,
+        "two pings, two queries, an advertisement"
+    );
+}
+
 /// Static and destination NAT (issue 6): the same translations, the
 /// same sessions, replies un-NATted the same way, and packets no rule
 /// matches left alone.
@@ -3472,4 +3576,9 @@ fn logging_policies_give_the_same_session_records() {
 #[test]
 fn flows_touching_a_fallback_interface_stay_with_the_program() {
     run(handoff);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_icmp_kinds() {
+    run(icmp_kinds);
 }

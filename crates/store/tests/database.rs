@@ -143,6 +143,29 @@ fn a_plain_commit_confirms() {
     assert!(print_set(db.active()).contains("host-name keep"));
 }
 
+/// `load merge` (CLI, gRPC and REST all come here) of 3,000 nested blocks
+/// overflowed the daemon's stack; now it is refused like any syntax error.
+#[test]
+fn a_deeply_nested_load_is_refused_and_keeps_the_candidate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut db = seeded(&dir);
+    let text = format!(
+        "snmp {{\n{}leaf;\n{}",
+        "x {\n".repeat(2_999),
+        "}\n".repeat(3_000)
+    );
+    for mode in [LoadMode::Merge, LoadMode::Override, LoadMode::Replace] {
+        match db.load(mode, &text) {
+            Err(DbError::Config(e)) => {
+                assert!(e.to_string().contains("nesting too deep"), "{e}");
+                assert!(e.0[0].span.is_some(), "{e}");
+            }
+            other => panic!("{mode:?}: {other:?}"),
+        }
+    }
+    assert!(!db.has_changes());
+}
+
 #[test]
 fn load_modes_and_warnings() {
     let dir = tempfile::tempdir().expect("tempdir");

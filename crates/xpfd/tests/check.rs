@@ -123,6 +123,30 @@ fn unsupported_statements_are_listed_for_migration() {
     assert!(stdout(&out).contains("statement not supported by xpf"));
 }
 
+/// 3,000 nested blocks (12 kB) overflowed the daemon's stack through
+/// `load merge`; `xpfd check` overflowed near 20,000. Both depths, and
+/// 100,000, are one located syntax error.
+#[test]
+fn absurd_nesting_is_a_located_error_not_a_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for depth in [3_000, 100_000] {
+        let mut text = String::from("snmp {\n");
+        text.push_str(&"x {\n".repeat(depth - 1));
+        text.push_str("leaf;\n");
+        text.push_str(&"}\n".repeat(depth));
+        let file = write(dir.path(), &format!("deep{depth}.conf"), &text);
+        for args in [vec!["check", &file], vec!["convert", "--to", "set", &file]] {
+            let out = xpfd(&args);
+            // `check` reports on stdout, `convert` on stderr.
+            let text = stdout(&out) + &String::from_utf8_lossy(&out.stderr);
+            let at = format!("{file}:{}:3: syntax error\n", xpf_config::MAX_DEPTH + 1);
+            assert!(text.contains(&at), "{args:?}: {:?}\n{text}", out.status);
+            assert!(text.contains("nesting too deep"), "{text}");
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {text}");
+        }
+    }
+}
+
 #[test]
 fn convert_round_trips_between_forms() {
     let sample = repo().join("examples/sample.conf");

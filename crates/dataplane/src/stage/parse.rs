@@ -64,7 +64,7 @@ pub(crate) struct Packet {
     /// packets that are not fragments.
     pub frag_id: u32,
     pub source_route: bool,
-    /// Session key ports (ICMP echo: the identifier twice).
+    /// Session key ports (ICMP: [`icmp_key`]; echo: the identifier twice).
     pub sport: u16,
     pub dport: u16,
     /// Policy port: destination port, or ICMP `type << 8 | code`.
@@ -220,10 +220,54 @@ pub(crate) fn run(frame: &[u8]) -> Result<Frame, DropReason> {
     Ok(Frame::Ip(p))
 }
 
-fn icmp(p: &mut Packet, ty: u8, code: u8, id: u16, error: bool, echo: bool, nd: bool) {
+/// What an ICMP message that is neither echo nor a query is keyed by,
+/// above its `type << 8 | code` (see [`icmp_key`]).
+pub(crate) const ICMP_OTHER: u16 = 0x4000;
+
+/// The session key "ports" (source, destination) of an ICMP or ICMPv6
+/// message that is not an error (errors follow the session they quote).
+///
+/// The destination minus the source (mod 2^16) names the kind, and a
+/// reversed key negates it, so no kind's packet can land on another
+/// kind's session, either way:
+/// - echo request and reply (ICMP 8/0, ICMPv6 128/129): the identifier
+///   twice (difference 0), so the reply is the request's key reversed;
+/// - the other ICMP queries, timestamp (13/14), information (15/16) and
+///   address mask (17/18): a request `(id, id + k)`, its reply
+///   `(id + k, id)`, k = 1, 2, 3: only that query's reply answers it;
+/// - anything else (router advertisement and solicitation, unassigned
+///   types, ...): `(tc, tc + ICMP_OTHER)` with `tc = type << 8 | code`, a
+///   flow of its own per type and code whose reverse (difference
+///   0xc000) is no packet's key: nothing is admitted as its answer.
+///
+/// Junos's `junos-icmp-ping` matches echo only; before this, every
+/// non-echo type was keyed as an echo with identifier 0, so after one
+/// permitted ping with id 0 a ping-only policy passed any ICMP type, both
+/// ways. Mirrored by `xpf_icmp_key` in `ebpf/dataplane/parse.h`.
+pub(crate) fn icmp_key(v6: bool, ty: u8, code: u8, id: u16) -> (u16, u16) {
+    let echo = if v6 {
+        matches!(ty, 128 | 129)
+    } else {
+        matches!(ty, 0 | 8)
+    };
     if echo {
-        p.sport = id;
-        p.dport = id;
+        return (id, id);
+    }
+    if !v6 && (13..=18).contains(&ty) {
+        let k = u16::from((ty - 11) / 2);
+        return if ty % 2 == 1 {
+            (id, id.wrapping_add(k))
+        } else {
+            (id.wrapping_add(k), id)
+        };
+    }
+    let tc = u16::from(ty) << 8 | u16::from(code);
+    (tc, tc.wrapping_add(ICMP_OTHER))
+}
+
+fn icmp(p: &mut Packet, ty: u8, code: u8, id: u16, error: bool, echo: bool, nd: bool) {
+    if !error {
+        (p.sport, p.dport) = icmp_key(p.v6, ty, code, id);
     }
     p.port = u16::from(ty) << 8 | u16::from(code);
     p.icmp = Some(IcmpInfo {
@@ -280,8 +324,8 @@ pub(crate) fn inner(frame: &[u8], p: &Packet) -> Result<Inner, DropReason> {
     let (sport, dport, echo) = match proto {
         6 | 17 | 132 => (crate::parse::be16(q, 0), crate::parse::be16(q, 2), false),
         1 | 58 => {
-            let id = crate::parse::be16(q, 4);
-            (id, id, matches!(q[0], 0 | 8 | 128 | 129))
+            let (sport, dport) = icmp_key(p.v6, q[0], q[1], crate::parse::be16(q, 4));
+            (sport, dport, matches!(q[0], 0 | 8 | 128 | 129))
         }
         _ => (0, 0, false),
     };
@@ -295,4 +339,85 @@ pub(crate) fn inner(frame: &[u8], p: &Packet) -> Result<Inner, DropReason> {
         dport,
         echo,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    /// What a message belongs to: its key may meet another's, either way,
+    /// only within one.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Conversation {
+        Echo(u16),
+        /// Query pair (its request type), identifier.
+        Query(u8, u16),
+        /// Type, code.
+        Other(u8, u8),
+    }
+
+    fn conversation(v6: bool, ty: u8, code: u8, id: u16) -> Conversation {
+        match (v6, ty) {
+            (false, 0 | 8) | (true, 128 | 129) => Conversation::Echo(id),
+            (false, 13..=18) => Conversation::Query(ty - (1 - ty % 2), id),
+            _ => Conversation::Other(ty, code),
+        }
+    }
+
+    #[test]
+    fn icmp_kinds_never_share_a_key_either_way() {
+        // Identifiers at every edge the key arithmetic has.
+        let ids = [
+            0, 1, 2, 3, 4, 0x3ffd, 0x3fff, 0x4000, 0x4003, 0x7fff, 0x8000, 0xbfff, 0xc000, 0xc003,
+            0xfffc, 0xfffd, 0xfffe, 0xffff,
+        ];
+        let mut all = Vec::new();
+        for v6 in [false, true] {
+            for ty in 0..=255u8 {
+                let error = if v6 {
+                    ty < 128
+                } else {
+                    matches!(ty, 3 | 4 | 5 | 11 | 12)
+                };
+                if error {
+                    continue;
+                }
+                for code in [0, 1, 0x40, 0xc0, 255] {
+                    for id in ids {
+                        let c = conversation(v6, ty, code, id);
+                        all.push((v6, icmp_key(v6, ty, code, id), c));
+                    }
+                }
+            }
+        }
+        let mut by_key: HashMap<(bool, (u16, u16)), Conversation> = HashMap::new();
+        for &(v6, k, c) in &all {
+            let had = *by_key.entry((v6, k)).or_insert(c);
+            assert_eq!(had, c, "{k:?} is both's key");
+        }
+        for &(v6, (s, d), c) in &all {
+            if let Some(&other) = by_key.get(&(v6, (d, s))) {
+                assert_eq!(other, c, "{:?} answers {c:?}", (d, s));
+            }
+        }
+    }
+
+    #[test]
+    fn queries_are_answered_by_their_replies_and_echo_keeps_its_id() {
+        let rev = |(s, d): (u16, u16)| (d, s);
+        assert_eq!(icmp_key(false, 8, 0, 0x1234), (0x1234, 0x1234));
+        assert_eq!(icmp_key(true, 129, 0, 7), (7, 7));
+        for (req, reply) in [(13, 14), (15, 16), (17, 18)] {
+            for id in [0, 0xffff] {
+                assert_eq!(
+                    rev(icmp_key(false, req, 0, id)),
+                    icmp_key(false, reply, 0, id)
+                );
+            }
+        }
+        // The same types carry no query meaning in ICMPv6.
+        assert_ne!(rev(icmp_key(true, 13, 0, 1)), icmp_key(true, 14, 0, 1));
+    }
 }

@@ -256,6 +256,17 @@ pub fn pong(src: &str, dst: &str, id: u16) -> Ip {
     ip(src, dst, if v6 { 58 } else { 1 }, echo(v6, false, id, 1))
 }
 
+/// An ICMP (IPv4 addresses) or ICMPv6 message of any type, laid out as a
+/// query: type, code, checksum, identifier, sequence number 1, `body`.
+pub fn icmp_msg(src: &str, dst: &str, ty: u8, code: u8, id: u16, body: &[u8]) -> Ip {
+    let v6 = src.contains(':');
+    let mut h = vec![ty, code, 0, 0];
+    h.extend_from_slice(&id.to_be_bytes());
+    h.extend_from_slice(&1u16.to_be_bytes());
+    h.extend_from_slice(body);
+    ip(src, dst, if v6 { 58 } else { 1 }, h)
+}
+
 /// A parsed view of a frame the pipeline produced.
 pub struct View<'a> {
     pub f: &'a [u8],
