@@ -51,44 +51,102 @@ use anyhow::Context;
 pub use logbuf::LogBuffer;
 use supervisor::Supervisor;
 
-/// How `xpfd run` was started.
-#[derive(Debug, Clone)]
+/// How `xpfd run` was started: its flags, parsed by clap from these
+/// fields (their doc comments are the `--help` text).
+#[derive(Debug, Clone, clap::Args)]
 pub struct Options {
     /// Where the configuration database lives.
+    #[arg(long, default_value = "/var/lib/xpf")]
     pub state_dir: PathBuf,
-    /// Seeds the database on first start only.
+    /// Configuration to commit on the very first start (ignored afterwards);
+    /// one that does not load, check or apply is logged, shown by
+    /// `show system commit`, and skipped: xpfd starts without it.
+    #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Zero-touch bootstrap files: the first that exists seeds the database
-    /// on first start; unlike `config`, a bad one is logged, not fatal.
+    /// Zero-touch bootstrap: on the very first start, the first of these
+    /// files that exists is committed; one that does not load or check is
+    /// logged and skipped, and xpfd starts with an empty configuration.
+    #[arg(long, value_name = "PATH")]
     pub bootstrap: Vec<PathBuf>,
     /// The management API's Unix socket.
+    #[arg(long, default_value = xpf_api::DEFAULT_SOCKET)]
     pub socket: PathBuf,
-    /// Cluster node name for `${node}` groups.
+    /// Cluster node name for `${node}` groups (node0, node1).
+    #[arg(long)]
     pub node: Option<String>,
-    /// Bring down interfaces the configuration does not name.
-    pub down_unmanaged: bool,
-    /// gRPC over TCP with TLS; `None`: off.
-    pub grpc_listen: Option<SocketAddr>,
-    /// REST over HTTPS; `None`: off.
-    pub rest_listen: Option<SocketAddr>,
-    /// The TLS certificate chain (PEM) for both; generated when absent.
+    /// Leave interfaces the configuration does not name as they are.
+    #[arg(long)]
+    pub keep_unmanaged: bool,
+    /// gRPC over TCP with TLS and password logins: ADDRESS:PORT, or `none`.
+    #[arg(long, default_value = "[::]:50051", value_name = "ADDR|none")]
+    pub grpc_listen: Listen,
+    /// REST over HTTPS with password logins: ADDRESS:PORT, or `none`.
+    #[arg(long, default_value = "[::]:8080", value_name = "ADDR|none")]
+    pub rest_listen: Listen,
+    /// TLS certificate chain (PEM) for gRPC and REST [default: self-signed,
+    /// generated once under STATE_DIR/tls/].
+    #[arg(long, requires = "tls_key", value_name = "FILE")]
     pub tls_cert: Option<PathBuf>,
-    /// Its private key (PEM).
+    /// The certificate's private key (PEM).
+    #[arg(long, requires = "tls_cert", value_name = "FILE")]
     pub tls_key: Option<PathBuf>,
-    /// Make the Linux accounts match `system login` and `root-authentication`.
+    /// Make the Linux accounts match `system login` and
+    /// `root-authentication` (the appliance does; off so a developer's
+    /// machine keeps its accounts).
+    #[arg(long)]
     pub manage_accounts: bool,
-    /// The login shell of managed accounts: the CLI.
+    /// The login shell of the accounts xpfd manages.
+    #[arg(long, default_value = "/usr/bin/cli", value_name = "PATH")]
     pub cli_path: PathBuf,
-    /// Render `system services ssh` into `sshd_config` and tell sshd.
+    /// Configure and reload sshd from `system services ssh`.
+    #[arg(long)]
     pub manage_sshd: bool,
-    /// The sshd configuration file xpfd writes.
+    /// The sshd configuration file xpfd writes (sshd_config must Include it).
+    #[arg(
+        long,
+        default_value = "/etc/ssh/sshd_config.d/xpf.conf",
+        value_name = "PATH"
+    )]
     pub sshd_config: PathBuf,
-    /// The userspace forwarding engine to run.
-    pub dataplane: forwarding::Engine,
-    /// Where `system syslog file` files go.
+    /// The forwarding engine: `afxdp` forwards as `system
+    /// dataplane-type` says, the pipeline on AF_XDP sockets of the data
+    /// interfaces (falling back loudly to the eBPF dataplane when it
+    /// cannot start) or the eBPF dataplane (needs root); `none` never
+    /// forwards and leaves the kernel's forwarding alone.
+    #[arg(long, value_enum, default_value = "afxdp")]
+    pub dataplane: Engine,
+    /// Where `system syslog file` files are written (`show log FILE`).
+    #[arg(long, default_value = "/var/log", value_name = "DIR")]
     pub log_dir: PathBuf,
-    /// Where the dataplanes pin (bpffs).
+    /// Where the dataplanes pin their BPF maps, programs and links (on
+    /// a bpffs). The eBPF dataplane's pins outlive xpfd, so a restarted
+    /// xpfd takes over its sessions and attachments (hitless restart).
+    #[arg(long, default_value = xpf_ebpf_loader::PIN_DIR, value_name = "DIR")]
     pub bpf_pin_dir: PathBuf,
+}
+
+impl Options {
+    /// Whether interfaces the configuration does not name are brought down.
+    pub fn down_unmanaged(&self) -> bool {
+        !self.keep_unmanaged
+    }
+}
+
+/// A TCP listen address, or `none`.
+#[derive(Clone, Copy, Debug)]
+pub struct Listen(pub Option<SocketAddr>);
+
+impl std::str::FromStr for Listen {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "none" {
+            return Ok(Listen(None));
+        }
+        s.parse().map(|a| Listen(Some(a))).map_err(|_| {
+            format!("`{s}` is not ADDRESS:PORT (e.g. 0.0.0.0:8080, [::]:8080) or `none`")
+        })
+    }
 }
 
 pub use forwarding::Engine;
@@ -140,20 +198,20 @@ pub async fn run(opts: Options, logs: LogBuffer) -> anyhow::Result<()> {
         "management API on the Unix socket",
         grpc::serve(sup.clone(), grpc::Listener::Unix(listener)),
     ));
-    if opts.grpc_listen.is_some() || opts.rest_listen.is_some() {
+    if opts.grpc_listen.0.is_some() || opts.rest_listen.0.is_some() {
         let id = tls::load_or_generate(
             &opts.state_dir,
             opts.tls_cert.as_deref(),
             opts.tls_key.as_deref(),
         )?;
         tracing::info!(cert = %id.cert_path.display(), sha256 = %id.fingerprint, "TLS certificate");
-        if let Some(addr) = opts.grpc_listen {
+        if let Some(addr) = opts.grpc_listen.0 {
             let (l, at) = bind_tcp(addr).await?;
             tracing::info!(%at, "gRPC listening (TLS, password logins)");
             let tls = grpc::Listener::Tls(l, tls::grpc_config(&id));
             servers.spawn(named("gRPC over TCP", grpc::serve(sup.clone(), tls)));
         }
-        if let Some(addr) = opts.rest_listen {
+        if let Some(addr) = opts.rest_listen.0 {
             let (l, at) = bind_tcp(addr).await?;
             tracing::info!(%at, "REST listening (HTTPS, password logins)");
             let cfg = tls::server_config(&id)?;

@@ -101,7 +101,7 @@ impl Supervisor {
             db: Mutex::new(db),
             sessions: std::sync::Mutex::new(Sessions::default()),
             active: RwLock::new(None),
-            interfaces: Interfaces::new(opts.down_unmanaged).await?,
+            interfaces: Interfaces::new(opts.down_unmanaged()).await?,
             accounts: Accounts::new(opts.manage_accounts, opts.cli_path.clone()),
             sshd: Sshd::new(opts.manage_sshd.then(|| opts.sshd_config.clone())),
             snapshot: RwLock::new(None),

@@ -65,11 +65,12 @@ pub fn kernel() -> &'static KernelSupport {
 }
 
 /// `xpfd run --dataplane`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Engine {
-    /// xpfd forwards: AF_XDP or eBPF as `system dataplane-type` says.
+    /// xpf forwards: AF_XDP workers running the pipeline, or the eBPF
+    /// dataplane (`system dataplane-type`).
     Afxdp,
-    /// No forwarding by xpfd: plain Linux interfaces.
+    /// No userspace forwarding.
     None,
 }
 
