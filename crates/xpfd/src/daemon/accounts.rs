@@ -69,16 +69,58 @@ impl Accounts {
     }
 
     /// Makes the accounts match `model`. Does nothing unless managing.
-    pub async fn apply(&self, model: &Model) -> Result<(), String> {
+    pub async fn apply(&self, model: &Model) -> Result<(), AccountsError> {
         let Some(cli) = self.cli.clone() else {
             return Ok(());
         };
-        let want = wanted(model).map_err(|e| format!("accounts: {e}"))?;
-        tokio::task::spawn_blocking(move || sync(&want, &cli))
-            .await
-            .map_err(|e| format!("accounts: {e}"))?
-            .map_err(|e| format!("accounts: {e}"))
+        let want = wanted(model)?;
+        tokio::task::spawn_blocking(move || sync(&want, &cli)).await?
     }
+}
+
+/// Why the accounts could not be made to match the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    /// The configuration asks for what no Linux account can be; `path` is
+    /// the statement (`edit system login user alice authentication`).
+    #[error("[{path}] {why}")]
+    Config {
+        /// The statement path.
+        path: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// A file or directory operation.
+    #[error("{what} {}: {source}", path.display())]
+    File {
+        /// The operation.
+        what: &'static str,
+        /// On what.
+        path: PathBuf,
+        /// The system's answer.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A passwd tool (useradd, chpasswd, ...) failed or did not run.
+    #[error("{what} failed: {why}")]
+    Tool {
+        /// The tool and its user.
+        what: String,
+        /// What it said, or why it did not run.
+        why: String,
+    },
+    /// The system's accounts are not as they must be.
+    #[error("{0}")]
+    System(String),
+    /// The blocking task that syncs the accounts did not finish.
+    #[error("the accounts task: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// A file operation's error, for `map_err`.
+fn file_err(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> AccountsError {
+    let path = path.to_owned();
+    move |source| AccountsError::File { what, path, source }
 }
 
 /// A password field and an authorized_keys file.
@@ -107,21 +149,25 @@ struct Wanted {
 }
 
 /// Reads and checks what the model asks for.
-fn wanted(model: &Model) -> Result<Wanted, String> {
+fn wanted(model: &Model) -> Result<Wanted, AccountsError> {
     let mut users = Vec::new();
     for u in &model.system.login.users {
         let path = format!("edit system login user {}", u.name);
         if u.name == "root" {
-            return Err(format!(
-                "[{path}] root is configured under [edit system root-authentication]"
-            ));
+            return Err(AccountsError::Config {
+                path,
+                why: "root is configured under [edit system root-authentication]".into(),
+            });
         }
         if !valid_name(&u.name) {
-            return Err(format!(
-                "[{path}] '{}' cannot be a Linux user name: use up to 32 letters, digits, \
-                 '.', '_' and '-', starting with a letter or '_'",
-                u.name
-            ));
+            return Err(AccountsError::Config {
+                why: format!(
+                    "'{}' cannot be a Linux user name: use up to 32 letters, digits, \
+                     '.', '_' and '-', starting with a letter or '_'",
+                    u.name
+                ),
+                path,
+            });
         }
         users.push(WantedUser {
             name: u.name.clone(),
@@ -149,20 +195,24 @@ fn valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
-fn credentials(auth: &Authentication, path: &str) -> Result<Credentials, String> {
+fn credentials(auth: &Authentication, path: &str) -> Result<Credentials, AccountsError> {
+    let config = |why: String| AccountsError::Config {
+        path: path.to_string(),
+        why,
+    };
     let password = match auth.encrypted_password.as_deref() {
         None | Some("") => NO_PASSWORD.to_string(),
         Some(h) if h.chars().all(|c| c.is_ascii_graphic() && c != ':') => h.to_string(),
         Some(_) => {
-            return Err(format!(
-                "[{path}] encrypted-password must be a crypt(3) hash (printable, no ':' or spaces)"
+            return Err(config(
+                "encrypted-password must be a crypt(3) hash (printable, no ':' or spaces)".into(),
             ))
         }
     };
     let mut authorized_keys =
         format!("# Written by xpfd from [{path}]; edits here are overwritten.\n");
     for key in &auth.ssh_keys {
-        let line = key_line(key).map_err(|e| format!("[{path}] {e}"))?;
+        let line = key_line(key).map_err(|BadKey(why)| config(why))?;
         authorized_keys.push_str(&line);
         authorized_keys.push('\n');
     }
@@ -195,16 +245,20 @@ fn algorithm_fits(kind: SshKeyKind, algorithm: &str) -> bool {
     }
 }
 
+/// Why a configured key cannot be an authorized_keys line.
+#[derive(Debug, PartialEq)]
+struct BadKey(String);
+
 /// One authorized_keys line: `[from="…" ]type base64[ comment]`.
 ///
 /// Junos stores the whole key line (`ssh-ed25519 AAAA… user@host`); a bare
 /// base64 blob gets its type from the keyword. The blob must decode and
 /// name the same type, so a pasting mistake fails the commit instead of
 /// silently locking the user out.
-fn key_line(key: &SshKey) -> Result<String, String> {
+fn key_line(key: &SshKey) -> Result<String, BadKey> {
     let kw = keyword(key.kind);
     if key.key.chars().any(char::is_control) {
-        return Err(format!("{kw}: the key must be one line"));
+        return Err(BadKey(format!("{kw}: the key must be one line")));
     }
     let words: Vec<&str> = key.key.split_whitespace().collect();
     let (algorithm, blob, comment) = match words.as_slice() {
@@ -216,33 +270,33 @@ fn key_line(key: &SshKey) -> Result<String, String> {
                 SshKeyKind::Rsa => "ssh-rsa",
                 SshKeyKind::Ed25519 => "ssh-ed25519",
                 SshKeyKind::Ecdsa => {
-                    return Err(format!(
+                    return Err(BadKey(format!(
                         "{kw}: give the whole key line (ecdsa-sha2-nistpNNN AAAA…)"
-                    ))
+                    )))
                 }
             };
             (algorithm.to_string(), *blob, comment)
         }
         _ => {
-            return Err(format!(
+            return Err(BadKey(format!(
                 "{kw}: not an OpenSSH public key (expected `{kw} AAAA… comment`)"
-            ))
+            )))
         }
     };
     if !algorithm_fits(key.kind, &algorithm) {
-        return Err(format!("{kw}: this is a {algorithm} key"));
+        return Err(BadKey(format!("{kw}: this is a {algorithm} key")));
     }
     if blob_type(blob).as_deref() != Some(algorithm.as_str()) {
-        return Err(format!(
+        return Err(BadKey(format!(
             "{kw}: the key data is damaged (it does not decode to a {algorithm} key)"
-        ));
+        )));
     }
     let mut line = String::new();
     if let Some(from) = &key.from {
         if from.is_empty() || from.chars().any(|c| c == '"' || !c.is_ascii_graphic()) {
-            return Err(format!(
+            return Err(BadKey(format!(
                 "{kw} from: '{from}' is not a host pattern list (no spaces or quotes)"
-            ));
+            )));
         }
         line.push_str(&format!("from=\"{from}\" "));
     }
@@ -288,8 +342,8 @@ struct Observed {
 }
 
 impl Observed {
-    fn read() -> Result<Observed, String> {
-        let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("reading {p}: {e}"));
+    fn read() -> Result<Observed, AccountsError> {
+        let read = |p: &str| std::fs::read_to_string(p).map_err(file_err("reading", Path::new(p)));
         Ok(Observed {
             accounts: parse_passwd(&read("/etc/passwd")?),
             shadow: parse_shadow(&read("/etc/shadow")?),
@@ -376,16 +430,19 @@ struct Plan {
 
 /// The tools to run to get from `seen` to `want`. Removals come first, so a
 /// uid a removed user frees can go to a new one.
-fn plan(want: &Wanted, seen: &Observed, cli: &str) -> Result<Plan, String> {
+fn plan(want: &Wanted, seen: &Observed, cli: &str) -> Result<Plan, AccountsError> {
     let mut plan = Plan::default();
     for u in &want.users {
         if let Some(a) = seen.account(&u.name).filter(|a| a.gecos != MARK) {
-            return Err(format!(
-                "[edit system login user {n}] the Linux account {n} (uid {uid}) exists and \
-                 was not created by xpf; xpf does not take over accounts it did not create",
-                n = u.name,
-                uid = a.uid
-            ));
+            return Err(AccountsError::Config {
+                path: format!("edit system login user {}", u.name),
+                why: format!(
+                    "the Linux account {n} (uid {uid}) exists and was not created by xpf; \
+                     xpf does not take over accounts it did not create",
+                    n = u.name,
+                    uid = a.uid
+                ),
+            });
         }
     }
     if seen.group.is_none() {
@@ -468,10 +525,10 @@ fn plan(want: &Wanted, seen: &Observed, cli: &str) -> Result<Plan, String> {
 }
 
 /// Brings the system's accounts to `want`.
-fn sync(want: &Wanted, cli: &Path) -> Result<(), String> {
-    let cli_text = cli
-        .to_str()
-        .ok_or_else(|| format!("the cli path {} is not UTF-8", cli.display()))?;
+fn sync(want: &Wanted, cli: &Path) -> Result<(), AccountsError> {
+    let cli_text = cli.to_str().ok_or_else(|| {
+        AccountsError::System(format!("the cli path {} is not UTF-8", cli.display()))
+    })?;
     list_shell(cli_text)?;
     let plan = plan(want, &Observed::read()?, cli_text)?;
     for tool in &plan.tools {
@@ -482,9 +539,9 @@ fn sync(want: &Wanted, cli: &Path) -> Result<(), String> {
     }
     let now = Observed::read()?;
     for (user, text) in &plan.keys {
-        let account = now
-            .account(user)
-            .ok_or_else(|| format!("user {user} is missing after it was created"))?;
+        let account = now.account(user).ok_or_else(|| {
+            AccountsError::System(format!("user {user} is missing after it was created"))
+        })?;
         write_keys(account, text)?;
     }
     Ok(())
@@ -492,7 +549,7 @@ fn sync(want: &Wanted, cli: &Path) -> Result<(), String> {
 
 /// Adds the CLI to /etc/shells: tools that check login shells (and people
 /// reading the file) should know it as one.
-fn list_shell(cli: &str) -> Result<(), String> {
+fn list_shell(cli: &str) -> Result<(), AccountsError> {
     const SHELLS: &str = "/etc/shells";
     let text = std::fs::read_to_string(SHELLS).unwrap_or_default();
     if text.lines().any(|l| l.trim() == cli) {
@@ -502,19 +559,19 @@ fn list_shell(cli: &str) -> Result<(), String> {
         .create(true)
         .append(true)
         .open(SHELLS)
-        .map_err(|e| format!("opening {SHELLS}: {e}"))?;
+        .map_err(file_err("opening", Path::new(SHELLS)))?;
     let sep = if text.is_empty() || text.ends_with('\n') {
         ""
     } else {
         "\n"
     };
-    writeln!(f, "{sep}{cli}").map_err(|e| format!("writing {SHELLS}: {e}"))?;
+    writeln!(f, "{sep}{cli}").map_err(file_err("writing", Path::new(SHELLS)))?;
     tracing::info!(cli, "added to /etc/shells");
     Ok(())
 }
 
 /// Runs one passwd tool; its complaint becomes the error.
-fn run(tool: &Tool) -> Result<(), String> {
+fn run(tool: &Tool) -> Result<(), AccountsError> {
     let ran = exec(tool)?;
     if tool.name == "userdel" && ran.code == Some(USERDEL_IN_USE) {
         // Still logged in: the account goes anyway, as on Junos; the session
@@ -534,7 +591,11 @@ struct Ran {
     stderr: String,
 }
 
-fn exec(tool: &Tool) -> Result<Ran, String> {
+fn exec(tool: &Tool) -> Result<Ran, AccountsError> {
+    let failed = |why: String| AccountsError::Tool {
+        what: tool.name.to_string(),
+        why,
+    };
     let path = Path::new(TOOLS).join(tool.name);
     let mut child = Command::new(&path)
         .args(&tool.args)
@@ -546,15 +607,15 @@ fn exec(tool: &Tool) -> Result<Ran, String> {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("running {}: {e}", path.display()))?;
+        .map_err(|e| failed(format!("running {}: {e}", path.display())))?;
     if let (Some(text), Some(mut input)) = (&tool.stdin, child.stdin.take()) {
         input
             .write_all(text.as_bytes())
-            .map_err(|e| format!("{}: writing its input: {e}", tool.name))?;
+            .map_err(|e| failed(format!("writing its input: {e}")))?;
     }
     let out = child
         .wait_with_output()
-        .map_err(|e| format!("{}: {e}", tool.name))?;
+        .map_err(|e| failed(e.to_string()))?;
     Ok(Ran {
         code: out.status.code(),
         success: out.status.success(),
@@ -562,14 +623,17 @@ fn exec(tool: &Tool) -> Result<Ran, String> {
     })
 }
 
-fn check(tool: &Tool, ran: Ran) -> Result<(), String> {
+fn check(tool: &Tool, ran: Ran) -> Result<(), AccountsError> {
     // The user is the last argument, except for chpasswd (its input).
     let what = match tool.name {
         "chpasswd" => "setting passwords".to_string(),
         _ => format!("{} {}", tool.name, tool.args.last().map_or("", |a| a)),
     };
     if !ran.success {
-        return Err(format!("{what} failed: {}", ran.stderr));
+        return Err(AccountsError::Tool {
+            what,
+            why: ran.stderr,
+        });
     }
     tracing::info!("accounts: {what}");
     Ok(())
@@ -581,18 +645,22 @@ fn check(tool: &Tool, ran: Ran) -> Result<(), String> {
 /// The user owns the directories, so nothing in them is followed: a
 /// symlink where `.ssh` should be is replaced, and the file is written
 /// beside its place and renamed over it.
-fn write_keys(account: &Account, text: &str) -> Result<(), String> {
+fn write_keys(account: &Account, text: &str) -> Result<(), AccountsError> {
     let (uid, gid) = (account.uid, account.gid);
     let home = &account.home;
-    let err = |what: &str, p: &Path, e: std::io::Error| format!("{what} {}: {e}", p.display());
+    let err = |what: &'static str, p: &Path, source: std::io::Error| AccountsError::File {
+        what,
+        path: p.to_owned(),
+        source,
+    };
     match std::fs::symlink_metadata(home) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => {
-            return Err(format!(
+            return Err(AccountsError::System(format!(
                 "{}'s home {} is not a directory",
                 account.name,
                 home.display()
-            ))
+            )))
         }
         Err(_) => {
             std::fs::create_dir_all(home).map_err(|e| err("creating", home, e))?;
@@ -708,10 +776,10 @@ mod tests {
             ),
             (SshKeyKind::Ecdsa, "AAAAE2VjZHNh".into(), "whole key line"),
         ] {
-            let e = key_line(&key(kind, &text, None)).unwrap_err();
+            let BadKey(e) = key_line(&key(kind, &text, None)).unwrap_err();
             assert!(e.contains(why), "{text}: {e}");
         }
-        let e = key_line(&key(SshKeyKind::Ed25519, ED, Some("a\" b"))).unwrap_err();
+        let BadKey(e) = key_line(&key(SshKeyKind::Ed25519, ED, Some("a\" b"))).unwrap_err();
         assert!(e.contains("host pattern"), "{e}");
     }
 
@@ -724,12 +792,14 @@ mod tests {
         let e = wanted(&model(
             "system { login { user root { class super-user; } } }",
         ))
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("root-authentication"), "{e}");
         let e = wanted(&model(
             "system { login { user bob { class operator; authentication { encrypted-password \"a:b\"; } } } }",
         ))
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             e.starts_with("[edit system login user bob authentication]"),
             "{e}"
@@ -832,7 +902,8 @@ mod tests {
             ),
             "/usr/bin/cli",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("was not created by xpf"), "{e}");
     }
 }

@@ -66,12 +66,48 @@ pub fn desired_routes(model: &Model) -> Vec<DesiredRoute> {
     out
 }
 
+/// Why the interfaces could not be made to match a configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum InterfacesError {
+    /// A Junos name with no Linux name.
+    #[error(transparent)]
+    Name(#[from] xpf_netlink::NameError),
+    /// An address the kernel cannot hold.
+    #[error("[edit interfaces {interface} unit {unit}] {source}")]
+    Address {
+        /// The Junos interface.
+        interface: String,
+        /// The unit.
+        unit: u32,
+        /// Why.
+        #[source]
+        source: xpf_netlink::IfAddrError,
+    },
+    /// A VLAN unit without its tag.
+    #[error("[edit interfaces {interface} unit {unit}] vlan-id is required with vlan-tagging")]
+    NoVlanId {
+        /// The Junos interface.
+        interface: String,
+        /// The unit.
+        unit: u32,
+    },
+    /// Reading the kernel's interfaces.
+    #[error("reading the interfaces: {0}")]
+    Read(#[from] xpf_netlink::NetlinkError),
+    /// The kernel refused a change (the error names the interface).
+    #[error("interfaces: {0}")]
+    Apply(#[from] xpf_netlink::ApplyError),
+    /// The kernel refused a static route.
+    #[error("[edit routing-options static] {0}")]
+    Routes(xpf_netlink::NetlinkError),
+}
+
 /// Linux's loopback is `lo`; Junos calls it `lo0`.
-fn to_linux(junos: &str) -> Result<String, String> {
+fn to_linux(junos: &str) -> Result<String, xpf_netlink::NameError> {
     if junos == "lo0" {
         return Ok("lo".into());
     }
-    linux_name(junos).map_err(|e| e.to_string())
+    linux_name(junos)
 }
 
 fn to_junos(linux: &str) -> String {
@@ -82,7 +118,7 @@ fn to_junos(linux: &str) -> String {
 }
 
 /// The links a model asks for.
-pub fn desired(model: &Model, down_unmanaged: bool) -> Result<Desired, String> {
+pub fn desired(model: &Model, down_unmanaged: bool) -> Result<Desired, InterfacesError> {
     let mut links = Vec::new();
     for ifd in &model.interfaces {
         // Redundant Ethernet and fabric links come with the chassis cluster.
@@ -100,19 +136,24 @@ pub fn desired(model: &Model, down_unmanaged: bool) -> Result<Desired, String> {
                 .iter()
                 .chain(unit.inet6.iter())
                 .flat_map(|f| f.addresses.iter())
-                .map(|a| IfAddr::new(a.prefix.addr, a.prefix.len).map_err(|e| e.to_string()))
+                .map(|a| {
+                    IfAddr::new(a.prefix.addr, a.prefix.len).map_err(|source| {
+                        InterfacesError::Address {
+                            interface: ifd.name.clone(),
+                            unit: unit.number,
+                            source,
+                        }
+                    })
+                })
                 .collect::<Result<_, _>>()?;
             if !ifd.vlan_tagging && unit.number == 0 {
                 phys.addresses.extend(addrs);
                 continue;
             }
-            let name = unit_linux_name(&ifd.name, unit.number, ifd.vlan_tagging)
-                .map_err(|e| e.to_string())?;
-            let id = unit.vlan_id.ok_or_else(|| {
-                format!(
-                    "[edit interfaces {} unit {}] vlan-id is required with vlan-tagging",
-                    ifd.name, unit.number
-                )
+            let name = unit_linux_name(&ifd.name, unit.number, ifd.vlan_tagging)?;
+            let id = unit.vlan_id.ok_or_else(|| InterfacesError::NoVlanId {
+                interface: ifd.name.clone(),
+                unit: unit.number,
             })?;
             let mut vlan =
                 DesiredLink::vlan(&name, &linux, id).with_up(!ifd.disable && !unit.disable);
@@ -129,8 +170,11 @@ pub fn desired(model: &Model, down_unmanaged: bool) -> Result<Desired, String> {
         None => DesiredLink::physical("lo"),
     };
     let mut lo = lo.with_up(true);
-    for a in ["127.0.0.1/8", "::1/128"] {
-        let a: IfAddr = a.parse().map_err(|e| format!("{e}"))?;
+    let loopback = [
+        IfAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), 8),
+        IfAddr::new(std::net::Ipv6Addr::LOCALHOST.into(), 128),
+    ];
+    for a in loopback.into_iter().flatten() {
         if !lo.addresses.contains(&a) {
             lo.addresses.push(a);
         }
@@ -160,9 +204,9 @@ impl Interfaces {
     }
 
     /// Makes the interfaces match `model`; on error they are as before.
-    pub async fn apply(&self, model: &Model) -> Result<(), String> {
+    pub async fn apply(&self, model: &Model) -> Result<(), InterfacesError> {
         let want = desired(model, self.down_unmanaged)?;
-        let before = self.owner.snapshot().await.map_err(|e| e.to_string())?;
+        let before = self.owner.snapshot().await?;
         match self.owner.apply(&want).await {
             Ok(report) => {
                 tracing::debug!("interfaces: {report}");
@@ -172,7 +216,7 @@ impl Interfaces {
                     }
                     let old_routes = self.routes.lock().await.clone();
                     let _ = self.apply_routes(&old_routes).await;
-                    return Err(format!("routes: {e}"));
+                    return Err(InterfacesError::Routes(e));
                 }
                 let old = self.desired.lock().await.replace(want);
                 *self.before.lock().await = Some((before, old));
@@ -183,18 +227,14 @@ impl Interfaces {
                     tracing::error!("restoring interfaces after a failed apply: {r}");
                 }
                 *self.before.lock().await = None;
-                Err(format!("interfaces: {e}"))
+                Err(e.into())
             }
         }
     }
 
     /// Installs the static routes; records them for `reapply` and `undo`.
-    async fn apply_routes(&self, want: &[DesiredRoute]) -> Result<(), String> {
-        let report = self
-            .owner
-            .apply_routes(want)
-            .await
-            .map_err(|e| e.to_string())?;
+    async fn apply_routes(&self, want: &[DesiredRoute]) -> Result<(), xpf_netlink::NetlinkError> {
+        let report = self.owner.apply_routes(want).await?;
         for p in &report.unreachable {
             tracing::warn!(route = %p, "static route not installed: its next hop is not on a connected network");
         }
@@ -466,5 +506,36 @@ pub async fn mirror_kernel_tables(sup: Arc<Supervisor>) {
         if let Some((routes, l2)) = sup.interfaces.kernel_tables().await {
             sup.forwarding.refresh(&routes, l2);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(text: &str) -> Model {
+        let cfg = xpf_config::parse_config(text).expect("loads");
+        xpf_model::build(&xpf_config::effective(&cfg, None)).expect("checks")
+    }
+
+    /// The apply step's errors name the statement they come from.
+    #[test]
+    fn errors_name_their_statement() {
+        let m = model("interfaces { ge-0/0/1 { vlan-tagging; unit 5 { family inet { address 10.1.5.1/24; } } } }");
+        match desired(&m, true) {
+            Err(e @ InterfacesError::NoVlanId { .. }) => assert_eq!(
+                e.to_string(),
+                "[edit interfaces ge-0/0/1 unit 5] vlan-id is required with vlan-tagging"
+            ),
+            other => panic!("{other:?}"),
+        }
+        let ok =
+            model("interfaces { ge-0/0/1 { unit 0 { family inet { address 10.1.5.1/24; } } } }");
+        let want = desired(&ok, true).expect("a plain unit applies");
+        assert!(want.links.iter().any(|l| l.name == "ge-0-0-1"));
+        assert!(want
+            .links
+            .iter()
+            .any(|l| l.name == "lo" && l.addresses.len() == 2));
     }
 }

@@ -42,6 +42,48 @@ pub struct Sshd {
     last: Mutex<Option<String>>,
 }
 
+/// Why sshd could not be made to follow the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum SshdError {
+    /// Writing its configuration file.
+    #[error("{what} {}: {source}", path.display())]
+    File {
+        /// The operation.
+        what: &'static str,
+        /// On what.
+        path: PathBuf,
+        /// The system's answer.
+        #[source]
+        source: std::io::Error,
+    },
+    /// systemctl did not run, or refused.
+    #[error("systemctl {verb} {UNIT}: {why}")]
+    Systemctl {
+        /// reload-or-restart or stop.
+        verb: &'static str,
+        /// What it said.
+        why: String,
+    },
+    /// A running sshd could not be told to reload.
+    #[error("signalling sshd (pid {pid}): {source}")]
+    Signal {
+        /// Its pid.
+        pid: nix::unistd::Pid,
+        /// The system's answer.
+        #[source]
+        source: nix::errno::Errno,
+    },
+    /// The blocking task did not finish.
+    #[error("the sshd task: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// A file operation's error, for `map_err`.
+fn file_err(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> SshdError {
+    let path = path.to_owned();
+    move |source| SshdError::File { what, path, source }
+}
+
 impl Sshd {
     /// `path`: `--sshd-config` when `--manage-sshd`, else `None`.
     pub fn new(path: Option<PathBuf>) -> Sshd {
@@ -52,7 +94,7 @@ impl Sshd {
     }
 
     /// Renders `model`'s ssh service and tells sshd, unless nothing changed.
-    pub async fn apply(&self, model: &Model) -> Result<(), String> {
+    pub async fn apply(&self, model: &Model) -> Result<(), SshdError> {
         let Some(path) = self.path.clone() else {
             return Ok(());
         };
@@ -75,9 +117,7 @@ impl Sshd {
             write_file(&path, &written)?;
             tell_sshd(enabled)
         })
-        .await
-        .map_err(|e| format!("sshd: {e}"))?
-        .map_err(|e| format!("sshd: {e}"))?;
+        .await??;
         *last = Some(text);
         Ok(())
     }
@@ -123,9 +163,9 @@ pub fn render(ssh: Option<&Ssh>) -> String {
 }
 
 /// Writes `text` to `path` all at once (beside it, then renamed over it).
-fn write_file(path: &Path, text: &str) -> Result<(), String> {
+fn write_file(path: &Path, text: &str) -> Result<(), SshdError> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(file_err("creating", dir))?;
     }
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".xpfd-new");
@@ -136,27 +176,33 @@ fn write_file(path: &Path, text: &str) -> Result<(), String> {
         .create_new(true)
         .mode(0o644)
         .open(&tmp)
-        .map_err(|e| format!("creating {}: {e}", tmp.display()))?;
+        .map_err(file_err("creating", &tmp))?;
     f.write_all(text.as_bytes())
         .and_then(|()| f.sync_all())
-        .map_err(|e| format!("writing {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("writing {}: {e}", path.display()))
+        .map_err(file_err("writing", &tmp))?;
+    std::fs::rename(&tmp, path).map_err(file_err("writing", path))
 }
 
 /// Makes sshd follow the new file: through systemd when it runs the
 /// machine, else by signalling a running sshd.
-fn tell_sshd(enabled: bool) -> Result<(), String> {
+fn tell_sshd(enabled: bool) -> Result<(), SshdError> {
     // sd_booted(3): systemd is the init system.
     if Path::new("/run/systemd/system").exists() {
         let verb = if enabled { "reload-or-restart" } else { "stop" };
         let out = Command::new("systemctl")
             .args([verb, UNIT])
             .output()
-            .map_err(|e| format!("running systemctl: {e}"))?;
+            .map_err(|e| SshdError::Systemctl {
+                verb,
+                why: format!("did not run: {e}"),
+            })?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         // Stopping a unit that is not installed leaves sshd off: done.
         if !out.status.success() && (enabled || !stderr.contains("not loaded")) {
-            return Err(format!("systemctl {verb} {UNIT}: {}", stderr.trim()));
+            return Err(SshdError::Systemctl {
+                verb,
+                why: stderr.trim().to_string(),
+            });
         }
         tracing::info!("sshd: systemctl {verb} {UNIT}");
         return Ok(());
@@ -164,7 +210,7 @@ fn tell_sshd(enabled: bool) -> Result<(), String> {
     match running_sshd() {
         Some(pid) => {
             nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP)
-                .map_err(|e| format!("signalling sshd (pid {pid}): {e}"))?;
+                .map_err(|source| SshdError::Signal { pid, source })?;
             tracing::info!(%pid, "sshd: told to reload (SIGHUP)");
         }
         None => {

@@ -53,6 +53,28 @@ pub struct Supervisor {
     pub refused_seed: std::sync::Mutex<Option<String>>,
 }
 
+/// Why a commit's apply step failed, by step. Each step's error names its
+/// statement (`[edit interfaces ge-0/0/1 unit 0]`, `[edit system login
+/// user alice]`) where the step knows it.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// Interfaces, addresses and static routes.
+    #[error(transparent)]
+    Interfaces(#[from] super::interfaces::InterfacesError),
+    /// The dataplane compiler refused the model.
+    #[error("dataplane: {0}")]
+    Compile(#[from] xpf_dataplane::CompileError),
+    /// `system login` and `root-authentication` as Linux accounts.
+    #[error("accounts: {0}")]
+    Accounts(#[from] super::accounts::AccountsError),
+    /// `system services ssh` as OpenSSH's configuration.
+    #[error("sshd: {0}")]
+    Sshd(#[from] super::sshd::SshdError),
+    /// The forwarding engine refused the snapshot.
+    #[error("dataplane: {0}")]
+    Forwarding(#[from] super::forwarding::StartError),
+}
+
 /// What a configuration operation reports back.
 pub struct Outcome {
     /// Whether it succeeded.
@@ -273,7 +295,7 @@ impl Supervisor {
     /// Makes the system run `model`: interfaces, then accounts, then sshd.
     /// If a step fails, everything is put back as it was with `previous`
     /// (what the system ran before), so nothing is left half-applied.
-    async fn apply(&self, model: &Model, previous: Option<&Model>) -> Result<(), String> {
+    async fn apply(&self, model: &Model, previous: Option<&Model>) -> Result<(), ApplyError> {
         let result = self.apply_steps(model).await;
         if result.is_err() {
             self.put_back(previous).await;
@@ -281,13 +303,12 @@ impl Supervisor {
         result
     }
 
-    async fn apply_steps(&self, model: &Model) -> Result<(), String> {
+    async fn apply_steps(&self, model: &Model) -> Result<(), ApplyError> {
         self.interfaces.apply(model).await?;
         // The dataplane's snapshot is compiled against the interfaces as the
         // kernel now has them (VLAN units get their ifindex in the step above).
         let table = self.interfaces.table().await;
-        let snapshot = xpf_dataplane::Snapshot::compile(model, &table)
-            .map_err(|e| format!("dataplane: {e}"))?;
+        let snapshot = xpf_dataplane::Snapshot::compile(model, &table)?;
         self.accounts.apply(model).await?;
         self.sshd.apply(model).await?;
         let snapshot = std::sync::Arc::new(snapshot);
@@ -295,8 +316,7 @@ impl Supervisor {
         // The dataplane may refuse the snapshot (the eBPF program cannot
         // express every configuration): then nothing changes.
         self.forwarding
-            .commit(model, snapshot.clone(), &table, names)
-            .map_err(|e| format!("dataplane: {e}"))?;
+            .commit(model, snapshot.clone(), &table, names)?;
         *self.snapshot.write().await = Some(snapshot);
         Ok(())
     }

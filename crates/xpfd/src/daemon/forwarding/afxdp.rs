@@ -2,6 +2,7 @@
 //! The AF_XDP dataplane with the pipeline (`xpf-forward`): started on the
 //! data interfaces, given each later snapshot, stopped with xpfd.
 
+use super::kernel_forwarding::SysctlError;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -58,7 +59,7 @@ impl Running {
         control: &Arc<Control>,
         pin_dir: &std::path::Path,
         previous: Option<Running>,
-    ) -> Result<(Running, Vec<NotStarted>), String> {
+    ) -> Result<(Running, Vec<NotStarted>), xpf_afxdp::Error> {
         let (tables, mut kept) = match previous {
             Some(Running { dp, tables, .. }) => {
                 let kept = dp.stop().into_iter().map(|(f, _)| (f.queue(), f)).collect();
@@ -80,7 +81,7 @@ impl Running {
                     serve.retain(|n| *n != name);
                     left_out.push((name, e.to_string()));
                 }
-                _ => return Err(e.to_string()),
+                _ => return Err(e),
             }
         }
     }
@@ -128,16 +129,16 @@ impl Running {
 
     /// Hands every transit frame to the eBPF dataplane's `program` first
     /// (the per-interface fallback), or no longer (`None`).
-    pub fn hand_off(&mut self, program: Option<&xpf_afxdp::ProgramFd>) -> Result<(), String> {
-        self.dp
-            .shim_mut()
-            .set_handoff(program)
-            .map_err(|e| e.to_string())
+    pub fn hand_off(
+        &mut self,
+        program: Option<&xpf_afxdp::ProgramFd>,
+    ) -> Result<(), xpf_afxdp::Error> {
+        self.dp.shim_mut().set_handoff(program)
     }
 
     /// The shim's hand-back entry, which takes the pipeline's flows back.
-    pub fn shim_program(&self) -> Result<xpf_afxdp::ProgramFd, String> {
-        self.dp.shim().handback_fd().map_err(|e| e.to_string())
+    pub fn shim_program(&self) -> Result<xpf_afxdp::ProgramFd, xpf_afxdp::Error> {
+        self.dp.shim().handback_fd()
     }
 
     /// Swaps in a new snapshot, and tells the shim the box's addresses and
@@ -198,9 +199,9 @@ impl Running {
 /// connections must therefore take their ephemeral ports below that range
 /// (Linux's default, 32768-60999, already does). The eBPF dataplane uses
 /// the same range.
-pub fn keep_ephemeral_ports_below_nat() -> Result<(), String> {
+pub fn keep_ephemeral_ports_below_nat() -> Result<(), SysctlError> {
     const PATH: &str = "/proc/sys/net/ipv4/ip_local_port_range";
-    let text = std::fs::read_to_string(PATH).map_err(|e| format!("reading {PATH}: {e}"))?;
+    let text = std::fs::read_to_string(PATH).map_err(SysctlError::io("reading", PATH))?;
     let mut it = text
         .split_whitespace()
         .filter_map(|v| v.parse::<u16>().ok());
@@ -210,7 +211,7 @@ pub fn keep_ephemeral_ports_below_nat() -> Result<(), String> {
         return Ok(());
     }
     let lo = lo.min(limit - 1024);
-    std::fs::write(PATH, format!("{lo} {limit}")).map_err(|e| format!("writing {PATH}: {e}"))?;
+    std::fs::write(PATH, format!("{lo} {limit}")).map_err(SysctlError::io("writing", PATH))?;
     tracing::info!("ephemeral ports set to {lo}-{limit}, below interface NAT's ports");
     Ok(())
 }

@@ -29,32 +29,37 @@ fn no_neighbour_slot() -> Option<usize> {
         .map(|(n, _)| *n as usize)
 }
 
+/// Why the program did not attach to an interface.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    /// Loading or attaching the program.
+    #[error(transparent)]
+    Program(#[from] xpf_ebpf_loader::Error),
+    /// The kernel's forwarding switch for the interface.
+    #[error(transparent)]
+    Sysctl(#[from] kernel_forwarding::SysctlError),
+}
+
 /// Why the eBPF dataplane did not start.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// The program cannot express this configuration (source-port
     /// applications, …): the commit must not go through on it.
-    Refused(String),
+    #[error("the eBPF dataplane cannot run this configuration: {0}")]
+    Refused(#[source] xpf_ebpf_loader::CompileError),
     /// The program cannot run here (no BPF, verifier, bpffs).
-    Unavailable(String),
-}
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StartError::Refused(e) => {
-                write!(f, "the eBPF dataplane cannot run this configuration: {e}")
-            }
-            StartError::Unavailable(e) => write!(f, "the eBPF dataplane cannot run here: {e}"),
-        }
-    }
+    #[error("the eBPF dataplane cannot run here: {0}")]
+    Unavailable(#[source] xpf_ebpf_loader::Error),
+    /// The kernel refuses a helper or map type it needs (the probe's words).
+    #[error("the eBPF dataplane cannot run here: {0}")]
+    Kernel(String),
 }
 
 impl From<xpf_ebpf_loader::Error> for StartError {
     fn from(e: xpf_ebpf_loader::Error) -> StartError {
         match e {
-            xpf_ebpf_loader::Error::Compile(c) => StartError::Refused(c.to_string()),
-            other => StartError::Unavailable(other.to_string()),
+            xpf_ebpf_loader::Error::Compile(c) => StartError::Refused(c),
+            other => StartError::Unavailable(other),
         }
     }
 }
@@ -65,6 +70,8 @@ pub struct Attachment {
     /// The interface.
     pub iface: DataInterface,
     /// How the program runs there, or why it does not (transit dropped).
+    /// (The error as `show system dataplane` prints it: a status kept
+    /// for display, not an error handled further.)
     pub result: Result<AttachMode, String>,
 }
 
@@ -99,7 +106,7 @@ impl Running {
         pin_dir: &Path,
     ) -> Result<Running, StartError> {
         if let Some(why) = super::kernel().refuses(xpf_ebpf_loader::kernel::Need::Ebpf) {
-            return Err(StartError::Unavailable(why));
+            return Err(StartError::Kernel(why));
         }
         // The default table size, not the snapshot's: the session map is
         // pinned, and a pin of another size could not be taken over.
@@ -174,7 +181,7 @@ impl Running {
             }
             self.attachments.push(Attachment {
                 iface: w.clone(),
-                result,
+                result: result.map_err(|e| e.to_string()),
             });
         }
         for ifindex in self.dp.pinned_elsewhere() {
@@ -182,21 +189,18 @@ impl Running {
         }
     }
 
-    fn attach_one(&mut self, w: &DataInterface) -> Result<AttachMode, String> {
+    fn attach_one(&mut self, w: &DataInterface) -> Result<AttachMode, AttachError> {
         let mode = match self.dp.attach(w.ifindex) {
             Err(e @ xpf_ebpf_loader::Error::Adopt { .. }) => {
                 tracing::warn!(interface = %w.name, "{e}; attaching afresh");
                 // Removing the pin takes the old program off: the kernel
                 // must not forward in the gap.
                 kernel_forwarding::set_ipv4(&w.name, false)?;
-                self.dp
-                    .discard_pinned_link(w.ifindex)
-                    .map_err(|e| e.to_string())?;
+                self.dp.discard_pinned_link(w.ifindex)?;
                 self.dp.attach(w.ifindex)
             }
             other => other,
-        }
-        .map_err(|e| e.to_string())?;
+        }?;
         kernel_forwarding::set_ipv4(&w.name, true)?;
         kernel_forwarding::set_ipv6(&w.name, true)?;
         Ok(mode)
@@ -317,15 +321,13 @@ impl Running {
         &mut self,
         afxdp: &[u32],
         shim: Option<&ProgramFd>,
-    ) -> Result<(), String> {
-        self.dp
-            .share_with_afxdp(afxdp, shim)
-            .map_err(|e| e.to_string())
+    ) -> Result<(), xpf_ebpf_loader::Error> {
+        self.dp.share_with_afxdp(afxdp, shim)
     }
 
     /// Its XDP program, for the AF_XDP shim to hand transit to.
-    pub fn program(&mut self) -> Result<ProgramFd, String> {
-        self.dp.program_fd().map_err(|e| e.to_string())
+    pub fn program(&mut self) -> Result<ProgramFd, xpf_ebpf_loader::Error> {
+        self.dp.program_fd()
     }
 
     /// Fails closed everywhere it ran, then detaches: a deliberate stop.

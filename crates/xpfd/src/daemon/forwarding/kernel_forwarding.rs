@@ -21,8 +21,35 @@
 //! owns forwarding), but `bpf_fib_lookup` answers IPv6 only for an ingress
 //! interface with it on: the eBPF dataplane turns it on where it runs.
 
+/// Why a kernel switch under /proc/sys could not be set.
+#[derive(Debug, thiserror::Error)]
+pub enum SysctlError {
+    /// Not a name to put in a /proc/sys path.
+    #[error("{0:?} is not an interface name")]
+    BadName(String),
+    /// Reading or writing the switch.
+    #[error("{what} {path}: {source}")]
+    Io {
+        /// The operation (`writing 0 to`, `reading`).
+        what: String,
+        /// The switch.
+        path: String,
+        /// The system's answer.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl SysctlError {
+    /// An I/O error's `map_err`.
+    pub fn io(what: impl Into<String>, path: &str) -> impl FnOnce(std::io::Error) -> SysctlError {
+        let (what, path) = (what.into(), path.to_string());
+        move |source| SysctlError::Io { what, path, source }
+    }
+}
+
 /// Whether the kernel may forward IPv4 arriving on `linux_name`.
-pub fn set_ipv4(linux_name: &str, on: bool) -> Result<(), String> {
+pub fn set_ipv4(linux_name: &str, on: bool) -> Result<(), SysctlError> {
     checked(linux_name)?;
     write(
         &format!("/proc/sys/net/ipv4/conf/{linux_name}/forwarding"),
@@ -33,7 +60,7 @@ pub fn set_ipv4(linux_name: &str, on: bool) -> Result<(), String> {
 /// Whether `bpf_fib_lookup` may route IPv6 arriving on `linux_name` (the
 /// interface acts as a router's; the kernel still forwards no IPv6 while
 /// `conf/all/forwarding` is off).
-pub fn set_ipv6(linux_name: &str, on: bool) -> Result<(), String> {
+pub fn set_ipv6(linux_name: &str, on: bool) -> Result<(), SysctlError> {
     checked(linux_name)?;
     write(
         &format!("/proc/sys/net/ipv6/conf/{linux_name}/forwarding"),
@@ -48,7 +75,7 @@ pub fn set_ipv6(linux_name: &str, on: bool) -> Result<(), String> {
 /// kernel's table: a firewall takes no routing orders from its networks.
 pub fn ignore_router_advertisements<'a>(
     names: impl IntoIterator<Item = &'a String>,
-) -> Result<(), String> {
+) -> Result<(), SysctlError> {
     write("/proc/sys/net/ipv6/conf/default/accept_ra", false)?;
     for n in names {
         checked(n)?;
@@ -59,24 +86,24 @@ pub fn ignore_router_advertisements<'a>(
 }
 
 /// Switches the kernel's IPv6 forwarding off, box-wide.
-pub fn ipv6_off() -> Result<(), String> {
+pub fn ipv6_off() -> Result<(), SysctlError> {
     write("/proc/sys/net/ipv6/conf/all/forwarding", false)
 }
 
 /// A name safe to put in a /proc/sys path.
-fn checked(linux_name: &str) -> Result<(), String> {
+fn checked(linux_name: &str) -> Result<(), SysctlError> {
     if linux_name.contains('/') || linux_name.starts_with('.') {
-        return Err(format!("{linux_name:?} is not an interface name"));
+        return Err(SysctlError::BadName(linux_name.to_string()));
     }
     Ok(())
 }
 
-fn write(path: &str, on: bool) -> Result<(), String> {
+fn write(path: &str, on: bool) -> Result<(), SysctlError> {
     let want = if on { "1" } else { "0" };
     if std::fs::read_to_string(path).is_ok_and(|v| v.trim() == want) {
         return Ok(());
     }
-    std::fs::write(path, want).map_err(|e| format!("writing {want} to {path}: {e}"))
+    std::fs::write(path, want).map_err(SysctlError::io(format!("writing {want} to"), path))
 }
 
 /// Fails closed on every interface of `names`, logging what could not be

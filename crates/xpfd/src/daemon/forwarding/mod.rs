@@ -47,7 +47,7 @@ use xpf_forward::{Control, KernelRoute, L2Table, SessionFilter, SessionView, Tab
 use xpf_model::system::DataplaneType;
 use xpf_model::Model;
 
-pub use ebpf::Attachment;
+pub use ebpf::{Attachment, StartError};
 pub use userspace::LeftOut;
 
 /// What this kernel lets the engines do, probed once (at start, from
@@ -174,7 +174,7 @@ impl Forwarding {
         snapshot: Arc<Snapshot>,
         table: &InterfaceTable,
         names: Vec<String>,
-    ) -> Result<(), String> {
+    ) -> Result<(), ebpf::StartError> {
         if self.engine == Engine::None {
             return Ok(());
         }
@@ -218,9 +218,7 @@ impl Forwarding {
                         r.attach_to(&ifaces);
                         return Ok(());
                     }
-                    Err(e @ ebpf::StartError::Refused(_)) if r.fallback.is_none() => {
-                        return Err(e.to_string())
-                    }
+                    Err(e @ ebpf::StartError::Refused(_)) if r.fallback.is_none() => return Err(e),
                     Err(e) => {
                         // The fallback cannot enforce what the operator
                         // configured for AF_XDP: stop it, fail closed.
@@ -250,7 +248,7 @@ impl Forwarding {
         // running dataplane alone.
         let prepared = match want {
             DataplaneType::Ebpf => match ebpf::Running::prepare(&snapshot, None, &self.pin_dir) {
-                Err(e @ ebpf::StartError::Refused(_)) => return Err(e.to_string()),
+                Err(e @ ebpf::StartError::Refused(_)) => return Err(e),
                 other => Some(other),
             },
             DataplaneType::Userspace => None,
@@ -304,7 +302,8 @@ impl Forwarding {
                 &self.control,
                 &self.pin_dir,
                 running,
-            ),
+            )
+            .map_err(|e| e.to_string()),
         };
         let afxdp_error = match started {
             Ok(u) => {

@@ -68,7 +68,7 @@ impl Userspace {
         control: &Arc<Control>,
         pin_dir: &Path,
         previous: Option<Userspace>,
-    ) -> Result<Userspace, String> {
+    ) -> Result<Userspace, xpf_afxdp::Error> {
         let previous = previous.map(|mut u| {
             u.stop_fallback();
             u.afxdp
@@ -135,12 +135,12 @@ impl Userspace {
             }
         };
         let served: Vec<u32> = self.served.iter().map(|i| i.ifindex).collect();
-        let joined = self
-            .afxdp
-            .shim_program()
-            .and_then(|shim| e.share_with_afxdp(&served, Some(&shim)))
-            .and_then(|()| e.program())
-            .and_then(|prog| self.afxdp.hand_off(Some(&prog)));
+        let joined = (|| -> Result<(), JoinError> {
+            let shim = self.afxdp.shim_program()?;
+            e.share_with_afxdp(&served, Some(&shim))?;
+            let prog = e.program()?;
+            Ok(self.afxdp.hand_off(Some(&prog))?)
+        })();
         if let Err(err) = joined {
             let _ = self.afxdp.hand_off(None);
             e.stop();
@@ -248,4 +248,13 @@ impl Userspace {
         }
         self.afxdp.stop();
     }
+}
+
+/// Why the eBPF fallback could not be joined to the AF_XDP shim.
+#[derive(Debug, thiserror::Error)]
+enum JoinError {
+    #[error(transparent)]
+    Afxdp(#[from] xpf_afxdp::Error),
+    #[error(transparent)]
+    Ebpf(#[from] xpf_ebpf_loader::Error),
 }
