@@ -61,6 +61,7 @@ pub mod addr;
 mod bounded;
 pub mod checksum;
 mod counters;
+pub mod engine;
 mod fib;
 mod interfaces;
 mod log;
@@ -70,9 +71,11 @@ mod session;
 mod snapshot;
 mod stage;
 mod verdict;
+pub mod view;
 mod worker;
 
 pub use counters::{Counters, InterfaceCounters};
+pub use engine::{Engine, EngineKind, Refused};
 pub use fib::{Fib, Route, StaticFib};
 pub use interfaces::{InterfaceEntry, InterfaceTable};
 pub use log::{rt_flow_line, rt_flow_structured, LogQueue, Record, RecordKind};
@@ -87,4 +90,5 @@ pub use snapshot::{
 };
 pub use stage::nat::{NatCounters, NatRuleHits};
 pub use verdict::{DropReason, Verdict};
+pub use view::{SessionFilter, SessionView, Wing, FILTER_WORDS};
 pub use worker::{Worker, LOG_QUEUE};

@@ -13,12 +13,13 @@ use std::sync::Arc;
 use xpf_afxdp::{Action, Frame, Processor};
 use xpf_dataplane::{process, Snapshot, Verdict, Worker};
 
-use crate::control::{Request, SessionView};
+use crate::control::Request;
 use crate::fib::KernelFib;
 use crate::l2::L2Table;
 use crate::published::Reader;
 use crate::resolve::Resolver;
 use crate::Tables;
+use xpf_dataplane::SessionView;
 
 /// Sweep idle sessions at most this often.
 const SWEEP_NS: u64 = 100_000_000;

@@ -19,8 +19,8 @@
 //! Main types: [`Tables`] and [`Published`] (what the daemon publishes, read
 //! per batch with an atomic generation check, never a lock per packet),
 //! [`KernelFib`], [`L2Table`] (interface MACs and the kernel's neighbour
-//! cache), [`Forwarder`] (the processor), [`Control`] and [`SessionView`]
-//! (the operational view), [`show`] (Junos text layouts).
+//! cache), [`Forwarder`] (the processor), [`Control`] (the daemon's way to
+//! the workers' sessions), [`show`] (Junos text layouts).
 
 mod control;
 mod fib;
@@ -30,7 +30,7 @@ mod published;
 mod resolve;
 pub mod show;
 
-pub use control::{Control, Request, SessionFilter, SessionView, Wing, FILTER_WORDS};
+pub use control::{Control, Request};
 pub use fib::{KernelFib, KernelRoute};
 pub use forwarder::{ForwardStats, Forwarder, PANIC_QUEUE_ENV};
 pub use l2::L2Table;

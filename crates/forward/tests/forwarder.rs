@@ -11,10 +11,8 @@ use std::sync::Arc;
 
 use common::*;
 use xpf_afxdp::{Action, Frame, Processor};
-use xpf_dataplane::{InterfaceTable, Snapshot};
-use xpf_forward::{
-    Control, ForwardStats, Forwarder, KernelFib, KernelRoute, L2Table, SessionFilter, Tables,
-};
+use xpf_dataplane::{InterfaceTable, SessionFilter, Snapshot};
+use xpf_forward::{Control, ForwardStats, Forwarder, KernelFib, KernelRoute, L2Table, Tables};
 
 const TRUST: u32 = 2;
 const UNTRUST: u32 = 3;

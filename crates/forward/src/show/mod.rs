@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use xpf_dataplane::{Counters, PolicyRef};
 
-use crate::control::{SessionView, Wing};
+use xpf_dataplane::{SessionView, Wing};
 
 /// A protocol's name as Junos prints it.
 pub fn proto_name(p: u8) -> String {

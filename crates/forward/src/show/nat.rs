@@ -13,7 +13,7 @@ use xpf_model::{
 };
 
 use super::proto_name;
-use crate::control::SessionView;
+use xpf_dataplane::SessionView;
 
 /// What to show of one NAT kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -875,7 +875,7 @@ security {
     }
 
     fn session(id: u64, snat: Option<&str>, translated: &str) -> SessionView {
-        use crate::control::Wing;
+        use xpf_dataplane::Wing;
         let wing = |s: &str, d: &str| Wing {
             src: (s.parse().unwrap(), 40000),
             dst: (d.parse().unwrap(), 443),

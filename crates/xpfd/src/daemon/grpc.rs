@@ -98,7 +98,7 @@ fn live_status(e: LiveError) -> Status {
     }
 }
 
-fn wing(w: &xpf_forward::Wing, ifname: &dyn Fn(u32) -> String) -> SessionWing {
+fn wing(w: &xpf_dataplane::Wing, ifname: &dyn Fn(u32) -> String) -> SessionWing {
     SessionWing {
         source: w.src.0.to_string(),
         source_port: u32::from(w.src.1),

@@ -3,7 +3,7 @@
 //! summed counters, read once here so gRPC and REST answer alike.
 
 use xpf_dataplane::{Counters, DropReason, Snapshot};
-use xpf_forward::{SessionFilter, SessionView};
+use xpf_dataplane::{SessionFilter, SessionView};
 
 use super::supervisor::Supervisor;
 

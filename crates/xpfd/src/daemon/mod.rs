@@ -114,7 +114,7 @@ pub struct Options {
     /// cannot start) or the eBPF dataplane (needs root); `none` never
     /// forwards and leaves the kernel's forwarding alone.
     #[arg(long, value_enum, default_value = "afxdp")]
-    pub dataplane: Engine,
+    pub dataplane: DataplaneMode,
     /// Where `system syslog file` files are written (`show log FILE`).
     #[arg(long, default_value = "/var/log", value_name = "DIR")]
     pub log_dir: PathBuf,
@@ -149,7 +149,7 @@ impl std::str::FromStr for Listen {
     }
 }
 
-pub use forwarding::Engine;
+pub use forwarding::DataplaneMode;
 
 /// The first bootstrap file that exists, with its text.
 fn bootstrap(paths: &[PathBuf]) -> Option<(PathBuf, String)> {

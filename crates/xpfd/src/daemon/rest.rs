@@ -577,7 +577,7 @@ struct SessionsQuery {
     session_id: String,
 }
 
-fn wing(w: &xpf_forward::Wing, ifname: &dyn Fn(u32) -> String) -> Value {
+fn wing(w: &xpf_dataplane::Wing, ifname: &dyn Fn(u32) -> String) -> Value {
     json!({
         "source": w.src.0.to_string(),
         "source_port": w.src.1,

@@ -99,8 +99,8 @@ pub enum SessionLayout {
 pub fn session_words(
     words: &[&str],
     ifindex: &dyn Fn(&str) -> Option<u32>,
-) -> Result<(xpf_forward::SessionFilter, SessionLayout), String> {
-    let mut filter = xpf_forward::SessionFilter::default();
+) -> Result<(xpf_dataplane::SessionFilter, SessionLayout), String> {
+    let mut filter = xpf_dataplane::SessionFilter::default();
     let mut layout = SessionLayout::Brief;
     let mut it = words.iter();
     while let Some(&w) = it.next() {
@@ -108,9 +108,9 @@ pub fn session_words(
             "brief" | "all" => layout = SessionLayout::Brief,
             "extensive" => layout = SessionLayout::Extensive,
             "summary" => layout = SessionLayout::Summary,
-            _ if xpf_forward::FILTER_WORDS.iter().any(|(f, _)| *f == w) => {
+            _ if xpf_dataplane::FILTER_WORDS.iter().any(|(f, _)| *f == w) => {
                 let value = it.next().ok_or_else(|| {
-                    let what = xpf_forward::FILTER_WORDS
+                    let what = xpf_dataplane::FILTER_WORDS
                         .iter()
                         .find(|(f, _)| *f == w)
                         .map_or("a value", |(_, v)| v);
@@ -679,7 +679,7 @@ async fn uptime(sup: &Supervisor) -> String {
 mod tests {
     use super::*;
 
-    fn words(line: &str) -> Result<(xpf_forward::SessionFilter, SessionLayout), String> {
+    fn words(line: &str) -> Result<(xpf_dataplane::SessionFilter, SessionLayout), String> {
         let w: Vec<&str> = line.split_whitespace().collect();
         session_words(&w, &|n: &str| (n == "ge-0/0/1.0").then_some(3))
     }

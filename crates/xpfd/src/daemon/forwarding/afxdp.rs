@@ -2,13 +2,15 @@
 //! The AF_XDP dataplane with the pipeline (`xpf-forward`): started on the
 //! data interfaces, given each later snapshot, stopped with xpfd.
 
-use super::kernel_forwarding::SysctlError;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use xpf_afxdp::{Config, Dataplane, HostAdmission, InterfaceConfig, InterfaceInfo};
-use xpf_dataplane::{Counters, DropReason, InterfaceTable, Snapshot};
+use xpf_dataplane::engine::{Engine, EngineKind, Refused};
+use xpf_dataplane::{Counters, DropReason, InterfaceTable, SessionFilter, SessionView, Snapshot};
 use xpf_forward::{Control, ForwardStats, Forwarder, Tables};
+
+use super::kernel_forwarding::SysctlError;
 
 /// The box's own addresses, as host routes.
 fn local_addrs(table: &InterfaceTable) -> Vec<(std::net::IpAddr, u8)> {
@@ -36,6 +38,8 @@ pub struct Running {
     /// What the workers read: snapshot, FIB, neighbours.
     pub tables: Arc<Tables>,
     stats: Vec<Arc<ForwardStats>>,
+    /// The way to the workers' session tables.
+    control: Arc<Control>,
 }
 
 /// An interface AF_XDP could not start on: its Linux name, and why.
@@ -124,6 +128,7 @@ impl Running {
             dp,
             tables: tables.clone(),
             stats,
+            control: control.clone(),
         })
     }
 
@@ -214,4 +219,33 @@ pub fn keep_ephemeral_ports_below_nat() -> Result<(), SysctlError> {
     std::fs::write(PATH, format!("{lo} {limit}")).map_err(SysctlError::io("writing", PATH))?;
     tracing::info!("ephemeral ports set to {lo}-{limit}, below interface NAT's ports");
     Ok(())
+}
+
+impl Engine for Running {
+    fn kind(&self) -> EngineKind {
+        EngineKind::Afxdp
+    }
+
+    fn apply(
+        &mut self,
+        snapshot: &Arc<Snapshot>,
+        interfaces: &InterfaceTable,
+    ) -> Result<(), Refused> {
+        self.publish(snapshot.clone(), interfaces);
+        Ok(())
+    }
+
+    fn sessions(&self, filter: &SessionFilter, _snap: &Snapshot) -> Vec<SessionView> {
+        self.control.sessions(filter)
+    }
+
+    fn clear(&mut self, filter: &SessionFilter, _snap: &Snapshot) -> usize {
+        self.control.clear(filter)
+    }
+
+    fn counters(&self) -> Counters {
+        let mut c = self.control.counters();
+        self.add_shim_drops(&mut c);
+        c
+    }
 }

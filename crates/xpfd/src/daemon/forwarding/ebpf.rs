@@ -12,9 +12,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use xpf_afxdp::ProgramFd;
-use xpf_dataplane::{Counters, Record, Snapshot};
+use xpf_dataplane::engine::{Engine, EngineKind, Refused};
+use xpf_dataplane::{Counters, InterfaceTable, Record, SessionFilter, SessionView, Snapshot};
 use xpf_ebpf_loader::{AttachMode, EbpfDataplane, Options};
-use xpf_forward::{SessionFilter, SessionView};
 
 use super::ebpf_views;
 use super::kernel_forwarding;
@@ -372,5 +372,31 @@ fn release_leftover(ifindex: u32, unpin: impl FnOnce(u32) -> Result<(), xpf_ebpf
     }
     if let Err(e) = unpin(ifindex) {
         tracing::error!(ifindex, "removing the eBPF dataplane's pinned link: {e}");
+    }
+}
+
+impl Engine for Running {
+    fn kind(&self) -> EngineKind {
+        EngineKind::Ebpf
+    }
+
+    fn apply(
+        &mut self,
+        snapshot: &Arc<Snapshot>,
+        _interfaces: &InterfaceTable,
+    ) -> Result<(), Refused> {
+        Running::apply(self, snapshot).map_err(|e| Refused(Box::new(e)))
+    }
+
+    fn sessions(&self, filter: &SessionFilter, snap: &Snapshot) -> Vec<SessionView> {
+        Running::sessions(self, filter, snap)
+    }
+
+    fn clear(&mut self, filter: &SessionFilter, snap: &Snapshot) -> usize {
+        Running::clear(self, filter, snap)
+    }
+
+    fn counters(&self) -> Counters {
+        Running::counters(self)
     }
 }

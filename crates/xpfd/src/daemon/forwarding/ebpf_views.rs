@@ -9,8 +9,8 @@
 use std::net::IpAddr;
 
 use xpf_dataplane::{Counters, DropReason, FlowKey, Snapshot};
+use xpf_dataplane::{SessionFilter, SessionView, Wing};
 use xpf_ebpf_loader::{EbpfCounters, EbpfSession};
-use xpf_forward::{SessionFilter, SessionView, Wing};
 
 /// A session id for an eBPF session: the program numbers none, so it is
 /// derived from the forward key, as the session log's ids are

@@ -41,9 +41,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use xpf_afxdp::InterfaceInfo;
+use xpf_dataplane::engine::Engine;
 use xpf_dataplane::{Counters, InterfaceTable, Record, Snapshot};
+use xpf_dataplane::{SessionFilter, SessionView};
 use xpf_ebpf_loader::kernel::{KernelSupport, Need};
-use xpf_forward::{Control, KernelRoute, L2Table, SessionFilter, SessionView, Tables};
+use xpf_forward::{Control, KernelRoute, L2Table, Tables};
 use xpf_model::system::DataplaneType;
 use xpf_model::Model;
 
@@ -66,7 +68,7 @@ pub fn kernel() -> &'static KernelSupport {
 
 /// `xpfd run --dataplane`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Engine {
+pub enum DataplaneMode {
     /// xpf forwards: AF_XDP workers running the pipeline, or the eBPF
     /// dataplane (`system dataplane-type`).
     Afxdp,
@@ -94,6 +96,33 @@ enum State {
 }
 
 impl State {
+    /// The engines running, AF_XDP first (with the eBPF fallback beside it
+    /// where it shares the box).
+    fn engines(&self) -> Vec<&dyn Engine> {
+        match self {
+            State::Afxdp(u) => {
+                let mut all: Vec<&dyn Engine> = vec![&u.afxdp];
+                all.extend(u.ebpf.as_deref().map(|e| e as &dyn Engine));
+                all
+            }
+            State::Ebpf(r) => vec![r],
+            State::Stopped(_) => Vec::new(),
+        }
+    }
+
+    /// [`State::engines`], to change them.
+    fn engines_mut(&mut self) -> Vec<&mut dyn Engine> {
+        match self {
+            State::Afxdp(u) => {
+                let mut all: Vec<&mut dyn Engine> = vec![&mut u.afxdp];
+                all.extend(u.ebpf.as_deref_mut().map(|e| e as &mut dyn Engine));
+                all
+            }
+            State::Ebpf(r) => vec![r],
+            State::Stopped(_) => Vec::new(),
+        }
+    }
+
     /// The eBPF dataplane, on the whole box or as the fallback on some
     /// interfaces.
     fn ebpf_mut(&mut self) -> Option<&mut ebpf::Running> {
@@ -132,7 +161,7 @@ pub enum Status {
 
 /// See the module docs.
 pub struct Forwarding {
-    engine: Engine,
+    engine: DataplaneMode,
     /// Where the dataplanes pin (bpffs).
     pin_dir: PathBuf,
     state: Mutex<State>,
@@ -142,14 +171,14 @@ pub struct Forwarding {
 
 impl Forwarding {
     /// Nothing runs until the first commit.
-    pub fn new(engine: Engine, pin_dir: PathBuf) -> Forwarding {
+    pub fn new(engine: DataplaneMode, pin_dir: PathBuf) -> Forwarding {
         let why = match engine {
-            Engine::Afxdp => "not started: no configuration committed yet",
-            Engine::None => {
+            DataplaneMode::Afxdp => "not started: no configuration committed yet",
+            DataplaneMode::None => {
                 "none: xpfd runs with --dataplane none; interfaces are plain Linux interfaces"
             }
         };
-        if engine == Engine::Afxdp {
+        if engine == DataplaneMode::Afxdp {
             kernel();
         }
         Forwarding {
@@ -175,7 +204,7 @@ impl Forwarding {
         table: &InterfaceTable,
         names: Vec<String>,
     ) -> Result<(), ebpf::StartError> {
-        if self.engine == Engine::None {
+        if self.engine == DataplaneMode::None {
             return Ok(());
         }
         if let Err(e) = kernel_forwarding::ipv6_off() {
@@ -453,7 +482,7 @@ impl Forwarding {
     /// none runs it is, unless it waits for one to come up: a failed
     /// start is retried by a commit, not by link events.
     pub fn runs_on(&self, names: &[String]) -> bool {
-        if self.engine == Engine::None {
+        if self.engine == DataplaneMode::None {
             return true;
         }
         let want = data_interfaces(names);
@@ -472,52 +501,29 @@ impl Forwarding {
         self.running().is_ok()
     }
 
-    /// The sessions matching `filter`, by id; `snap` names policies, zones
-    /// and NAT rules of the eBPF dataplane's sessions.
+    /// The sessions matching `filter`, by id, from every engine running;
+    /// `snap` names policies, zones and NAT rules.
     pub fn sessions(&self, filter: &SessionFilter, snap: Option<&Snapshot>) -> Vec<SessionView> {
-        match (&*self.lock(), snap) {
-            (State::Afxdp(u), snap) => {
-                let mut out = self.control.sessions(filter);
-                if let (Some(e), Some(snap)) = (&u.ebpf, snap) {
-                    out.extend(e.sessions(filter, snap));
-                    out.sort_by_key(|s| s.id);
-                }
-                out
-            }
-            (State::Ebpf(r), Some(snap)) => r.sessions(filter, snap),
-            _ => Vec::new(),
+        match snap {
+            Some(snap) => xpf_dataplane::engine::sessions_of(self.lock().engines(), filter, snap),
+            None => Vec::new(),
         }
     }
 
-    /// Removes the sessions matching `filter`; how many went.
+    /// Removes the sessions matching `filter` in every engine; how many went.
     pub fn clear(&self, filter: &SessionFilter, snap: Option<&Snapshot>) -> usize {
-        match (&mut *self.lock(), snap) {
-            (State::Afxdp(u), snap) => {
-                let mut n = self.control.clear(filter);
-                if let (Some(e), Some(snap)) = (&mut u.ebpf, snap) {
-                    n += e.clear(filter, snap);
-                }
-                n
-            }
-            (State::Ebpf(r), Some(snap)) => r.clear(filter, snap),
-            _ => 0,
-        }
+        let Some(snap) = snap else { return 0 };
+        let mut state = self.lock();
+        state
+            .engines_mut()
+            .into_iter()
+            .map(|e| e.clear(filter, snap))
+            .sum()
     }
 
-    /// The running dataplane's counters, summed.
+    /// The running engines' counters, summed.
     pub fn counters(&self) -> Counters {
-        match &*self.lock() {
-            State::Afxdp(u) => {
-                let mut c = self.control.counters();
-                u.afxdp.add_shim_drops(&mut c);
-                if let Some(e) = &u.ebpf {
-                    c.add(&e.counters());
-                }
-                c
-            }
-            State::Ebpf(r) => r.counters(),
-            State::Stopped(_) => Counters::default(),
-        }
+        xpf_dataplane::engine::counters_of(self.lock().engines())
     }
 
     /// xpfd exits: the eBPF dataplane keeps forwarding for the next xpfd
