@@ -125,7 +125,13 @@ pub fn help(words: &[Typed], trailing_space: bool) -> Vec<(String, String)> {
             }
         }
     }
-    for c in level.iter().filter(|c| c.word.starts_with(partial)) {
+    // Sorted, as Junos lists them, whatever order the tree keeps.
+    let mut words: Vec<&OpNode> = level
+        .iter()
+        .filter(|c| c.word.starts_with(partial))
+        .collect();
+    words.sort_by_key(|c| c.word);
+    for c in words {
         out.push((c.word.to_string(), c.help.to_string()));
     }
     if complete && partial.is_empty() {

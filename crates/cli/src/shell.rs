@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use tonic::transport::Channel;
 use xpf_api::management_client::ManagementClient;
+use xpf_api::ops::{self, ConfigVerb, Op, RunsIn, CONFIG_COMMANDS};
 use xpf_api::*;
 
 use crate::confpath;
@@ -61,27 +62,6 @@ pub struct Shell {
     /// Set when a command failed (for `cli -c` exit status).
     pub failed: bool,
 }
-
-const CONFIG_COMMANDS: &[(&str, &str)] = &[
-    ("activate", "Remove the inactive tag from a statement"),
-    ("annotate", "Annotate the statement with a comment"),
-    ("commit", "Commit current set of changes"),
-    ("deactivate", "Add the inactive tag to a statement"),
-    ("delete", "Delete a data element"),
-    ("edit", "Edit a sub-element"),
-    ("exit", "Exit from this level"),
-    ("insert", "Insert a new ordered data element"),
-    ("load", "Load configuration from ASCII file"),
-    ("protect", "Protect the statement"),
-    ("quit", "Quit from this level"),
-    ("rollback", "Roll back to previous committed configuration"),
-    ("run", "Run an operational-mode command"),
-    ("set", "Set a parameter"),
-    ("show", "Show a parameter"),
-    ("top", "Exit to top level of configuration"),
-    ("unprotect", "Unprotect the statement"),
-    ("up", "Exit one level of configuration"),
-];
 
 fn status(e: tonic::Status) -> CliError {
     CliError::plain(format!("error: {}", e.message()))
@@ -229,22 +209,9 @@ impl Shell {
                 let verb = words.first().map(|w| w.text.as_str()).unwrap_or("");
                 let full = CONFIG_COMMANDS
                     .iter()
-                    .find(|(c, _)| *c == verb || (c.starts_with(verb) && words.len() > 1));
+                    .find(|(_, c, _)| *c == verb || (c.starts_with(verb) && words.len() > 1));
                 match full {
-                    Some((v, _))
-                        if (words.len() > 1 || trailing)
-                            && [
-                                "set",
-                                "delete",
-                                "activate",
-                                "deactivate",
-                                "protect",
-                                "unprotect",
-                                "edit",
-                                "show",
-                            ]
-                            .contains(v) =>
-                    {
+                    Some((v, _, _)) if (words.len() > 1 || trailing) && v.takes_path() => {
                         match confpath::help(edit, &words[1..], trailing) {
                             Ok(rows) => {
                                 for (m, w, h) in rows {
@@ -254,16 +221,16 @@ impl Shell {
                             Err(e) => return e.render(0),
                         }
                     }
-                    Some((v, _)) if *v == "run" => {
+                    Some((ConfigVerb::Run, _, _)) => {
                         for (w, h) in opmode::help(&words[1..], trailing) {
                             let _ = writeln!(out, "  {w:<20} {h}");
                         }
                     }
                     _ => {
                         let partial = if trailing { "" } else { verb };
-                        for (c, h) in CONFIG_COMMANDS
+                        for (_, c, h) in CONFIG_COMMANDS
                             .iter()
-                            .filter(|(c, _)| c.starts_with(partial))
+                            .filter(|(_, c, _)| c.starts_with(partial))
                         {
                             let _ = writeln!(out, "  {c:<20} {h}");
                         }
@@ -316,8 +283,17 @@ impl Shell {
     ) -> Result<Flow, CliError> {
         let canon = opmode::resolve(words, len)?;
         let c: Vec<&str> = canon.iter().map(String::as_str).collect();
-        match c.as_slice() {
-            ["configure", rest @ ..] => {
+        // The one operational tree names the command; what xpfd runs goes
+        // there, what the CLI runs (`Op::runs_in`) is handled here.
+        let Some((op, n)) = ops::command(&c) else {
+            return Err(CliError::plain(format!(
+                "{}: unknown command.",
+                c.join(" ")
+            )));
+        };
+        let rest = &c[n..];
+        match op {
+            Op::Configure => {
                 let exclusive = rest.contains(&"exclusive");
                 let r = self
                     .rt
@@ -339,33 +315,36 @@ impl Shell {
                 };
                 Ok(Flow::Continue)
             }
-            ["exit"] | ["quit"] => Ok(Flow::Exit),
-            ["show", "configuration", path @ ..] => {
-                let path = path.iter().map(|s| s.to_string()).collect();
+            Op::Exit | Op::Quit => Ok(Flow::Exit),
+            Op::ShowConfiguration => {
+                let path = rest.iter().map(|s| s.to_string()).collect();
                 self.show_configuration(0, path, pipes, io)
             }
-            ["ping", host, rest @ ..] => {
-                let count = rest
+            Op::Ping => {
+                let [host, opts @ ..] = rest else {
+                    return Err(CliError::plain("syntax error, expecting <host>."));
+                };
+                let count = opts
                     .iter()
                     .position(|w| *w == "count")
-                    .and_then(|i| rest.get(i + 1))
+                    .and_then(|i| opts.get(i + 1))
                     .unwrap_or(&"5");
                 self.external("ping", &["-c", count, host], pipes, io)
             }
-            ["traceroute", host] => self.external("traceroute", &[host], pipes, io),
-            ["request", "system", action @ ("reboot" | "halt")] => {
+            Op::Traceroute => match rest {
+                [host] => self.external("traceroute", &[host], pipes, io),
+                _ => Err(CliError::plain("syntax error, expecting <host>.")),
+            },
+            Op::RequestSystemReboot | Op::RequestSystemHalt => {
+                let reboot = op == Op::RequestSystemReboot;
                 let q = format!(
                     "{} the system ? [yes,no] (no) ",
-                    if *action == "reboot" {
-                        "Reboot"
-                    } else {
-                        "Halt"
-                    }
+                    if reboot { "Reboot" } else { "Halt" }
                 );
                 if !io.confirm(&q, false) {
                     return Ok(Flow::Continue);
                 }
-                let action = if *action == "reboot" {
+                let action = if reboot {
                     SystemAction::Reboot
                 } else {
                     SystemAction::Halt
@@ -379,8 +358,11 @@ impl Shell {
                     .into_inner();
                 self.reply(r, pipes, io)
             }
-            ["request", "system", "software", "add", ..] => self.run_streaming(canon, io),
-            ["request", "system", "install", "disk", device] => {
+            Op::RequestSystemSoftwareAdd => self.run_streaming(canon, io),
+            Op::RequestSystemInstallDisk => {
+                let [device] = rest else {
+                    return Err(CliError::plain("syntax error, expecting <device>."));
+                };
                 let q =
                     format!("Install xpf on {device}? Everything on it is erased. [yes,no] (no) ");
                 if !io.confirm(&q, false) {
@@ -388,9 +370,10 @@ impl Shell {
                 }
                 self.run_streaming(canon, io)
             }
-            ["file", ..] => Err(CliError::plain("not available: file operations")),
-            ["start", "shell", rest @ ..] => self.start_shell(rest),
+            Op::File => Err(CliError::plain("not available: file operations")),
+            Op::StartShell => self.start_shell(rest),
             _ => {
+                debug_assert_eq!(op.runs_in(), RunsIn::Xpfd, "{op:?}");
                 let r = self.show_text_streamed(canon)?;
                 self.reply(r, pipes, io)
             }
@@ -509,17 +492,10 @@ impl Shell {
         io: &mut dyn Io,
     ) -> Result<Flow, CliError> {
         let verb_typed = &words[0];
-        let matches: Vec<&(&str, &str)> = CONFIG_COMMANDS
-            .iter()
-            .filter(|(c, _)| c.starts_with(verb_typed.text.as_str()))
-            .collect();
-        let verb = match matches.as_slice() {
-            [one] => one.0,
-            _ if CONFIG_COMMANDS.iter().any(|(c, _)| *c == verb_typed.text) => {
-                verb_typed.text.as_str()
-            }
-            [] => return Err(CliError::at(verb_typed.at, "unknown command.")),
-            _ => {
+        let (kind, verb) = match ConfigVerb::lookup(&verb_typed.text) {
+            Ok(Some(found)) => found,
+            Ok(None) => return Err(CliError::at(verb_typed.at, "unknown command.")),
+            Err(_) => {
                 return Err(CliError::at(
                     verb_typed.at,
                     format!("'{}' is ambiguous.", verb_typed.text),
@@ -531,8 +507,13 @@ impl Shell {
             .last()
             .map(|w| w.at + w.text.chars().count() + 1)
             .unwrap_or(0);
-        match verb {
-            "set" | "delete" | "activate" | "deactivate" | "protect" | "unprotect" => {
+        match kind {
+            ConfigVerb::Set
+            | ConfigVerb::Delete
+            | ConfigVerb::Activate
+            | ConfigVerb::Deactivate
+            | ConfigVerb::Protect
+            | ConfigVerb::Unprotect => {
                 if args.is_empty() {
                     return Err(CliError::at(
                         end,
@@ -554,7 +535,7 @@ impl Shell {
                 }
                 self.send_edit(session, line, io)
             }
-            "annotate" => {
+            ConfigVerb::Annotate => {
                 let Some((comment, path)) = args.split_last().filter(|(_, p)| !p.is_empty()) else {
                     return Err(CliError::at(
                         end,
@@ -568,7 +549,7 @@ impl Shell {
                 let line = format!("annotate {} {c}", full.join(" "));
                 self.send_edit(session, line, io)
             }
-            "insert" => {
+            ConfigVerb::Insert => {
                 let Some(k) = args
                     .iter()
                     .rposition(|w| w.text == "before" || w.text == "after")
@@ -597,7 +578,7 @@ impl Shell {
                 );
                 self.send_edit(session, line, io)
             }
-            "edit" => {
+            ConfigVerb::Edit => {
                 let path = confpath::expand(&edit, args)?;
                 let mut new_edit = edit.clone();
                 new_edit.extend(path);
@@ -607,7 +588,7 @@ impl Shell {
                 };
                 Ok(Flow::Continue)
             }
-            "up" | "top" => {
+            ConfigVerb::Up | ConfigVerb::Top => {
                 let n = if verb == "top" {
                     edit.len()
                 } else {
@@ -624,7 +605,7 @@ impl Shell {
                 };
                 Ok(Flow::Continue)
             }
-            "exit" | "quit" => {
+            ConfigVerb::Exit | ConfigVerb::Quit => {
                 let whole = args
                     .first()
                     .is_some_and(|w| "configuration-mode".starts_with(w.text.as_str()));
@@ -639,7 +620,7 @@ impl Shell {
                 }
                 self.leave(session, io)
             }
-            "show" => {
+            ConfigVerb::Show => {
                 let path = confpath::expand(&edit, args)?;
                 if let Some(rollback) = pipes.compare {
                     let r = self
@@ -654,8 +635,8 @@ impl Shell {
                 full.extend(path);
                 self.show_configuration(session, full, pipes, io)
             }
-            "commit" => self.commit(session, args, io),
-            "rollback" => {
+            ConfigVerb::Commit => self.commit(session, args, io),
+            ConfigVerb::Rollback => {
                 let index = match args.first() {
                     Some(w) => w
                         .text
@@ -678,8 +659,8 @@ impl Shell {
                 }
                 Ok(Flow::Continue)
             }
-            "load" => self.load(session, args, end, io),
-            "run" => {
+            ConfigVerb::Load => self.load(session, args, end, io),
+            ConfigVerb::Run => {
                 let rest = &words[1..];
                 if rest.is_empty() {
                     return Err(CliError::at(end, "syntax error, expecting <command>."));
@@ -690,7 +671,6 @@ impl Shell {
                     .unwrap_or(0);
                 self.operational(rest, len, pipes, io)
             }
-            _ => Err(CliError::at(verb_typed.at, "unknown command.")),
         }
     }
 

@@ -38,28 +38,13 @@ fn candidates(view: &View, line: &str) -> (usize, Vec<String>) {
             .collect(),
         Some(edit) => {
             if typed.is_empty() {
-                [
-                    "activate",
-                    "commit",
-                    "deactivate",
-                    "delete",
-                    "edit",
-                    "exit",
-                    "load",
-                    "protect",
-                    "quit",
-                    "rollback",
-                    "run",
-                    "set",
-                    "show",
-                    "top",
-                    "unprotect",
-                    "up",
-                ]
-                .iter()
-                .filter(|c| c.starts_with(partial))
-                .map(|c| c.to_string())
-                .collect()
+                // The one list of configuration-mode commands.
+                xpf_api::ops::CONFIG_COMMANDS
+                    .iter()
+                    .map(|(_, c, _)| *c)
+                    .filter(|c| c.starts_with(partial))
+                    .map(str::to_string)
+                    .collect()
             } else {
                 match confpath::expand(edit, &typed[1..]) {
                     Ok(rest) => {
@@ -295,6 +280,43 @@ pub fn interactive(shell: &mut Shell) -> anyhow::Result<()> {
                 }
             }
             Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// TAB at the start of a configuration-mode line offers every
+    /// configuration command (it missed annotate and insert when it kept
+    /// a list of its own).
+    #[test]
+    fn tab_offers_every_configuration_command() {
+        let view = View {
+            edit: Some(Vec::new()),
+        };
+        let (_, all) = candidates(&view, "");
+        let words: Vec<&str> = xpf_api::ops::CONFIG_COMMANDS
+            .iter()
+            .map(|(_, w, _)| *w)
+            .collect();
+        assert_eq!(all, words);
+        let (_, a) = candidates(&view, "an");
+        assert_eq!(a, ["annotate"]);
+        let (_, i) = candidates(&view, "ins");
+        assert_eq!(i, ["insert"]);
+    }
+
+    /// Every verb the configuration language has is a CLI command.
+    #[test]
+    fn every_edit_verb_is_a_command() {
+        for verb in xpf_config::Verb::ALL {
+            let word = verb.as_str();
+            assert!(
+                matches!(xpf_api::ops::ConfigVerb::lookup(word), Ok(Some((_, w))) if w == word),
+                "{word}"
+            );
         }
     }
 }

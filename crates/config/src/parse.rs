@@ -31,6 +31,18 @@ pub enum Verb {
 }
 
 impl Verb {
+    /// Every verb (the CLI's command list is checked against it).
+    pub const ALL: [Verb; 8] = [
+        Verb::Set,
+        Verb::Delete,
+        Verb::Deactivate,
+        Verb::Activate,
+        Verb::Protect,
+        Verb::Unprotect,
+        Verb::Annotate,
+        Verb::Insert,
+    ];
+
     fn from_word(w: &str) -> Option<Verb> {
         Some(match w {
             "set" => Verb::Set,

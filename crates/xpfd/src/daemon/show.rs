@@ -12,18 +12,39 @@ use xpf_model::Model;
 use super::clock;
 use super::supervisor::Supervisor;
 
-/// Runs one operational command given as canonical words.
+/// Runs one operational command given as canonical words. The command is
+/// found in the one operational tree (`xpf_api::ops`); the match below is
+/// exhaustive, so a command with no handler here does not build.
 pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
+    use xpf_api::ops::{command, Op};
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
-    match w.as_slice() {
-        ["show", "version"] => Ok(version(sup).await),
-        ["show", "configuration", path @ ..] => configuration(sup, path).await,
-        ["show", "interfaces", rest @ ..] => Ok(interfaces(sup, rest).await),
-        ["show", "security", "zones", rest @ ..] => zones(sup, rest.first().copied()).await,
-        ["show", "security", "policies"] => policies(sup).await,
-        ["show", "security", "policies", "hit-count"] => hit_count(sup).await,
-        ["show", "security", "flow", "session", rest @ ..] => flow_sessions(sup, rest).await,
-        ["clear", "security", "flow", "session", rest @ ..] => {
+    let unknown = || format!("{}: unknown command.", words.join(" "));
+    let Some((op, n)) = command(&w) else {
+        return Err(unknown());
+    };
+    let rest = &w[n..];
+    let bare = matches!(
+        op,
+        Op::ShowVersion
+            | Op::ShowSecurityPolicies
+            | Op::ShowSecurityPoliciesHitCount
+            | Op::ShowSystemCommit
+            | Op::ShowSystemUptime
+            | Op::ShowSystemDataplane
+            | Op::ShowSystemSoftware
+    );
+    if bare && !rest.is_empty() {
+        return Err(unknown());
+    }
+    match op {
+        Op::ShowVersion => Ok(version(sup).await),
+        Op::ShowConfiguration => configuration(sup, rest).await,
+        Op::ShowInterfaces => Ok(interfaces(sup, rest).await),
+        Op::ShowSecurityZones => zones(sup, rest.first().copied()).await,
+        Op::ShowSecurityPolicies => policies(sup).await,
+        Op::ShowSecurityPoliciesHitCount => hit_count(sup).await,
+        Op::ShowSecurityFlowSession => flow_sessions(sup, rest).await,
+        Op::ClearSecurityFlowSession => {
             if !sup.forwarding.is_running() {
                 return Err(not_running(sup, "the session table"));
             }
@@ -32,29 +53,43 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
             let n = sup.forwarding.clear(&filter, snap.as_deref());
             Ok(format!("{n} sessions cleared\n"))
         }
-        ["show", "security", "flow", ..] | ["clear", "security", "flow", ..] => {
-            Err(format!("{}: unknown command.", words.join(" ")))
-        }
-        ["show", "security", "nat", "resource-usage", "source-pool", pool] => {
-            nat_resource_usage(sup, pool).await
-        }
-        ["show", "security", "nat", kind, rest @ ..] => nat(sup, kind, rest).await,
-        ["show", "route", rest @ ..] => Ok(routes(sup, rest.first().copied()).await),
-        ["show", "system", "commit"] => commits(sup).await,
-        ["show", "system", "uptime"] => Ok(uptime(sup).await),
-        ["show", "system", "dataplane"] => Ok(dataplane(sup).await),
-        ["show", "system", "software"] => super::software::show(sup).await,
-        ["request", "system", "software", "rollback", rest @ ..] => {
-            super::software::rollback(sup, rest).await
-        }
-        ["show", "log", name, ..] => match super::syslog::read(&sup.log_dir, name) {
-            Some(file) => file,
-            // xpfd's own recent log stands in for the files syslog keeps.
-            None if *name == "messages" => Ok(sup.logs.lines().join("\n") + "\n"),
-            None => Err(format!("error: could not resolve file: {name}")),
+        Op::ShowSecurityNatResourceUsage => match rest {
+            [pool] => nat_resource_usage(sup, pool).await,
+            _ => Err(unknown()),
         },
-        ["show", "log"] => Ok(sup.logs.lines().join("\n") + "\n"),
-        _ => Err(format!("{}: unknown command.", words.join(" "))),
+        Op::ShowSecurityNatSource => nat(sup, "source", rest).await,
+        Op::ShowSecurityNatDestination => nat(sup, "destination", rest).await,
+        Op::ShowSecurityNatStatic => nat(sup, "static", rest).await,
+        Op::ShowRoute => Ok(routes(sup, rest.first().copied()).await),
+        Op::ShowSystemCommit => commits(sup).await,
+        Op::ShowSystemUptime => Ok(uptime(sup).await),
+        Op::ShowSystemDataplane => Ok(dataplane(sup).await),
+        Op::ShowSystemSoftware => super::software::show(sup).await,
+        Op::RequestSystemSoftwareRollback => super::software::rollback(sup, rest).await,
+        Op::ShowLog => match rest.first() {
+            Some(name) => match super::syslog::read(&sup.log_dir, name) {
+                Some(file) => file,
+                // xpfd's own recent log stands in for the files syslog keeps.
+                None if *name == "messages" => Ok(sup.logs.lines().join("\n") + "\n"),
+                None => Err(format!("error: could not resolve file: {name}")),
+            },
+            None => Ok(sup.logs.lines().join("\n") + "\n"),
+        },
+        // Streamed: `run_streaming` takes these before they reach here.
+        Op::RequestSystemSoftwareAdd | Op::RequestSystemInstallDisk => Err(format!(
+            "{}: runs with progress (the Run call)",
+            words.join(" ")
+        )),
+        // The CLI's own: mode changes, local tools, confirmations.
+        Op::Configure
+        | Op::Exit
+        | Op::Quit
+        | Op::File
+        | Op::Ping
+        | Op::Traceroute
+        | Op::StartShell
+        | Op::RequestSystemHalt
+        | Op::RequestSystemReboot => Err(format!("{}: runs in the CLI", words.join(" "))),
     }
 }
 
@@ -678,6 +713,20 @@ async fn uptime(sup: &Supervisor) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The CLI's filter words and the ones the session filter parses are
+    /// one list.
+    #[test]
+    fn session_filter_words_are_one_list() {
+        let mut cli = xpf_api::ops::session_filter_words();
+        let mut parsed: Vec<&str> = xpf_dataplane::FILTER_WORDS
+            .iter()
+            .map(|(w, _)| *w)
+            .collect();
+        cli.sort_unstable();
+        parsed.sort_unstable();
+        assert_eq!(cli, parsed);
+    }
 
     fn words(line: &str) -> Result<(xpf_dataplane::SessionFilter, SessionLayout), String> {
         let w: Vec<&str> = line.split_whitespace().collect();
