@@ -670,115 +670,41 @@ impl EbpfDataplane {
     fn fill(&mut self, c: &Contents) -> Result<(), Error> {
         let mut m = Array::<_, Conf>::try_from(self.map_mut(M_CONF)?).map_err(map_err(M_CONF))?;
         m.set(c.buf, c.conf, 0).map_err(map_err(M_CONF))?;
-        let mut m = HashMap::<_, IfKey, Iface>::try_from(self.map_mut(M_IFACES)?)
-            .map_err(map_err(M_IFACES))?;
-        for (k, v) in &c.ifaces {
-            m.insert(k, v, 0).map_err(map_err(M_IFACES))?;
-        }
-        let mut m = HashMap::<_, LocalKey, u32>::try_from(self.map_mut(M_LOCAL)?)
-            .map_err(map_err(M_LOCAL))?;
-        for k in &c.local {
-            m.insert(k, 1, 0).map_err(map_err(M_LOCAL))?;
-        }
-        let mut m = HashMap::<_, Local6Key, u32>::try_from(self.map_mut(M_LOCAL6)?)
-            .map_err(map_err(M_LOCAL6))?;
-        for k in &c.local6 {
-            m.insert(k, 1, 0).map_err(map_err(M_LOCAL6))?;
-        }
-        let mut m = HashMap::<_, PairKey, u32>::try_from(self.map_mut(M_PAIRS)?)
-            .map_err(map_err(M_PAIRS))?;
-        for (k, v) in &c.pairs {
-            m.insert(k, v, 0).map_err(map_err(M_PAIRS))?;
-        }
-        let mut m = HashMap::<_, RuleKey, Rule>::try_from(self.map_mut(M_RULES)?)
-            .map_err(map_err(M_RULES))?;
-        for (k, v) in &c.rules {
-            m.insert(k, v, 0).map_err(map_err(M_RULES))?;
-        }
-        let mut m = HashMap::<_, NameKey, Name>::try_from(self.map_mut(M_NAMES)?)
-            .map_err(map_err(M_NAMES))?;
-        for (k, v) in &c.names {
-            m.insert(k, v, 0).map_err(map_err(M_NAMES))?;
-        }
+        self.fill_hash(M_IFACES, &c.ifaces)?;
+        self.fill_hash(M_LOCAL, c.local.iter().map(|k| (*k, 1u32)))?;
+        self.fill_hash(M_LOCAL6, c.local6.iter().map(|k| (*k, 1u32)))?;
+        self.fill_hash(M_PAIRS, &c.pairs)?;
+        self.fill_hash(M_RULES, &c.rules)?;
+        self.fill_hash(M_NAMES, &c.names)?;
         for (name, entries) in [(M_SRC4, &c.src4), (M_DST4, &c.dst4), (M_SVC, &c.svc)] {
-            let mut t =
-                LpmTrie::<_, LpmData, u64>::try_from(self.map_mut(name)?).map_err(map_err(name))?;
-            for (len, data, v) in entries {
-                t.insert(&key(*len, *data), v, 0).map_err(map_err(name))?;
-            }
+            self.fill_lpm(
+                name,
+                entries.iter().map(|(len, data, v)| (key(*len, *data), *v)),
+            )?;
         }
         for (name, entries) in [(M_SRC6, &c.src6), (M_DST6, &c.dst6)] {
-            let mut t = LpmTrie::<_, LpmData6, u64>::try_from(self.map_mut(name)?)
-                .map_err(map_err(name))?;
-            for (len, data, v) in entries {
-                t.insert(&Key::new(*len, *data), v, 0)
-                    .map_err(map_err(name))?;
-            }
+            self.fill_lpm(
+                name,
+                entries
+                    .iter()
+                    .map(|(len, data, v)| (Key::new(*len, *data), *v)),
+            )?;
         }
-        let mut t =
-            LpmTrie::<_, LpmData, u32>::try_from(self.map_mut(M_HOST)?).map_err(map_err(M_HOST))?;
-        for (len, data, v) in &c.host {
-            t.insert(&key(*len, *data), v, 0).map_err(map_err(M_HOST))?;
-        }
-        let mut m =
-            Array::<_, abi::Snat>::try_from(self.map_mut(M_SNAT)?).map_err(map_err(M_SNAT))?;
-        for i in 0..abi::SNAT_RULES {
-            let v = c.snat.get(i as usize).copied().unwrap_or_default();
-            m.set(c.buf * abi::SNAT_RULES + i, v, 0)
-                .map_err(map_err(M_SNAT))?;
-        }
-        let mut m =
-            Array::<_, abi::Pool>::try_from(self.map_mut(M_POOLS)?).map_err(map_err(M_POOLS))?;
-        for i in 0..abi::POOLS {
-            let v = c.pools.get(i as usize).copied().unwrap_or_default();
-            m.set(c.buf * abi::POOLS + i, v, 0)
-                .map_err(map_err(M_POOLS))?;
-        }
+        self.fill_lpm(
+            M_HOST,
+            c.host.iter().map(|(len, data, v)| (key(*len, *data), *v)),
+        )?;
         // Every slot of the buffer is written: unused ones become rules
-        // the program never reaches (it stops at n_static/n_dnat).
-        let mut m = Array::<_, abi::Static>::try_from(self.map_mut(M_STATICS)?)
-            .map_err(map_err(M_STATICS))?;
-        for i in 0..abi::STATIC_RULES {
-            let v = c.statics.get(i as usize).copied().unwrap_or_default();
-            m.set(c.buf * abi::STATIC_RULES + i, v, 0)
-                .map_err(map_err(M_STATICS))?;
-        }
-        let mut m =
-            Array::<_, abi::Dnat>::try_from(self.map_mut(M_DNAT)?).map_err(map_err(M_DNAT))?;
-        for i in 0..abi::DNAT_RULES {
-            let v = c.dnat.get(i as usize).copied().unwrap_or_default();
-            m.set(c.buf * abi::DNAT_RULES + i, v, 0)
-                .map_err(map_err(M_DNAT))?;
-        }
-        // The IPv6 sides of the NAT rules and pools, slot for slot.
-        let mut m = Array::<_, abi::Nat6Match>::try_from(self.map_mut(M_SNAT6)?)
-            .map_err(map_err(M_SNAT6))?;
-        for i in 0..abi::SNAT_RULES {
-            let v = c.snat6.get(i as usize).copied().unwrap_or_default();
-            m.set(c.buf * abi::SNAT_RULES + i, v, 0)
-                .map_err(map_err(M_SNAT6))?;
-        }
-        let mut m =
-            Array::<_, abi::Pool6>::try_from(self.map_mut(M_POOLS6)?).map_err(map_err(M_POOLS6))?;
-        for i in 0..abi::POOLS {
-            let v = c.pools6.get(i as usize).copied().unwrap_or_default();
-            m.set(c.buf * abi::POOLS + i, v, 0)
-                .map_err(map_err(M_POOLS6))?;
-        }
-        let mut m = Array::<_, abi::Static6>::try_from(self.map_mut(M_STATICS6)?)
-            .map_err(map_err(M_STATICS6))?;
-        for i in 0..abi::STATIC_RULES {
-            let v = c.statics6.get(i as usize).copied().unwrap_or_default();
-            m.set(c.buf * abi::STATIC_RULES + i, v, 0)
-                .map_err(map_err(M_STATICS6))?;
-        }
-        let mut m =
-            Array::<_, abi::Dnat6>::try_from(self.map_mut(M_DNAT6)?).map_err(map_err(M_DNAT6))?;
-        for i in 0..abi::DNAT_RULES {
-            let v = c.dnat6.get(i as usize).copied().unwrap_or_default();
-            m.set(c.buf * abi::DNAT_RULES + i, v, 0)
-                .map_err(map_err(M_DNAT6))?;
-        }
+        // the program never reaches (it stops at n_static/n_dnat). The
+        // IPv6 sides of the NAT rules and pools go slot for slot.
+        self.fill_slots(M_SNAT, c.buf, abi::SNAT_RULES, &c.snat)?;
+        self.fill_slots(M_POOLS, c.buf, abi::POOLS, &c.pools)?;
+        self.fill_slots(M_STATICS, c.buf, abi::STATIC_RULES, &c.statics)?;
+        self.fill_slots(M_DNAT, c.buf, abi::DNAT_RULES, &c.dnat)?;
+        self.fill_slots(M_SNAT6, c.buf, abi::SNAT_RULES, &c.snat6)?;
+        self.fill_slots(M_POOLS6, c.buf, abi::POOLS, &c.pools6)?;
+        self.fill_slots(M_STATICS6, c.buf, abi::STATIC_RULES, &c.statics6)?;
+        self.fill_slots(M_DNAT6, c.buf, abi::DNAT_RULES, &c.dnat6)?;
         // Every zone slot of the buffer: zones without a screen read `on` 0.
         let mut m = Array::<_, abi::Screen>::try_from(self.map_mut(M_SCREENS)?)
             .map_err(map_err(M_SCREENS))?;
@@ -797,6 +723,50 @@ impl EbpfDataplane {
                 what: format!("devmap entry for ifindex {ifindex}"),
                 source: std::io::Error::other(e.to_string()),
             })?;
+        }
+        Ok(())
+    }
+
+    /// Inserts every `(key, value)` into the hash map `name`.
+    fn fill_hash<K: aya::Pod, V: aya::Pod>(
+        &mut self,
+        name: &'static str,
+        entries: impl IntoIterator<Item = impl std::borrow::Borrow<(K, V)>>,
+    ) -> Result<(), Error> {
+        let mut m = HashMap::<_, K, V>::try_from(self.map_mut(name)?).map_err(map_err(name))?;
+        for e in entries {
+            let (k, v) = e.borrow();
+            m.insert(k, v, 0).map_err(map_err(name))?;
+        }
+        Ok(())
+    }
+
+    /// Inserts every `(prefix key, value)` into the LPM trie `name`.
+    fn fill_lpm<K: aya::Pod, V: aya::Pod>(
+        &mut self,
+        name: &'static str,
+        entries: impl IntoIterator<Item = (Key<K>, V)>,
+    ) -> Result<(), Error> {
+        let mut t = LpmTrie::<_, K, V>::try_from(self.map_mut(name)?).map_err(map_err(name))?;
+        for (k, v) in entries {
+            t.insert(&k, v, 0).map_err(map_err(name))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the `slots` of config buffer `buf` in the array `name`:
+    /// `rules[i]` in slot i, the default (a rule never reached) past them.
+    fn fill_slots<V: aya::Pod + Default>(
+        &mut self,
+        name: &'static str,
+        buf: u32,
+        slots: u32,
+        rules: &[V],
+    ) -> Result<(), Error> {
+        let mut m = Array::<_, V>::try_from(self.map_mut(name)?).map_err(map_err(name))?;
+        for i in 0..slots {
+            let v = rules.get(i as usize).copied().unwrap_or_default();
+            m.set(buf * slots + i, v, 0).map_err(map_err(name))?;
         }
         Ok(())
     }
