@@ -660,6 +660,175 @@ mod tests {
         );
     }
 
+    /// Every shared struct's size and field offsets, against the BTF of
+    /// the object build.rs made: a field moved on one side only fails here.
+    #[test]
+    fn layouts_match_the_built_object() {
+        let c = crate::btf_check::structs(crate::program::OBJECT).expect("the object's BTF");
+        // `field = "c_name"` where Rust cannot use the C name (`in`).
+        macro_rules! c_name {
+            ($field:ident) => {
+                stringify!($field)
+            };
+            ($field:ident $c_name:literal) => {
+                $c_name
+            };
+        }
+        macro_rules! same {
+            ($rust:ty, $c:literal, [$($field:ident $(= $c_name:literal)?),* $(,)?]) => {{
+                let s = c.get($c).unwrap_or_else(|| panic!("struct {} not in the object's BTF", $c));
+                assert_eq!(s.size as usize, size_of::<$rust>(), "size of struct {}", $c);
+                let rust = [$((c_name!($field $($c_name)?), std::mem::offset_of!($rust, $field))),*];
+                let names: Vec<&str> = s.members.iter().map(|(n, _)| n.as_str()).collect();
+                assert_eq!(names, rust.map(|(n, _)| n), "the members of struct {}", $c);
+                for ((name, off), (_, c_off)) in rust.iter().zip(&s.members) {
+                    assert_eq!(*off, *c_off as usize, "offset of {}.{name}", $c);
+                }
+            }};
+        }
+        same!(
+            Screen,
+            "xpf_dp_screen",
+            [
+                syn_flood, icmp_flood, udp_flood, checks, alarm_only, on, scan_us, limit_src,
+                limit_dst
+            ]
+        );
+        same!(LimitKey, "xpf_dp_limit_key", [addr, dst, v6, pad]);
+        same!(Limit, "xpf_dp_limit", [changed, count, pad]);
+        same!(Active, "xpf_dp_active", [buf, pad, generation]);
+        same!(
+            Conf,
+            "xpf_dp_conf",
+            [
+                generation,
+                tcp_initial,
+                tcp_established,
+                tcp_closing,
+                udp,
+                icmp,
+                other,
+                global_set,
+                default_permit,
+                syn_check,
+                rst_invalidate,
+                n_snat,
+                mss,
+                n_static,
+                n_dnat,
+                n_static6,
+                sequence_check,
+                pad2
+            ]
+        );
+        same!(IfKey, "xpf_dp_if_key", [buf, ifindex]);
+        same!(
+            Iface,
+            "xpf_dp_iface",
+            [zone, host_any, n_bcast, addr4, bcast4, addr6, zone_key]
+        );
+        same!(LocalKey, "xpf_dp_local_key", [buf, addr]);
+        same!(Local6Key, "xpf_dp_local6_key", [buf, addr]);
+        same!(PairKey, "xpf_dp_pair_key", [buf, from, to]);
+        same!(RuleKey, "xpf_dp_rule_key", [set, idx]);
+        same!(
+            Rule,
+            "xpf_dp_rule",
+            [policy_id, action, log, pad, timeout_s, pad2, name_key]
+        );
+        same!(NameKey, "xpf_dp_name_key", [buf, pad, from, to, name]);
+        same!(Name, "xpf_dp_name", [policy_id, action, pad]);
+        same!(
+            NatMatch,
+            "xpf_dp_nat_match",
+            [
+                src_lo, src_hi, dst_lo, dst_hi, sport_lo, sport_hi, dport_lo, dport_hi, protos,
+                n_src, n_dst, n_sport, n_dport, n_proto, pad
+            ]
+        );
+        same!(
+            NatCtx,
+            "xpf_dp_nat_ctx",
+            [zones, ifaces, n_ifaces, any, pad]
+        );
+        same!(
+            Snat,
+            "xpf_dp_snat",
+            [from_zones, to_zones, id, action, pool, pad, pad1, m, pad2]
+        );
+        same!(Static, "xpf_dp_static", [from, id, ext, int = "in", mask]);
+        same!(
+            Dnat,
+            "xpf_dp_dnat",
+            [from, id, addr, port, action, has_port, m]
+        );
+        same!(
+            Nat6Match,
+            "xpf_dp_nat6_match",
+            [src_lo, src_hi, dst_lo, dst_hi, n_src, n_dst, pad]
+        );
+        same!(
+            Dnat6,
+            "xpf_dp_dnat6",
+            [m, addr, port, action, has_port, pad]
+        );
+        same!(
+            Static6,
+            "xpf_dp_static6",
+            [from, id, pad, ext, int = "in", mask]
+        );
+        same!(Pool6, "xpf_dp_pool6", [n, pad, lo, hi]);
+        same!(
+            Pool,
+            "xpf_dp_pool",
+            [n, keep_ports, port_lo, port_hi, pad, lo, hi]
+        );
+        same!(
+            Flow,
+            "xpf_dp_flow",
+            [src, dst, sport, dport, proto, v6, pad, src6, dst6]
+        );
+        same!(
+            TcpSide,
+            "xpf_dp_tcp_side",
+            [end, ack, win, scale, flags, pad]
+        );
+        same!(Tcp, "xpf_dp_tcp", [side, state, pad]);
+        same!(
+            SessionEntry,
+            "xpf_dp_session",
+            [
+                twin,
+                created,
+                expires,
+                timeout,
+                packets,
+                bytes,
+                generation,
+                policy_id,
+                snat_rule,
+                egress_ifindex,
+                ingress_ifindex,
+                xsrc,
+                xdst,
+                xsport,
+                xdport,
+                xflags,
+                dir,
+                spare,
+                mac_flags,
+                smac,
+                dmac,
+                dnat_rule,
+                from_key,
+                to_key,
+                name_key,
+                tcp
+            ]
+        );
+        same!(Last, "xpf_dp_last", [action, ifindex, reason, pad]);
+    }
+
     /// The sizes `xpf_xdp_dataplane.c` asserts; a mismatch would make
     /// every map update fail or, worse, misread fields.
     #[test]

@@ -35,6 +35,8 @@
 #![deny(missing_docs)]
 
 mod abi;
+#[cfg(test)]
+mod btf_check;
 mod compile;
 mod error;
 mod events;

@@ -45,7 +45,8 @@ use crate::pins::{
 };
 use crate::sys;
 
-static OBJECT: &[u8] = include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xpf_xdp_dataplane.o"));
+pub(crate) static OBJECT: &[u8] =
+    include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xpf_xdp_dataplane.o"));
 
 /// The XDP program's name in the object.
 pub const PROGRAM: &str = "xpf_xdp_dataplane";
