@@ -11,7 +11,6 @@
 
 use std::fs::File;
 use std::future::Future;
-use std::io::Write;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -26,21 +25,10 @@ use xpf_netlink::{
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
-/// Says why a test (or part of one) did not run. Written to the stderr handle directly, not
-/// with `eprintln!`, so the test harness's output capture does not hide it.
-/// Also appended to `$XPF_SKIP_LOG`, which `just test` prints at the end.
+/// Says why a test (or part of one) did not run, through the shared skip
+/// helper, so `just test` lists it.
 fn skipped(why: std::fmt::Arguments) {
-    let line = format!("skipped: {why}\n");
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
-    if let Some(path) = std::env::var_os("XPF_SKIP_LOG") {
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-        {
-            let _ = f.write_all(line.as_bytes());
-        }
-    }
+    xpf_lab::skip("netlink", &why.to_string());
 }
 
 /// A namespace by name, with `ip -n NAME …` helpers.
@@ -191,10 +179,10 @@ where
     match Command::new("ip").args(["netns", "add", &ns.name]).output() {
         Ok(out) if out.status.success() => {}
         Ok(out) => {
-            eprintln!(
-                "skipped: {test}: ip netns add failed: {}",
+            skipped(format_args!(
+                "{test}: ip netns add failed: {}",
                 String::from_utf8_lossy(&out.stderr).trim()
-            );
+            ));
             return;
         }
         Err(e) => {
