@@ -12,7 +12,7 @@ use std::sync::Arc;
 use xpf_dataplane::{FlowKey, Record, RecordKind, Snapshot, Xlate};
 
 use crate::abi::{self, SessionEntry};
-use crate::program::{dnat_rule, flow_key, xlate, xlate_with};
+use crate::entries::{dnat_rule, flow_key, xlate, xlate_with};
 
 /// Which event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

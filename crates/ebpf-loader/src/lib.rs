@@ -38,9 +38,11 @@ mod abi;
 #[cfg(test)]
 mod btf_check;
 mod compile;
+mod entries;
 mod error;
 mod events;
 pub mod kernel;
+mod layout;
 mod pins;
 mod program;
 mod sys;
@@ -48,11 +50,9 @@ mod sys;
 pub use compile::{host_admission, CompileError, HostEntry};
 pub use error::Error;
 pub use events::{application, session_id, EbpfEvent, EventKind};
+pub use layout::{AttachMode, Options, PIN_DIR, PROGRAM};
 pub use pins::{ensure_bpffs, pinned_links, unpin_link};
-pub use program::{
-    AttachMode, EbpfCounters, EbpfDataplane, EbpfSession, LimitCount, Options, Outcome, TestRun,
-    PIN_DIR, PROGRAM,
-};
+pub use program::{EbpfCounters, EbpfDataplane, EbpfSession, LimitCount, Outcome, TestRun};
 
 /// Drop reasons only the eBPF program has (numbers above the pipeline's),
 /// as `(number, name)`; `ebpf/dataplane/drop_reasons.h` defines them.

@@ -10,7 +10,7 @@ use aya::maps::{MapInfo, MapType};
 
 use crate::abi::{self, Flow, Limit, LimitKey, SessionEntry};
 use crate::error::Error;
-use crate::program::{AttachMode, Options, M_COUNTERS, M_EVENTS, M_LIMITS, M_SESSIONS, PROGRAM};
+use crate::layout::{AttachMode, Options, M_COUNTERS, M_EVENTS, M_LIMITS, M_SESSIONS, PROGRAM};
 use crate::sys;
 
 /// Where the XDP links are pinned, under the pin directory.

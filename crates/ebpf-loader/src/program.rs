@@ -37,8 +37,10 @@ use crate::abi::{
     LpmData6, Name, NameKey, PairKey, Rule, RuleKey, SessionEntry,
 };
 use crate::compile::{compile, Contents};
+use crate::entries::{dnat_rule, flow_key, xlate};
 use crate::error::{map_err, Error};
 use crate::events::EbpfEvent;
+use crate::layout::*;
 use crate::pins::{
     create_dir, drop_unfit_pins, ensure_bpffs, link_pin, links_dir, pinned_link, pinned_links,
     state_dir, unpin, unpin_link,
@@ -48,97 +50,13 @@ use crate::sys;
 pub(crate) static OBJECT: &[u8] =
     include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xpf_xdp_dataplane.o"));
 
-/// The XDP program's name in the object.
-pub const PROGRAM: &str = "xpf_xdp_dataplane";
-/// The session sweep, run on demand ([`EbpfDataplane::sweep`]).
-const SWEEP: &str = "xpf_xdp_sweep";
-/// Where xpfd pins the fallback dataplane.
-pub const PIN_DIR: &str = "/sys/fs/bpf/xpf";
-
-const M_ACTIVE: &str = "xpf_dp_active";
-const M_CONF: &str = "xpf_dp_conf";
-const M_IFACES: &str = "xpf_dp_ifaces";
 /// Verifications tried when a signal interrupts one (EAGAIN).
 const LOAD_TRIES: u32 = 5;
-const M_LOCAL: &str = "xpf_dp_local";
-const M_LOCAL6: &str = "xpf_dp_local6";
-const M_PAIRS: &str = "xpf_dp_pairs";
-const M_SRC4: &str = "xpf_dp_src4";
-const M_DST4: &str = "xpf_dp_dst4";
-const M_SRC6: &str = "xpf_dp_src6";
-const M_DST6: &str = "xpf_dp_dst6";
-const M_SVC: &str = "xpf_dp_svc";
-const M_HOST: &str = "xpf_dp_host";
-const M_RULES: &str = "xpf_dp_rules";
-const M_NAMES: &str = "xpf_dp_names";
-const M_SNAT: &str = "xpf_dp_snat";
-const M_POOLS: &str = "xpf_dp_pools";
-const M_STATICS: &str = "xpf_dp_statics";
-const M_DNAT: &str = "xpf_dp_dnat";
-const M_SNAT6: &str = "xpf_dp_snat6";
-const M_POOLS6: &str = "xpf_dp_pools6";
-const M_STATICS6: &str = "xpf_dp_statics6";
-const M_DNAT6: &str = "xpf_dp_dnat6";
-const M_TX: &str = "xpf_dp_tx";
-pub(crate) const M_SESSIONS: &str = "xpf_dp_sessions";
-/// `limit-session` counts: pinned with the sessions that hold them.
-pub(crate) const M_LIMITS: &str = "xpf_dp_limits";
-/// The sweep's tally for reconciling them.
-const M_LIMIT_TALLY: &str = "xpf_dp_limit_tally";
-pub(crate) const M_COUNTERS: &str = "xpf_dp_counters";
-const M_HITS: &str = "xpf_dp_policy_hits";
-const M_NAT_HITS: &str = "xpf_dp_nat_hits";
-const M_LAST: &str = "xpf_dp_last";
-pub(crate) const M_EVENTS: &str = "xpf_dp_events";
 /// Close events of sessions the loader removed, waiting for
 /// [`EbpfDataplane::events`]; beyond this many they are lost (counted).
 const PENDING_EVENTS: usize = 16_384;
 /// Events taken from the ring in one [`EbpfDataplane::events`] call.
 const RING_BATCH: usize = 65_536;
-const M_SCREENS: &str = "xpf_dp_screens";
-/// The interfaces AF_XDP serves, when the two dataplanes share the box.
-const M_AFXDP: &str = "xpf_dp_afxdp";
-/// The AF_XDP shim's hand-back entry, which takes the pipeline's flows back.
-const M_HANDBACK: &str = "xpf_dp_handback";
-
-/// How to load the dataplane.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// Pin maps and the program here (bpffs; mounted at /sys/fs/bpf when
-    /// absent). `None`: no pins (tests).
-    pub pin_dir: Option<PathBuf>,
-    /// Session table size (entries; each session takes two).
-    pub session_entries: u32,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            pin_dir: Some(PathBuf::from(PIN_DIR)),
-            session_entries: 2 * xpf_dataplane::DEFAULT_SESSION_CAPACITY as u32,
-        }
-    }
-}
-
-/// How XDP got attached to an interface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttachMode {
-    /// In the driver.
-    Native,
-    /// Generic (SKB) mode: the driver has no native XDP.
-    Generic,
-}
-
-impl AttachMode {
-    /// The link pin's name carries the mode: a link's kernel info does not
-    /// say it, and a taken-over link keeps the mode it was made with.
-    pub(crate) fn pin_tag(self) -> &'static str {
-        match self {
-            AttachMode::Native => "native",
-            AttachMode::Generic => "generic",
-        }
-    }
-}
 
 /// How the dataplane holds an attachment.
 enum Held {
@@ -303,60 +221,6 @@ impl std::fmt::Debug for EbpfDataplane {
 
 fn key(prefix_len: u32, data: LpmData) -> Key<LpmData> {
     Key::new(prefix_len, data)
-}
-
-pub(crate) fn flow_key(f: &Flow) -> FlowKey {
-    let v6 = f.v6 != 0;
-    let (src, dst) = if v6 {
-        (u128::from_be_bytes(f.src6), u128::from_be_bytes(f.dst6))
-    } else {
-        (u128::from(f.src), u128::from(f.dst))
-    };
-    FlowKey {
-        src,
-        dst,
-        sport: f.sport,
-        dport: f.dport,
-        proto: f.proto,
-        v6,
-        instance: 0,
-    }
-}
-
-/// An entry's rewrite. An IPv6 entry's addresses are its twin's: the
-/// translated source is the twin's destination, the translated
-/// destination its source.
-pub(crate) fn xlate(e: &SessionEntry) -> Xlate {
-    xlate_with(e.xflags, &e.twin, (e.xsrc, e.xsport), (e.xdst, e.xdport))
-}
-
-/// [`xlate_of`] for an entry or event whose reverse key is `twin`: an IPv6
-/// one's addresses are the twin's.
-pub(crate) fn xlate_with(xflags: u8, twin: &Flow, src: (u32, u16), dst: (u32, u16)) -> Xlate {
-    if twin.v6 == 0 {
-        return xlate_of(xflags, src, dst);
-    }
-    let t = flow_key(twin);
-    Xlate {
-        src: (xflags & abi::X_SRC != 0).then_some((t.dst, src.1)),
-        dst: (xflags & abi::X_DST != 0).then_some((t.src, dst.1)),
-    }
-}
-
-/// A rewrite as the program stores it: `xflags` says which of the source
-/// and destination (address, port) apply.
-pub(crate) fn xlate_of(xflags: u8, src: (u32, u16), dst: (u32, u16)) -> Xlate {
-    Xlate {
-        src: (xflags & abi::X_SRC != 0).then_some((u128::from(src.0), src.1)),
-        dst: (xflags & abi::X_DST != 0).then_some((u128::from(dst.0), dst.1)),
-    }
-}
-
-/// The destination (or static) NAT rule of an entry: only a translation
-/// names one (entries pinned by a program without destination NAT hold 0
-/// there, padding).
-pub(crate) fn dnat_rule(xflags: u8, id: u32) -> Option<u32> {
-    (xflags & abi::X_DST != 0 && id != abi::NONE32).then_some(id)
 }
 
 /// The `limit-session` key of flow `f`'s source or destination.

@@ -4,7 +4,6 @@
 //! instead of printing made-up rows.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 use xpf_config::{print_set, print_statements, Config, Statement};
 use xpf_model::Model;
@@ -93,8 +92,7 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
     }
 }
 
-/// Where a long-running request says how far it has got.
-pub type Say = Arc<dyn Fn(&str) + Send + Sync>;
+pub use super::software::Say;
 
 /// Runs any operational command; one that may take long (an update, an
 /// install) tells `say` each step. Other commands run as [`run`] runs them.
@@ -165,14 +163,6 @@ async fn ifindex_of(sup: &Supervisor) -> impl Fn(&str) -> Option<u32> {
     move |name: &str| table.by_name(name).map(|e| e.ifindex)
 }
 
-/// A field of /etc/os-release (IMAGE_ID, IMAGE_VERSION, …).
-pub(super) fn os_release(key: &str) -> Option<String> {
-    let text = std::fs::read_to_string("/etc/os-release").ok()?;
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{key}=")))
-        .map(|v| v.trim_matches('"').to_string())
-}
-
 async fn host_name(sup: &Supervisor) -> String {
     sup.active
         .read()
@@ -184,7 +174,10 @@ async fn host_name(sup: &Supervisor) -> String {
 
 async fn version(sup: &Supervisor) -> String {
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    let image = match (os_release("IMAGE_ID"), os_release("IMAGE_VERSION")) {
+    let image = match (
+        super::software::os_release("IMAGE_ID"),
+        super::software::os_release("IMAGE_VERSION"),
+    ) {
         (Some(id), Some(v)) if id == "xpf" => match xpf_update::booted_slot() {
             Some(slot) => format!("xpf image {v}, slot {slot}"),
             None => format!("xpf image {v}"),

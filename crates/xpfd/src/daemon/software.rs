@@ -14,8 +14,18 @@ use std::path::{Path, PathBuf};
 use xpf_config::print_statements;
 use xpf_update::{disk, Manifest, Progress, Slots, Source, Version};
 
-use super::show::Say;
 use super::supervisor::Supervisor;
+
+/// A field of /etc/os-release (IMAGE_ID, IMAGE_VERSION, …).
+pub(super) fn os_release(key: &str) -> Option<String> {
+    let text = std::fs::read_to_string("/etc/os-release").ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .map(|v| v.trim_matches('"').to_string())
+}
+
+/// Where a long-running request says how far it has got.
+pub type Say = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
 /// The release public key the image carries.
 pub const RELEASE_KEY: &str = "/usr/share/xpf/keys/release.pub";
@@ -25,7 +35,7 @@ pub(super) fn state_dir(sup: &Supervisor) -> PathBuf {
 }
 
 pub(super) fn running_version() -> Result<Version, String> {
-    super::show::os_release("IMAGE_VERSION")
+    os_release("IMAGE_VERSION")
         .ok_or("not booted from an xpf image (no IMAGE_VERSION)")?
         .parse()
 }
