@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //! The forwarding benchmark (`../shared/BENCHMARK.md`): gen — fw — sink over
 //! veth pairs in three namespaces, 64-byte UDP from an XDP live-frames
-//! generator, an `XDP_DROP` sink counted by the veth's
-//! `rx_queue_0_xdp_packets`. The firewall's forwarding work (threaded NAPI
+//! generator, or an AF_PACKET TX ring where the kernel refuses live frames
+//! (`gen.rs`; the output names the one that ran), an `XDP_DROP` sink
+//! counted by the veth's `rx_queue_0_xdp_packets`. The firewall's forwarding work (threaded NAPI
 //! kthreads of its two veths, plus xpfd's threads) is pinned to CPU1; the
 //! generator, the sink and this harness run on CPU0.
 //!
@@ -17,6 +18,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+
+use crate::gen::Generator;
 
 const GEN: &str = "xb-gen";
 const FW: &str = "xb-fw";
@@ -361,6 +364,46 @@ fn sink_packets() -> anyhow::Result<u64> {
         .context("no rx_queue_0_xdp_packets in ethtool -S")
 }
 
+/// The generator's arguments after its subcommand.
+fn gen_args(flows: u32) -> Vec<String> {
+    [G0, G0_MAC, F0_MAC, "10.0.1.2", "10.0.2.2"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([flows.to_string()])
+        .collect()
+}
+
+/// The generator to use, and why: `XPF_BENCH_GEN` if set, else live
+/// frames if one live-frames test run from the generator namespace works,
+/// else AF_PACKET.
+fn choose_generator() -> anyhow::Result<(Generator, String)> {
+    if let Some(g) = Generator::forced()? {
+        return Ok((g, format!("XPF_BENCH_GEN={}", g.name())));
+    }
+    let out = Command::new("ip")
+        .args(["netns", "exec", GEN, "taskset", "-c", HOST_CPU])
+        .arg(std::env::current_exe()?)
+        .arg("xdp-gen-probe")
+        .args(gen_args(1))
+        .output()
+        .context("running the live-frames probe")?;
+    let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if out.status.success() && said == "ok" {
+        return Ok((Generator::Live, "the live-frames probe ran".into()));
+    }
+    let why = match said.strip_prefix("refused: ") {
+        Some(why) => why.to_string(),
+        None => format!(
+            "the probe failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .next()
+                .unwrap_or("")
+        ),
+    };
+    Ok((Generator::Packet, format!("live frames refused: {why}")))
+}
+
 fn xpfd_binary() -> anyhow::Result<PathBuf> {
     if let Ok(p) = std::env::var("XPF_XPFD") {
         return Ok(p.into());
@@ -523,19 +566,23 @@ impl Running {
     }
 
     /// One measurement: sink pps and DUT ns/packet.
-    fn measure(&mut self, flows: u32) -> anyhow::Result<(f64, f64)> {
-        let flows_s = flows.to_string();
-        let mut g = Some(spawn_self(
-            GEN,
-            &[
-                "xdp-gen", G0, G0_MAC, F0_MAC, "10.0.1.2", "10.0.2.2", &flows_s,
-            ],
-        )?);
+    fn measure(&mut self, flows: u32, gen: Generator) -> anyhow::Result<(f64, f64)> {
+        let mut args = vec![gen.subcommand().to_string()];
+        args.extend(gen_args(flows));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut g = Some(spawn_self(GEN, &args)?);
         // xpfd mirrors routes and neighbours once a second: wait for the
         // path before the warm-up counts.
         let t0 = Instant::now();
         let first = sink_packets()?;
         while sink_packets()? < first + 1000 {
+            if let Some(status) = g.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                bail!(
+                    "{}: the {} generator exited ({status})",
+                    self.mode.name(),
+                    gen.name()
+                );
+            }
             if t0.elapsed() > Duration::from_secs(20) {
                 stop(&mut g);
                 bail!(
@@ -629,6 +676,8 @@ pub fn run() -> anyhow::Result<()> {
         eprintln!("skipped: TCP figures: iperf3 is not installed (qa/setup.sh installs it)");
     }
     let mut topo = Topology::build()?;
+    let (gen, why) = choose_generator()?;
+    eprintln!("generator: {} ({why})", gen.label());
     // tcp_samples[mode] = Gbit/s per run
     let mut tcp_samples: Vec<(Mode, Vec<f64>)> = modes.iter().map(|m| (*m, Vec::new())).collect();
     // samples[(mode, flows)] = (pps, ns)
@@ -648,13 +697,14 @@ pub fn run() -> anyhow::Result<()> {
                 }
             };
             for f in flow_counts {
-                match r.measure(f) {
+                match r.measure(f, gen) {
                     Ok((pps, nsp)) => {
                         eprintln!(
-                            "run {run}: {:<22} {f:>5} flows: {:>6.3} Mpps {:>7.0} ns/pkt",
+                            "run {run}: {:<22} {f:>5} flows: {:>6.3} Mpps {:>7.0} ns/pkt  [{} generator]",
                             m.name(),
                             pps / 1e6,
-                            nsp
+                            nsp,
+                            gen.name()
                         );
                         if let Some(s) = samples.iter_mut().find(|s| s.0 == m && s.1 == f) {
                             s.2.push(pps);
@@ -700,6 +750,7 @@ pub fn run() -> anyhow::Result<()> {
         WINDOW.as_secs(),
         WARMUP.as_secs()
     );
+    println!("generator: {} ({why})", gen.label());
     println!(
         "{:<40} {:>6} {:>10} {:>10} {:>10}",
         "mode", "flows", "sink Mpps", "ns/pkt", "× (b)"
@@ -724,8 +775,9 @@ pub fn run() -> anyhow::Result<()> {
             }
         };
         entries.push(format!(
-            "  {{\"mode\":\"{}\",\"flows\":{f},\"pps\":{},\"ns_per_packet\":{},\"ratio_to_nftables\":{}}}",
+            "  {{\"mode\":\"{}\",\"generator\":\"{}\",\"flows\":{f},\"pps\":{},\"ns_per_packet\":{},\"ratio_to_nftables\":{}}}",
             m.name(),
+            gen.name(),
             num(*pps),
             num(*nsp),
             ratio.map(|r| format!("{r:.3}")).unwrap_or_else(|| "null".into()),

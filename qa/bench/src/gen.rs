@@ -26,6 +26,54 @@ pub const BASE_PORT: u16 = 10000;
 /// Offset of the UDP destination port in the frame.
 const DPORT_AT: usize = 36;
 
+/// Which generator sends the benchmark's traffic.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Generator {
+    /// `BPF_PROG_TEST_RUN` with `BPF_F_TEST_XDP_LIVE_FRAMES`.
+    Live,
+    /// AF_PACKET TX ring with `PACKET_QDISC_BYPASS`.
+    Packet,
+}
+
+impl Generator {
+    /// Short name: the `XPF_BENCH_GEN` value and the JSON's `generator`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Generator::Live => "live",
+            Generator::Packet => "packet",
+        }
+    }
+
+    /// What the output's header says.
+    pub fn label(self) -> &'static str {
+        match self {
+            Generator::Live => "XDP live frames (BPF_PROG_TEST_RUN)",
+            Generator::Packet => "AF_PACKET TX ring (TPACKET_V2, qdisc bypass)",
+        }
+    }
+
+    /// The `xpf-bench` subcommand that runs it in the generator namespace.
+    pub fn subcommand(self) -> &'static str {
+        match self {
+            Generator::Live => "xdp-gen",
+            Generator::Packet => "packet-gen",
+        }
+    }
+
+    /// `XPF_BENCH_GEN`'s value, if set.
+    pub fn forced() -> anyhow::Result<Option<Generator>> {
+        match std::env::var("XPF_BENCH_GEN") {
+            Err(_) => Ok(None),
+            Ok(v) => match v.trim() {
+                "" => Ok(None),
+                "live" => Ok(Some(Generator::Live)),
+                "packet" => Ok(Some(Generator::Packet)),
+                other => anyhow::bail!("XPF_BENCH_GEN={other}: expected live or packet"),
+            },
+        }
+    }
+}
+
 pub(crate) fn parse_mac(s: &str) -> anyhow::Result<[u8; 6]> {
     let mut mac = [0u8; 6];
     let parts: Vec<&str> = s.split(':').collect();
