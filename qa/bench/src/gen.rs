@@ -144,14 +144,21 @@ impl Args {
     }
 }
 
-/// Frame slots in the TX ring; one `send` flushes at most this many.
+/// Frame slots in the TX ring.
 const RING_FRAMES: usize = 1024;
+/// Frames one `send` flushes at most, as the live-frames generator's
+/// batch. The kernel (PREEMPT_NONE here) does not preempt a `send` that
+/// walks the whole ring, and for that long the sink's NAPI thread on the
+/// same CPU cannot run: the firewall's veth then drops most of what it
+/// forwarded into the sink's full ring.
+const BATCH: usize = 64;
 
 /// `xpf-bench packet-gen DEV SRC_MAC DST_MAC SRC_IP DST_IP FLOWS`: the
-/// AF_PACKET generator. Fills every free slot of the TX ring (template
-/// written once per slot, then only the destination port), flushes with
-/// one `send`, and again, until killed. A full veth ring makes the kernel
-/// drop or refuse frames: that is expected at full rate and never fatal.
+/// AF_PACKET generator. Fills up to [`BATCH`] free slots of the TX ring
+/// (template written once per slot, then only the destination port),
+/// flushes them with one `send`, and again, until killed. A full veth
+/// ring makes the kernel drop or refuse frames: that is expected at full
+/// rate and never fatal.
 pub fn packet(args: &[String]) -> anyhow::Result<()> {
     let a = Args::parse(args, "packet-gen")?;
     let ifindex = crate::xdp::ifindex(&a.dev)?;
@@ -170,7 +177,7 @@ pub fn packet(args: &[String]) -> anyhow::Result<()> {
     let mut refused = 0u64;
     loop {
         let mut queued = 0;
-        while queued < n {
+        while queued < BATCH {
             match ring.status(next) {
                 Status::Pending => break,
                 Status::WrongFormat => {
