@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 //! The forwarding benchmark (`../shared/BENCHMARK.md`): gen — fw — sink over
 //! veth pairs in three namespaces, 64-byte UDP from an XDP live-frames
-//! generator, or an AF_PACKET TX ring where the kernel refuses live frames
-//! (`gen.rs`; the output names the one that ran), an `XDP_DROP` sink
-//! counted by the veth's `rx_queue_0_xdp_packets`. The firewall's forwarding work (threaded NAPI
-//! kthreads of its two veths, plus xpfd's threads) is pinned to CPU1; the
-//! generator, the sink and this harness run on CPU0.
+//! generator, or an AF_PACKET TX ring relayed at XDP where the kernel
+//! refuses live frames (`gen.rs`; the output names the one that ran), an
+//! `XDP_DROP` sink counted by the veth's `rx_queue_0_xdp_packets`. The
+//! firewall's forwarding work (threaded NAPI kthreads of its two veths,
+//! plus xpfd's threads) is pinned to CPU1; the generator, its relay, the
+//! sink and this harness run on CPU0.
 //!
 //! Modes, interleaved run by run: (a) Linux forwarding, (b) Linux
 //! forwarding + nftables (conntrack, masquerade), (c) xpfd with the AF_XDP
@@ -26,6 +27,9 @@ const FW: &str = "xb-fw";
 const SINK: &str = "xb-sink";
 const G0: &str = "xbg0";
 const S0: &str = "xbs0";
+// The AF_PACKET generator's relay pair, both ends in the generator namespace.
+const X0: &str = "xbx0";
+const X1: &str = "xbx1";
 // xpfd names Linux interfaces after Junos ones: ge-0/0/0 is ge-0-0-0.
 const F0: &str = "ge-0-0-0";
 const F1: &str = "ge-0-0-1";
@@ -164,6 +168,7 @@ fn stop(child: &mut Option<Child>) {
 /// The three namespaces; deleted on drop.
 struct Topology {
     sink: Option<Child>,
+    relay: Option<Child>,
 }
 
 impl Topology {
@@ -231,11 +236,43 @@ impl Topology {
                 "permanent",
             ])?;
         }
-        let mut t = Topology { sink: None };
+        let mut t = Topology {
+            sink: None,
+            relay: None,
+        };
         let mut sink = spawn_self(SINK, &["xdp-attach", "drop", S0])?;
         attached(&mut sink)?;
         t.sink = Some(sink);
         Ok(t)
+    }
+
+    /// X0 — X1 in the generator namespace, X1 redirecting at XDP to G0:
+    /// what the AF_PACKET generator sends into X0 reaches the firewall as
+    /// XDP frames, as the live-frames generator's do.
+    fn add_relay(&mut self) -> anyhow::Result<()> {
+        run_cmd(&[
+            "ip", "-n", GEN, "link", "add", X0, "type", "veth", "peer", "name", X1,
+        ])?;
+        for dev in [X0, X1] {
+            ns(GEN, &["ethtool", "-K", dev, "tx", "off"])?;
+            run_cmd(&["ip", "-n", GEN, "link", "set", dev, "up"])?;
+        }
+        for dev in [X0, X1, G0] {
+            ns(GEN, &["ethtool", "-K", dev, "gro", "off"])?;
+            ns(GEN, &["ethtool", "-K", dev, "gro", "on"])?;
+            ns(
+                GEN,
+                &[
+                    "sh",
+                    "-c",
+                    &format!("echo 1 > /sys/class/net/{dev}/threaded"),
+                ],
+            )?;
+        }
+        let mut h = spawn_self(GEN, &["xdp-attach", "redirect", X1, G0, F0_MAC, G0_MAC])?;
+        attached(&mut h)?;
+        self.relay = Some(h);
+        Ok(())
     }
 
     fn forwarding(&self, on: bool) -> anyhow::Result<()> {
@@ -288,6 +325,7 @@ fn iperf3() -> anyhow::Result<f64> {
 impl Drop for Topology {
     fn drop(&mut self) {
         stop(&mut self.sink);
+        stop(&mut self.relay);
         for n in [GEN, FW, SINK] {
             let _ = Command::new("ip").args(["netns", "del", n]).output();
         }
@@ -365,8 +403,8 @@ fn sink_packets() -> anyhow::Result<u64> {
 }
 
 /// The generator's arguments after its subcommand.
-fn gen_args(flows: u32) -> Vec<String> {
-    [G0, G0_MAC, F0_MAC, "10.0.1.2", "10.0.2.2"]
+fn gen_args(dev: &str, flows: u32) -> Vec<String> {
+    [dev, G0_MAC, F0_MAC, "10.0.1.2", "10.0.2.2"]
         .iter()
         .map(|s| s.to_string())
         .chain([flows.to_string()])
@@ -375,16 +413,16 @@ fn gen_args(flows: u32) -> Vec<String> {
 
 /// The generator to use, and why: `XPF_BENCH_GEN` if set, else live
 /// frames if one live-frames test run from the generator namespace works,
-/// else AF_PACKET.
-fn choose_generator() -> anyhow::Result<(Generator, String)> {
-    if let Some(g) = Generator::forced()? {
+/// else AF_PACKET (through the relay, which the caller sets up).
+fn choose_generator(forced: Option<Generator>) -> anyhow::Result<(Generator, String)> {
+    if let Some(g) = forced {
         return Ok((g, format!("XPF_BENCH_GEN={}", g.name())));
     }
     let out = Command::new("ip")
         .args(["netns", "exec", GEN, "taskset", "-c", HOST_CPU])
         .arg(std::env::current_exe()?)
         .arg("xdp-gen-probe")
-        .args(gen_args(1))
+        .args(gen_args(G0, 1))
         .output()
         .context("running the live-frames probe")?;
     let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -529,7 +567,7 @@ impl Running {
         pin(&napi(&[F0, F1]), DUT_CPU, true);
         // The sink drops at XDP and costs little, but starved by the
         // generator it would drop frames the firewall has already forwarded.
-        pin(&napi(&[G0, S0]), HOST_CPU, true);
+        pin(&napi(&[G0, S0, X0, X1]), HOST_CPU, true);
         if let Some(x) = &self.xpfd {
             let all = tasks(x.id());
             pin(&all, DUT_CPU, false);
@@ -568,7 +606,8 @@ impl Running {
     /// One measurement: sink pps and DUT ns/packet.
     fn measure(&mut self, flows: u32, gen: Generator) -> anyhow::Result<(f64, f64)> {
         let mut args = vec![gen.subcommand().to_string()];
-        args.extend(gen_args(flows));
+        let dev = if gen == Generator::Packet { X0 } else { G0 };
+        args.extend(gen_args(dev, flows));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let mut g = Some(spawn_self(GEN, &args)?);
         // xpfd mirrors routes and neighbours once a second: wait for the
@@ -577,11 +616,7 @@ impl Running {
         let first = sink_packets()?;
         while sink_packets()? < first + 1000 {
             if let Some(status) = g.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
-                bail!(
-                    "{}: the {} generator exited ({status})",
-                    self.mode.name(),
-                    gen.name()
-                );
+                bail!("the {} generator exited ({status})", gen.name());
             }
             if t0.elapsed() > Duration::from_secs(20) {
                 stop(&mut g);
@@ -675,8 +710,15 @@ pub fn run() -> anyhow::Result<()> {
     if !tcp {
         eprintln!("skipped: TCP figures: iperf3 is not installed (qa/setup.sh installs it)");
     }
+    let forced = Generator::forced()?;
     let mut topo = Topology::build()?;
-    let (gen, why) = choose_generator()?;
+    let (mut gen, mut why) = choose_generator(forced)?;
+    if gen == Generator::Packet {
+        if let Err(e) = topo.add_relay() {
+            gen = Generator::PacketDirect;
+            why = format!("{why}; the relay did not attach: {e:#}");
+        }
+    }
     eprintln!("generator: {} ({why})", gen.label());
     // tcp_samples[mode] = Gbit/s per run
     let mut tcp_samples: Vec<(Mode, Vec<f64>)> = modes.iter().map(|m| (*m, Vec::new())).collect();

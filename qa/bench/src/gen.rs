@@ -7,11 +7,20 @@
 //!   kernel's batch XDP transmit path;
 //! - AF_PACKET: a `PACKET_TX_RING` with `PACKET_QDISC_BYPASS`
 //!   (`txring.rs`), for kernels that refuse live frames (6.18.44-fc-v1300
-//!   answers EPERM). Each frame is an skb with the data in page fragments,
-//!   so the receiving veth sees skbs, not XDP frames.
+//!   answers EPERM). Each frame is an skb, still charged to the
+//!   generator's socket, with its data in page fragments. Sent straight
+//!   into the generator's veth, the firewall's CPU would pay for that: the
+//!   socket's destructor and the skb's free on every packet, and in the
+//!   XDP modes a copy of every skb into an XDP buffer. So by default the
+//!   frames go into a second veth pair in the generator namespace whose
+//!   far end redirects them at XDP into the generator's veth: the
+//!   generator's CPU pays for the copy, and the firewall receives XDP
+//!   frames, as from live frames.
 //!
 //! The harness probes live frames with one test run and falls back to
-//! AF_PACKET on any refusal; `XPF_BENCH_GEN=live|packet` forces one.
+//! AF_PACKET on any refusal, and to AF_PACKET without the relay if the
+//! relay does not attach; `XPF_BENCH_GEN=live|packet|packet-direct`
+//! forces one.
 
 use std::net::Ipv4Addr;
 
@@ -31,8 +40,11 @@ const DPORT_AT: usize = 36;
 pub enum Generator {
     /// `BPF_PROG_TEST_RUN` with `BPF_F_TEST_XDP_LIVE_FRAMES`.
     Live,
-    /// AF_PACKET TX ring with `PACKET_QDISC_BYPASS`.
+    /// AF_PACKET TX ring with `PACKET_QDISC_BYPASS`, through the XDP
+    /// redirect relay.
     Packet,
+    /// The same, straight into the generator's veth.
+    PacketDirect,
 }
 
 impl Generator {
@@ -41,6 +53,7 @@ impl Generator {
         match self {
             Generator::Live => "live",
             Generator::Packet => "packet",
+            Generator::PacketDirect => "packet-direct",
         }
     }
 
@@ -48,7 +61,12 @@ impl Generator {
     pub fn label(self) -> &'static str {
         match self {
             Generator::Live => "XDP live frames (BPF_PROG_TEST_RUN)",
-            Generator::Packet => "AF_PACKET TX ring (TPACKET_V2, qdisc bypass)",
+            Generator::Packet => {
+                "AF_PACKET TX ring (TPACKET_V2, qdisc bypass) through an XDP redirect relay"
+            }
+            Generator::PacketDirect => {
+                "AF_PACKET TX ring (TPACKET_V2, qdisc bypass) straight into the generator's veth"
+            }
         }
     }
 
@@ -56,7 +74,7 @@ impl Generator {
     pub fn subcommand(self) -> &'static str {
         match self {
             Generator::Live => "xdp-gen",
-            Generator::Packet => "packet-gen",
+            Generator::Packet | Generator::PacketDirect => "packet-gen",
         }
     }
 
@@ -68,7 +86,10 @@ impl Generator {
                 "" => Ok(None),
                 "live" => Ok(Some(Generator::Live)),
                 "packet" => Ok(Some(Generator::Packet)),
-                other => anyhow::bail!("XPF_BENCH_GEN={other}: expected live or packet"),
+                "packet-direct" => Ok(Some(Generator::PacketDirect)),
+                other => {
+                    anyhow::bail!("XPF_BENCH_GEN={other}: expected live, packet or packet-direct")
+                }
             },
         }
     }
