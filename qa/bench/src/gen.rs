@@ -7,8 +7,9 @@
 //!   kernel's batch XDP transmit path;
 //! - AF_PACKET: a `PACKET_TX_RING` with `PACKET_QDISC_BYPASS`
 //!   (`txring.rs`), for kernels that refuse live frames (6.18.44-fc-v1300
-//!   answers EPERM). Each frame is an skb, still charged to the
-//!   generator's socket, with its data in page fragments. Sent straight
+//!   answers EPERM). Each frame is a linear skb (`PACKET_VNET_HDR`
+//!   asks for the whole frame in the linear part), still charged to the
+//!   generator's socket. Sent straight
 //!   into the generator's veth, the firewall's CPU would pay for that: the
 //!   socket's destructor and the skb's free on every packet, and in the
 //!   XDP modes a copy of every skb into an XDP buffer. So by default the
@@ -26,7 +27,7 @@ use std::net::Ipv4Addr;
 
 use anyhow::Context;
 
-use crate::txring::{Status, TxRing};
+use crate::txring::{Status, TxRing, VNET_HDR_LEN};
 
 /// Frame length on the wire without FCS: 64-byte frames.
 pub const FRAME_LEN: usize = 60;
@@ -183,13 +184,17 @@ const BATCH: usize = 64;
 pub fn packet(args: &[String]) -> anyhow::Result<()> {
     let a = Args::parse(args, "packet-gen")?;
     let ifindex = crate::xdp::ifindex(&a.dev)?;
+    let off = VNET_HDR_LEN;
     let mut ring = TxRing::open(ifindex, RING_FRAMES).context("AF_PACKET TX ring")?;
-    anyhow::ensure!(ring.max_len() >= FRAME_LEN, "ring slots too small");
+    anyhow::ensure!(ring.max_len() >= off + FRAME_LEN, "ring slots too small");
     let n = ring.frames();
     for i in 0..n {
         let d = ring.data(i).context("fresh ring slot not available")?;
-        d[..42].copy_from_slice(&a.header);
-        d[42..FRAME_LEN].fill(0);
+        d[..off + FRAME_LEN].fill(0);
+        // struct virtio_net_hdr, little-endian: no checksum offload, no
+        // GSO, hdr_len the whole frame, so the skb is linear.
+        d[2..4].copy_from_slice(&(FRAME_LEN as u16).to_le_bytes());
+        d[off..off + 42].copy_from_slice(&a.header);
     }
     // xorshift32: a cheap spread over the ports, as bench_gen's
     // bpf_get_prandom_u32 gives.
@@ -220,9 +225,9 @@ pub fn packet(args: &[String]) -> anyhow::Result<()> {
                 BASE_PORT
             };
             if let Some(d) = ring.data(next) {
-                d[DPORT_AT..DPORT_AT + 2].copy_from_slice(&port.to_be_bytes());
+                d[off + DPORT_AT..off + DPORT_AT + 2].copy_from_slice(&port.to_be_bytes());
             }
-            if ring.queue(next, FRAME_LEN) {
+            if ring.queue(next, off + FRAME_LEN) {
                 queued += 1;
             }
             next = (next + 1) % n;

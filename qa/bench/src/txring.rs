@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-//! An AF_PACKET socket with a `PACKET_TX_RING` (TPACKET_V2) and
-//! `PACKET_QDISC_BYPASS`, bound to one interface: the benchmark's
+//! An AF_PACKET socket with a `PACKET_TX_RING` (TPACKET_V2),
+//! `PACKET_QDISC_BYPASS` and `PACKET_VNET_HDR`, bound to one interface: the benchmark's
 //! generator on kernels that refuse `BPF_F_TEST_XDP_LIVE_FRAMES`. The
 //! socket, the shared ring mapping and the frame status handshake are the
 //! only `unsafe` of the AF_PACKET generator; `gen.rs` drives them through
@@ -16,6 +16,9 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+/// Length of the `struct virtio_net_hdr` that starts each slot's data
+/// (`PACKET_VNET_HDR`).
+pub const VNET_HDR_LEN: usize = 10;
 /// Where a TPACKET_V2 TX frame's data starts without `PACKET_TX_HAS_OFF`:
 /// the kernel's `tp_hdrlen - sizeof(struct sockaddr_ll)`.
 const DATA_OFFSET: usize = libc::TPACKET2_HDRLEN - std::mem::size_of::<libc::sockaddr_ll>();
@@ -82,6 +85,12 @@ impl TxRing {
         setsockopt(&fd, libc::PACKET_VERSION, &version, "PACKET_VERSION")?;
         let one: libc::c_int = 1;
         setsockopt(&fd, libc::PACKET_QDISC_BYPASS, &one, "PACKET_QDISC_BYPASS")?;
+        // Each slot's data starts with a struct virtio_net_hdr (see
+        // `VNET_HDR_LEN`): its hdr_len makes the kernel copy that much of
+        // the frame into the skb's linear part. Without it the payload
+        // goes in page fragments, which the veth copies again into fresh
+        // pages when the skb changes namespace.
+        setsockopt(&fd, libc::PACKET_VNET_HDR, &one, "PACKET_VNET_HDR")?;
         let req = libc::tpacket_req {
             tp_block_size: BLOCK_SIZE as libc::c_uint,
             tp_block_nr: blocks as libc::c_uint,
