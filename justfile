@@ -67,6 +67,7 @@ bench-pipeline:
 # Forwarding through the firewall namespace, 64-byte UDP, 1000 flows and 1:
 # Linux, Linux + nftables, xpf AF_XDP, bare XDP redirect, xpf eBPF (root; ../shared/BENCHMARK.md).
 # XPF_BENCH_RUNS (default 5) and XPF_BENCH_MODES (e.g. "a,c") narrow it.
+# The generator is probed (XDP live frames, else AF_PACKET); XPF_BENCH_GEN=live|packet|packet-direct forces one.
 bench-forwarding:
     cargo build --release -p xpfd
     cargo run --release -p xpf-bench -- forwarding

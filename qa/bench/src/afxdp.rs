@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use xpf_afxdp::{Config, Dataplane, InterfaceConfig, L2Forwarder, L2Route};
 
-use crate::xdp::{ifindex, parse_mac};
+use crate::gen::parse_mac;
+use crate::xdp::ifindex;
 
 pub fn forward(args: &[String]) -> anyhow::Result<()> {
     let [inp, out, dmac, smac] = args else {

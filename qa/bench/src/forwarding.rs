@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 //! The forwarding benchmark (`../shared/BENCHMARK.md`): gen — fw — sink over
 //! veth pairs in three namespaces, 64-byte UDP from an XDP live-frames
-//! generator, an `XDP_DROP` sink counted by the veth's
-//! `rx_queue_0_xdp_packets`. The firewall's forwarding work (threaded NAPI
-//! kthreads of its two veths, plus xpfd's threads) is pinned to CPU1; the
-//! generator, the sink and this harness run on CPU0.
+//! generator, or an AF_PACKET TX ring relayed at XDP where the kernel
+//! refuses live frames (`gen.rs`; the output names the one that ran), an
+//! `XDP_DROP` sink counted by the veth's `rx_queue_0_xdp_packets`. The
+//! firewall's forwarding work (threaded NAPI kthreads of its two veths,
+//! plus xpfd's threads) is pinned to CPU1; the generator, its relay, the
+//! sink and this harness run on CPU0.
 //!
 //! Modes, interleaved run by run: (a) Linux forwarding, (b) Linux
 //! forwarding + nftables (conntrack, masquerade), (c) xpfd with the AF_XDP
@@ -18,11 +20,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
+use crate::gen::Generator;
+
 const GEN: &str = "xb-gen";
 const FW: &str = "xb-fw";
 const SINK: &str = "xb-sink";
 const G0: &str = "xbg0";
 const S0: &str = "xbs0";
+// The AF_PACKET generator's relay pair, both ends in the generator namespace.
+const X0: &str = "xbx0";
+const X1: &str = "xbx1";
 // xpfd names Linux interfaces after Junos ones: ge-0/0/0 is ge-0-0-0.
 const F0: &str = "ge-0-0-0";
 const F1: &str = "ge-0-0-1";
@@ -161,6 +168,7 @@ fn stop(child: &mut Option<Child>) {
 /// The three namespaces; deleted on drop.
 struct Topology {
     sink: Option<Child>,
+    relay: Option<Child>,
 }
 
 impl Topology {
@@ -228,11 +236,43 @@ impl Topology {
                 "permanent",
             ])?;
         }
-        let mut t = Topology { sink: None };
+        let mut t = Topology {
+            sink: None,
+            relay: None,
+        };
         let mut sink = spawn_self(SINK, &["xdp-attach", "drop", S0])?;
         attached(&mut sink)?;
         t.sink = Some(sink);
         Ok(t)
+    }
+
+    /// X0 — X1 in the generator namespace, X1 redirecting at XDP to G0:
+    /// what the AF_PACKET generator sends into X0 reaches the firewall as
+    /// XDP frames, as the live-frames generator's do.
+    fn add_relay(&mut self) -> anyhow::Result<()> {
+        run_cmd(&[
+            "ip", "-n", GEN, "link", "add", X0, "type", "veth", "peer", "name", X1,
+        ])?;
+        for dev in [X0, X1] {
+            ns(GEN, &["ethtool", "-K", dev, "tx", "off"])?;
+            run_cmd(&["ip", "-n", GEN, "link", "set", dev, "up"])?;
+        }
+        for dev in [X0, X1, G0] {
+            ns(GEN, &["ethtool", "-K", dev, "gro", "off"])?;
+            ns(GEN, &["ethtool", "-K", dev, "gro", "on"])?;
+            ns(
+                GEN,
+                &[
+                    "sh",
+                    "-c",
+                    &format!("echo 1 > /sys/class/net/{dev}/threaded"),
+                ],
+            )?;
+        }
+        let mut h = spawn_self(GEN, &["xdp-attach", "redirect", X1, G0, F0_MAC, G0_MAC])?;
+        attached(&mut h)?;
+        self.relay = Some(h);
+        Ok(())
     }
 
     fn forwarding(&self, on: bool) -> anyhow::Result<()> {
@@ -285,6 +325,7 @@ fn iperf3() -> anyhow::Result<f64> {
 impl Drop for Topology {
     fn drop(&mut self) {
         stop(&mut self.sink);
+        stop(&mut self.relay);
         for n in [GEN, FW, SINK] {
             let _ = Command::new("ip").args(["netns", "del", n]).output();
         }
@@ -359,6 +400,46 @@ fn sink_packets() -> anyhow::Result<u64> {
                 .and_then(|v| v.trim().parse().ok())
         })
         .context("no rx_queue_0_xdp_packets in ethtool -S")
+}
+
+/// The generator's arguments after its subcommand.
+fn gen_args(dev: &str, flows: u32) -> Vec<String> {
+    [dev, G0_MAC, F0_MAC, "10.0.1.2", "10.0.2.2"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([flows.to_string()])
+        .collect()
+}
+
+/// The generator to use, and why: `XPF_BENCH_GEN` if set, else live
+/// frames if one live-frames test run from the generator namespace works,
+/// else AF_PACKET (through the relay, which the caller sets up).
+fn choose_generator(forced: Option<Generator>) -> anyhow::Result<(Generator, String)> {
+    if let Some(g) = forced {
+        return Ok((g, format!("XPF_BENCH_GEN={}", g.name())));
+    }
+    let out = Command::new("ip")
+        .args(["netns", "exec", GEN, "taskset", "-c", HOST_CPU])
+        .arg(std::env::current_exe()?)
+        .arg("xdp-gen-probe")
+        .args(gen_args(G0, 1))
+        .output()
+        .context("running the live-frames probe")?;
+    let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if out.status.success() && said == "ok" {
+        return Ok((Generator::Live, "the live-frames probe ran".into()));
+    }
+    let why = match said.strip_prefix("refused: ") {
+        Some(why) => why.to_string(),
+        None => format!(
+            "the probe failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .next()
+                .unwrap_or("")
+        ),
+    };
+    Ok((Generator::Packet, format!("live frames refused: {why}")))
 }
 
 fn xpfd_binary() -> anyhow::Result<PathBuf> {
@@ -486,7 +567,7 @@ impl Running {
         pin(&napi(&[F0, F1]), DUT_CPU, true);
         // The sink drops at XDP and costs little, but starved by the
         // generator it would drop frames the firewall has already forwarded.
-        pin(&napi(&[G0, S0]), HOST_CPU, true);
+        pin(&napi(&[G0, S0, X0, X1]), HOST_CPU, true);
         if let Some(x) = &self.xpfd {
             let all = tasks(x.id());
             pin(&all, DUT_CPU, false);
@@ -523,19 +604,20 @@ impl Running {
     }
 
     /// One measurement: sink pps and DUT ns/packet.
-    fn measure(&mut self, flows: u32) -> anyhow::Result<(f64, f64)> {
-        let flows_s = flows.to_string();
-        let mut g = Some(spawn_self(
-            GEN,
-            &[
-                "xdp-gen", G0, G0_MAC, F0_MAC, "10.0.1.2", "10.0.2.2", &flows_s,
-            ],
-        )?);
+    fn measure(&mut self, flows: u32, gen: Generator) -> anyhow::Result<(f64, f64)> {
+        let mut args = vec![gen.subcommand().to_string()];
+        let dev = if gen == Generator::Packet { X0 } else { G0 };
+        args.extend(gen_args(dev, flows));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut g = Some(spawn_self(GEN, &args)?);
         // xpfd mirrors routes and neighbours once a second: wait for the
         // path before the warm-up counts.
         let t0 = Instant::now();
         let first = sink_packets()?;
         while sink_packets()? < first + 1000 {
+            if let Some(status) = g.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                bail!("the {} generator exited ({status})", gen.name());
+            }
             if t0.elapsed() > Duration::from_secs(20) {
                 stop(&mut g);
                 bail!(
@@ -628,7 +710,16 @@ pub fn run() -> anyhow::Result<()> {
     if !tcp {
         eprintln!("skipped: TCP figures: iperf3 is not installed (qa/setup.sh installs it)");
     }
+    let forced = Generator::forced()?;
     let mut topo = Topology::build()?;
+    let (mut gen, mut why) = choose_generator(forced)?;
+    if gen == Generator::Packet {
+        if let Err(e) = topo.add_relay() {
+            gen = Generator::PacketDirect;
+            why = format!("{why}; the relay did not attach: {e:#}");
+        }
+    }
+    eprintln!("generator: {} ({why})", gen.label());
     // tcp_samples[mode] = Gbit/s per run
     let mut tcp_samples: Vec<(Mode, Vec<f64>)> = modes.iter().map(|m| (*m, Vec::new())).collect();
     // samples[(mode, flows)] = (pps, ns)
@@ -648,13 +739,14 @@ pub fn run() -> anyhow::Result<()> {
                 }
             };
             for f in flow_counts {
-                match r.measure(f) {
+                match r.measure(f, gen) {
                     Ok((pps, nsp)) => {
                         eprintln!(
-                            "run {run}: {:<22} {f:>5} flows: {:>6.3} Mpps {:>7.0} ns/pkt",
+                            "run {run}: {:<22} {f:>5} flows: {:>6.3} Mpps {:>7.0} ns/pkt  [{} generator]",
                             m.name(),
                             pps / 1e6,
-                            nsp
+                            nsp,
+                            gen.name()
                         );
                         if let Some(s) = samples.iter_mut().find(|s| s.0 == m && s.1 == f) {
                             s.2.push(pps);
@@ -700,6 +792,7 @@ pub fn run() -> anyhow::Result<()> {
         WINDOW.as_secs(),
         WARMUP.as_secs()
     );
+    println!("generator: {} ({why})", gen.label());
     println!(
         "{:<40} {:>6} {:>10} {:>10} {:>10}",
         "mode", "flows", "sink Mpps", "ns/pkt", "× (b)"
@@ -724,8 +817,9 @@ pub fn run() -> anyhow::Result<()> {
             }
         };
         entries.push(format!(
-            "  {{\"mode\":\"{}\",\"flows\":{f},\"pps\":{},\"ns_per_packet\":{},\"ratio_to_nftables\":{}}}",
+            "  {{\"mode\":\"{}\",\"generator\":\"{}\",\"flows\":{f},\"pps\":{},\"ns_per_packet\":{},\"ratio_to_nftables\":{}}}",
             m.name(),
+            gen.name(),
             num(*pps),
             num(*nsp),
             ratio.map(|r| format!("{r:.3}")).unwrap_or_else(|| "null".into()),

@@ -8,6 +8,8 @@
 mod afxdp;
 mod config;
 mod forwarding;
+mod gen;
+mod txring;
 mod xdp;
 
 #[global_allocator]
@@ -21,6 +23,8 @@ fn main() -> anyhow::Result<()> {
         "forwarding" => forwarding::run(),
         // Helpers the forwarding benchmark runs inside its namespaces.
         "xdp-gen" => xdp::gen(&args[2..]),
+        "xdp-gen-probe" => xdp::probe(&args[2..]),
+        "packet-gen" => gen::packet(&args[2..]),
         "xdp-attach" => xdp::attach(&args[2..]),
         "afxdp-forward" => afxdp::forward(&args[2..]),
         other => anyhow::bail!("unknown benchmark '{other}' (known: config, forwarding)"),
