@@ -62,6 +62,8 @@ mod bounded;
 pub mod checksum;
 mod counters;
 mod fib;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod interfaces;
 mod log;
 pub mod parse;
