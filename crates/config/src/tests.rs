@@ -384,3 +384,18 @@ fn set_lines_are_held_to_the_same_depth_as_blocks() {
     let e = apply_command(&mut c, &deep).expect_err("too deep");
     assert!(e.to_string().contains("nesting too deep"), "{e}");
 }
+
+// Regressions found by the fuzz targets (`qa/fuzz`), named after them.
+
+/// `xpf-fuzz config`, on its first seed: `set system services ssh` made
+/// `ssh` a block with no children where `ssh;` is a leaf, so a
+/// configuration reloaded from its own set form was not the same as
+/// itself, and a candidate built by `set` had changes that `show |
+/// compare` could not show.
+#[test]
+fn fuzz_config_set_form_reloads_to_the_same_tree() {
+    let c = cfg("system { services { ssh; } }\ninterfaces { ge-0/0/0 { unit 0 { family inet { address 10.0.0.1/24; } } } }\n");
+    let from_set = cfg(&print_set(&c));
+    assert!(from_set.same_as(&c) && c.same_as(&from_set));
+    assert!(!cfg("system { services { ssh; } }").same_as(&cfg("system { services { telnet; } }")));
+}
