@@ -399,3 +399,27 @@ fn fuzz_config_set_form_reloads_to_the_same_tree() {
     assert!(from_set.same_as(&c) && c.same_as(&from_set));
     assert!(!cfg("system { services { ssh; } }").same_as(&cfg("system { services { telnet; } }")));
 }
+
+/// `xpf-fuzz config`, on the shared corpus's
+/// `batfish/parsing-unit-tests/juniper_security.set`: in an opaque subtree
+/// a one-value list printed bare (`proposals PROPOSAL;`) and reloaded as
+/// one more word, so the same configuration loaded from its own curly
+/// text showed a change in `show | compare`.
+#[test]
+fn fuzz_config_opaque_one_value_list_keeps_its_brackets() {
+    let c = cfg("set security ike policy 1.2.3.4 proposals [ PROPOSAL ]\n");
+    let curly = print_curly(&c);
+    assert!(curly.contains("proposals [ PROPOSAL ];"), "{curly}");
+    let again = cfg(&curly);
+    assert!(again.same_as(&c), "{curly}");
+    assert_eq!(compare(&c, &again), "");
+    let set = print_set(&c);
+    assert_eq!(
+        set,
+        "set security ike policy 1.2.3.4 proposals [ PROPOSAL ]\n"
+    );
+    assert!(cfg(&set).same_as(&c), "{set}");
+    // Known statements keep Junos' bare form.
+    let known = cfg("security { policies { from-zone a to-zone b { policy p { match { source-address [ x ]; } } } } }");
+    assert!(print_curly(&known).contains("source-address x;"));
+}
