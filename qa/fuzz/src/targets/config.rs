@@ -66,7 +66,14 @@ pub fn run(data: &[u8]) {
             round_trip(&cfg);
             let _ = compare(&start, &cfg);
             let _ = print_json(&cfg);
-            let _ = xpf_model::build(&effective(&cfg, None));
+            // What the box runs, standalone and as a cluster member (node
+            // groups apply): it prints as text that loads to itself too
+            // (`show configuration | display inheritance`).
+            for node in [None, Some("node1")] {
+                let eff = effective(&cfg, node);
+                round_trip(&eff);
+                let _ = xpf_model::build(&eff);
+            }
         }
     }
 }

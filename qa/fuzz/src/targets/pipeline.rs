@@ -43,7 +43,7 @@ pub const STRAY: u32 = 9;
 /// The room a frame has: an AF_XDP chunk of 2048 bytes less headroom.
 pub const ROOM: usize = 1792;
 /// Sessions per worker: small, so an input can fill the table.
-const SESSIONS: usize = 32;
+const SESSIONS: usize = 8;
 
 const SEC: u64 = 1_000_000_000;
 const STEPS: [u64; 8] = [
