@@ -423,3 +423,30 @@ fn fuzz_config_opaque_one_value_list_keeps_its_brackets() {
     let known = cfg("security { policies { from-zone a to-zone b { policy p { match { source-address [ x ]; } } } } }");
     assert!(print_curly(&known).contains("source-address x;"));
 }
+
+/// `xpf-fuzz config`: set lines in an opaque subtree load flat, so the
+/// `deactivate` that `display set` writes for a level inside one was
+/// "statement not found", and a deactivated BGP group came back active
+/// from its own set form. The second text is the fuzzer's.
+#[test]
+fn fuzz_config_deactivated_opaque_level_stays_inactive_through_set_form() {
+    for text in [
+        "protocols { bgp { inactive: group a { type external; neighbor 192.0.2.1; } group b { type internal; } } }",
+        "   replace: services { ssh;ces { ssh; }\n    /* note */\n    inactive: host\u{fffd}\u{7f}ames { ssh; }\n    /* note */\n  e x;\n}\n",
+    ] {
+        let set = print_set(&cfg(text));
+        assert!(set.contains("\ndeactivate "), "{set}");
+        let mut again = Config::default();
+        let warnings = load_text(&mut again, &set, LoadMode::Merge).unwrap_or_else(|e| panic!("{e}\n{set}"));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(print_set(&again), set);
+    }
+    let again = cfg(&print_set(&cfg(
+        "protocols { bgp { inactive: group a { type external; } } }",
+    )));
+    let effective = print_curly(&effective(&again, None));
+    assert!(
+        !effective.contains("group a"),
+        "an inactive group is not run:\n{effective}"
+    );
+}
