@@ -69,7 +69,11 @@ pub fn run(data: &[u8]) {
             // What the box runs, standalone and as a cluster member (node
             // groups apply): it prints as text that loads to itself too
             // (`show configuration | display inheritance`).
-            for node in [None, Some("node1")] {
+            let grouped = cfg.statements.iter().any(|s| s.keyword() == "groups");
+            for node in [None, Some("node1")]
+                .into_iter()
+                .take(if grouped { 2 } else { 1 })
+            {
                 let eff = effective(&cfg, node);
                 round_trip(&eff);
                 let _ = xpf_model::build(&eff);
