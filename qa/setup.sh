@@ -47,3 +47,17 @@ if ! cargo nextest --version >/dev/null 2>&1; then
     say "installing cargo-nextest"
     cargo install --locked cargo-nextest
 fi
+
+# cargo-afl: the fuzz targets' engine (docs/fuzzing.md). Installing it
+# builds AFL++ from the crate (make and a C compiler, ~1 minute).
+if ! cargo afl --version >/dev/null 2>&1; then
+    say "installing cargo-afl"
+    cargo install --locked cargo-afl
+fi
+# AFL++'s runtime is built per rustc version, so again after a toolchain
+# update; when it is there already, cargo-afl says so and exits non-zero.
+if ! afl_out=$(cargo afl config --build 2>&1) && ! grep -q 'already built' <<<"$afl_out"; then
+    printf '%s\n' "$afl_out" >&2
+    say "cargo afl config --build failed"
+    exit 1
+fi

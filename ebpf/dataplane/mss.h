@@ -23,7 +23,12 @@ static __always_inline void xpf_dp_mss_clamp(__u8 *l4, void *data_end, struct xp
 	if ((void *)(l4 + 18) > data_end || (void *)(v + 2) > data_end)
 		return;
 	xpf_put16(v, mss);
-	xpf_put16(l4 + 16, xpf_csum16(xpf_get16(l4 + 16), p->mss, mss));
+	/* At an odd offset the value straddles two checksum words and adds to
+	 * the sum byte-swapped (clamp_mss in rewrite.rs says more). */
+	if (p->mss_off & 1)
+		xpf_put16(l4 + 16, xpf_csum16(xpf_get16(l4 + 16), __builtin_bswap16(p->mss), __builtin_bswap16(mss)));
+	else
+		xpf_put16(l4 + 16, xpf_csum16(xpf_get16(l4 + 16), p->mss, mss));
 }
 
 #endif

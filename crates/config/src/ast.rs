@@ -106,19 +106,21 @@ impl Statement {
     }
 
     /// Same words, list, flags and children, ignoring positions.
+    ///
+    /// A leaf and a block with no children are the same statement: both
+    /// print as `name;` and mean the same. (`set system services ssh`
+    /// makes `ssh` a block with none, `ssh;` in curly text a leaf, so
+    /// without this a candidate built by `set` differed from the same
+    /// configuration loaded as text, with nothing to show in `compare`.)
     pub fn same_as(&self, other: &Statement) -> bool {
+        let (a, b) = (self.kids(), other.kids());
         self.words == other.words
             && self.list == other.list
             && self.inactive == other.inactive
             && self.protect == other.protect
             && self.annotation == other.annotation
-            && match (&self.children, &other.children) {
-                (None, None) => true,
-                (Some(a), Some(b)) => {
-                    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y))
-                }
-                _ => false,
-            }
+            && a.len() == b.len()
+            && a.iter().zip(b).all(|(x, y)| x.same_as(y))
     }
 }
 

@@ -430,6 +430,84 @@ impl Tree {
         }
     }
 
+    /// In an opaque subtree set lines load flat (`bgp group a type
+    /// external;` is one statement): the schema cannot tell its levels. A
+    /// later command naming a level inside such statements (`deactivate
+    /// protocols bgp group a`, as `display set` writes it) splits the ones
+    /// it prefixes under that level, so the command finds it. Found by
+    /// `xpf-fuzz config`: the command was "statement not found", and a
+    /// deactivated level came back active from its own set form.
+    ///
+    /// Nothing changes when a statement already matches a prefix of
+    /// `rest`, or when the split would nest deeper than `room` levels.
+    fn split_flat(&mut self, schema: &Schema, rest: &[Word], room: usize) {
+        let starts = |w: &[Word], with: &[Word]| {
+            w.len() >= with.len() && w.iter().zip(with).all(|(a, b)| a == b)
+        };
+        if self
+            .kids
+            .iter()
+            .flatten()
+            .any(|k| starts(rest, &k.st.words))
+        {
+            return;
+        }
+        let under: Vec<usize> = self
+            .kids
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| {
+                k.as_ref()
+                    .is_some_and(|k| k.st.words.len() > rest.len() && starts(&k.st.words, rest))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let Some(&first) = under.first() else {
+            return;
+        };
+        if under
+            .iter()
+            .filter_map(|&i| self.kids[i].as_ref())
+            .any(|k| k.height() >= room)
+        {
+            return;
+        }
+        let span = self.kids[first]
+            .as_ref()
+            .map(|k| k.st.span)
+            .unwrap_or_default();
+        let mut block = Tree::from_statement(
+            schema,
+            Statement {
+                words: rest.to_vec(),
+                children: Some(Vec::new()),
+                span,
+                ..Statement::default()
+            },
+        );
+        for &i in &under {
+            if let Some(mut k) = self.kids[i].take() {
+                k.st.words.drain(..rest.len());
+                k.key = identity(schema, &k.st);
+                block.push(schema, k);
+            }
+        }
+        self.kids[first] = Some(block);
+        self.kids.retain(Option::is_some);
+        self.reindex();
+    }
+
+    /// Levels from this statement down to its deepest leaf.
+    fn height(&self) -> usize {
+        1 + self
+            .kids
+            .iter()
+            .flatten()
+            .map(Tree::height)
+            .max()
+            .unwrap_or(0)
+    }
+
     fn remove(&mut self, i: usize) {
         if let Some(t) = self.kids[i].take() {
             if let Some(index) = self.index.as_mut() {
@@ -545,7 +623,13 @@ impl Tree {
         while i < words.len() {
             let rest: Vec<&str> = words[i..].iter().map(|w| w.text.as_str()).collect();
             let (node, consumed) = match ctx {
-                Ctx::Opaque => (None, opaque_step(cur, &words[i..], creating)),
+                Ctx::Opaque => {
+                    if !creating {
+                        let room = MAX_DEPTH.saturating_sub(path.len() + 1);
+                        cur.split_flat(schema, &words[i..], room);
+                    }
+                    (None, opaque_step(cur, &words[i..], creating))
+                }
                 Ctx::Node(p) => {
                     let m = match_for(schema, p, &rest, creating).ok_or_else(|| {
                         let mut d = unknown_statement(schema, p, &words[i..], words[i].span, &path);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //! Printers: Junos curly layout and `display set`.
 
-use crate::ast::{Config, Statement};
+use crate::ast::{Config, Statement, Word};
 use crate::lexer::write_word;
 
 /// The configuration in Junos curly layout (4-space indent, `;` leaves, `[ ]` lists).
@@ -77,22 +77,29 @@ pub fn head(st: &Statement) -> String {
     }
     s.push_str(&st.text());
     if let Some(list) = &st.list {
-        match list.as_slice() {
-            [one] => {
-                s.push(' ');
-                write_word(&mut s, &one.text, one.quoted);
-            }
-            many => {
-                s.push_str(" [");
-                for v in many {
-                    s.push(' ');
-                    write_word(&mut s, &v.text, v.quoted);
-                }
-                s.push_str(" ]");
-            }
-        }
+        list_text(st, list, &mut s);
     }
     s
+}
+
+/// A leaf-list's values after its words: bare when there is one, as Junos
+/// prints it, else in brackets. In an opaque subtree (no schema node) only
+/// the brackets tell a list from one more word, so there they always stay.
+fn list_text(st: &Statement, list: &[Word], s: &mut String) {
+    match list {
+        [one] if st.node.is_some() => {
+            s.push(' ');
+            write_word(s, &one.text, one.quoted);
+        }
+        many => {
+            s.push_str(" [");
+            for v in many {
+                s.push(' ');
+                write_word(s, &v.text, v.quoted);
+            }
+            s.push_str(" ]");
+        }
+    }
 }
 
 /// The configuration as `display set` lines, in hierarchy order.
@@ -108,6 +115,13 @@ pub fn print_set(cfg: &Config) -> String {
 pub fn set_lines(st: &Statement, prefix: &str, out: &mut String) {
     let line = format!("{prefix}{}", st.text());
     match (&st.list, &st.children) {
+        // Opaque: one line, brackets kept, which reads back as this list (a
+        // line per value would read back as that many statements).
+        (Some(list), _) if st.node.is_none() => {
+            let mut values = String::new();
+            list_text(st, list, &mut values);
+            out.push_str(&format!("set {line}{values}\n"));
+        }
         (Some(list), _) => {
             for v in list {
                 let mut value = String::new();

@@ -384,3 +384,69 @@ fn set_lines_are_held_to_the_same_depth_as_blocks() {
     let e = apply_command(&mut c, &deep).expect_err("too deep");
     assert!(e.to_string().contains("nesting too deep"), "{e}");
 }
+
+// Regressions found by the fuzz targets (`qa/fuzz`), named after them.
+
+/// `xpf-fuzz config`, on its first seed: `set system services ssh` made
+/// `ssh` a block with no children where `ssh;` is a leaf, so a
+/// configuration reloaded from its own set form was not the same as
+/// itself, and a candidate built by `set` had changes that `show |
+/// compare` could not show.
+#[test]
+fn fuzz_config_set_form_reloads_to_the_same_tree() {
+    let c = cfg("system { services { ssh; } }\ninterfaces { ge-0/0/0 { unit 0 { family inet { address 10.0.0.1/24; } } } }\n");
+    let from_set = cfg(&print_set(&c));
+    assert!(from_set.same_as(&c) && c.same_as(&from_set));
+    assert!(!cfg("system { services { ssh; } }").same_as(&cfg("system { services { telnet; } }")));
+}
+
+/// `xpf-fuzz config`, on the shared corpus's
+/// `batfish/parsing-unit-tests/juniper_security.set`: in an opaque subtree
+/// a one-value list printed bare (`proposals PROPOSAL;`) and reloaded as
+/// one more word, so the same configuration loaded from its own curly
+/// text showed a change in `show | compare`.
+#[test]
+fn fuzz_config_opaque_one_value_list_keeps_its_brackets() {
+    let c = cfg("set security ike policy 1.2.3.4 proposals [ PROPOSAL ]\n");
+    let curly = print_curly(&c);
+    assert!(curly.contains("proposals [ PROPOSAL ];"), "{curly}");
+    let again = cfg(&curly);
+    assert!(again.same_as(&c), "{curly}");
+    assert_eq!(compare(&c, &again), "");
+    let set = print_set(&c);
+    assert_eq!(
+        set,
+        "set security ike policy 1.2.3.4 proposals [ PROPOSAL ]\n"
+    );
+    assert!(cfg(&set).same_as(&c), "{set}");
+    // Known statements keep Junos' bare form.
+    let known = cfg("security { policies { from-zone a to-zone b { policy p { match { source-address [ x ]; } } } } }");
+    assert!(print_curly(&known).contains("source-address x;"));
+}
+
+/// `xpf-fuzz config`: set lines in an opaque subtree load flat, so the
+/// `deactivate` that `display set` writes for a level inside one was
+/// "statement not found", and a deactivated BGP group came back active
+/// from its own set form. The second text is the fuzzer's.
+#[test]
+fn fuzz_config_deactivated_opaque_level_stays_inactive_through_set_form() {
+    for text in [
+        "protocols { bgp { inactive: group a { type external; neighbor 192.0.2.1; } group b { type internal; } } }",
+        "   replace: services { ssh;ces { ssh; }\n    /* note */\n    inactive: host\u{fffd}\u{7f}ames { ssh; }\n    /* note */\n  e x;\n}\n",
+    ] {
+        let set = print_set(&cfg(text));
+        assert!(set.contains("\ndeactivate "), "{set}");
+        let mut again = Config::default();
+        let warnings = load_text(&mut again, &set, LoadMode::Merge).unwrap_or_else(|e| panic!("{e}\n{set}"));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(print_set(&again), set);
+    }
+    let again = cfg(&print_set(&cfg(
+        "protocols { bgp { inactive: group a { type external; } } }",
+    )));
+    let effective = print_curly(&effective(&again, None));
+    assert!(
+        !effective.contains("group a"),
+        "an inactive group is not run:\n{effective}"
+    );
+}

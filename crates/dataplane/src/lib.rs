@@ -63,6 +63,8 @@ pub mod checksum;
 mod counters;
 pub mod engine;
 mod fib;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod interfaces;
 mod log;
 pub mod parse;

@@ -453,6 +453,61 @@ fn mss_is_clamped_on_syn() {
     );
 }
 
+/// `xpf-fuzz pipeline`: the MSS option after a 3-byte option with no NOP
+/// (at an odd offset) was clamped with an update that assumed it 16-bit
+/// aligned, so the forwarded SYN carried a wrong TCP checksum and the
+/// server dropped it. The frame is the fuzzer's.
+#[test]
+fn fuzz_pipeline_mss_at_an_odd_offset_keeps_the_tcp_checksum() {
+    let frame: [u8; 62] = [
+        0x02, 0x00, 0x00, 0x00, 0x00, 0xbb, 0x02, 0x00, 0x00, 0x00, 0x00, 0xaa, 0x08, 0x00, 0x45,
+        0x00, 0x00, 0x30, 0x12, 0x34, 0x00, 0x00, 0x40, 0x06, 0x51, 0xde, 0x0a, 0x00, 0xe2, 0x32,
+        0xc6, 0x33, 0x64, 0x50, 0x9c, 0x40, 0x00, 0x50, 0x00, 0x00, 0x03, 0xe8, 0x00, 0x00, 0x00,
+        0x00, 0x70, 0x02, 0xfa, 0x00, 0x1c, 0xa0, 0x00, 0x00, 0xb4, 0x03, 0x03, 0x02, 0x04, 0x05,
+        0x07, 0x00,
+    ];
+    view(&frame).assert_checksums();
+    let mut l = lab();
+    let mut buf = vec![0u8; 2048];
+    buf[..frame.len()].copy_from_slice(&frame);
+    let v = process(
+        &l.snap,
+        &mut l.w,
+        &l.fib,
+        TRUST,
+        &mut buf,
+        frame.len(),
+        l.now,
+    );
+    assert!(
+        matches!(
+            v,
+            Verdict::Forward {
+                egress_ifindex: UNTRUST,
+                ..
+            }
+        ),
+        "{v:?}"
+    );
+    let out = view(&buf[..frame.len()]);
+    out.assert_checksums();
+    assert_eq!(
+        &out.payload()[23..27],
+        &[2, 4, 0x04, 0xb0],
+        "1287 clamped to 1200"
+    );
+    // And the same option a byte later than usual in a SYN built here.
+    let opts = [3, 3, 7, 2, 4, 0x05, 0xb4, 0];
+    let syn = ip(
+        "10.0.1.50",
+        "198.51.100.80",
+        6,
+        tcp_header(40001, 443, 1, 0, SYN, &opts),
+    );
+    let out = l.forward(TRUST, &syn, UNTRUST);
+    assert_eq!(&view(&out).payload()[23..27], &[2, 4, 0x04, 0xb0]);
+}
+
 #[test]
 fn host_inbound_allowed_and_denied() {
     let mut l = lab();

@@ -2900,6 +2900,21 @@ fn screens(net: &Net) {
         dmz,
     );
     assert_eq!(mss_of(&out), 1200);
+    // The option at an odd offset (after a window scale, no NOP): both
+    // engines clamp it with the checksum right (found by xpf-fuzz).
+    let m = 1460u16.to_be_bytes();
+    let odd = ip(
+        "198.51.100.7",
+        web,
+        6,
+        tcp_header(40002, 80, 1000, 0, SYN, &[3, 3, 7, 2, 4, m[0], m[1], 0]),
+    );
+    let out = p.forward(untrust, &odd, dmz);
+    assert_eq!(
+        u16::from_be_bytes([out[view(&out).l4 + 25], out[view(&out).l4 + 26]]),
+        1350
+    );
+    view(&out).assert_checksums();
     p.same_sessions();
 
     // SYN flood: five SYNs into the zone this second, the sixth dropped;

@@ -210,6 +210,17 @@ trait Action: Sized {
         model: &Model,
         ck: &mut Checks,
     ) -> Option<Self>;
+
+    /// Checks the action against the rule's match (`rule` at `path`).
+    fn check(
+        &self,
+        _rule: &Statement,
+        _path: &Path,
+        _m: &NatMatch,
+        _model: &Model,
+        _ck: &mut Checks,
+    ) {
+    }
 }
 
 impl Action for SourceNatAction {
@@ -303,6 +314,63 @@ impl Action for StaticNatAction {
             _ => {
                 ck.missing(path, at, "prefix' or 'prefix-name");
                 None
+            }
+        }
+    }
+
+    /// The dataplane translates the first destination prefix to the
+    /// internal one, so both must be prefixes of one family: found by
+    /// `xpf-fuzz compile`, a rule mapping `::/128` to `10.0.0.0/32` passed
+    /// `commit check` and then failed the commit.
+    fn check(&self, rule: &Statement, path: &Path, m: &NatMatch, model: &Model, ck: &mut Checks) {
+        let first_prefix = |name: &str| {
+            model
+                .expand_address_anywhere(name)?
+                .into_iter()
+                .find_map(|v| match v {
+                    AddressValue::Prefix(p) => Some(p),
+                    _ => None,
+                })
+        };
+        let external = match (
+            m.destination_addresses.first(),
+            m.destination_address_names.first(),
+        ) {
+            (Some(p), _) => Some(*p),
+            (None, Some(n)) => {
+                let p = first_prefix(n);
+                if p.is_none() && model.address_defined(n) {
+                    ck.error(
+                        path,
+                        rule,
+                        format!("destination-address-name '{n}' holds no address prefix for static NAT to translate"),
+                    );
+                }
+                p
+            }
+            (None, None) => None,
+        };
+        let internal = match self {
+            StaticNatAction::Prefix(p) => Some(*p),
+            StaticNatAction::PrefixName(n) => {
+                let p = first_prefix(n);
+                if p.is_none() && model.address_defined(n) {
+                    ck.error(
+                        path,
+                        rule,
+                        format!("prefix-name '{n}' holds no address prefix"),
+                    );
+                }
+                p
+            }
+        };
+        if let (Some(e), Some(i)) = (external, internal) {
+            if e.addr.is_ipv6() != i.addr.is_ipv6() {
+                ck.error(
+                    path,
+                    rule,
+                    format!("static-nat prefix {i} and destination-address {e} are of different address families"),
+                );
             }
         }
     }
@@ -716,6 +784,7 @@ fn rule<A: Action>(
     };
     let words: Vec<&Word> = flat(action).into_iter().skip(1).collect();
     let then = A::read(&words, action, &tp.join(action), nat, model, ck)?;
+    then.check(st, path, &matching, model, ck);
     Some(NatRule {
         name,
         matching,
@@ -1062,5 +1131,50 @@ security {
                 ("rule no-then", "Missing mandatory statement: 'then'"),
             ]
         );
+    }
+
+    /// `xpf-fuzz compile`: a static rule translating `::/128` to
+    /// `10.0.0.0/32` passed `commit check`, and the commit then failed in
+    /// the dataplane ("static NAT prefixes of different families"). Check
+    /// now refuses what the dataplane cannot translate.
+    #[test]
+    fn fuzz_compile_static_nat_needs_prefixes_of_one_family() {
+        let rule = |m: &str, then: &str| {
+            format!(
+                "{BASE}security {{ address-book {{ global {{ address range range-address 10.0.0.1 to 10.0.0.9; address v6 2001:db8::5/128; }} }}\n nat {{ static {{ rule-set st {{ from zone untrust;\n rule r0 {{ match {{ {m} }} then {{ static-nat {{ {then} }} }} }}\n}} }} }} }}\n"
+            )
+        };
+        let message = |text: String| {
+            let e = errors_of(&text);
+            assert_eq!(e.len(), 1, "{e:?}");
+            assert_eq!(e[0].statement.as_deref(), Some("rule r0"));
+            e[0].message.clone()
+        };
+        assert_eq!(
+            message(rule("destination-address ::/128;", "prefix 10.0.0.0/32;")),
+            "static-nat prefix 10.0.0.0/32 and destination-address ::/128 are of different address families"
+        );
+        assert_eq!(
+            message(rule("destination-address 203.0.113.9/32;", "prefix-name v6;")),
+            "static-nat prefix 2001:db8::5/128 and destination-address 203.0.113.9/32 are of different address families"
+        );
+        assert_eq!(
+            message(rule(
+                "destination-address-name range;",
+                "prefix 10.0.0.5/32;"
+            )),
+            "destination-address-name 'range' holds no address prefix for static NAT to translate"
+        );
+        assert_eq!(
+            message(rule(
+                "destination-address 203.0.113.9/32;",
+                "prefix-name range;"
+            )),
+            "prefix-name 'range' holds no address prefix"
+        );
+        build_text(&rule(
+            "destination-address 203.0.113.9/32;",
+            "prefix 10.0.0.9/32;",
+        ));
     }
 }
