@@ -43,6 +43,8 @@ use base64::Engine as _;
 use xpf_model::system::{Authentication, SshKey, SshKeyKind};
 use xpf_model::Model;
 
+use super::file_error::FileError;
+
 /// The comment (GECOS) field that marks an account as xpf's.
 pub const MARK: &str = "xpf-managed";
 /// The group allowed to open xpfd's socket.
@@ -91,16 +93,8 @@ pub enum AccountsError {
         why: String,
     },
     /// A file or directory operation.
-    #[error("{what} {}: {source}", path.display())]
-    File {
-        /// The operation.
-        what: &'static str,
-        /// On what.
-        path: PathBuf,
-        /// The system's answer.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    File(#[from] FileError),
     /// A passwd tool (useradd, chpasswd, ...) failed or did not run.
     #[error("{what} failed: {why}")]
     Tool {
@@ -119,8 +113,7 @@ pub enum AccountsError {
 
 /// A file operation's error, for `map_err`.
 fn file_err(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> AccountsError {
-    let path = path.to_owned();
-    move |source| AccountsError::File { what, path, source }
+    FileError::of(what, path)
 }
 
 /// A password field and an authorized_keys file.
@@ -648,11 +641,7 @@ fn check(tool: &Tool, ran: Ran) -> Result<(), AccountsError> {
 fn write_keys(account: &Account, text: &str) -> Result<(), AccountsError> {
     let (uid, gid) = (account.uid, account.gid);
     let home = &account.home;
-    let err = |what: &'static str, p: &Path, source: std::io::Error| AccountsError::File {
-        what,
-        path: p.to_owned(),
-        source,
-    };
+    let err = |what: &'static str, p: &Path, source: std::io::Error| file_err(what, p)(source);
     match std::fs::symlink_metadata(home) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => {

@@ -29,6 +29,8 @@ use tokio::sync::Mutex;
 use xpf_model::system::{RootLogin, Ssh};
 use xpf_model::Model;
 
+use super::file_error::FileError;
+
 /// Where sshd writes its pid (Debian's `PidFile`).
 const PID_FILE: &str = "/run/sshd.pid";
 /// Debian's unit for sshd.
@@ -46,16 +48,8 @@ pub struct Sshd {
 #[derive(Debug, thiserror::Error)]
 pub enum SshdError {
     /// Writing its configuration file.
-    #[error("{what} {}: {source}", path.display())]
-    File {
-        /// The operation.
-        what: &'static str,
-        /// On what.
-        path: PathBuf,
-        /// The system's answer.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    File(#[from] FileError),
     /// systemctl did not run, or refused.
     #[error("systemctl {verb} {UNIT}: {why}")]
     Systemctl {
@@ -80,8 +74,7 @@ pub enum SshdError {
 
 /// A file operation's error, for `map_err`.
 fn file_err(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> SshdError {
-    let path = path.to_owned();
-    move |source| SshdError::File { what, path, source }
+    FileError::of(what, path)
 }
 
 impl Sshd {
