@@ -122,6 +122,14 @@ impl Xpfd {
         Some(x)
     }
 
+    /// xpfd with the test users, REST on 127.0.0.1:8443 and no TCP gRPC.
+    fn start_rest() -> Option<Xpfd> {
+        Xpfd::start(
+            &users_config(),
+            &["--grpc-listen", "none", "--rest-listen", "127.0.0.1:8443"],
+        )
+    }
+
     fn log(&self) -> String {
         let mut s = String::new();
         if let Ok(mut f) = std::fs::File::open(self.dir.path().join("xpfd.log")) {
@@ -553,10 +561,7 @@ fn documented() -> Vec<(String, String)> {
 /// client from another address is served at once.
 #[test]
 fn idle_connections_from_one_host_do_not_lock_rest_out() {
-    let Some(x) = Xpfd::start(
-        &users_config(),
-        &["--grpc-listen", "none", "--rest-listen", "127.0.0.1:8443"],
-    ) else {
+    let Some(x) = Xpfd::start_rest() else {
         return;
     };
     let https = Https::new(&x.cert(), "127.0.0.1:8443").from("127.0.0.2");
@@ -580,10 +585,7 @@ fn idle_connections_from_one_host_do_not_lock_rest_out() {
 /// xpfd reads the body the client is still sending before it answers.
 #[test]
 fn oversized_and_unauthenticated_loads_get_their_status() {
-    let Some(x) = Xpfd::start(
-        &users_config(),
-        &["--grpc-listen", "none", "--rest-listen", "127.0.0.1:8443"],
-    ) else {
+    let Some(x) = Xpfd::start_rest() else {
         return;
     };
     let https = Https::new(&x.cert(), "127.0.0.1:8443");
@@ -615,10 +617,7 @@ fn oversized_and_unauthenticated_loads_get_their_status() {
 
 #[test]
 fn rest_serves_health_metrics_and_configuration() {
-    let Some(x) = Xpfd::start(
-        &users_config(),
-        &["--grpc-listen", "none", "--rest-listen", "127.0.0.1:8443"],
-    ) else {
+    let Some(x) = Xpfd::start_rest() else {
         return;
     };
     let https = Https::new(&x.cert(), "127.0.0.1:8443");

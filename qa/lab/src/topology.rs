@@ -247,6 +247,17 @@ impl Topology {
         }
     }
 
+    /// The line of `show system dataplane` for the Junos interface `dev`
+    /// (`"ge-0/0/1 "`: the trailing space keeps ge-0/0/1 from matching
+    /// ge-0/0/10), with the output and xpfd's log when there is none.
+    pub fn dataplane_line(&self, status: &str, dev: &str) -> String {
+        status
+            .lines()
+            .find(|l| l.trim_start().starts_with(dev))
+            .unwrap_or_else(|| panic!("no line for {dev}:\n{status}\n{}", self.log()))
+            .to_string()
+    }
+
     /// Sends `signal` (`KILL`, `TERM`) to xpfd and waits for it to end.
     pub fn stop_xpfd(&mut self, signal: &str) {
         let mut x = self.xpfd.take().expect("xpfd runs");

@@ -784,13 +784,7 @@ fn an_interface_afxdp_cannot_bind_falls_back_to_ebpf_alone() {
     let _holder = t.hold_queue("f", "ge-0-0-1");
     t.restart_xpfd();
     let status = t.cli("show system dataplane");
-    let line = |dev: &str| {
-        status
-            .lines()
-            .find(|l| l.trim_start().starts_with(dev))
-            .unwrap_or_else(|| panic!("no line for {dev}:\n{status}\n{}", t.log()))
-            .to_string()
-    };
+    let line = |dev: &str| t.dataplane_line(&status, dev);
     if line("ge-0/0/1 ").contains("eBPF dataplane cannot run here") {
         skip(test, &line("ge-0/0/1 "));
         return;
@@ -902,13 +896,7 @@ fn no_tail_calls_no_per_interface_fallback() {
     let _holder = t.hold_queue("f", "ge-0-0-1");
     t.restart_xpfd();
     let status = t.cli("show system dataplane");
-    let line = |dev: &str| {
-        status
-            .lines()
-            .find(|l| l.trim_start().starts_with(dev))
-            .unwrap_or_else(|| panic!("no line for {dev}:\n{status}\n{}", t.log()))
-            .to_string()
-    };
+    let line = |dev: &str| t.dataplane_line(&status, dev);
     assert!(line("ge-0/0/0 ").contains("afxdp"), "{status}\n{}", t.log());
     let left = line("ge-0/0/1 ");
     assert!(
