@@ -37,6 +37,6 @@ mod tests;
 pub use compare::compare;
 pub use groups::effective;
 mod check;
-pub use check::unsupported;
+pub use check::{no_effect, unsupported, NOT_SUPPORTED, NO_EFFECT};
 mod json;
 pub use json::print_json;

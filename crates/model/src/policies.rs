@@ -9,6 +9,10 @@ use crate::applications::ANY_APPLICATION;
 use crate::check::{missing_message, undefined, Checks, Path};
 use crate::read::{child, flag, kids, text, value, values_of};
 use crate::zones::BUILTIN_ZONES;
+
+/// Why a `junos-host` policy is refused.
+const JUNOS_HOST_REFUSED: &str =
+    "statement not supported by xpf: policies to or from junos-host are not enforced yet (host-inbound-traffic governs traffic to the box)";
 use crate::Model;
 
 /// `security policies`.
@@ -118,6 +122,10 @@ impl Model {
 
 /// Reads `security policies` (`st`), resolving zones, addresses and
 /// applications against `model`.
+///
+/// Policies to or from `junos-host` (the box itself) are refused by name:
+/// xpf governs traffic to the box with host-inbound-traffic alone, and a
+/// deny the user wrote must not be accepted and then not enforced.
 pub(crate) fn build(st: &Statement, model: &Model, ck: &mut Checks) -> Policies {
     let path = Path::of(&["security", "policies"]);
     let mut out = Policies::default();
@@ -127,7 +135,9 @@ pub(crate) fn build(st: &Statement, model: &Model, ck: &mut Checks) -> Policies 
         };
         let mut scopes = [None, None];
         for (i, w) in [from, to].into_iter().enumerate() {
-            if model.zone_exists(&w.text) {
+            if BUILTIN_ZONES.contains(&w.text.as_str()) {
+                ck.error_word(&path, pair, w, JUNOS_HOST_REFUSED);
+            } else if model.zone_exists(&w.text) {
                 scopes[i] = Some(AddressScope::Zone(&w.text));
             } else {
                 ck.error_word(&path, pair, w, undefined("zone", &w.text));
@@ -238,8 +248,10 @@ fn matching(
             ("to-zone", &mut m.to_zones),
         ] {
             for w in values_of(st, kw) {
-                if w.text != "any" && !model.zone_exists(&w.text) {
-                    let h = child(st, kw).unwrap_or(st);
+                let h = child(st, kw).unwrap_or(st);
+                if BUILTIN_ZONES.contains(&w.text.as_str()) {
+                    ck.error_word(&mp, h, w, JUNOS_HOST_REFUSED);
+                } else if w.text != "any" && !model.zone_exists(&w.text) {
                     ck.error_word(&mp, h, w, undefined("zone", &w.text));
                 }
                 list.push(w.text.clone());

@@ -53,7 +53,7 @@ mod database;
 mod error;
 mod store;
 
-pub use database::{check_config, ConfigDb, DbError};
+pub use database::{check_config, warnings_of, ConfigDb, DbError};
 pub use error::StoreError;
 pub use store::Store;
 

@@ -189,3 +189,82 @@ fn load_modes_and_warnings() {
     db.rollback(0).expect("discards");
     assert!(!db.has_changes());
 }
+
+/// Statements that used to commit and then do nothing: each is refused by
+/// its own path until the step that builds it lands (issue 16).
+#[test]
+fn statements_xpf_does_not_run_are_refused_by_name() {
+    let cases: &[(&str, &str)] = &[
+        ("set system name-server 192.0.2.53", "[edit system name-server]"),
+        ("set system domain-name example.net", "[edit system domain-name example.net]"),
+        ("set system time-zone Europe/Berlin", "[edit system time-zone Europe/Berlin]"),
+        ("set system ntp server 192.0.2.123", "[edit system ntp]"),
+        ("set system services netconf ssh", "[edit system services netconf]"),
+        ("set system dataplane workers 2", "[edit system dataplane]"),
+        ("set system login message hello", "[edit system login message hello]"),
+        ("set chassis cluster reth-count 2", "[edit chassis cluster]"),
+        ("set interfaces ge-0/0/0 unit 0 family inet dhcp", "[edit interfaces ge-0/0/0 unit 0 family inet dhcp]"),
+        ("set security flow allow-dns-reply", "[edit security flow allow-dns-reply]"),
+        ("set security flow allow-embedded-icmp", "[edit security flow allow-embedded-icmp]"),
+        ("set security flow syn-flood-protection-mode syn-cookie", "[edit security flow syn-flood-protection-mode syn-cookie]"),
+        ("set security flow aging early-ageout 5", "[edit security flow aging]"),
+        ("set security policies policy-rematch", "[edit security policies policy-rematch]"),
+        ("set security nat source address-persistent", "[edit security nat source address-persistent]"),
+        ("set security nat proxy-arp interface ge-0/0/0.0 address 10.0.0.9/32", "[edit security nat proxy-arp]"),
+        ("set security screen ids-option s ip spoofing", "[edit security screen ids-option s ip spoofing]"),
+        ("set security screen ids-option s ip unknown-protocol", "[edit security screen ids-option s ip unknown-protocol]"),
+        ("set security screen ids-option s icmp large", "[edit security screen ids-option s icmp large]"),
+        ("set security screen ids-option s tcp syn-frag", "[edit security screen ids-option s tcp syn-frag]"),
+        ("set security address-book global address web dns-name www.example.com", "[edit security address-book global address web dns-name www.example.com]"),
+        ("set security policies from-zone trust to-zone junos-host policy p match source-address any destination-address any application any", "[edit security policies]"),
+        ("set system syslog host 192.0.2.9 transport tls", "[edit system syslog host 192.0.2.9]"),
+        ("set interfaces reth0 unit 0 family inet address 10.9.0.1/24", "[edit interfaces]\n  'reth0'"),
+        ("set interfaces fab0 fabric-options member-interfaces ge-0/0/2", "[edit interfaces]\n  'fab0'"),
+    ];
+    for (line, header) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut db = seeded(&dir);
+        for l in line.split('\n') {
+            set(&mut db, l);
+        }
+        if line.contains("junos-host") {
+            set(
+                &mut db,
+                "set security policies from-zone trust to-zone junos-host policy p then deny",
+            );
+        }
+        if line.contains("host 192.0.2.9") {
+            set(&mut db, "set system syslog host 192.0.2.9 any any");
+        }
+        let errors = db.check().expect_err(line);
+        let text = errors.to_string();
+        assert!(text.contains(header), "{line}: no {header} in\n{text}");
+        assert!(text.contains("not supported by xpf"), "{line}:\n{text}");
+    }
+}
+
+/// Statements with no effect on an appliance by nature commit, each with
+/// a warning naming it.
+#[test]
+fn statements_with_no_effect_commit_with_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut db = seeded(&dir);
+    set(
+        &mut db,
+        "set system license autoupdate url https://ae1.juniper.net",
+    );
+    set(&mut db, "set chassis fpc 0 pic 0 tunnel-services");
+    set(&mut db, "set system ports console log-out-on-disconnect");
+    db.check().expect("commits");
+    let warnings: Vec<String> = db.warnings().iter().map(|d| d.to_string()).collect();
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    for (w, header) in warnings.iter().zip([
+        "[edit system ports]",
+        "[edit system license]",
+        "[edit chassis fpc]",
+    ]) {
+        assert!(w.contains("warning"), "{w}");
+        assert!(w.contains(header), "{header}: {w}");
+        assert!(w.contains("statement has no effect on xpf"), "{w}");
+    }
+}

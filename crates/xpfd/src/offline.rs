@@ -4,7 +4,9 @@
 use std::path::Path;
 
 use anyhow::Context;
-use xpf_config::{parse_config, print_curly, print_set, unsupported, Config, Diagnostic};
+use xpf_config::{
+    no_effect, parse_config, print_curly, print_set, unsupported, Config, Diagnostic,
+};
 
 fn load(path: &Path) -> anyhow::Result<Result<Config, Vec<Diagnostic>>> {
     let text =
@@ -19,14 +21,17 @@ pub fn check(files: &[impl AsRef<Path>], node: Option<&str>) -> anyhow::Result<b
     for f in files {
         let path = f.as_ref();
         let name = path.display().to_string();
-        let problems = match load(path)? {
-            Ok(cfg) => xpf_store::check_config(&cfg, node)
-                .err()
-                .map(|e| e.0)
-                .unwrap_or_default(),
-            Err(e) => e,
+        let (problems, warnings) = match load(path)? {
+            Ok(cfg) => (
+                xpf_store::check_config(&cfg, node)
+                    .err()
+                    .map(|e| e.0)
+                    .unwrap_or_default(),
+                xpf_store::warnings_of(&cfg, node),
+            ),
+            Err(e) => (e, Vec::new()),
         };
-        for d in &problems {
+        for d in problems.iter().chain(&warnings) {
             println!("{}", d.clone().in_source(&name));
         }
         ok &= problems.is_empty();
@@ -37,23 +42,23 @@ pub fn check(files: &[impl AsRef<Path>], node: Option<&str>) -> anyhow::Result<b
     Ok(ok)
 }
 
-/// `xpfd check --unsupported FILE...`: lists what xpf does not support yet.
+/// `xpfd check --unsupported FILE...`: lists both kinds of statement xpf
+/// does not run: those commit refuses and those it accepts with no effect.
 pub fn report_unsupported(files: &[impl AsRef<Path>]) -> anyhow::Result<bool> {
     let mut ok = true;
     for f in files {
         let path = f.as_ref();
         match load(path)? {
             Ok(cfg) => {
-                for d in unsupported(&cfg) {
+                let mut found = unsupported(&cfg);
+                found.extend(no_effect(&cfg));
+                found.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
+                for d in found {
                     let at = d
                         .span
                         .map(|s| format!("{}:{}", s.line, s.col))
                         .unwrap_or_default();
-                    println!(
-                        "{}:{at}: {} statement not supported by xpf",
-                        path.display(),
-                        d.edit_header()
-                    );
+                    println!("{}:{at}: {} {}", path.display(), d.edit_header(), d.message);
                 }
             }
             Err(e) => {

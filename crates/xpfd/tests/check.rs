@@ -110,12 +110,16 @@ fn unsupported_statements_are_listed_for_migration() {
     ]);
     let text = stdout(&out);
     assert!(out.status.success(), "{text}");
-    for path in [
-        "[edit system license]",
-        "[edit protocols]",
-        "[edit security forwarding-options]",
+    for (path, kind) in [
+        ("[edit system license]", "statement has no effect on xpf"),
+        ("[edit protocols]", "statement not supported by xpf"),
+        (
+            "[edit security forwarding-options]",
+            "statement not supported by xpf",
+        ),
     ] {
-        assert!(text.contains(path), "missing {path} in\n{text}");
+        let line = format!("{path} {kind}");
+        assert!(text.contains(&line), "missing {line} in\n{text}");
     }
     // And commit check refuses the same file, naming them.
     let out = xpfd(&["check", initial.to_str().expect("utf-8 path")]);

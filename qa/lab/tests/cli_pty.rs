@@ -104,14 +104,15 @@ fn a_user_at_the_terminal() {
     p.send_line("load merge terminal").unwrap();
     p.exp_string("[Type ^D at a new line to end input]")
         .unwrap();
-    p.send_line("system { domain-name lab.example; }").unwrap();
+    p.send_line("applications { application lab-app { protocol tcp; destination-port 8080; } }")
+        .unwrap();
     p.send_control('d').unwrap();
     p.exp_string("load complete").unwrap();
     p.exp_string(CONF).unwrap();
     run(
         &mut p,
         "show | compare",
-        &["[edit system]", "+  domain-name lab.example;"],
+        &["[edit applications]", "+   application lab-app {"],
         CONF,
     );
     run(&mut p, "edit system", &["[edit system]"], CONF);

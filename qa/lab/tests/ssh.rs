@@ -283,7 +283,7 @@ fn openssh_logs_in_to_the_cli() {
         2222,
         "alice",
         Auth::Key(&alice_key),
-        "configure; set system domain-name ssh.example; commit",
+        "configure; set applications application ssh-app protocol tcp destination-port 2200; commit",
     );
     assert!(ok && out.contains("commit complete"), "{out}");
 

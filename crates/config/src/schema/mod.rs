@@ -4,8 +4,13 @@
 //! It is written in `schema/junos.schema`, in Junos curly syntax itself (see
 //! that file's header), read once with this crate's own parser. One tree
 //! drives `set`-form splitting, validation, CLI completion and `?` help.
-//! `@opaque` marks real Junos statements xpf does not implement yet: their
-//! subtrees load and print, and `commit check` names them as unsupported.
+//! Each statement says what `commit` does with it ([`Support`]): most are
+//! implemented; `@opaque` marks real Junos statements xpf does not
+//! implement (their subtrees load and print, and `commit` refuses them by
+//! name); `@pending` the same for statements whose tree is described
+//! (values checked, completion works) but whose effect a later step
+//! builds; `@inert` statements with no effect on a VM or appliance by
+//! nature (licences, FPC slots), which commit accepts with a warning.
 
 mod complete;
 mod value;
@@ -32,6 +37,18 @@ pub enum Token {
     Value(ValueType),
 }
 
+/// What `commit` does with a statement: nothing is accepted in silence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Support {
+    /// It does what Junos says it does.
+    Implemented,
+    /// Refused by name (`@opaque`, `@pending`): xpf cannot do it yet.
+    Refused,
+    /// Accepted with a warning: it has no effect on xpf by nature
+    /// (`@inert`: licensing, FPC/PIC slots, console ports).
+    NoEffect,
+}
+
 /// One statement kind.
 #[derive(Debug, Clone)]
 pub struct Node {
@@ -47,8 +64,11 @@ pub struct Node {
     pub multi: bool,
     /// Entries keep user order (policies, rules).
     pub ordered: bool,
-    /// A real Junos statement xpf does not support yet.
+    /// Its subtree is not described: anything loads below it (`@opaque`,
+    /// `@inert`).
     pub opaque: bool,
+    /// What `commit` does with it.
+    pub support: Support,
     /// Printed on one line when its children are plain leaves
     /// (`address a1 10.0.0.1/32;`, `term t1 protocol tcp destination-port 80;`).
     pub flat: bool,
@@ -197,6 +217,7 @@ impl Schema {
         // A group holds top-level statements, plus `when` (conditional groups).
         let when = Node {
             opaque: true,
+            support: Support::Refused,
             ..Node::synthetic(
                 vec![Token::Keyword("when".into())],
                 "Conditions under which the group applies",
@@ -229,7 +250,15 @@ impl Schema {
                     "list" => node.list = true,
                     "multi" => node.multi = true,
                     "ordered" => node.ordered = true,
-                    "opaque" => node.opaque = true,
+                    "opaque" => {
+                        node.opaque = true;
+                        node.support = Support::Refused;
+                    }
+                    "inert" => {
+                        node.opaque = true;
+                        node.support = Support::NoEffect;
+                    }
+                    "pending" => node.support = Support::Refused,
                     "flat" => node.flat = true,
                     _ => return Err(format!("{at}: unknown flag @{flag}")),
                 }
@@ -345,6 +374,7 @@ impl Node {
             multi: false,
             ordered: false,
             opaque: false,
+            support: Support::Implemented,
             flat: false,
             children: Vec::new(),
             order: 0,
@@ -362,6 +392,8 @@ mod tests {
             name-server <ip> "DNS server" { routing-instance <string> "VRF"; }
             services "Services" { ssh "SSH" { root-login <enum:allow|deny> "Root"; } }
             license @opaque "License";
+            ports @inert "Console ports";
+            ntp @pending "NTP" { server <ip> "Server"; }
         }
         interfaces "Interfaces" {
             interface-range <name> @opaque "Ranges";
@@ -392,6 +424,16 @@ mod tests {
                 .opaque
         );
         assert!(s.match_child(sys.node, &["bogus"]).is_none());
+        let kind = |w: &[&str]| {
+            s.node(s.match_child(sys.node, w).expect("known").node)
+                .clone()
+        };
+        assert_eq!(kind(&["license"]).support, Support::Refused);
+        assert_eq!(kind(&["host-name", "fw"]).support, Support::Implemented);
+        let ports = kind(&["ports"]);
+        assert!(ports.opaque && ports.block && ports.support == Support::NoEffect);
+        let ntp = kind(&["ntp"]);
+        assert!(!ntp.opaque && ntp.support == Support::Refused && !ntp.children.is_empty());
     }
 
     #[test]

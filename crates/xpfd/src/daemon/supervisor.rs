@@ -248,10 +248,15 @@ impl Supervisor {
             Ok(m) => m,
             Err(Errors(d)) => return Outcome::failed(d, "error: configuration check-out failed"),
         };
+        // Statements with no effect on xpf commit, and say so each time.
+        let warnings = db.warnings();
         if check_only {
             // As on Junos, `commit check` also confirms a pending `commit confirmed`.
             let _ = db.confirm();
-            return Outcome::ok("configuration check succeeds");
+            return Outcome {
+                diagnostics: warnings,
+                ..Outcome::ok("configuration check succeeds")
+            };
         }
         let applied = {
             let previous = self.active.read().await;
@@ -281,6 +286,7 @@ impl Supervisor {
                 };
                 Outcome {
                     commit: seq,
+                    diagnostics: warnings,
                     ..Outcome::ok(text)
                 }
             }
