@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use crate::ast::{Config, NodeId, Span, Statement, Word};
 use crate::error::{Diagnostic, Errors, Severity};
 use crate::parse::{parse, too_deep, Command, Item, Tail, Verb, MAX_DEPTH};
-use crate::schema::{Match, Schema, Token, APPLY_GROUPS, APPLY_GROUPS_EXCEPT, GROUPS, ROOT};
+use crate::schema::{Match, Node, Schema, Token, APPLY_GROUPS, APPLY_GROUPS_EXCEPT, GROUPS, ROOT};
 
 /// How `load` combines the text with the existing configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,10 +66,64 @@ pub fn load_text(cfg: &mut Config, text: &str, mode: LoadMode) -> Result<Vec<Dia
         }
     }
     if !errors.is_empty() {
-        return Err(Errors(errors));
+        return Err(Errors(errors).sorted());
     }
     *cfg = tree.into_config(schema);
     Ok(warnings)
+}
+
+/// Loads what it can of `text`, leaving out each statement or command
+/// that has an error, and returns every error with it. For `xpfd check`:
+/// one pass then finds the syntax errors and what `commit check` says
+/// about the rest. Text that does not parse at all (unbalanced braces)
+/// gives an empty configuration.
+pub fn parse_config_lenient(text: &str) -> (Config, Errors) {
+    let items = match parse(text) {
+        Ok(items) => items,
+        Err(e) => return (Config::default(), e),
+    };
+    let schema = Schema::junos();
+    let mut tree = Tree::root();
+    let mut errors = Vec::new();
+    for item in items {
+        match item {
+            Item::Statement(st) => {
+                let resolved = resolve_all(
+                    schema,
+                    vec![st],
+                    Ctx::Node(ROOT),
+                    &mut Vec::new(),
+                    &mut errors,
+                );
+                for mut st in resolved {
+                    if prune_unknown(schema, &mut st) {
+                        tree.merge(schema, st, false);
+                    }
+                }
+            }
+            Item::Command(cmd) => {
+                if let Err(e) = tree.command(schema, &cmd) {
+                    errors.push(e);
+                }
+            }
+        }
+    }
+    (tree.into_config(schema), Errors(errors).sorted())
+}
+
+/// Drops the statements below `st` the schema did not match (their error
+/// is already reported); false when `st` itself is one.
+fn prune_unknown(schema: &Schema, st: &mut Statement) -> bool {
+    let Some(id) = st.node else {
+        return false;
+    };
+    if schema.node(id).opaque {
+        return true;
+    }
+    if let Some(kids) = st.children.as_mut() {
+        kids.retain_mut(|k| prune_unknown(schema, k));
+    }
+    true
 }
 
 /// Reads text into a fresh configuration (curly, set or mixed).
@@ -115,6 +169,30 @@ fn resolve_all(
         }
     }
     out
+}
+
+/// `kw { v1; v2 to v3; }` as the statements `kw v1` and `kw v2 to v3`,
+/// when each entry is one the schema knows under `parent`.
+fn ungroup(schema: &Schema, parent: NodeId, st: &Statement) -> Option<Vec<Statement>> {
+    let kids = st.children.as_ref().filter(|k| !k.is_empty())?;
+    let kw = st.words.first()?;
+    let known = kids.iter().all(|k| {
+        let words: Vec<&str> = std::iter::once(kw.text.as_str())
+            .chain(k.words.iter().map(|w| w.text.as_str()))
+            .collect();
+        schema.match_child(parent, &words).is_some()
+    });
+    known.then(|| {
+        kids.iter()
+            .map(|k| Statement {
+                words: std::iter::once(kw.clone())
+                    .chain(k.words.iter().cloned())
+                    .collect(),
+                inactive: k.inactive || st.inactive,
+                ..k.clone()
+            })
+            .collect()
+    })
 }
 
 /// Matches a curly statement (and its subtree) against the schema: sets
@@ -189,6 +267,19 @@ fn resolve(
             return;
         }
     }
+    // Junos prints some keyed statements grouped under their keyword
+    // (`destination-port { 80; 8080 to 8081; }`): each entry is the
+    // statement `destination-port 80`, and so on.
+    if m.is_none() && words.len() == 1 && st.list.is_none() {
+        if let Some(entries) = ungroup(schema, parent, st) {
+            let mut entries = entries.into_iter();
+            if let Some(first) = entries.next() {
+                *st = first;
+                extra.extend(entries);
+                return resolve(schema, st, ctx, path, errors, extra);
+            }
+        }
+    }
     let m = m.filter(|m| m.consumed == words.len());
     let Some(Match { node: id, .. }) = m else {
         errors.push(unknown_statement(schema, parent, &st.words, st.span, path));
@@ -220,7 +311,7 @@ fn resolve(
             return;
         }
         st.list = Some(values);
-    } else if st.list.is_some() {
+    } else if st.list.is_some() && !node.opaque {
         errors.push(Diagnostic::at(
             Severity::Syntax,
             Some(st.span),
@@ -280,17 +371,29 @@ fn unknown_statement(
 ) -> Diagnostic {
     let text: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
     let first = text.first().copied().unwrap_or("");
-    let known = schema
+    let forms: Vec<&Node> = schema
         .child_keywords(parent)
-        .iter()
-        .any(|(k, _)| *k == first);
-    let message = if known {
-        format!(
-            "syntax error: '{}' is incomplete or has extra words",
-            text.join(" ")
-        )
-    } else {
+        .into_iter()
+        .filter(|(k, _)| *k == first)
+        .map(|(_, n)| n)
+        .collect();
+    let message = if forms.is_empty() {
         format!("syntax error: '{first}' is not a statement here")
+    } else {
+        // Say which forms the keyword has, so the user sees what is
+        // missing or too much.
+        let short = forms.iter().all(|n| text.len() < n.pattern.len());
+        let expecting: Vec<String> = forms.iter().map(|n| n.pattern_text()).collect();
+        format!(
+            "syntax error: '{}' {}, expecting {}",
+            text.join(" "),
+            if short {
+                "is incomplete"
+            } else {
+                "has extra words"
+            },
+            expecting.join(" or ")
+        )
     };
     Diagnostic::at(Severity::Syntax, Some(span), path, text.join(" "), message)
 }
@@ -685,7 +788,7 @@ impl Tree {
                         ));
                     }
                     st.list = Some(values);
-                } else if last && cmd.list.is_some() {
+                } else if last && cmd.list.is_some() && !n.opaque {
                     return Err(Diagnostic::at(
                         Severity::Syntax,
                         Some(cmd.span),
@@ -693,6 +796,9 @@ impl Tree {
                         st.text(),
                         "this statement takes a single value, not a [ ] list",
                     ));
+                } else if last && cmd.list.is_some() {
+                    // An opaque leaf keeps whatever list it was given.
+                    st.list = cmd.list.clone();
                 }
                 if creating || !st.words.is_empty() {
                     if let Err((span, msg)) =

@@ -133,6 +133,14 @@ impl From<Diagnostic> for Errors {
 }
 
 impl Errors {
+    /// In source order (line, then column), as a user reads a file;
+    /// diagnostics with no position last, in the order found.
+    pub fn sorted(mut self) -> Errors {
+        self.0
+            .sort_by_key(|d| d.span.map_or((u32::MAX, u32::MAX), |s| (s.line, s.col)));
+        self
+    }
+
     /// Names the source in every diagnostic that lacks one.
     pub fn in_source(self, source: &str) -> Errors {
         Errors(self.0.into_iter().map(|d| d.in_source(source)).collect())

@@ -35,6 +35,22 @@ pub enum Tok {
     LineComment,
 }
 
+impl Tok {
+    /// How an error message names it: `'{'`, `';'`, `end of line`.
+    pub fn describe(&self) -> String {
+        match self {
+            Tok::Word { text, .. } => format!("'{text}'"),
+            Tok::Open => "'{'".into(),
+            Tok::Close => "'}'".into(),
+            Tok::Semi => "';'".into(),
+            Tok::ListOpen => "'['".into(),
+            Tok::ListClose => "']'".into(),
+            Tok::Newline => "end of line".into(),
+            Tok::BlockComment(_) | Tok::LineComment => "a comment".into(),
+        }
+    }
+}
+
 /// A token and where it starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {

@@ -27,7 +27,7 @@ pub use lexer::{needs_quotes, write_word};
 pub use parse::{parse, parse_command, Command, Item, Tail, Verb, MAX_DEPTH};
 pub use schema::Schema;
 mod edit;
-pub use edit::{apply_command, load_text, parse_config, LoadMode};
+pub use edit::{apply_command, load_text, parse_config, parse_config_lenient, LoadMode};
 mod print;
 pub use print::{head, print_curly, print_set, print_statement, print_statements, set_lines};
 mod compare;

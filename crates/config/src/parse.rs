@@ -188,8 +188,20 @@ impl Parser {
                     st.annotation = annotation;
                     items.push(Item::Statement(st));
                 }
-                Tok::Close => return Err(Diagnostic::syntax(tok.span, "unexpected '}'").into()),
-                _ => return Err(Diagnostic::syntax(tok.span, "expected a statement").into()),
+                Tok::Close => {
+                    return Err(Diagnostic::syntax(
+                        tok.span,
+                        "unexpected '}': no block is open here (one '}' too many above?)",
+                    )
+                    .into())
+                }
+                other => {
+                    return Err(Diagnostic::syntax(
+                        tok.span,
+                        format!("expected a statement, found {}", other.describe()),
+                    )
+                    .into())
+                }
             }
         }
     }

@@ -450,3 +450,67 @@ fn fuzz_config_deactivated_opaque_level_stays_inactive_through_set_form() {
         "an inactive group is not run:\n{effective}"
     );
 }
+
+/// Error messages name the offending text and what was expected
+/// (issue 16): a user fixing a pasted config sees what to type.
+#[test]
+fn syntax_errors_say_what_was_found_and_expected() {
+    let message = |text: &str| match parse_config(text) {
+        Ok(_) => panic!("{text} loads"),
+        Err(e) => e.0[0].message.clone(),
+    };
+    assert_eq!(
+        message("system { host-name fw; }\n}\n"),
+        "unexpected '}': no block is open here (one '}' too many above?)"
+    );
+    assert_eq!(message("; system { }"), "expected a statement, found ';'");
+    assert_eq!(
+        message("system { host-name; }"),
+        "syntax error: 'host-name' is incomplete, expecting host-name <string>"
+    );
+    assert_eq!(
+        message("system { host-name a b; }"),
+        "syntax error: 'host-name a b' has extra words, expecting host-name <string>"
+    );
+}
+
+/// Errors come in line order, and a lenient load keeps every statement
+/// that loads so `xpfd check` can check the rest in the same pass.
+#[test]
+fn errors_are_in_line_order_and_lenient_loads_keep_the_rest() {
+    let text = "system {\n  bogus-b;\n}\nsecurity { bogus-a; }\nsystem { host-name fw; }\n";
+    let e = parse_config(text).expect_err("two unknown statements");
+    let lines: Vec<u32> = e.0.iter().filter_map(|d| d.span.map(|s| s.line)).collect();
+    assert_eq!(lines, [2, 4]);
+    let (c, e) = parse_config_lenient(text);
+    assert_eq!(e.0.len(), 2);
+    let set = print_set(&c);
+    assert!(set.contains("set system host-name fw\n"), "{set}");
+    assert!(!set.contains("bogus"), "{set}");
+}
+
+/// `destination-port { 80; 8080 to 8081; }`, as Junos prints NAT ports,
+/// is the statements `destination-port 80` and `destination-port 8080 to 8081`.
+#[test]
+fn grouped_keyed_statements_load_as_their_entries() {
+    let grouped = cfg("security { nat { destination { rule-set rs { rule r { match { destination-port { 80; 8080 to 8081; } } } } } } }");
+    let flat = cfg("set security nat destination rule-set rs rule r match destination-port 80\nset security nat destination rule-set rs rule r match destination-port 8080 to 8081\n");
+    assert_eq!(print_set(&grouped), print_set(&flat));
+}
+
+/// An opaque leaf takes a `[ ]` list as real configurations write it.
+#[test]
+fn opaque_leaves_take_lists() {
+    let c = cfg("snmp { community public { clients [ 10.0.0.0/8 192.0.2.0/24 ]; } }");
+    assert!(print_curly(&c).contains("clients [ 10.0.0.0/8 192.0.2.0/24 ];"));
+    let s = cfg("set system domain-search [ a.example b.example ]\n");
+    let set = print_set(&s);
+    assert!(
+        set.contains("set system domain-search a.example\n"),
+        "{set}"
+    );
+    assert!(
+        set.contains("set system domain-search b.example\n"),
+        "{set}"
+    );
+}

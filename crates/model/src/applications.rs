@@ -608,6 +608,27 @@ mod tests {
         assert!(m.expand_application("nope").is_none());
     }
 
+    /// Names real SRX configurations use that were missing (issue 16).
+    #[test]
+    fn the_predefined_rpc_and_smb_applications_exist() {
+        let m = build_text("");
+        for (name, members) in [
+            ("junos-ms-rpc", 2),
+            ("junos-sun-rpc", 2),
+            ("junos-smb", 1),
+            ("junos-routing-inbound", 4),
+            ("junos-sctp-any", 1),
+            ("junos-vnc", 1),
+        ] {
+            let apps = m
+                .expand_application(name)
+                .unwrap_or_else(|| panic!("{name} is predefined"));
+            assert_eq!(apps.len(), members, "{name}");
+        }
+        let smb = m.expand_application("junos-smb").expect("junos-smb");
+        assert_eq!(smb[0].terms.len(), 2);
+    }
+
     #[test]
     fn protocols_and_ports_parse() {
         assert_eq!(Protocol::parse("6"), Some(Protocol::Tcp));

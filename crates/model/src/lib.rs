@@ -84,7 +84,7 @@ pub use policies::{
     DefaultPolicy, Policies, Policy, PolicyAction, PolicyMatch, PolicyThen, ZonePair,
 };
 pub use prefix::{AddressRange, Prefix};
-pub use routing::{Blackhole, QualifiedNextHop, Routing, StaticRoute};
+pub use routing::{Blackhole, Gateway, QualifiedNextHop, Routing, StaticRoute};
 pub use screen::Screen;
 pub use system::{DataplaneType, System};
 pub use zones::{HostInbound, HostInboundItem, Zone, ZoneInterface};

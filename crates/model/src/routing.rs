@@ -40,11 +40,20 @@ pub struct StaticRoute {
     pub metric: Option<u32>,
 }
 
+/// Where a next hop points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gateway {
+    /// A neighbour's address.
+    Address(IpAddr),
+    /// A point-to-point logical interface (`st0.1`).
+    Interface(String),
+}
+
 /// One `qualified-next-hop`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QualifiedNextHop {
     /// The next hop.
-    pub address: IpAddr,
+    pub gateway: Gateway,
     /// Its own `preference`.
     pub preference: Option<u32>,
     /// Its own `metric`.
@@ -133,6 +142,21 @@ fn route(
         ck.error_word(path, st, pw, msg);
         return None;
     }
+    // Junos refuses a destination with host bits set: the route would
+    // not cover what it seems to.
+    if prefix.network() != prefix.addr {
+        ck.error_word(
+            path,
+            st,
+            pw,
+            format!(
+                "route {prefix} has host bits set: the destination is {}/{}",
+                prefix.network(),
+                prefix.len
+            ),
+        );
+        return None;
+    }
     let rp = path.join(st);
     let mut r = StaticRoute {
         prefix,
@@ -168,12 +192,12 @@ fn route(
         match c.keyword() {
             "qualified-next-hop" => {
                 let Some(w) = c.words.get(1) else { continue };
-                let Some(address) = next_hop_address(&r, w, c, &rp, ck) else {
+                let Some(gateway) = gateway(&r, w, c, &rp, model, ck) else {
                     continue;
                 };
                 let qp = rp.join(c);
                 r.qualified_next_hops.push(QualifiedNextHop {
-                    address,
+                    gateway,
                     preference: number_of(ck, &qp, c, "preference"),
                     metric: number_of(ck, &qp, c, "metric"),
                 });
@@ -212,24 +236,18 @@ fn attribute(
     match kw {
         "next-hop" => {
             for w in values {
-                if w.text.parse::<IpAddr>().is_ok() {
-                    if let Some(a) = next_hop_address(r, w, at, path, ck) {
-                        r.next_hops.push(a);
-                    }
-                } else {
-                    let unit = normalize_unit(&w.text);
-                    if model.unit(&unit).is_none() {
-                        ck.error_word(path, at, w, undefined("interface", &unit));
-                    }
-                    r.next_hop_interfaces.push(unit);
+                match gateway(r, w, at, path, model, ck) {
+                    Some(Gateway::Address(a)) => r.next_hops.push(a),
+                    Some(Gateway::Interface(unit)) => r.next_hop_interfaces.push(unit),
+                    None => {}
                 }
             }
         }
         "qualified-next-hop" => {
             if let Some(w) = values.first() {
-                if let Some(address) = next_hop_address(r, w, at, path, ck) {
+                if let Some(gateway) = gateway(r, w, at, path, model, ck) {
                     r.qualified_next_hops.push(QualifiedNextHop {
-                        address,
+                        gateway,
                         preference: None,
                         metric: None,
                     });
@@ -249,6 +267,26 @@ fn attribute(
         "reject" => r.blackhole = Some(Blackhole::Reject),
         _ => {}
     }
+}
+
+/// A next hop: an address of the route's family or a configured logical
+/// interface (`st0.1`), or an error.
+fn gateway(
+    r: &StaticRoute,
+    w: &Word,
+    at: &Statement,
+    path: &Path,
+    model: &Model,
+    ck: &mut Checks,
+) -> Option<Gateway> {
+    if w.text.parse::<IpAddr>().is_ok() {
+        return next_hop_address(r, w, at, path, ck).map(Gateway::Address);
+    }
+    let unit = normalize_unit(&w.text);
+    if model.unit(&unit).is_none() {
+        ck.error_word(path, at, w, undefined("interface", &unit));
+    }
+    Some(Gateway::Interface(unit))
 }
 
 /// A next-hop address of the route's family, or an error.
@@ -312,7 +350,7 @@ mod tests {
         assert_eq!(
             r[3].qualified_next_hops,
             [QualifiedNextHop {
-                address: "10.1.1.3".parse().expect("ip"),
+                gateway: Gateway::Address("10.1.1.3".parse().expect("ip")),
                 preference: Some(20),
                 metric: Some(7)
             }]
@@ -321,6 +359,39 @@ mod tests {
         assert_eq!(r[5].prefix.to_string(), "::/0");
         assert!(!r[5].prefix.is_ipv4());
         assert_eq!(m.routing.instances, ["vr1"]);
+    }
+
+    #[test]
+    fn a_destination_with_host_bits_is_refused() {
+        for (route, network) in [
+            ("10.1.1.1/24", "10.1.1.0/24"),
+            ("2001:db8::1/64", "2001:db8::/64"),
+        ] {
+            let rib = if route.contains(':') {
+                "rib inet6.0 { static {"
+            } else {
+                "static {"
+            };
+            let close = if route.contains(':') { "} }" } else { "}" };
+            let e = errors_of(&format!(
+                "routing-options {{ {rib} route {route} discard; {close} }}"
+            ));
+            assert_eq!(
+                e[0].message,
+                format!("route {route} has host bits set: the destination is {network}")
+            );
+        }
+    }
+
+    #[test]
+    fn interface_next_hops_are_typed() {
+        let m = build_text(
+            "interfaces { st0 { unit 1; } }\nrouting-options { static { route 10.2.0.0/16 qualified-next-hop st0.1; } }",
+        );
+        assert_eq!(
+            m.routing.static_routes[0].qualified_next_hops[0].gateway,
+            Gateway::Interface("st0.1".into())
+        );
     }
 
     #[test]

@@ -11,7 +11,14 @@ pub use crate::logging::{Syslog, SyslogDestination};
 use crate::read::{arg, args, child, flag, kids, number_of, text, value};
 
 /// Login classes every Junos system has.
-pub const BUILTIN_CLASSES: &[&str] = &["super-user", "operator", "read-only", "unauthorized"];
+/// `superuser` is the older spelling of `super-user`, which Junos still takes.
+pub const BUILTIN_CLASSES: &[&str] = &[
+    "super-user",
+    "superuser",
+    "operator",
+    "read-only",
+    "unauthorized",
+];
 
 /// The `system` hierarchy.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -586,6 +593,21 @@ mod tests {
         assert_eq!(e[0].statement.as_deref(), Some("class nobody"));
         assert_eq!(e[0].message, "class 'nobody' is not defined");
         assert_eq!(e[0].span.map(|s| s.line), Some(5));
+    }
+
+    #[test]
+    fn the_predefined_classes_exist_with_the_older_superuser_spelling() {
+        for class in [
+            "super-user",
+            "superuser",
+            "operator",
+            "read-only",
+            "unauthorized",
+        ] {
+            build_text(&format!(
+                "system {{ login {{ user carol {{ uid 2003; class {class}; }} }} }}"
+            ));
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use xpf_config::{
     apply_command, compare, effective, load_text, no_effect, parse_config, print_curly,
-    unsupported, Command, Config, Diagnostic, Errors, LoadMode, Severity,
+    unsupported, Command, Config, Diagnostic, Errors, LoadMode,
 };
 use xpf_model::Model;
 
@@ -252,39 +252,13 @@ impl ConfigDb {
 pub fn check_config(cfg: &Config, node: Option<&str>) -> Result<Model, Errors> {
     let eff = effective(cfg, node);
     let mut problems = unsupported(&eff);
-    problems.extend(cluster_interfaces(&eff));
+    problems.extend(crate::pending::refused(&eff));
     match xpf_model::build(&eff) {
         Ok(model) if problems.is_empty() => return Ok(model),
         Ok(_) => {}
         Err(e) => problems.extend(e.0),
     }
-    Err(Errors(problems))
-}
-
-/// `reth*` and `fab*` interfaces: the model reads them for the chassis
-/// cluster, which xpf does not run yet, so commit refuses them by name
-/// rather than leave the links unconfigured.
-fn cluster_interfaces(cfg: &Config) -> Vec<Diagnostic> {
-    let interfaces = cfg
-        .statements
-        .iter()
-        .filter(|s| s.keyword() == "interfaces");
-    interfaces
-        .flat_map(|i| i.kids())
-        .filter(|st| {
-            let name = st.keyword();
-            st.words.len() == 1 && (name.starts_with("reth") || name.starts_with("fab"))
-        })
-        .map(|st| {
-            Diagnostic::at(
-                Severity::Unsupported,
-                Some(st.span),
-                &["interfaces".to_string()],
-                st.text(),
-                "statement not supported by xpf: redundant Ethernet and fabric interfaces come with the chassis cluster",
-            )
-        })
-        .collect()
+    Err(Errors(problems).sorted())
 }
 
 /// The statements of any configuration that commit accepts with no effect

@@ -51,6 +51,7 @@
 
 mod database;
 mod error;
+mod pending;
 mod store;
 
 pub use database::{check_config, warnings_of, ConfigDb, DbError};

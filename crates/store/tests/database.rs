@@ -219,6 +219,8 @@ fn statements_xpf_does_not_run_are_refused_by_name() {
         ("set security policies from-zone trust to-zone junos-host policy p match source-address any destination-address any application any", "[edit security policies]"),
         ("set system syslog host 192.0.2.9 transport tls", "[edit system syslog host 192.0.2.9]"),
         ("set interfaces reth0 unit 0 family inet address 10.9.0.1/24", "[edit interfaces]\n  'reth0'"),
+        ("set interfaces st0 unit 1\nset routing-options static route 10.2.0.0/16 qualified-next-hop st0.1", "[edit routing-options static route 10.2.0.0/16]\n  'next-hop st0.1'"),
+        ("set interfaces st0 unit 0\nset routing-options static route 10.3.0.0/16 next-hop st0.0", "[edit routing-options static route 10.3.0.0/16]\n  'next-hop st0.0'"),
         ("set interfaces fab0 fabric-options member-interfaces ge-0/0/2", "[edit interfaces]\n  'fab0'"),
     ];
     for (line, header) in cases {
@@ -267,4 +269,76 @@ fn statements_with_no_effect_commit_with_a_warning() {
         assert!(w.contains(header), "{header}: {w}");
         assert!(w.contains("statement has no effect on xpf"), "{w}");
     }
+}
+
+/// Statements and value forms real SRX configurations carry (issue 16):
+/// each loads, and commit either takes it, warns, or refuses it by name.
+#[test]
+fn real_srx_statements_load_and_are_named() {
+    let text = r#"
+system {
+    domain-search [ a.example b.example ];
+    authentication-order [ radius password ];
+    management-instance;
+    extensions { providers { juniper { license-type juniper deployment-scope commercial; } } }
+    login { user admin { uid 2001; class superuser; } }
+}
+security {
+    flow { drop-flow; }
+    distribution-profile { fat-core; }
+    l3vpn { vrf-group g { vrf [ a b ]; } }
+    nat {
+        destination {
+            pool p { address 10.0.0.5/32; }
+            rule-set rs {
+                from zone trust;
+                rule r { match { destination-address 192.0.2.1/32; destination-port { 80; 8080 to 8081; } } then { destination-nat { pool { p; } } } }
+            }
+        }
+    }
+    policies {
+        from-zone trust to-zone trust {
+            policy rpc { match { source-address any; destination-address any; application [ junos-ms-rpc junos-sun-rpc junos-smb ]; } then { permit; } }
+        }
+    }
+}
+chassis { high-availability { local-id 1; } }
+interfaces { ge-0/0/0 { unit 0 { family inet { address 10.0.0.1/24 { virtual-gateway-address 10.0.0.254; } } } } }
+"#;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut db = seeded(&dir);
+    db.load(LoadMode::Merge, text)
+        .expect("every statement loads");
+    let refused = db.check().expect_err("some are refused").to_string();
+    for header in [
+        "[edit system domain-search]",
+        "[edit system authentication-order]",
+        "[edit system management-instance]",
+        "[edit security flow drop-flow]",
+        "[edit security l3vpn]",
+        "[edit chassis high-availability]",
+        "[edit interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24 virtual-gateway-address]",
+    ] {
+        assert!(refused.contains(header), "{header} not refused:\n{refused}");
+    }
+    for taken in ["superuser", "destination-port", "junos-ms-rpc", "junos-smb"] {
+        assert!(!refused.contains(taken), "{taken} refused:\n{refused}");
+    }
+    // In line order, as the file reads.
+    let lines: Vec<u32> = db
+        .check()
+        .expect_err("refused")
+        .0
+        .iter()
+        .filter_map(|d| d.span.map(|s| s.line))
+        .collect();
+    assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");
+    let warned: Vec<String> = db.warnings().iter().map(|d| d.edit_header()).collect();
+    assert_eq!(
+        warned,
+        [
+            "[edit system extensions]",
+            "[edit security distribution-profile]"
+        ]
+    );
 }

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use xpf_config::{
-    no_effect, parse_config, print_curly, print_set, unsupported, Config, Diagnostic,
+    no_effect, parse_config, parse_config_lenient, print_curly, print_set, unsupported, Config,
+    Diagnostic, Errors,
 };
 
 fn load(path: &Path) -> anyhow::Result<Result<Config, Vec<Diagnostic>>> {
@@ -21,16 +22,16 @@ pub fn check(files: &[impl AsRef<Path>], node: Option<&str>) -> anyhow::Result<b
     for f in files {
         let path = f.as_ref();
         let name = path.display().to_string();
-        let (problems, warnings) = match load(path)? {
-            Ok(cfg) => (
-                xpf_store::check_config(&cfg, node)
-                    .err()
-                    .map(|e| e.0)
-                    .unwrap_or_default(),
-                xpf_store::warnings_of(&cfg, node),
-            ),
-            Err(e) => (e, Vec::new()),
-        };
+        // What loads is checked even when some statements do not, so one
+        // pass names every problem of the file.
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let (cfg, Errors(mut problems)) = parse_config_lenient(&text);
+        if let Err(Errors(e)) = xpf_store::check_config(&cfg, node) {
+            problems.extend(e);
+        }
+        let problems = Errors(problems).sorted().0;
+        let warnings = xpf_store::warnings_of(&cfg, node);
         for d in problems.iter().chain(&warnings) {
             println!("{}", d.clone().in_source(&name));
         }

@@ -230,3 +230,36 @@ fn batfish_configs_parse_and_check_or_fail_by_name() {
     eprintln!("batfish corpus: {clean} of {} files pass commit check; refused with named errors: {refused:?}", files.len());
     assert!(clean > 0);
 }
+
+/// One pass finds everything (issue 16): the syntax error on line 2 does
+/// not hide what commit check says about lines 4 and 5, and the problems
+/// come in line order, with the no-effect warnings after them.
+#[test]
+fn one_pass_names_syntax_check_and_no_effect_problems_in_line_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(
+        dir.path(),
+        "mixed.conf",
+        "system {\n  host-nam fw;\n  license { autoupdate { url https://ae1.juniper.net; } }\n}\nsecurity { zones { security-zone a { interfaces { ge-0/0/9.0; } } } }\nrouting-options { static { route 10.0.0.1/8 discard; } }\n",
+    );
+    let out = xpfd(&["check", &file]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("no {needle} in\n{text}"))
+    };
+    let syntax = at("mixed.conf:2:3: syntax error");
+    let zone = at("mixed.conf:5:");
+    let route = at("route 10.0.0.1/8 has host bits set: the destination is 10.0.0.0/8");
+    let license = at("mixed.conf:3:3: warning");
+    assert!(syntax < zone && zone < route, "{text}");
+    assert!(
+        text[license..].contains("statement has no effect on xpf"),
+        "{text}"
+    );
+    assert!(
+        text.contains("interface 'ge-0/0/9.0' is not defined"),
+        "{text}"
+    );
+}

@@ -46,7 +46,7 @@ impl Permission {
     /// are implemented.
     pub fn of_class(class: &str) -> Permission {
         match class {
-            "super-user" => Permission::Configure,
+            "super-user" | "superuser" => Permission::Configure,
             "operator" => Permission::Operate,
             _ => Permission::View,
         }
@@ -136,4 +136,16 @@ fn user_name(uid: u32) -> Option<String> {
         let id: u32 = f.nth(1)?.parse().ok()?;
         (id == uid).then(|| name.to_string())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn superuser_is_super_user() {
+        assert_eq!(Permission::of_class("superuser"), Permission::Configure);
+        assert_eq!(Permission::of_class("super-user"), Permission::Configure);
+        assert_eq!(Permission::of_class("operator"), Permission::Operate);
+    }
 }

@@ -48,10 +48,15 @@ pub fn desired_routes(model: &Model) -> Vec<DesiredRoute> {
             (None, None) => match r
                 .qualified_next_hops
                 .iter()
-                .min_by_key(|q| q.preference.unwrap_or(5))
+                .filter_map(|q| match q.gateway {
+                    xpf_model::Gateway::Address(a) => Some((q.preference.unwrap_or(5), a)),
+                    // Commit refuses interface next hops until tunnels land.
+                    xpf_model::Gateway::Interface(_) => None,
+                })
+                .min_by_key(|(preference, _)| *preference)
             {
-                Some(q) => RouteTarget::Via(q.address),
-                None => continue, // interface next hops arrive with tunnels
+                Some((_, a)) => RouteTarget::Via(a),
+                None => continue,
             },
         };
         let Ok(prefix) = IfAddr::new(r.prefix.addr, r.prefix.len) else {
