@@ -49,7 +49,7 @@ pub struct Fold {
     pub help: &'static str,
 }
 
-/// The syslog facilities, repeated under `user`, `host` and `file`.
+/// The syslog facilities, repeated under each destination.
 pub const FACILITIES: &[&str] = &[
     "any",
     "authorization",
@@ -68,16 +68,11 @@ pub const FACILITIES: &[&str] = &[
     "interactive-commands",
 ];
 
-/// The folds: syslog facilities under each destination, and the service
+/// The folds: syslog facilities under `host` and `file` (`user` is
+/// `@pending`), and the service
 /// and protocol names (each with its `except`) of host-inbound traffic at
 /// zone and interface level.
 pub const FOLDS: &[Fold] = &[
-    Fold {
-        parent_suffix: "syslog user <string>",
-        label: "<facility>",
-        members: Some(FACILITIES),
-        help: "Severity of one facility (any, authorization, daemon, ...)",
-    },
     Fold {
         parent_suffix: "syslog host <string>",
         label: "<facility>",
@@ -213,7 +208,7 @@ mod tests {
             ntp @pending "NTP" { server <ip> "Server"; }
             license @inert "Licence";
             syslog "Log" {
-                user <string> "Users" {
+                file <string> "Files" {
                     any <enum:any|info> "All";
                     kernel <enum:any|info> "Kernel";
                     match <string> "Regex";
