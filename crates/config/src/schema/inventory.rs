@@ -231,10 +231,10 @@ mod tests {
             ("system ntp", Kind::Pending),
             ("system license", Kind::Inert),
             ("system syslog", Kind::Implemented),
-            ("system syslog user <string>", Kind::Implemented),
-            ("system syslog user <string> <facility>", Kind::Folded),
+            ("system syslog file <string>", Kind::Implemented),
+            ("system syslog file <string> <facility>", Kind::Folded),
             (
-                "system syslog user <string> match <string>",
+                "system syslog file <string> match <string>",
                 Kind::Implemented,
             ),
             ("snmp", Kind::Opaque),
