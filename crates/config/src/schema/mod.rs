@@ -13,6 +13,7 @@
 //! nature (licences, FPC slots), which commit accepts with a warning.
 
 mod complete;
+pub mod inventory;
 mod value;
 
 pub use complete::Candidate;
