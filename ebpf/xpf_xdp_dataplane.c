@@ -102,7 +102,7 @@ _Static_assert(sizeof(struct xpf_dp_session) == 208, "xpf_dp_session");
 _Static_assert(sizeof(struct xpf_dp_last) == 16, "xpf_dp_last");
 _Static_assert(sizeof(struct xpf_dp_local6_key) == 20, "xpf_dp_local6_key");
 _Static_assert(sizeof(struct xpf_dp_event) == 184, "xpf_dp_event");
-_Static_assert(sizeof(struct xpf_dp_screen) == 44, "xpf_dp_screen");
+_Static_assert(sizeof(struct xpf_dp_screen) == 48, "xpf_dp_screen");
 _Static_assert(sizeof(struct xpf_dp_limit_key) == 20, "xpf_dp_limit_key");
 _Static_assert(sizeof(struct xpf_dp_limit) == 16, "xpf_dp_limit");
 _Static_assert(sizeof(struct xpf_dp_scan_key) == 36, "xpf_dp_scan_key");

@@ -61,7 +61,7 @@ struct xpf_pkt {
 	__u32 frag_off; /* fragment offset in bytes */
 	__u32 frag_id; /* the datagram's identification (IPv4: 16 bits; IPv6: 32) */
 	__u8 source_route; /* IPv4 LSRR/SSRR, IPv6 routing header with segments left */
-	__u8 pad4;
+	__u8 ip_opts; /* IPv4 options the screens name: XPF_IPOPT_* */
 	__u16 mss; /* a SYN's MSS option value */
 	__u32 mss_off; /* offset of that value from l4; 0: no MSS option */
 	/* TCP: the advertised window; a SYN's window scale (capped at 14). */
@@ -97,6 +97,12 @@ static __always_inline __u16 xpf_ip_csum_ok(struct iphdr *ip)
  */
 #define XPF_OPTS_WSCALE 0x10 /* beside a window scale's shift: offered */
 
+/* IPv4 options the screens name (crates/dataplane/src/parse/ipv4.rs OPT_*). */
+#define XPF_IPOPT_RECORD_ROUTE 0x01
+#define XPF_IPOPT_TIMESTAMP 0x02
+#define XPF_IPOPT_SECURITY 0x04
+#define XPF_IPOPT_STREAM 0x08
+
 struct xpf_opt_walk {
 	__u8 b[64]; /* the header, options from byte 20 */
 	__u32 i; /* the next option */
@@ -104,7 +110,7 @@ struct xpf_opt_walk {
 	__u8 tcp; /* 1: TCP options (MSS), 0: IPv4 options (source routes) */
 	__u8 bad;
 	__u8 source_route;
-	__u8 pad;
+	__u8 ip_opts; /* XPF_IPOPT_* */
 	__u32 mss_off;
 	__u32 mss;
 	__u32 wscale; /* XPF_OPTS_WSCALE | the shift, when offered */
@@ -144,6 +150,9 @@ static long xpf_opt_step(__u64 n, void *arg)
 		w->wscale = XPF_OPTS_WSCALE | (shift < 14 ? shift : 14);
 	} else if (!w->tcp && (kind == 131 || kind == 137)) {
 		w->source_route = 1;
+	} else if (!w->tcp) {
+		w->ip_opts |= kind == 7 ? XPF_IPOPT_RECORD_ROUTE : kind == 68 ? XPF_IPOPT_TIMESTAMP :
+			      kind == 130 ? XPF_IPOPT_SECURITY : kind == 136 ? XPF_IPOPT_STREAM : 0;
 	}
 	w->i = i + len;
 	return 0;
@@ -154,9 +163,9 @@ static long xpf_opt_step(__u64 n, void *arg)
 /*
  * The options of the `hl`-byte header (21..60) at frame offset `off`.
  * TCP (`tcp` 1): wscale << 24 | mss_off << 16 | mss (mss_off 0 without
- * an MSS option; wscale XPF_OPTS_WSCALE | shift when offered). IPv4: 1
- * when a source route is among them, and the header checksum is checked
- * too. XPF_OPTS_BAD: malformed.
+ * an MSS option; wscale XPF_OPTS_WSCALE | shift when offered). IPv4:
+ * XPF_IPOPT_* << 1 | 1 when a source route is among them, and the header
+ * checksum is checked too. XPF_OPTS_BAD: malformed.
  */
 __attribute__((noinline)) __u32 xpf_dp_options(struct xdp_md *ctx, __u32 off, __u32 hl, __u32 tcp)
 {
@@ -190,7 +199,7 @@ __attribute__((noinline)) __u32 xpf_dp_options(struct xdp_md *ctx, __u32 off, __
 	acc = (acc & 0xffff) + (acc >> 16);
 	if ((__u16)acc != 0xffff)
 		return XPF_OPTS_BAD;
-	return w.source_route;
+	return (__u32)w.ip_opts << 1 | w.source_route;
 }
 
 /* What an ICMP message that is neither echo nor a query is keyed by, above its type << 8 | code. */
@@ -493,7 +502,8 @@ static __always_inline int xpf_parse(struct xdp_md *ctx, struct xpf_pkt *p)
 
 		if (o == XPF_OPTS_BAD)
 			return -XPF_DROP_MALFORMED;
-		p->source_route = o;
+		p->source_route = o & 1;
+		p->ip_opts = (o >> 1) & 0x0f;
 	}
 	__u16 frag = bpf_ntohs(ip->frag_off);
 

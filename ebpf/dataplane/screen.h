@@ -64,22 +64,42 @@ static __always_inline int xpf_dp_rate_over(struct xpf_dp_rate *r, __u64 second,
 /* The first header check the packet fails (a drop reason), or 0. */
 static __always_inline __u32 xpf_dp_screen_check(struct xpf_dp_screen *s, struct xpf_pkt *p)
 {
-	__u16 c = s->checks;
+	__u32 c = s->checks;
 	__u8 f = p->tcp_flags;
+	__u8 opts = (c >> XPF_DP_SCR_IPOPT_SHIFT) & p->ip_opts;
+	int icmp = p->proto == 1 || p->proto == 58;
 
 	if ((c & XPF_DP_SCR_SOURCE_ROUTE) && p->source_route)
 		return XPF_DROP_SCREEN_SOURCE_ROUTE;
+	if (opts & XPF_IPOPT_RECORD_ROUTE)
+		return XPF_DROP_SCREEN_RECORD_ROUTE;
+	if (opts & XPF_IPOPT_TIMESTAMP)
+		return XPF_DROP_SCREEN_TIMESTAMP;
+	if (opts & XPF_IPOPT_SECURITY)
+		return XPF_DROP_SCREEN_SECURITY_OPTION;
+	if (opts & XPF_IPOPT_STREAM)
+		return XPF_DROP_SCREEN_STREAM_OPTION;
+	/* Junos: numbers above 137 were unassigned when the screen was made. */
+	if ((c & XPF_DP_SCR_UNKNOWN_PROTOCOL) && p->proto > 137)
+		return XPF_DROP_SCREEN_UNKNOWN_PROTOCOL;
 	if ((c & XPF_DP_SCR_BLOCK_FRAG) && p->frag != XPF_FRAG_NONE)
 		return XPF_DROP_SCREEN_BLOCK_FRAG;
 	/* A later fragment without payload: the shape tear-drop tools send. */
 	if ((c & XPF_DP_SCR_TEAR_DROP) && p->frag != XPF_FRAG_NONE && p->frag_off && p->end <= p->l4)
 		return XPF_DROP_SCREEN_TEAR_DROP;
+	if ((c & XPF_DP_SCR_ICMP_FRAGMENT) && icmp && p->frag != XPF_FRAG_NONE)
+		return XPF_DROP_SCREEN_ICMP_FRAGMENT;
+	if ((c & XPF_DP_SCR_ICMP_LARGE) && icmp && p->end - p->l3 > 1024)
+		return XPF_DROP_SCREEN_ICMP_LARGE;
 	/* The reassembled datagram would exceed 65535 bytes. */
-	if ((c & XPF_DP_SCR_PING_DEATH) && (p->proto == 1 || p->proto == 58) && p->frag != XPF_FRAG_NONE &&
+	if ((c & XPF_DP_SCR_PING_DEATH) && icmp && p->frag != XPF_FRAG_NONE &&
 	    p->frag_off + (p->end - p->l3) > 65535)
 		return XPF_DROP_SCREEN_PING_DEATH;
 	if (!p->tcp)
 		return 0;
+	/* Only a first fragment carries the TCP header. */
+	if ((c & XPF_DP_SCR_SYN_FRAG) && (f & XPF_TCP_SYN) && p->frag == XPF_FRAG_FIRST)
+		return XPF_DROP_SCREEN_SYN_FRAG;
 	if ((c & XPF_DP_SCR_LAND) && (f & XPF_TCP_SYN)) {
 		int same = p->v6 ? !((p->src6[0] ^ p->dst6[0]) | (p->src6[1] ^ p->dst6[1]) |
 				     (p->src6[2] ^ p->dst6[2]) | (p->src6[3] ^ p->dst6[3]))

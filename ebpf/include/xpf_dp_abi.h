@@ -421,6 +421,16 @@ struct xpf_dp_session {
 #define XPF_DP_SCR_TCP_NO_FLAG 0x0040
 #define XPF_DP_SCR_FIN_NO_ACK 0x0080
 #define XPF_DP_SCR_WINNUKE 0x0100
+#define XPF_DP_SCR_RECORD_ROUTE 0x0200
+#define XPF_DP_SCR_TIMESTAMP 0x0400
+#define XPF_DP_SCR_SECURITY 0x0800
+#define XPF_DP_SCR_STREAM 0x1000
+#define XPF_DP_SCR_UNKNOWN_PROTOCOL 0x2000
+#define XPF_DP_SCR_ICMP_LARGE 0x4000
+#define XPF_DP_SCR_ICMP_FRAGMENT 0x8000
+#define XPF_DP_SCR_SYN_FRAG 0x10000
+/* The IP option checks, shifted down by this, are XPF_IPOPT_* bits. */
+#define XPF_DP_SCR_IPOPT_SHIFT 9
 
 /*
  * xpf_dp_screens[buf * XPF_DP_SCREEN_ZONES + zone]: a zone's screen
@@ -431,9 +441,10 @@ struct xpf_dp_screen {
 	__u32 syn_flood;
 	__u32 icmp_flood;
 	__u32 udp_flood;
-	__u16 checks;
+	__u32 checks;
 	__u8 alarm_only;
 	__u8 on;
+	__u8 pad[2];
 	/* Scan windows in microseconds, XPF_DP_SCAN_* order; 0: not screened. */
 	__u32 scan_us[XPF_DP_SCANS];
 	/* limit-session: sessions per source / destination; XPF_DP_NONE32: off. */

@@ -68,6 +68,8 @@ drop_reasons! {
     ScreenIpSweep = 7, "screen-ip-sweep";
     /// Screen `tcp port-scan`: a source probed too many ports in the window.
     ScreenPortScan = 8, "screen-port-scan";
+    /// Screen `tcp syn-frag`: a first fragment carrying a SYN.
+    ScreenSynFrag = 9, "screen-syn-frag";
     /// Screen `tcp land`.
     ScreenLand = 10, "screen-land";
     /// Screen `tcp syn-fin`.
@@ -94,6 +96,20 @@ drop_reasons! {
     PolicyReject = 21, "policy-reject";
     /// No policy matched and the default policy is deny-all.
     DefaultDeny = 22, "default-deny";
+    /// Screen `ip record-route-option`.
+    ScreenRecordRoute = 23, "screen-record-route";
+    /// Screen `ip timestamp-option`.
+    ScreenTimestamp = 24, "screen-timestamp";
+    /// Screen `ip security-option`.
+    ScreenSecurityOption = 25, "screen-security-option";
+    /// Screen `ip stream-option`.
+    ScreenStreamOption = 26, "screen-stream-option";
+    /// Screen `ip unknown-protocol`: a protocol number above 137.
+    ScreenUnknownProtocol = 27, "screen-unknown-protocol";
+    /// Screen `icmp large`: an ICMP packet above 1024 bytes.
+    ScreenIcmpLarge = 28, "screen-icmp-large";
+    /// Screen `icmp fragment`: a fragmented ICMP packet.
+    ScreenIcmpFragment = 29, "screen-icmp-fragment";
     /// A TCP packet other than a SYN without a session.
     TcpNotSyn = 30, "tcp-not-syn";
     /// A TCP packet (or RST) outside the receiver's window.

@@ -111,23 +111,35 @@ pub const CNT_MAX: u32 = 74;
 /// `XPF_DP_SCREEN_ZONES`: screened zone ids are below this.
 pub const SCREEN_ZONES: u32 = 256;
 /// `XPF_DP_SCR_*`: the stateless screen checks of [`Screen::checks`].
-pub const SCR_SOURCE_ROUTE: u16 = 0x0001;
+pub const SCR_SOURCE_ROUTE: u32 = 0x0001;
 /// `ip block-frag`.
-pub const SCR_BLOCK_FRAG: u16 = 0x0002;
+pub const SCR_BLOCK_FRAG: u32 = 0x0002;
 /// `ip tear-drop`.
-pub const SCR_TEAR_DROP: u16 = 0x0004;
+pub const SCR_TEAR_DROP: u32 = 0x0004;
 /// `icmp ping-death`.
-pub const SCR_PING_DEATH: u16 = 0x0008;
+pub const SCR_PING_DEATH: u32 = 0x0008;
 /// `tcp land`.
-pub const SCR_LAND: u16 = 0x0010;
+pub const SCR_LAND: u32 = 0x0010;
 /// `tcp syn-fin`.
-pub const SCR_SYN_FIN: u16 = 0x0020;
+pub const SCR_SYN_FIN: u32 = 0x0020;
 /// `tcp tcp-no-flag`.
-pub const SCR_TCP_NO_FLAG: u16 = 0x0040;
+pub const SCR_TCP_NO_FLAG: u32 = 0x0040;
 /// `tcp fin-no-ack`.
-pub const SCR_FIN_NO_ACK: u16 = 0x0080;
+pub const SCR_FIN_NO_ACK: u32 = 0x0080;
 /// `tcp winnuke`.
-pub const SCR_WINNUKE: u16 = 0x0100;
+pub const SCR_WINNUKE: u32 = 0x0100;
+/// The IPv4 option checks (`ip record-route-option`, `timestamp-option`,
+/// `security-option`, `stream-option`) are the pipeline's
+/// `ipv4::OPT_*` bits shifted up by this.
+pub const SCR_IPOPT_SHIFT: u32 = 9;
+/// `ip unknown-protocol`.
+pub const SCR_UNKNOWN_PROTOCOL: u32 = 0x2000;
+/// `icmp large`.
+pub const SCR_ICMP_LARGE: u32 = 0x4000;
+/// `icmp fragment`.
+pub const SCR_ICMP_FRAGMENT: u32 = 0x8000;
+/// `tcp syn-frag`.
+pub const SCR_SYN_FRAG: u32 = 0x1_0000;
 
 /// `struct xpf_dp_screen`: one zone's screen profile.
 #[repr(C)]
@@ -140,10 +152,11 @@ pub struct Screen {
     /// UDP packets per second to one destination; [`NONE32`]: off.
     pub udp_flood: u32,
     /// `SCR_*` bits.
-    pub checks: u16,
+    pub checks: u32,
     pub alarm_only: u8,
     /// 1: the zone has a profile.
     pub on: u8,
+    pub pad: [u8; 2],
     /// Scan windows in µs, `SCAN_*` order; 0: not screened.
     pub scan_us: [u32; SCANS],
     /// `limit-session source-ip-based`; [`NONE32`]: off.
@@ -690,7 +703,7 @@ mod tests {
             Screen,
             "xpf_dp_screen",
             [
-                syn_flood, icmp_flood, udp_flood, checks, alarm_only, on, scan_us, limit_src,
+                syn_flood, icmp_flood, udp_flood, checks, alarm_only, on, pad, scan_us, limit_src,
                 limit_dst
             ]
         );

@@ -481,6 +481,10 @@ fn compile_screens(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
             (s.profile.tcp_no_flag, abi::SCR_TCP_NO_FLAG),
             (s.profile.fin_no_ack, abi::SCR_FIN_NO_ACK),
             (s.profile.winnuke, abi::SCR_WINNUKE),
+            (s.profile.unknown_protocol, abi::SCR_UNKNOWN_PROTOCOL),
+            (s.profile.icmp_large, abi::SCR_ICMP_LARGE),
+            (s.profile.icmp_fragment, abi::SCR_ICMP_FRAGMENT),
+            (s.profile.syn_frag, abi::SCR_SYN_FRAG),
         ];
         // Windows in µs, as configured (0 reads as off; a window of 0
         // never sees two probes in the pipeline either).
@@ -506,9 +510,11 @@ fn compile_screens(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
                 udp_flood: s.profile.udp_flood.unwrap_or(abi::NONE32),
                 limit_src: s.profile.limit_source.unwrap_or(abi::NONE32),
                 limit_dst: s.profile.limit_destination.unwrap_or(abi::NONE32),
-                checks: bits.iter().filter(|b| b.0).fold(0, |m, b| m | b.1),
+                checks: bits.iter().filter(|b| b.0).fold(0, |m, b| m | b.1)
+                    | u32::from(s.profile.ip_options) << abi::SCR_IPOPT_SHIFT,
                 alarm_only: u8::from(s.profile.alarm_only),
                 on: 1,
+                pad: [0; 2],
                 scan_us,
             },
         ));
@@ -843,10 +849,11 @@ mod tests {
     fn header_checks_floods_and_mss_compile() {
         let x = export(
             "screen { ids-option s { alarm-without-drop;
-                 icmp { ping-death; flood { threshold 4; } }
-                 ip { source-route-option; tear-drop; block-frag; }
+                 icmp { ping-death; fragment; large; flood { threshold 4; } }
+                 ip { source-route-option; tear-drop; block-frag; record-route-option; timestamp-option;
+                      security-option; stream-option; unknown-protocol; }
                  udp { flood { threshold 3; } }
-                 tcp { land; syn-fin; tcp-no-flag; fin-no-ack; winnuke; syn-flood { attack-threshold 5; } } } }
+                 tcp { land; syn-fin; tcp-no-flag; fin-no-ack; winnuke; syn-frag; syn-flood { attack-threshold 5; } } } }
              flow { tcp-mss { all-tcp mss 1350; } }",
         );
         let c = compile(&x, 1).expect("compiles");
@@ -860,7 +867,7 @@ mod tests {
                     syn_flood: 5,
                     icmp_flood: 4,
                     udp_flood: 3,
-                    checks: 0x01ff,
+                    checks: 0x1_ffff,
                     alarm_only: 1,
                     on: 1,
                     limit_src: abi::NONE32,

@@ -3498,6 +3498,68 @@ fn handoff(net: &Net) {
     assert_eq!(outcome, Outcome::Redirect(dmz));
 }
 
+/// The IPv4 option, unknown-protocol, ICMP and SYN-fragment screens: each
+/// attack frame dropped for the same reason by both engines, the clean
+/// variants forwarded.
+fn more_screens(net: &Net) {
+    stay_on_one_cpu();
+    let conf = screened_conf(
+        "icmp { fragment; large; }
+         ip { record-route-option; timestamp-option; security-option; stream-option; unknown-protocol; }
+         tcp { syn-frag; }",
+    );
+    let mut p = pair_with(net, "more-screens", &conf);
+    let (untrust, dmz) = (p.untrust, p.dmz);
+    let web = "10.0.2.10";
+    let drop = |p: &mut Pair, pkt: &Ip, reason: u32| {
+        let b = p.run(untrust, pkt);
+        assert_eq!(b.outcome, Outcome::Drop(reason), "{reason}: {b:?}");
+    };
+    // The options, each 4-byte aligned: record route (a slot, then end of
+    // list), timestamp, security (11 bytes, then end), stream identifier.
+    for (opts, reason) in [
+        (vec![7, 7, 4, 0, 0, 0, 0, 0], 23),
+        (vec![68, 4, 5, 0], 24),
+        (vec![130, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 25),
+        (vec![136, 4, 0, 1], 26),
+    ] {
+        let mut u = udp("198.51.100.7", 5000, web, 53);
+        u.options = opts;
+        drop(&mut p, &u, reason);
+    }
+    drop(&mut p, &ip("198.51.100.7", web, 200, vec![0u8; 8]), 27);
+    let mut big = ping("198.51.100.7", web, 0x300);
+    big.l4.extend(vec![0u8; 1000]);
+    drop(&mut p, &big, 28);
+    let (first, _) = fragments(&ping("198.51.100.7", web, 0x301), 8);
+    drop(&mut p, &first, 29);
+    let mut syn = tcp_header(40000, 80, 1, 0, SYN, &[]);
+    syn.extend(vec![0u8; 16]);
+    let (first, _) = fragments(&ip("198.51.100.7", web, 6, syn), 24);
+    drop(&mut p, &first, 9);
+
+    // What the screens do not cover passes: a ping of 1000 bytes in all,
+    // a datagram with only a no-operation option, protocol 137, a SYN.
+    let mut ok = ping("198.51.100.7", web, 0x302);
+    ok.l4.extend(vec![0u8; 1000 - 20 - ok.l4.len()]);
+    p.forward(untrust, &ok, dmz);
+    let mut nop = udp("198.51.100.7", 5001, web, 53);
+    nop.options = vec![1, 1, 1, 0];
+    p.forward(untrust, &nop, dmz);
+    p.forward(
+        untrust,
+        &tcp("198.51.100.7", 40001, web, 80, SYN, 1, 0),
+        dmz,
+    );
+    p.same_sessions();
+    let c = p.ebpf.counters().unwrap();
+    let r = p.w.counters();
+    for reason in [9, 23, 24, 25, 26, 27, 28, 29] {
+        assert_eq!(c.drops[reason], 1, "eBPF drops of reason {reason}");
+        assert_eq!(r.drops[reason], 1, "pipeline drops of reason {reason}");
+    }
+}
+
 /// Runs `f` where the program can load; says "skipped" through the
 /// shared helper (so `just test` lists it) where it cannot.
 fn run(f: fn(&Net)) {
@@ -3551,6 +3613,11 @@ fn pipeline_and_xdp_program_agree_on_tcp_tracking() {
 #[test]
 fn pipeline_and_xdp_program_agree_on_screens_and_mss_clamp() {
     run(screens);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_more_screens() {
+    run(more_screens);
 }
 
 #[test]

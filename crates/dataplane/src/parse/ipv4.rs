@@ -15,7 +15,39 @@ pub struct Ipv4Options {
     pub record_route: bool,
     /// Timestamp (68).
     pub timestamp: bool,
+    /// Basic security (130).
+    pub security: bool,
+    /// Stream identifier (136).
+    pub stream: bool,
 }
+
+impl Ipv4Options {
+    /// The options the screens look at as [`Ipv4Options`] bits
+    /// (`OPT_*`), as the eBPF program passes them around.
+    pub fn screened_bits(&self) -> u8 {
+        let mut b = 0;
+        for (on, bit) in [
+            (self.record_route, OPT_RECORD_ROUTE),
+            (self.timestamp, OPT_TIMESTAMP),
+            (self.security, OPT_SECURITY),
+            (self.stream, OPT_STREAM),
+        ] {
+            if on {
+                b |= bit;
+            }
+        }
+        b
+    }
+}
+
+/// [`Ipv4Options::screened_bits`]: record route.
+pub const OPT_RECORD_ROUTE: u8 = 0x01;
+/// Timestamp.
+pub const OPT_TIMESTAMP: u8 = 0x02;
+/// Security.
+pub const OPT_SECURITY: u8 = 0x04;
+/// Stream identifier.
+pub const OPT_STREAM: u8 = 0x08;
 
 /// An IPv4 header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +159,8 @@ fn options(mut b: &[u8]) -> Result<Ipv4Options, ParseError> {
             137 => o.strict_source_route = true,
             7 => o.record_route = true,
             68 => o.timestamp = true,
+            130 => o.security = true,
+            136 => o.stream = true,
             _ => {}
         }
         b = &b[len..];
@@ -177,6 +211,9 @@ mod tests {
         assert!(ip.more_fragments && ip.fragment_offset == 8 && ip.is_fragment());
         assert!(ip.options.loose_source_route);
         assert_eq!(ip.src, 0x0a00_0001);
+        let h = header(9, &[7, 3, 4, 68, 4, 5, 0, 130, 3, 0, 136, 4, 0, 1, 0, 0]);
+        let o = Ipv4::from_bytes(&h).unwrap().options;
+        assert_eq!(o.screened_bits(), 0x0f);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! The screen checks the pipeline implements, compiled from an
 //! `ids-option` profile.
 
+use crate::parse::ipv4::{OPT_RECORD_ROUTE, OPT_SECURITY, OPT_STREAM, OPT_TIMESTAMP};
+
 /// Nanoseconds in a microsecond (Junos gives scan windows in µs).
 const US: u64 = 1_000;
 
@@ -26,6 +28,17 @@ pub struct ScreenProfile {
     pub block_frag: bool,
     /// `ip source-route-option` (or loose/strict).
     pub source_route: bool,
+    /// `ip record-route-option`, `timestamp-option`, `security-option`,
+    /// `stream-option`: the IPv4 options dropped (`ipv4::OPT_*` bits).
+    pub ip_options: u8,
+    /// `ip unknown-protocol`: protocol numbers above 137.
+    pub unknown_protocol: bool,
+    /// `icmp large`: ICMP packets whose IP length is above 1024 bytes.
+    pub icmp_large: bool,
+    /// `icmp fragment`: fragmented ICMP.
+    pub icmp_fragment: bool,
+    /// `tcp syn-frag`: a first fragment carrying a SYN.
+    pub syn_frag: bool,
     /// SYNs per second accepted into the zone before dropping.
     pub syn_flood: Option<u32>,
     /// ICMP packets per second to one destination before dropping.
@@ -66,6 +79,19 @@ impl ScreenProfile {
             source_route: s.ip.source_route_option
                 || s.ip.loose_source_route_option
                 || s.ip.strict_source_route_option,
+            ip_options: [
+                (s.ip.record_route_option, OPT_RECORD_ROUTE),
+                (s.ip.timestamp_option, OPT_TIMESTAMP),
+                (s.ip.security_option, OPT_SECURITY),
+                (s.ip.stream_option, OPT_STREAM),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .fold(0, |m, (_, bit)| m | bit),
+            unknown_protocol: s.ip.unknown_protocol,
+            icmp_large: s.icmp.large,
+            icmp_fragment: s.icmp.fragment,
+            syn_frag: s.tcp.syn_frag,
             syn_flood: s.tcp.syn_flood.as_ref().map(|f| f.attack_threshold),
             icmp_flood: s.icmp.flood,
             udp_flood: s.udp.flood,

@@ -64,6 +64,8 @@ pub(crate) struct Packet {
     /// packets that are not fragments.
     pub frag_id: u32,
     pub source_route: bool,
+    /// IPv4 options the screens name (`ipv4::OPT_*` bits); 0 for IPv6.
+    pub ip_options: u8,
     /// Session key ports (ICMP: [`icmp_key`]; echo: the identifier twice).
     pub sport: u16,
     pub dport: u16,
@@ -127,6 +129,7 @@ pub(crate) fn run(frame: &[u8]) -> Result<Frame, DropReason> {
                     0
                 },
                 source_route: ip.options.loose_source_route || ip.options.strict_source_route,
+                ip_options: ip.options.screened_bits(),
                 sport: 0,
                 dport: 0,
                 port: 0,
@@ -153,6 +156,7 @@ pub(crate) fn run(frame: &[u8]) -> Result<Frame, DropReason> {
                 frag_offset: ip.fragment.map_or(0, |f| f.offset),
                 frag_id: ip.fragment.map_or(0, |f| f.id),
                 source_route: ip.source_route,
+                ip_options: 0,
                 sport: 0,
                 dport: 0,
                 port: 0,

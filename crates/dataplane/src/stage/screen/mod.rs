@@ -9,6 +9,7 @@ mod scan;
 
 use super::parse::{Frag, Packet};
 use crate::bounded::Table;
+use crate::parse::ipv4::{OPT_RECORD_ROUTE, OPT_SECURITY, OPT_TIMESTAMP};
 use crate::parse::tcp::{ACK, FIN, RST, SYN, URG};
 use crate::snapshot::screen::ScreenProfile;
 use crate::verdict::DropReason;
@@ -78,6 +79,22 @@ fn check(p: &ScreenProfile, pkt: &Packet) -> Option<DropReason> {
     if p.source_route && pkt.source_route {
         return Some(DropReason::ScreenSourceRoute);
     }
+    let options = p.ip_options & pkt.ip_options;
+    if options != 0 {
+        return Some(if options & OPT_RECORD_ROUTE != 0 {
+            DropReason::ScreenRecordRoute
+        } else if options & OPT_TIMESTAMP != 0 {
+            DropReason::ScreenTimestamp
+        } else if options & OPT_SECURITY != 0 {
+            DropReason::ScreenSecurityOption
+        } else {
+            DropReason::ScreenStreamOption
+        });
+    }
+    // Junos: numbers above 137 were unassigned when the screen was made.
+    if p.unknown_protocol && pkt.proto > 137 {
+        return Some(DropReason::ScreenUnknownProtocol);
+    }
     if p.block_frag && pkt.frag != Frag::None {
         return Some(DropReason::ScreenBlockFrag);
     }
@@ -87,7 +104,14 @@ fn check(p: &ScreenProfile, pkt: &Packet) -> Option<DropReason> {
         // state this stage does not keep.
         return Some(DropReason::ScreenTearDrop);
     }
-    if p.ping_death && matches!(pkt.proto, 1 | 58) && pkt.frag != Frag::None {
+    let icmp = matches!(pkt.proto, 1 | 58);
+    if p.icmp_fragment && icmp && pkt.frag != Frag::None {
+        return Some(DropReason::ScreenIcmpFragment);
+    }
+    if p.icmp_large && icmp && pkt.end - pkt.l3 > 1024 {
+        return Some(DropReason::ScreenIcmpLarge);
+    }
+    if p.ping_death && icmp && pkt.frag != Frag::None {
         // The reassembled datagram would exceed 65535 bytes.
         let ip_payload = pkt.end - pkt.l4;
         if pkt.frag_offset + ip_payload + (pkt.l4 - pkt.l3) > 65535 {
@@ -96,6 +120,10 @@ fn check(p: &ScreenProfile, pkt: &Packet) -> Option<DropReason> {
     }
     let t = pkt.tcp?;
     let f = t.flags;
+    // Only a first fragment carries the TCP header.
+    if p.syn_frag && f & SYN != 0 && pkt.frag == Frag::First {
+        return Some(DropReason::ScreenSynFrag);
+    }
     if p.land && f & SYN != 0 && pkt.src == pkt.dst {
         return Some(DropReason::ScreenLand);
     }
