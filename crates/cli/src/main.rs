@@ -7,6 +7,7 @@
 mod confpath;
 mod error;
 mod opmode;
+mod password;
 mod pipes;
 mod shell;
 mod terminal;
@@ -35,6 +36,14 @@ impl Io for Batch {
         let mut text = String::new();
         let _ = std::io::stdin().read_to_string(&mut text);
         text
+    }
+    fn read_secret(&mut self, prompt: &str) -> Option<String> {
+        println!("{prompt}");
+        let mut line = String::new();
+        match std::io::stdin().read_line(&mut line) {
+            Ok(n) if n > 0 => Some(line.trim_end_matches(['\r', '\n']).to_string()),
+            _ => None,
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use xpf_api::*;
 use crate::confpath;
 use crate::error::CliError;
 use crate::opmode;
+use crate::password;
 use crate::pipes::{self, Pipes};
 use crate::words::{self, Typed};
 
@@ -38,6 +39,9 @@ pub trait Io {
     fn confirm(&mut self, question: &str, default: bool) -> bool;
     /// Reads `load ... terminal` input up to Ctrl-D.
     fn read_terminal(&mut self) -> String;
+    /// Asks for a secret (`New password:`) without echoing it; `None` when
+    /// there is no more input.
+    fn read_secret(&mut self, prompt: &str) -> Option<String>;
 }
 
 /// Whether to keep going after a command.
@@ -520,7 +524,22 @@ impl Shell {
                         "syntax error, expecting <statement> or <identifier>.",
                     ));
                 }
-                let path = confpath::expand(&edit, args)?;
+                let mut path = confpath::expand(&edit, args)?;
+                let mut typed = args.to_vec();
+                // As on Junos: the password is asked for twice and only its
+                // hash reaches the configuration.
+                if verb == "set" && path.last().is_some_and(|w| w == "plain-text-password") {
+                    let hash = password::ask(io)?;
+                    let at = typed.last().map_or(0, |t| t.at);
+                    path.pop();
+                    typed.pop();
+                    for (text, quoted) in [("encrypted-password".to_string(), false), (hash, true)]
+                    {
+                        path.push(text.clone());
+                        typed.push(Typed { text, at, quoted });
+                    }
+                }
+                let args = &typed[..];
                 let mut full: Vec<String> = edit.iter().map(|w| quote(w)).collect();
                 full.extend(path.iter().zip(args).map(|(p, t)| {
                     if t.quoted {

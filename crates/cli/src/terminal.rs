@@ -183,6 +183,29 @@ impl Io for Tty {
         let _ = std::io::stdin().read_to_string(&mut text);
         text
     }
+
+    fn read_secret(&mut self, prompt: &str) -> Option<String> {
+        use nix::sys::termios::{tcgetattr, tcsetattr, LocalFlags, SetArg};
+        print!("{prompt}");
+        let _ = std::io::stdout().flush();
+        let stdin = std::io::stdin();
+        let saved = tcgetattr(&stdin).ok();
+        if let Some(saved) = &saved {
+            let mut quiet = saved.clone();
+            quiet.local_flags.remove(LocalFlags::ECHO);
+            let _ = tcsetattr(&stdin, SetArg::TCSANOW, &quiet);
+        }
+        let mut line = String::new();
+        let read = stdin.read_line(&mut line);
+        if let Some(saved) = &saved {
+            let _ = tcsetattr(&stdin, SetArg::TCSANOW, saved);
+        }
+        println!();
+        match read {
+            Ok(n) if n > 0 => Some(line.trim_end_matches(['\r', '\n']).to_string()),
+            _ => None,
+        }
+    }
 }
 
 /// One key, unbuffered (for `---(more)---`).

@@ -157,3 +157,50 @@ fn a_user_at_the_terminal() {
     p.send_control('d').unwrap();
     p.exp_eof().unwrap();
 }
+
+/// `plain-text-password` as on Junos (issue 16): asked for twice without
+/// echo, checked against the default rules, and only a `$6$` hash reaches
+/// the configuration.
+#[test]
+fn plain_text_password_prompts_twice_and_stores_a_hash() {
+    if !can_run("plain_text_password_prompts_twice_and_stores_a_hash") {
+        return;
+    }
+    let lab = Lab::start(Some(SEED));
+    let mut p = cli(&lab);
+    run(&mut p, "configure", &["[edit]"], CONF);
+    run(
+        &mut p,
+        "set system login user bob uid 2010 class operator",
+        &[],
+        CONF,
+    );
+    let ask = |p: &mut PtySession, line: &str, first: &str, second: &str| {
+        p.send_line(line).unwrap();
+        p.exp_string("New password:").unwrap();
+        p.send_line(first).unwrap();
+        let typed = p.exp_string("Retype new password:").unwrap();
+        assert!(!typed.contains(first), "the password was echoed: {typed:?}");
+        p.send_line(second).unwrap();
+    };
+    let user = "set system login user bob authentication plain-text-password";
+    ask(&mut p, user, "Secret-12", "Secret-13");
+    p.exp_string("error: Passwords do not match").unwrap();
+    p.exp_string(CONF).unwrap();
+    ask(&mut p, user, "abc", "abc");
+    p.exp_string("error: minimum password length is 6").unwrap();
+    p.exp_string(CONF).unwrap();
+    ask(&mut p, user, "Secret-12", "Secret-12");
+    p.exp_string(CONF).unwrap();
+    run(&mut p, "commit", &["commit complete"], CONF);
+    let (_, shown) = lab.cli("show configuration system login user bob");
+    assert!(shown.contains("encrypted-password \"$6$"), "{shown}");
+    assert!(
+        !shown.contains("Secret") && !shown.contains("plain-text"),
+        "{shown}"
+    );
+    p.send_line("exit configuration-mode").unwrap();
+    p.exp_string("> ").unwrap();
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}
