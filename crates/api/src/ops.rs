@@ -42,10 +42,16 @@ pub enum Op {
     RequestSystemSoftwareAdd,
     /// `request system software rollback [reboot]`
     RequestSystemSoftwareRollback,
+    /// `show arp [no-resolve]`
+    ShowArp,
+    /// `show chassis hardware`
+    ShowChassisHardware,
     /// `show configuration [path]`
     ShowConfiguration,
     /// `show interfaces [name] [terse|detail]`
     ShowInterfaces,
+    /// `show ipv6 neighbors`
+    ShowIpv6Neighbors,
     /// `show log [file]`
     ShowLog,
     /// `show route [prefix]`
@@ -108,8 +114,11 @@ impl Op {
         Op::RequestSystemReboot,
         Op::RequestSystemSoftwareAdd,
         Op::RequestSystemSoftwareRollback,
+        Op::ShowArp,
+        Op::ShowChassisHardware,
         Op::ShowConfiguration,
         Op::ShowInterfaces,
+        Op::ShowIpv6Neighbors,
         Op::ShowLog,
         Op::ShowRoute,
         Op::ShowSecurityFlowSession,
@@ -145,7 +154,10 @@ impl Op {
             Op::RequestSystemSoftwareAdd | Op::RequestSystemInstallDisk => RunsIn::XpfdStreaming,
             Op::ClearSecurityFlowSession
             | Op::RequestSystemSoftwareRollback
+            | Op::ShowArp
+            | Op::ShowChassisHardware
             | Op::ShowInterfaces
+            | Op::ShowIpv6Neighbors
             | Op::ShowLog
             | Op::ShowRoute
             | Op::ShowSecurityFlowSession
@@ -294,6 +306,128 @@ static CLEAR_FILTERS: [OpNode; 9] = session_filters!(
     leaf("all", "Clear all sessions")
 );
 
+/// `ping <host>` options, Junos' names and help (each may follow another).
+pub static PING_OPTIONS: [OpNode; 12] = [
+    filter(
+        "count",
+        "Number of ping requests to send (1..2000000000 packets)",
+        "<count>",
+        &PING_OPTIONS,
+    ),
+    opt(
+        "do-not-fragment",
+        "Don't fragment echo request packets (IPv4)",
+        &PING_OPTIONS,
+        Arg::None,
+    ),
+    opt(
+        "inet",
+        "Force ping to IPv4 destination",
+        &PING_OPTIONS,
+        Arg::None,
+    ),
+    opt(
+        "inet6",
+        "Force ping to IPv6 destination",
+        &PING_OPTIONS,
+        Arg::None,
+    ),
+    filter(
+        "interface",
+        "Source interface (multicast, all-ones, unrouted packets)",
+        "<interface>",
+        &PING_OPTIONS,
+    ),
+    filter(
+        "interval",
+        "Delay between ping requests (seconds)",
+        "<interval>",
+        &PING_OPTIONS,
+    ),
+    opt(
+        "no-resolve",
+        "Don't attempt to print addresses symbolically",
+        &PING_OPTIONS,
+        Arg::None,
+    ),
+    opt(
+        "rapid",
+        "Send requests rapidly (default count of 5)",
+        &PING_OPTIONS,
+        Arg::None,
+    ),
+    filter(
+        "size",
+        "Size of request packets (0..65468 bytes)",
+        "<size>",
+        &PING_OPTIONS,
+    ),
+    filter(
+        "source",
+        "Source address of echo request",
+        "<source>",
+        &PING_OPTIONS,
+    ),
+    filter(
+        "ttl",
+        "IP time-to-live value (IPv6 hop-limit value) (hops)",
+        "<ttl>",
+        &PING_OPTIONS,
+    ),
+    filter(
+        "wait",
+        "Delay after sending last packet (seconds)",
+        "<wait>",
+        &PING_OPTIONS,
+    ),
+];
+
+/// `traceroute <host>` options, Junos' names and help.
+pub static TRACEROUTE_OPTIONS: [OpNode; 7] = [
+    opt(
+        "inet",
+        "Force traceroute to IPv4",
+        &TRACEROUTE_OPTIONS,
+        Arg::None,
+    ),
+    opt(
+        "inet6",
+        "Force traceroute to IPv6",
+        &TRACEROUTE_OPTIONS,
+        Arg::None,
+    ),
+    filter(
+        "interface",
+        "Name of interface to use for outgoing traffic",
+        "<interface>",
+        &TRACEROUTE_OPTIONS,
+    ),
+    opt(
+        "no-resolve",
+        "Don't attempt to print addresses symbolically",
+        &TRACEROUTE_OPTIONS,
+        Arg::None,
+    ),
+    filter(
+        "source",
+        "Source address to use in outgoing traceroute packets",
+        "<source>",
+        &TRACEROUTE_OPTIONS,
+    ),
+    filter(
+        "ttl",
+        "Maximum IP time-to-live value (or IPv6 hop-limit value)",
+        "<ttl>",
+        &TRACEROUTE_OPTIONS,
+    ),
+    filter(
+        "wait",
+        "Number of seconds to wait for response",
+        "<wait>",
+        &TRACEROUTE_OPTIONS,
+    ),
+];
+
 /// The session filter words, as `show security flow session` takes them.
 pub fn session_filter_words() -> Vec<&'static str> {
     SESSION_VIEWS
@@ -391,6 +525,21 @@ static CLEAR_FLOW: [OpNode; 1] =
 
 const SHOW: &[OpNode] = &[
     opt(
+        "arp",
+        "Show system Address Resolution Protocol table entries",
+        &[leaf(
+            "no-resolve",
+            "Don't attempt to print addresses symbolically",
+        )],
+        Arg::None,
+    )
+    .makes(Op::ShowArp),
+    node(
+        "chassis",
+        "Show chassis information",
+        &[leaf("hardware", "Show installed hardware components").makes(Op::ShowChassisHardware)],
+    ),
+    opt(
         "configuration",
         "Show current configuration",
         &[],
@@ -407,6 +556,11 @@ const SHOW: &[OpNode] = &[
         Arg::Value("<interface-name>"),
     )
     .makes(Op::ShowInterfaces),
+    node(
+        "ipv6",
+        "Show IP version 6 information",
+        &[leaf("neighbors", "Show IPv6 neighbor cache information").makes(Op::ShowIpv6Neighbors)],
+    ),
     opt(
         "log",
         "Show contents of log file",
@@ -459,7 +613,13 @@ pub const OPERATIONAL: &[OpNode] = &[
     .makes(Op::Configure),
     leaf("exit", "Exit the management session").makes(Op::Exit),
     leaf("file", "Perform file operations").makes(Op::File),
-    opt("ping", "Ping remote target", &[], Arg::Value("<host>")).makes(Op::Ping),
+    opt(
+        "ping",
+        "Ping remote target",
+        &PING_OPTIONS,
+        Arg::Value("<host>"),
+    )
+    .makes(Op::Ping),
     leaf("quit", "Exit the management session").makes(Op::Quit),
     node(
         "request",
@@ -525,7 +685,7 @@ pub const OPERATIONAL: &[OpNode] = &[
     opt(
         "traceroute",
         "Trace route to remote host",
-        &[],
+        &TRACEROUTE_OPTIONS,
         Arg::Value("<host>"),
     )
     .makes(Op::Traceroute),
@@ -732,7 +892,12 @@ mod tests {
             }
             path.push(n.word);
             out.push((path.clone(), n));
-            walk(n.children, path, out);
+            // Option lists that name themselves as what may follow (the
+            // session filters, ping's options) are walked once, not in
+            // every order.
+            if !std::ptr::eq(n.children, nodes) {
+                walk(n.children, path, out);
+            }
             path.pop();
         }
     }

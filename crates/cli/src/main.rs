@@ -8,6 +8,7 @@ mod confpath;
 mod error;
 mod opmode;
 mod password;
+mod ping;
 mod pipes;
 mod shell;
 mod terminal;
@@ -117,11 +118,18 @@ fn main() -> ExitCode {
     match script {
         Some(s) => {
             let mut io = Batch;
-            for cmd in commands(&s) {
+            let cmds = commands(&s);
+            // One command prints its output alone, as `ssh fw 'show arp'`
+            // does on Junos; a script shows each command after its
+            // prompt, so the outputs can be told apart.
+            let echo = cmds.len() > 1;
+            for cmd in cmds {
                 if let Some(b) = shell.banner() {
                     println!("\n{b}");
                 }
-                println!("{}{cmd}", shell.prompt());
+                if echo {
+                    println!("{}{cmd}", shell.prompt());
+                }
                 if shell.execute(&cmd, &mut io) == Flow::Exit {
                     break;
                 }

@@ -14,6 +14,7 @@ use crate::confpath;
 use crate::error::CliError;
 use crate::opmode;
 use crate::password;
+use crate::ping;
 use crate::pipes::{self, Pipes};
 use crate::words::{self, Typed};
 
@@ -92,6 +93,17 @@ pub fn render_diagnostic(d: &Diagnostic) -> String {
         let _ = writeln!(s, "  '{}'\n    {}", d.statement, d.message);
     }
     s
+}
+
+/// Runs a system tool and returns what it printed, errors included.
+fn run_tool(program: &str, args: &[&str]) -> Result<String, CliError> {
+    let o = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| CliError::plain(format!("{program}: {e}")))?;
+    let mut text = String::from_utf8_lossy(&o.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&o.stderr));
+    Ok(text)
 }
 
 fn quote(w: &str) -> String {
@@ -328,17 +340,21 @@ impl Shell {
                 let [host, opts @ ..] = rest else {
                     return Err(CliError::plain("syntax error, expecting <host>."));
                 };
-                let count = opts
-                    .iter()
-                    .position(|w| *w == "count")
-                    .and_then(|i| opts.get(i + 1))
-                    .unwrap_or(&"5");
-                self.external("ping", &["-c", count, host], pipes, io)
+                let ping = ping::Ping::parse(host, opts)?;
+                let args: Vec<&str> = ping.args.iter().map(String::as_str).collect();
+                let text = run_tool("ping", &args)?;
+                let text = ping::junos_layout(&text, ping.rapid);
+                io.output(&pipes.filter(&text), pipes.no_more);
+                Ok(Flow::Continue)
             }
-            Op::Traceroute => match rest {
-                [host] => self.external("traceroute", &[host], pipes, io),
-                _ => Err(CliError::plain("syntax error, expecting <host>.")),
-            },
+            Op::Traceroute => {
+                let [host, opts @ ..] = rest else {
+                    return Err(CliError::plain("syntax error, expecting <host>."));
+                };
+                let args = ping::traceroute_args(host, opts)?;
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                self.external("traceroute", &args, pipes, io)
+            }
             Op::RequestSystemReboot | Op::RequestSystemHalt => {
                 let reboot = op == Op::RequestSystemReboot;
                 let q = format!(

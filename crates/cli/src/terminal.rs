@@ -245,7 +245,12 @@ fn terminal_rows() -> usize {
 pub fn interactive(shell: &mut Shell) -> anyhow::Result<()> {
     let view = Arc::new(Mutex::new(View::default()));
     let help = Arc::new(AtomicBool::new(false));
-    let mut rl: Editor<CliHelper, rustyline::history::DefaultHistory> = Editor::new()?;
+    // No bracketed paste and no synchronized-output brackets: Junos sends
+    // neither, and a serial terminal prints their escape codes as garbage.
+    let mut config = rustyline::Config::builder().bracketed_paste(false).build();
+    rustyline::config::Configurer::enable_synchronized_output(&mut config, false);
+    let mut rl: Editor<CliHelper, rustyline::history::DefaultHistory> =
+        Editor::with_config(config)?;
     rl.set_helper(Some(CliHelper { view: view.clone() }));
     rl.bind_sequence(
         KeyEvent::from('?'),

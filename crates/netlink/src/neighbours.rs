@@ -23,6 +23,11 @@ pub struct Neighbour {
     pub addr: IpAddr,
     /// Its MAC address.
     pub mac: [u8; 6],
+    /// The cache state as `show arp`/`show ipv6 neighbors` name it
+    /// (`reachable`, `stale`, `delay`, `probe`, `permanent`, `noarp`).
+    pub state: &'static str,
+    /// It said it is a router (IPv6 neighbour advertisements).
+    pub router: bool,
 }
 
 fn parse(msg: &NeighbourMessage) -> Option<Neighbour> {
@@ -43,10 +48,24 @@ fn parse(msg: &NeighbourMessage) -> Option<Neighbour> {
             _ => {}
         }
     }
+    let state = match msg.header.state {
+        NeighbourState::Reachable => "reachable",
+        NeighbourState::Stale => "stale",
+        NeighbourState::Delay => "delay",
+        NeighbourState::Probe => "probe",
+        NeighbourState::Permanent => "permanent",
+        NeighbourState::Noarp => "noarp",
+        _ => "unknown",
+    };
     Some(Neighbour {
         ifindex: msg.header.ifindex,
         addr: addr?,
         mac: mac?,
+        state,
+        router: msg
+            .header
+            .flags
+            .contains(rtnetlink::packet_route::neighbour::NeighbourFlags::Router),
     })
 }
 

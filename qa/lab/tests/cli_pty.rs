@@ -112,7 +112,7 @@ fn a_user_at_the_terminal() {
     run(
         &mut p,
         "show | compare",
-        &["[edit applications]", "+   application lab-app {"],
+        &["+  applications {", "+      application lab-app {"],
         CONF,
     );
     run(&mut p, "edit system", &["[edit system]"], CONF);
@@ -168,7 +168,12 @@ fn plain_text_password_prompts_twice_and_stores_a_hash() {
     }
     let lab = Lab::start(Some(SEED));
     let mut p = cli(&lab);
-    run(&mut p, "configure", &["[edit]"], CONF);
+    p.send_line("configure").unwrap();
+    let shown = p.exp_string(CONF).unwrap();
+    // No bracketed-paste or synchronized-output escapes, which a serial
+    // terminal prints as garbage.
+    assert!(!shown.contains("\u{1b}[?2004"), "{shown:?}");
+    assert!(!shown.contains("\u{1b}[?2026"), "{shown:?}");
     run(
         &mut p,
         "set system login user bob uid 2010 class operator",

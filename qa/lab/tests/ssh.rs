@@ -278,6 +278,16 @@ fn openssh_logs_in_to_the_cli() {
 
     // The key logs alice in to the CLI, as herself.
     let out = ssh.until(2222, "alice", &alice_key, "Hostname: sshlab");
+    assert!(
+        !out.contains("sshlab> "),
+        "one command prints no prompt: {out}"
+    );
+    let (_, out) = ssh.run(
+        2222,
+        "alice",
+        Auth::Key(&alice_key),
+        "show version; show version",
+    );
     assert!(out.contains("alice@sshlab> show version"), "{out}");
     let (ok, out) = ssh.run(
         2222,

@@ -276,22 +276,7 @@ impl Interfaces {
     /// The kernel's main routing table, each route with the Junos name of
     /// its egress unit (`ge-0/0/1.0`).
     pub async fn route_table(&self) -> Vec<(RouteState, Option<String>)> {
-        let names: std::collections::HashMap<u32, String> = match self.owner.snapshot().await {
-            Ok(snap) => snap
-                .links
-                .iter()
-                .map(|l| {
-                    let junos = to_junos(&l.name);
-                    let unit = if junos.contains('.') {
-                        junos
-                    } else {
-                        format!("{junos}.0")
-                    };
-                    (l.index, unit)
-                })
-                .collect(),
-            Err(_) => Default::default(),
-        };
+        let names = self.unit_names().await;
         let routes = self.owner.routes().await.unwrap_or_default();
         routes
             .into_iter()
@@ -458,6 +443,48 @@ impl Interfaces {
             .filter(|l| configured.contains(&l.name))
             .map(|l| l.name.clone())
             .collect()
+    }
+
+    /// Each link's Junos unit name by ifindex (`ge-0/0/0.0`).
+    async fn unit_names(&self) -> std::collections::HashMap<u32, String> {
+        match self.owner.snapshot().await {
+            Ok(snap) => snap
+                .links
+                .iter()
+                .map(|l| {
+                    let junos = to_junos(&l.name);
+                    let unit = if junos.contains('.') {
+                        junos
+                    } else {
+                        format!("{junos}.0")
+                    };
+                    (l.index, unit)
+                })
+                .collect(),
+            Err(_) => Default::default(),
+        }
+    }
+
+    /// The kernel's resolved neighbours with the Junos unit each is on,
+    /// for `show arp` and `show ipv6 neighbors`.
+    pub async fn neighbour_table(&self) -> Vec<(xpf_netlink::Neighbour, String)> {
+        let names = self.unit_names().await;
+        let mut out: Vec<_> = self
+            .owner
+            .neighbours()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|n| {
+                let unit = names
+                    .get(&n.ifindex)
+                    .cloned()
+                    .unwrap_or_else(|| format!("ifindex {}", n.ifindex));
+                (n, unit)
+            })
+            .collect();
+        out.sort_by(|a, b| (a.0.addr, &a.1).cmp(&(b.0.addr, &b.1)));
+        out
     }
 
     /// The kernel's routes, neighbours and link MACs, for the workers.

@@ -38,7 +38,10 @@ pub async fn run(sup: &Supervisor, words: &[String]) -> Result<String, String> {
     match op {
         Op::ShowVersion => Ok(version(sup).await),
         Op::ShowConfiguration => configuration(sup, rest).await,
-        Op::ShowInterfaces => Ok(interfaces(sup, rest).await),
+        Op::ShowInterfaces => interfaces(sup, rest).await,
+        Op::ShowArp => Ok(arp(sup, rest.contains(&"no-resolve")).await),
+        Op::ShowIpv6Neighbors => Ok(ipv6_neighbors(sup).await),
+        Op::ShowChassisHardware => Ok(chassis_hardware(sup).await),
         Op::ShowSecurityZones => zones(sup, rest.first().copied()).await,
         Op::ShowSecurityPolicies => policies(sup).await,
         Op::ShowSecurityPoliciesHitCount => hit_count(sup).await,
@@ -346,15 +349,24 @@ async fn interfaces_detail(sup: &Supervisor, only: Option<&str>) -> String {
     out
 }
 
-async fn interfaces(sup: &Supervisor, rest: &[&str]) -> String {
+async fn interfaces(sup: &Supervisor, rest: &[&str]) -> Result<String, String> {
     let only: Option<&str> = rest
         .iter()
         .copied()
         .find(|w| *w != "terse" && *w != "detail");
-    if !rest.contains(&"terse") {
-        return interfaces_detail(sup, only).await;
-    }
     let state = sup.interfaces.state().await;
+    // As on Junos: a name that is neither a link nor one of its units.
+    if let Some(o) = only {
+        let known = state
+            .iter()
+            .any(|l| l.junos_name == o || l.units.iter().any(|u| u.name == o));
+        if !known {
+            return Err(format!("error: device {o} not found"));
+        }
+    }
+    if !rest.contains(&"terse") {
+        return Ok(interfaces_detail(sup, only).await);
+    }
     let mut out =
         String::from("Interface               Admin Link Proto    Local                 Remote\n");
     for link in &state {
@@ -384,6 +396,135 @@ async fn interfaces(sup: &Supervisor, rest: &[&str]) -> String {
             }
         }
     }
+    Ok(out)
+}
+
+fn mac_text(mac: [u8; 6]) -> String {
+    mac.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// `show arp [no-resolve]`: the kernel's IPv4 neighbours in Junos' layout
+/// (names are the addresses: xpf does not resolve them).
+async fn arp(sup: &Supervisor, no_resolve: bool) -> String {
+    let rows: Vec<_> = sup
+        .interfaces
+        .neighbour_table()
+        .await
+        .into_iter()
+        .filter(|(n, _)| n.addr.is_ipv4())
+        .collect();
+    let mut out = if no_resolve {
+        String::from("MAC Address       Address         Interface                Flags\n")
+    } else {
+        String::from(
+            "MAC Address       Address         Name                      Interface                Flags\n",
+        )
+    };
+    for (n, unit) in &rows {
+        let flags = if n.state == "permanent" {
+            "permanent"
+        } else {
+            "none"
+        };
+        let addr = n.addr.to_string();
+        if no_resolve {
+            let _ = writeln!(
+                out,
+                "{:<18}{:<16}{:<25}{flags}",
+                mac_text(n.mac),
+                addr,
+                unit
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "{:<18}{:<16}{:<26}{:<25}{flags}",
+                mac_text(n.mac),
+                addr,
+                addr,
+                unit
+            );
+        }
+    }
+    let _ = writeln!(out, "Total entries: {}", rows.len());
+    out
+}
+
+/// `show ipv6 neighbors`: the kernel's IPv6 neighbours in Junos' layout.
+/// The kernel does not say when an entry expires: `Exp` is `-`.
+async fn ipv6_neighbors(sup: &Supervisor) -> String {
+    let rows: Vec<_> = sup
+        .interfaces
+        .neighbour_table()
+        .await
+        .into_iter()
+        .filter(|(n, _)| n.addr.is_ipv6())
+        .collect();
+    let mut out = String::from(
+        "IPv6 Address                 Linklayer Address  State       Exp   Rtr  Secure  Interface\n",
+    );
+    for (n, unit) in &rows {
+        let _ = writeln!(
+            out,
+            "{:<29}{:<19}{:<12}{:<6}{:<5}{:<8}{unit}",
+            n.addr.to_string(),
+            mac_text(n.mac),
+            n.state,
+            "-",
+            if n.router { "yes" } else { "no" },
+            "no"
+        );
+    }
+    let _ = writeln!(out, "Total entries: {}", rows.len());
+    out
+}
+
+/// `show chassis hardware`: what xpf runs on, in Junos' inventory layout.
+/// The chassis serial is the machine's (DMI), else its machine-id.
+async fn chassis_hardware(sup: &Supervisor) -> String {
+    let read = |p: &str| std::fs::read_to_string(p).map(|s| s.trim().to_string());
+    let serial = read("/sys/class/dmi/id/product_serial")
+        .ok()
+        .filter(|s| !s.is_empty() && s != "0")
+        .or_else(|| read("/etc/machine-id").ok())
+        .unwrap_or_default();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let memory_gib = read("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        })
+        .map_or(0, |kib| kib.div_ceil(1 << 20));
+    let mut out = String::from("Hardware inventory:\n");
+    out.push_str("Item             Version  Part number  Serial number     Description\n");
+    let row = |out: &mut String, item: &str, serial: &str, description: &str| {
+        let _ = writeln!(
+            out,
+            "{item:<17}{:<9}{:<13}{serial:<18}{description}",
+            "", ""
+        );
+    };
+    row(&mut out, "Chassis", &serial, "XPF");
+    row(
+        &mut out,
+        "Routing Engine",
+        "",
+        &format!("XPF-{cpus}CPU-{memory_gib}G memory"),
+    );
+    row(&mut out, "FPC 0", "", "FPC");
+    let ports = sup
+        .interfaces
+        .state()
+        .await
+        .iter()
+        .filter(|l| l.junos_name.starts_with("ge-"))
+        .count();
+    row(&mut out, "  PIC 0", "", &format!("{ports}x 1GE virtual"));
     out
 }
 

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+//! Operational commands that read the box itself, run as a user at the
+//! firewall would (the CLI in the firewall's namespace): `ping` and
+//! `traceroute` with Junos' options and layout, `show arp`, `show ipv6
+//! neighbors`, `show chassis hardware`, and Junos' error for an unknown
+//! interface (issue 16).
+
+use std::process::Command;
+use std::time::Duration;
+
+use xpf_lab::{binary, lab_ready, started, wait_for_path, Dataplane, Topology};
+
+/// `cli -c script` inside the firewall's namespace, where its tools run.
+fn cli_at_the_box(t: &Topology, script: &str) -> String {
+    let out = Command::new("ip")
+        .args(["netns", "exec", &t.ns("f")])
+        .arg(binary("cli"))
+        .args(["-c", script])
+        .env("XPF_SOCKET", t.dir.join("xpfd.sock"))
+        .output()
+        .expect("cli runs");
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    text
+}
+
+#[test]
+fn ping_neighbours_hardware_and_unknown_interfaces_read_as_on_junos() {
+    let test = "ping_neighbours_hardware_and_unknown_interfaces_read_as_on_junos";
+    if !lab_ready(test) {
+        return;
+    }
+    let Some(t) = started(test, Dataplane::Afxdp) else {
+        return;
+    };
+    wait_for_path(&t, "10.91.2.2", Duration::from_secs(20));
+
+    let out = cli_at_the_box(&t, "ping 10.91.1.2 count 2");
+    for line in [
+        "PING 10.91.1.2 (10.91.1.2): 56 data bytes",
+        "icmp_seq=0 ttl=64",
+        "--- 10.91.1.2 ping statistics ---",
+        "2 packets transmitted, 2 packets received, 0% packet loss",
+        "round-trip min/avg/max/stddev = ",
+    ] {
+        assert!(out.contains(line), "no {line:?} in\n{out}\n{}", t.log());
+    }
+    let out = cli_at_the_box(&t, "ping 10.91.1.2 count 3 rapid");
+    assert!(out.contains("\n!!!\n"), "{out}");
+    let out = cli_at_the_box(&t, "ping 2001:db8:91:1::2 count 1 inet6");
+    assert!(out.contains("1 packets received"), "{out}");
+
+    let arp = cli_at_the_box(&t, "show arp no-resolve");
+    assert!(
+        arp.starts_with("MAC Address       Address         Interface"),
+        "{arp}"
+    );
+    let row = arp
+        .lines()
+        .find(|l| l.contains("10.91.1.2 "))
+        .unwrap_or_else(|| panic!("no 10.91.1.2 in\n{arp}"));
+    assert!(row.contains("ge-0/0/0.0") && row.contains("none"), "{row}");
+    assert!(arp.contains("Total entries: "), "{arp}");
+    let nd = cli_at_the_box(&t, "show ipv6 neighbors");
+    let row = nd
+        .lines()
+        .find(|l| l.starts_with("2001:db8:91:1::2 "))
+        .unwrap_or_else(|| panic!("no 2001:db8:91:1::2 in\n{nd}"));
+    assert!(row.contains("ge-0/0/0.0"), "{row}");
+
+    let hw = cli_at_the_box(&t, "show chassis hardware");
+    for line in [
+        "Hardware inventory:",
+        "Chassis",
+        "Routing Engine",
+        "FPC 0",
+        "  PIC 0",
+    ] {
+        assert!(hw.contains(line), "no {line:?} in\n{hw}");
+    }
+    let missing = cli_at_the_box(&t, "show interfaces ge-0/0/9");
+    assert!(
+        missing.contains("error: device ge-0/0/9 not found"),
+        "{missing}"
+    );
+    let missing = cli_at_the_box(&t, "show interfaces ge-0/0/0.7 terse");
+    assert!(
+        missing.contains("error: device ge-0/0/0.7 not found"),
+        "{missing}"
+    );
+    let known = cli_at_the_box(&t, "show interfaces ge-0/0/0 terse");
+    assert!(known.contains("ge-0/0/0.0"), "{known}");
+}
