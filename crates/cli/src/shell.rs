@@ -560,6 +560,9 @@ impl Shell {
                 full.extend(path.iter().zip(args).map(|(p, t)| {
                     if t.quoted {
                         format!("\"{p}\"")
+                    } else if p == "[" || p == "]" {
+                        // A typed list (`[ a b ]`) stays a list.
+                        p.clone()
                     } else {
                         quote(p)
                     }

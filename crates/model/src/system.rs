@@ -8,7 +8,7 @@ use xpf_config::Statement;
 
 use crate::check::{undefined, Checks, Path};
 pub use crate::logging::{Syslog, SyslogDestination};
-use crate::read::{arg, args, child, flag, kids, number_of, text, value};
+use crate::read::{arg, args, child, flag, kids, number_of, text, value, values_of};
 
 /// Login classes every Junos system has.
 /// `superuser` is the older spelling of `super-user`, which Junos still takes.
@@ -27,6 +27,8 @@ pub struct System {
     pub host_name: Option<String>,
     /// `domain-name`.
     pub domain_name: Option<String>,
+    /// `domain-search`, in order.
+    pub domain_search: Vec<String>,
     /// `time-zone`, e.g. `Europe/Berlin`.
     pub time_zone: Option<String>,
     /// `name-server` addresses, in order.
@@ -294,6 +296,10 @@ pub(crate) fn build(st: &Statement, ck: &mut Checks) -> System {
         host_name: text(value(st, "host-name")),
         domain_name: text(value(st, "domain-name")),
         time_zone: text(value(st, "time-zone")),
+        domain_search: values_of(st, "domain-search")
+            .iter()
+            .map(|w| w.text.clone())
+            .collect(),
         ..System::default()
     };
     for ns in kids(st, "name-server") {

@@ -92,3 +92,73 @@ fn ping_neighbours_hardware_and_unknown_interfaces_read_as_on_junos() {
     let known = cli_at_the_box(&t, "show interfaces ge-0/0/0 terse");
     assert!(known.contains("ge-0/0/0.0"), "{known}");
 }
+
+/// `system host-name`, `domain-name`, `domain-search`, `name-server` and
+/// `time-zone` reach the box's files (under a test root: the kernel host
+/// name is set only when the root is `/`), and an unknown time zone fails
+/// the commit and changes nothing (issue 16).
+#[test]
+fn the_box_takes_its_host_name_resolver_and_time_zone() {
+    let test = "the_box_takes_its_host_name_resolver_and_time_zone";
+    if !xpf_lab::can_run(test) {
+        return;
+    }
+    let root = tempfile::tempdir().expect("root");
+    std::fs::create_dir_all(root.path().join("usr/share")).expect("usr/share");
+    std::os::unix::fs::symlink(
+        "/usr/share/zoneinfo",
+        root.path().join("usr/share/zoneinfo"),
+    )
+    .expect("zoneinfo");
+    let lab = xpf_lab::Lab::start_with(xpf_lab::Setup {
+        seed: Some("system { host-name basics; }\n"),
+        args: vec![
+            "--manage-system".into(),
+            "--system-root".into(),
+            root.path().as_os_str().to_owned(),
+        ],
+        ..xpf_lab::Setup::default()
+    });
+    let read = |p: &str| std::fs::read_to_string(root.path().join(p)).unwrap_or_default();
+    assert_eq!(read("etc/hostname"), "basics\n", "{}", lab.log());
+    let (ok, out) = lab.cli(
+        "configure; set system host-name fw7; set system domain-name example.net; \
+         set system domain-search [ a.example b.example ]; set system name-server 192.0.2.53; \
+         set system name-server 2001:db8::53; set system time-zone Europe/Berlin; commit",
+    );
+    assert!(
+        ok && out.contains("commit complete"),
+        "{out}\n{}",
+        lab.log()
+    );
+    assert_eq!(read("etc/hostname"), "fw7\n");
+    let resolv = read("etc/resolv.conf");
+    for line in [
+        "domain example.net\n",
+        "search example.net a.example b.example\n",
+        "nameserver 192.0.2.53\nnameserver 2001:db8::53\n",
+    ] {
+        assert!(resolv.contains(line), "no {line:?} in\n{resolv}");
+    }
+    assert_eq!(read("etc/timezone"), "Europe/Berlin\n");
+    let link = std::fs::read_link(root.path().join("etc/localtime")).expect("localtime");
+    assert!(
+        link.ends_with("zoneinfo/Europe/Berlin"),
+        "{}",
+        link.display()
+    );
+
+    let (ok, out) =
+        lab.cli("configure; set system time-zone Mars/Olympus; set system host-name fw8; commit");
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("[edit system time-zone] unknown time zone 'Mars/Olympus'"),
+        "{out}"
+    );
+    assert_eq!(
+        read("etc/hostname"),
+        "fw7\n",
+        "a refused commit changes nothing"
+    );
+    assert_eq!(read("etc/timezone"), "Europe/Berlin\n");
+}

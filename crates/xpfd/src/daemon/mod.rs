@@ -109,6 +109,14 @@ pub struct Options {
         value_name = "PATH"
     )]
     pub sshd_config: PathBuf,
+    /// Set the host name, resolver and time zone from `system` (the
+    /// appliance does; off so a developer's machine keeps its own).
+    #[arg(long)]
+    pub manage_system: bool,
+    /// Where those files live (`/`; a directory in tests). The kernel host
+    /// name is set only when it is `/`.
+    #[arg(long, default_value = "/", value_name = "DIR", hide = true)]
+    pub system_root: PathBuf,
     /// The forwarding engine: `afxdp` forwards as `system
     /// dataplane-type` says, the pipeline on AF_XDP sockets of the data
     /// interfaces (falling back loudly to the eBPF dataplane when it

@@ -35,6 +35,8 @@ pub struct Supervisor {
     pub accounts: Accounts,
     /// OpenSSH's server.
     pub sshd: Sshd,
+    /// Host name, resolver and time zone.
+    pub system: xpf_system::System,
     /// The dataplane snapshot compiled from the active configuration (the
     /// forwarding engines take it when they run).
     pub snapshot: RwLock<Option<std::sync::Arc<xpf_dataplane::Snapshot>>>,
@@ -73,6 +75,9 @@ pub enum ApplyError {
     /// The forwarding engine refused the snapshot.
     #[error("dataplane: {0}")]
     Forwarding(#[from] super::forwarding::StartError),
+    /// Host name, resolver or time zone.
+    #[error(transparent)]
+    System(#[from] xpf_system::SystemError),
 }
 
 /// What a configuration operation reports back.
@@ -126,6 +131,10 @@ impl Supervisor {
             interfaces: Interfaces::new(opts.down_unmanaged()).await?,
             accounts: Accounts::new(opts.manage_accounts, opts.cli_path.clone()),
             sshd: Sshd::new(opts.manage_sshd.then(|| opts.sshd_config.clone())),
+            system: xpf_system::System::new(
+                opts.manage_system.then(|| opts.system_root.clone()),
+                opts.system_root == std::path::Path::new("/"),
+            ),
             snapshot: RwLock::new(None),
             forwarding: super::forwarding::Forwarding::new(
                 opts.dataplane,
@@ -310,6 +319,9 @@ impl Supervisor {
     }
 
     async fn apply_steps(&self, model: &Model) -> Result<(), ApplyError> {
+        let system = xpf_system::Settings::of(model);
+        // What can be refused is refused before anything changes.
+        self.system.prepare(&system)?;
         self.interfaces.apply(model).await?;
         // The dataplane's snapshot is compiled against the interfaces as the
         // kernel now has them (VLAN units get their ifindex in the step above).
@@ -317,6 +329,7 @@ impl Supervisor {
         let snapshot = xpf_dataplane::Snapshot::compile(model, &table)?;
         self.accounts.apply(model).await?;
         self.sshd.apply(model).await?;
+        self.system.apply(&system)?;
         let snapshot = std::sync::Arc::new(snapshot);
         let names = self.interfaces.data_interfaces(model).await;
         // The dataplane may refuse the snapshot (the eBPF program cannot
@@ -359,6 +372,7 @@ impl Supervisor {
     /// and sshd as `previous` has them.
     async fn put_back(&self, previous: Option<&Model>) {
         self.interfaces.undo().await;
+        self.system.undo();
         let Some(old) = previous else { return };
         if let Err(e) = self.accounts.apply(old).await {
             tracing::error!("putting back the previous accounts: {e}");
