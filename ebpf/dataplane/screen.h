@@ -61,8 +61,8 @@ struct {
 	__type(value, struct xpf_dp_rate);
 } xpf_dp_floods SEC(".maps");
 
-/* Counts a packet in `r`; true when it is above `limit` this second. */
-static __always_inline int xpf_dp_rate_over(struct xpf_dp_rate *r, __u64 second, __u32 limit)
+/* Counts a packet in `r`: this second's packets, this one included. */
+static __always_inline __u32 xpf_dp_rate_count(struct xpf_dp_rate *r, __u64 second)
 {
 	if (r->second != second) {
 		r->second = second;
@@ -70,7 +70,13 @@ static __always_inline int xpf_dp_rate_over(struct xpf_dp_rate *r, __u64 second,
 	}
 	if (r->count != 0xffffffffu)
 		r->count++;
-	return r->count > limit;
+	return r->count;
+}
+
+/* Counts a packet in `r`; true when it is above `limit` this second. */
+static __always_inline int xpf_dp_rate_over(struct xpf_dp_rate *r, __u64 second, __u32 limit)
+{
+	return xpf_dp_rate_count(r, second) > limit;
 }
 
 /* The first header check the packet fails (a drop reason), or 0. */
@@ -159,8 +165,7 @@ static __always_inline __u32 xpf_dp_flood_count(struct xpf_pkt *p, __u32 zone, _
 		if (!r)
 			return 0;
 	}
-	xpf_dp_rate_over(r, second, 0);
-	return r->count;
+	return xpf_dp_rate_count(r, second);
 }
 
 /* ip spoofing: 1 when the route back to the source does not leave through
