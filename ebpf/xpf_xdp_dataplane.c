@@ -102,7 +102,7 @@ _Static_assert(sizeof(struct xpf_dp_session) == 208, "xpf_dp_session");
 _Static_assert(sizeof(struct xpf_dp_last) == 16, "xpf_dp_last");
 _Static_assert(sizeof(struct xpf_dp_local6_key) == 20, "xpf_dp_local6_key");
 _Static_assert(sizeof(struct xpf_dp_event) == 184, "xpf_dp_event");
-_Static_assert(sizeof(struct xpf_dp_screen) == 48, "xpf_dp_screen");
+_Static_assert(sizeof(struct xpf_dp_screen) == 60, "xpf_dp_screen");
 _Static_assert(sizeof(struct xpf_dp_limit_key) == 20, "xpf_dp_limit_key");
 _Static_assert(sizeof(struct xpf_dp_limit) == 16, "xpf_dp_limit");
 _Static_assert(sizeof(struct xpf_dp_scan_key) == 36, "xpf_dp_scan_key");
@@ -823,7 +823,7 @@ static __always_inline int xpf_run(struct xdp_md *ctx, struct xpf_out *o)
 		xpf_dp_zone_learn(m, conf->generation, (__u64)buf << 32 | ingress);
 	if (m->zone == XPF_DP_NO_ZONE)
 		return xpf_drop(o, XPF_DROP_NO_ZONE);
-	int screened = m->screened ? xpf_dp_screen(p, buf << 16 | m->zone) : 0;
+	int screened = m->screened ? xpf_dp_screen(ctx, p, buf << 16 | m->zone, ingress) : 0;
 
 	if (screened)
 		return xpf_drop(o, screened);

@@ -7,13 +7,20 @@
  * is counted by the rate checks, and then by every one that applies, so
  * the rates stay true when an earlier one already flagged it.
  *
+ * `ip spoofing` runs between the header checks and the rates: the
+ * kernel's route back to the source (bpf_fib_lookup, addresses swapped)
+ * must leave through the ingress; no route, or a local, broadcast or
+ * multicast answer, is spoofed. The pipeline's stage/screen/spoof.rs
+ * gives the reasons and names the same exceptions.
+ *
  * Rates are per CPU, as the pipeline's are per worker: the SYN rate per
- * zone, the ICMP and UDP rates per (zone, destination) in an LRU table of
- * the pipeline's size. The LRU forgets the least recently seen destination
- * where the pipeline forgets the one with the fewest packets this second:
- * the two differ only once more than XPF_DP_FLOOD_ENTRIES destinations
- * are live. The sweeps and port scans are dataplane/scan.h; limit-session,
- * judged when a session is to be made, dataplane/limit.h.
+ * zone, the ICMP and UDP rates per (zone, destination) and the SYN rates
+ * per (zone, source) and (zone, destination) in an LRU table of the
+ * pipeline's size. The LRU forgets the least recently seen address where
+ * the pipeline forgets the one with the fewest packets this second: the
+ * two differ only once more than XPF_DP_FLOOD_ENTRIES addresses are live.
+ * The sweeps and port scans are dataplane/scan.h; limit-session, judged
+ * when a session is to be made, dataplane/limit.h.
  */
 #ifndef XPF_DP_SCREEN_H
 #define XPF_DP_SCREEN_H
@@ -23,7 +30,12 @@
 #include "dataplane/drop_reasons.h"
 #include "dataplane/counters.h"
 #include "dataplane/parse.h"
+#include "dataplane/fib.h"
 #include "dataplane/scan.h"
+
+/* xpf_dp_screen_rates: a SYN above syn-flood alarm-threshold, counted and
+ * passed (no drop reason is this high). */
+#define XPF_DP_SCREEN_ALARM 0x100
 
 /* Indexed buf * XPF_DP_SCREEN_ZONES + zone; the loader writes every slot. */
 struct {
@@ -41,7 +53,7 @@ struct {
 	__type(value, struct xpf_dp_rate);
 } xpf_dp_syn_rates SEC(".maps");
 
-/* This CPU's ICMP and UDP packets per destination this second. */
+/* This CPU's ICMP, UDP and SYN packets per address this second. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, XPF_DP_FLOOD_ENTRIES);
@@ -49,8 +61,8 @@ struct {
 	__type(value, struct xpf_dp_rate);
 } xpf_dp_floods SEC(".maps");
 
-/* Counts a packet in `r`; true when it is above `limit` this second. */
-static __always_inline int xpf_dp_rate_over(struct xpf_dp_rate *r, __u64 second, __u32 limit)
+/* Counts a packet in `r`: this second's packets, this one included. */
+static __always_inline __u32 xpf_dp_rate_count(struct xpf_dp_rate *r, __u64 second)
 {
 	if (r->second != second) {
 		r->second = second;
@@ -58,7 +70,13 @@ static __always_inline int xpf_dp_rate_over(struct xpf_dp_rate *r, __u64 second,
 	}
 	if (r->count != 0xffffffffu)
 		r->count++;
-	return r->count > limit;
+	return r->count;
+}
+
+/* Counts a packet in `r`; true when it is above `limit` this second. */
+static __always_inline int xpf_dp_rate_over(struct xpf_dp_rate *r, __u64 second, __u32 limit)
+{
+	return xpf_dp_rate_count(r, second) > limit;
 }
 
 /* The first header check the packet fails (a drop reason), or 0. */
@@ -121,8 +139,12 @@ static __always_inline __u32 xpf_dp_screen_check(struct xpf_dp_screen *s, struct
 	return 0;
 }
 
-/* The ICMP or UDP rate of the packet's destination: above `limit`? */
-static __always_inline int xpf_dp_flood_over(struct xpf_pkt *p, __u32 zone, __u8 flood, __u64 second, __u32 limit)
+/*
+ * Counts the packet against `flood` of its destination (of its source
+ * when `src`): this second's packets, this one included; 0 when the LRU
+ * took no entry.
+ */
+static __always_inline __u32 xpf_dp_flood_count(struct xpf_pkt *p, __u32 zone, __u8 flood, int src, __u64 second)
 {
 	struct xpf_dp_flood_key k = {};
 	struct xpf_dp_rate *r;
@@ -131,9 +153,9 @@ static __always_inline int xpf_dp_flood_over(struct xpf_pkt *p, __u32 zone, __u8
 	k.flood = flood;
 	k.v6 = p->v6;
 	if (p->v6)
-		__builtin_memcpy(k.dst, p->dst6, 16);
+		__builtin_memcpy(k.addr, src ? p->src6 : p->dst6, 16);
 	else
-		k.dst[0] = p->dst;
+		k.addr[0] = src ? p->src : p->dst;
 	r = bpf_map_lookup_elem(&xpf_dp_floods, &k);
 	if (!r) {
 		struct xpf_dp_rate fresh = { .second = second };
@@ -143,41 +165,89 @@ static __always_inline int xpf_dp_flood_over(struct xpf_pkt *p, __u32 zone, __u8
 		if (!r)
 			return 0;
 	}
-	return xpf_dp_rate_over(r, second, limit);
+	return xpf_dp_rate_count(r, second);
 }
 
-/* The first rate check the packet fails, or 0; every one counts it. */
+/* ip spoofing: 1 when the route back to the source does not leave through
+ * `ingress` (stage/screen/spoof.rs; the kernel's local table answers for
+ * the box's own addresses, subnet broadcasts and loopback). */
+static __always_inline int xpf_dp_spoofed(struct xdp_md *ctx, struct xpf_pkt *p, __u32 ingress)
+{
+	struct xpf_route r = {};
+	int rc;
+
+	if (p->v6) {
+		__u32 hi = bpf_ntohl(p->src6[0]);
+		int any = !(p->src6[0] | p->src6[1] | p->src6[2] | p->src6[3]);
+		int loopback = !(p->src6[0] | p->src6[1] | p->src6[2]) && p->src6[3] == bpf_htonl(1);
+
+		/* :: claims no address; fe80::/10 is on every link. */
+		if (any || (hi >> 22) == 0x3fa)
+			return 0;
+		if ((hi >> 24) == 0xff || loopback)
+			return 1;
+		rc = xpf_fib6(ctx, ingress, p->dst6, p->src6, p->proto, &r);
+	} else {
+		if (p->src == 0)
+			return 0;
+		/* Multicast, limited broadcast, loopback: never a sender's. */
+		if ((p->src >> 28) == 0xe || p->src == 0xffffffffu || (p->src >> 24) == 127)
+			return 1;
+		rc = xpf_fib(ctx, ingress, p->dst, p->src, p->proto, &r);
+	}
+	return rc == XPF_ROUTE_NONE || r.ifindex != ingress;
+}
+
+/*
+ * The first rate check the packet fails, or 0; every one counts it. A SYN
+ * above the alarm threshold that nothing drops is XPF_DP_SCREEN_ALARM.
+ */
 static __always_inline __u32 xpf_dp_screen_rates(struct xpf_dp_screen *s, struct xpf_pkt *p, __u32 zone)
 {
 	__u64 now = bpf_ktime_get_ns();
 	__u64 second = now / 1000000000ull;
-	__u32 hit = 0, scan;
+	__u32 hit = 0, scan, alarm = 0;
+	int syn = p->tcp && (p->tcp_flags & (XPF_TCP_SYN | XPF_TCP_ACK)) == XPF_TCP_SYN;
 
-	if (s->syn_flood != XPF_DP_NONE32 && p->tcp &&
-	    (p->tcp_flags & (XPF_TCP_SYN | XPF_TCP_ACK)) == XPF_TCP_SYN) {
+	if (s->syn_flood != XPF_DP_NONE32 && syn) {
 		struct xpf_dp_rate *r = bpf_map_lookup_elem(&xpf_dp_syn_rates, &zone);
 
 		if (r && xpf_dp_rate_over(r, second, s->syn_flood))
 			hit = XPF_DROP_SCREEN_SYN_FLOOD;
 	}
+	if (syn && s->syn_src != XPF_DP_NONE32) {
+		if (xpf_dp_flood_count(p, zone, XPF_DP_FLOOD_SYN_SRC, 1, second) > s->syn_src && !hit)
+			hit = XPF_DROP_SCREEN_SYN_FLOOD_SOURCE;
+	}
+	/* One count per destination serves its threshold and the alarm. */
+	if (syn && (s->syn_dst != XPF_DP_NONE32 || s->syn_alarm != XPF_DP_NONE32)) {
+		__u32 n = xpf_dp_flood_count(p, zone, XPF_DP_FLOOD_SYN_DST, 0, second);
+
+		if (s->syn_dst != XPF_DP_NONE32 && n > s->syn_dst && !hit)
+			hit = XPF_DROP_SCREEN_SYN_FLOOD_DESTINATION;
+		alarm = s->syn_alarm != XPF_DP_NONE32 && n > s->syn_alarm;
+	}
 	if ((p->proto == 1 || p->proto == 58) && s->icmp_flood != XPF_DP_NONE32) {
-		if (xpf_dp_flood_over(p, zone, XPF_DP_FLOOD_ICMP, second, s->icmp_flood) && !hit)
+		if (xpf_dp_flood_count(p, zone, XPF_DP_FLOOD_ICMP, 0, second) > s->icmp_flood && !hit)
 			hit = XPF_DROP_SCREEN_ICMP_FLOOD;
 	} else if (p->proto == 17 && s->udp_flood != XPF_DP_NONE32) {
-		if (xpf_dp_flood_over(p, zone, XPF_DP_FLOOD_UDP, second, s->udp_flood) && !hit)
+		if (xpf_dp_flood_count(p, zone, XPF_DP_FLOOD_UDP, 0, second) > s->udp_flood && !hit)
 			hit = XPF_DROP_SCREEN_UDP_FLOOD;
 	}
 	scan = xpf_dp_scan(p, s, zone, now);
-	return hit ? hit : scan;
+	if (!hit)
+		hit = scan;
+	return hit ? hit : alarm ? XPF_DP_SCREEN_ALARM : 0;
 }
 
 /*
- * Runs zone `bz & 0xffff`'s screen (of config buffer `bz >> 16`): a drop
- * reason, or 0 to go on. `alarm-without-drop` counts a hit and goes on.
- * A global function, verified once on its own, off the IPv4 and IPv6
- * paths' budgets.
+ * Runs zone `bz & 0xffff`'s screen (of config buffer `bz >> 16`) on a
+ * packet received on `ingress`: a drop reason, or 0 to go on.
+ * `alarm-without-drop` counts a hit and goes on, as does a SYN above the
+ * alarm threshold. A global function, verified once on its own, off the
+ * IPv4 and IPv6 paths' budgets.
  */
-__attribute__((noinline)) int xpf_dp_screen(struct xpf_pkt *p, __u32 bz)
+__attribute__((noinline)) int xpf_dp_screen(struct xdp_md *ctx, struct xpf_pkt *p, __u32 bz, __u32 ingress)
 {
 	__u32 zone = bz & 0xffff;
 	__u32 idx = ((bz >> 16) & 1) * XPF_DP_SCREEN_ZONES + zone;
@@ -190,9 +260,12 @@ __attribute__((noinline)) int xpf_dp_screen(struct xpf_pkt *p, __u32 bz)
 	if (!s || !s->on)
 		return 0;
 	hit = xpf_dp_screen_check(s, p);
+	/* A route lookup: only for packets the header checks passed. */
+	if (!hit && (s->checks & XPF_DP_SCR_SPOOFING) && xpf_dp_spoofed(ctx, p, ingress))
+		hit = XPF_DROP_SCREEN_IP_SPOOFING;
 	if (!hit)
 		hit = xpf_dp_screen_rates(s, p, zone);
-	if (hit && s->alarm_only) {
+	if (hit == XPF_DP_SCREEN_ALARM || (hit && s->alarm_only)) {
 		xpf_dp_count(XPF_DP_CNT_SCREEN_ALARMS);
 		return 0;
 	}

@@ -429,6 +429,7 @@ struct xpf_dp_session {
 #define XPF_DP_SCR_ICMP_LARGE 0x4000
 #define XPF_DP_SCR_ICMP_FRAGMENT 0x8000
 #define XPF_DP_SCR_SYN_FRAG 0x10000
+#define XPF_DP_SCR_SPOOFING 0x20000
 /* The IP option checks, shifted down by this, are XPF_IPOPT_* bits. */
 #define XPF_DP_SCR_IPOPT_SHIFT 9
 
@@ -450,6 +451,11 @@ struct xpf_dp_screen {
 	/* limit-session: sessions per source / destination; XPF_DP_NONE32: off. */
 	__u32 limit_src;
 	__u32 limit_dst;
+	/* syn-flood: SYNs per second from one source, to one destination
+	 * (dropped above), and to one destination counted as alarms. */
+	__u32 syn_src;
+	__u32 syn_dst;
+	__u32 syn_alarm;
 };
 
 /*
@@ -510,9 +516,10 @@ struct xpf_dp_rate {
 	__u32 pad;
 };
 
-/* The pipeline's FloodKey: IPv4 destinations in dst[0]. */
+/* The pipeline's FloodKey: the destination, or the source of
+ * XPF_DP_FLOOD_SYN_SRC; IPv4 in addr[0]. */
 struct xpf_dp_flood_key {
-	__u32 dst[4];
+	__u32 addr[4];
 	__u16 zone;
 	__u8 flood; /* XPF_DP_FLOOD_* */
 	__u8 v6;
@@ -520,6 +527,8 @@ struct xpf_dp_flood_key {
 
 #define XPF_DP_FLOOD_ICMP 0
 #define XPF_DP_FLOOD_UDP 1
+#define XPF_DP_FLOOD_SYN_SRC 2
+#define XPF_DP_FLOOD_SYN_DST 3
 
 /* xpf_dp_last[0] (per CPU): the last packet's outcome, for tests. */
 struct xpf_dp_last {

@@ -90,7 +90,8 @@ fn decide<F: Fib + ?Sized>(
         .get(usize::from(zone))
         .and_then(|z| z.screen.as_ref())
     {
-        if let Err(r) = screen::run(profile, &mut w.screens, zone, &pkt, now) {
+        let spoofed = || screen::spoofed(snap, fib, ingress, &pkt);
+        if let Err(r) = screen::run(profile, &mut w.screens, zone, &pkt, now, spoofed) {
             return Verdict::Drop(r);
         }
     }

@@ -116,6 +116,15 @@ drop_reasons! {
     TcpOutOfWindow = 31, "tcp-out-of-window";
     /// A TCP flag combination no state accepts.
     TcpInvalid = 32, "tcp-invalid";
+    /// Screen `ip spoofing`: the source is not reachable back through the
+    /// ingress interface (or has no route, or is no host's address).
+    ScreenIpSpoofing = 33, "screen-ip-spoofing";
+    /// Screen `tcp syn-flood source-threshold`: above the SYNs per second
+    /// from one source.
+    ScreenSynFloodSource = 34, "screen-syn-flood-source";
+    /// Screen `tcp syn-flood destination-threshold`: above the SYNs per
+    /// second to one destination.
+    ScreenSynFloodDestination = 35, "screen-syn-flood-destination";
     /// The session table is full and nothing could be evicted.
     SessionTableFull = 40, "session-table-full";
     /// Source NAT found no free address/port.

@@ -140,6 +140,8 @@ pub const SCR_ICMP_LARGE: u32 = 0x4000;
 pub const SCR_ICMP_FRAGMENT: u32 = 0x8000;
 /// `tcp syn-frag`.
 pub const SCR_SYN_FRAG: u32 = 0x1_0000;
+/// `ip spoofing`.
+pub const SCR_SPOOFING: u32 = 0x2_0000;
 
 /// `struct xpf_dp_screen`: one zone's screen profile.
 #[repr(C)]
@@ -163,6 +165,15 @@ pub struct Screen {
     pub limit_src: u32,
     /// `limit-session destination-ip-based`; [`NONE32`]: off.
     pub limit_dst: u32,
+    /// `syn-flood source-threshold`: SYNs per second from one source;
+    /// [`NONE32`]: off.
+    pub syn_src: u32,
+    /// `syn-flood destination-threshold`: SYNs per second to one
+    /// destination; [`NONE32`]: off.
+    pub syn_dst: u32,
+    /// `syn-flood alarm-threshold`: SYNs per second to one destination
+    /// above which each is an alarm; [`NONE32`]: off.
+    pub syn_alarm: u32,
 }
 
 /// `struct xpf_dp_limit_key`: whose sessions a `limit-session` count is.
@@ -704,7 +715,7 @@ mod tests {
             "xpf_dp_screen",
             [
                 syn_flood, icmp_flood, udp_flood, checks, alarm_only, on, pad, scan_us, limit_src,
-                limit_dst
+                limit_dst, syn_src, syn_dst, syn_alarm
             ]
         );
         same!(LimitKey, "xpf_dp_limit_key", [addr, dst, v6, pad]);

@@ -485,6 +485,7 @@ fn compile_screens(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
             (s.profile.icmp_large, abi::SCR_ICMP_LARGE),
             (s.profile.icmp_fragment, abi::SCR_ICMP_FRAGMENT),
             (s.profile.syn_frag, abi::SCR_SYN_FRAG),
+            (s.profile.spoofing, abi::SCR_SPOOFING),
         ];
         // Windows in µs, as configured (0 reads as off; a window of 0
         // never sees two probes in the pipeline either).
@@ -510,6 +511,9 @@ fn compile_screens(x: &Export, c: &mut Contents) -> Result<(), CompileError> {
                 udp_flood: s.profile.udp_flood.unwrap_or(abi::NONE32),
                 limit_src: s.profile.limit_source.unwrap_or(abi::NONE32),
                 limit_dst: s.profile.limit_destination.unwrap_or(abi::NONE32),
+                syn_src: s.profile.syn_source.unwrap_or(abi::NONE32),
+                syn_dst: s.profile.syn_destination.unwrap_or(abi::NONE32),
+                syn_alarm: s.profile.syn_alarm.unwrap_or(abi::NONE32),
                 checks: bits.iter().filter(|b| b.0).fold(0, |m, b| m | b.1)
                     | u32::from(s.profile.ip_options) << abi::SCR_IPOPT_SHIFT,
                 alarm_only: u8::from(s.profile.alarm_only),
@@ -851,9 +855,10 @@ mod tests {
             "screen { ids-option s { alarm-without-drop;
                  icmp { ping-death; fragment; large; flood { threshold 4; } }
                  ip { source-route-option; tear-drop; block-frag; record-route-option; timestamp-option;
-                      security-option; stream-option; unknown-protocol; }
+                      security-option; stream-option; unknown-protocol; spoofing; }
                  udp { flood { threshold 3; } }
-                 tcp { land; syn-fin; tcp-no-flag; fin-no-ack; winnuke; syn-frag; syn-flood { attack-threshold 5; } } } }
+                 tcp { land; syn-fin; tcp-no-flag; fin-no-ack; winnuke; syn-frag;
+                       syn-flood { attack-threshold 5; source-threshold 6; destination-threshold 7; } } } }
              flow { tcp-mss { all-tcp mss 1350; } }",
         );
         let c = compile(&x, 1).expect("compiles");
@@ -867,11 +872,16 @@ mod tests {
                     syn_flood: 5,
                     icmp_flood: 4,
                     udp_flood: 3,
-                    checks: 0x1_ffff,
+                    checks: 0x3_ffff,
                     alarm_only: 1,
                     on: 1,
                     limit_src: abi::NONE32,
                     limit_dst: abi::NONE32,
+                    // The alarm threshold is Junos' default, as the model
+                    // fills it.
+                    syn_src: 6,
+                    syn_dst: 7,
+                    syn_alarm: 512,
                     ..abi::Screen::default()
                 }
             )]
@@ -888,6 +898,9 @@ mod tests {
                 checks: abi::SCR_LAND,
                 limit_src: abi::NONE32,
                 limit_dst: abi::NONE32,
+                syn_src: abi::NONE32,
+                syn_dst: abi::NONE32,
+                syn_alarm: abi::NONE32,
                 alarm_only: 0,
                 on: 1,
                 ..abi::Screen::default()

@@ -3560,6 +3560,143 @@ fn more_screens(net: &Net) {
     }
 }
 
+/// `ip spoofing` and syn-flood's source, destination and alarm thresholds:
+/// the same spoofed sources dropped by both engines (the kernel's FIB for
+/// the program, the mirrored one for the pipeline), clean ones passed, and
+/// the per-source and per-destination SYN rates cut at the same packet.
+fn spoofing_and_syn_thresholds(net: &Net) {
+    stay_on_one_cpu();
+    let mut p = pair_with(net, "spoofing", &screened_conf("ip { spoofing; }"));
+    let (untrust, dmz) = (p.untrust, p.dmz);
+    let web = "10.0.2.10";
+    let drop = |p: &mut Pair, pkt: &Ip, reason: u32| {
+        let b = p.run(untrust, pkt);
+        assert_eq!(b.outcome, Outcome::Drop(reason), "{} {b:?}", pkt.src);
+    };
+    // Clean: the internet behind the default route, and a host of the
+    // untrust subnet itself; both come in where the route back leaves.
+    p.forward(
+        untrust,
+        &tcp("198.51.100.7", 40000, web, 80, SYN, 1, 0),
+        dmz,
+    );
+    p.forward(
+        untrust,
+        &tcp("203.0.113.101", 40001, web, 80, SYN, 1, 0),
+        dmz,
+    );
+    // Spoofed: the trust and DMZ subnets (their routes leave elsewhere),
+    // the box's own addresses, the untrust subnet's broadcast, loopback
+    // and multicast.
+    let spoofed = [
+        "10.0.1.50",
+        "10.0.2.20",
+        "10.0.1.1",
+        "203.0.113.1",
+        "203.0.113.255",
+        "127.0.0.1",
+        "224.0.0.5",
+    ];
+    for (i, src) in spoofed.iter().enumerate() {
+        drop(&mut p, &tcp(src, 41000 + i as u16, web, 80, SYN, 1, 0), 33);
+    }
+    // IPv6: a trust source, the box's own address and multicast are
+    // spoofed; the internet and link-local sources are not.
+    for (i, src) in ["2001:db8:1::50", "2001:db8:ff::1", "ff02::1"]
+        .iter()
+        .enumerate()
+    {
+        drop(&mut p, &udp(src, 5000 + i as u16, "2001:db8:2::10", 53), 33);
+    }
+    // (The link-local source talks to the box: the kernel forwards no
+    // link-local source, which the pipeline does not know.)
+    for (src, dst) in [
+        ("2001:db8:77::1", "2001:db8:2::10"),
+        ("fe80::1", "2001:db8:ff::1"),
+    ] {
+        let b = p.run(untrust, &udp(src, 5100, dst, 53));
+        assert_ne!(b.outcome, Outcome::Drop(33), "{src}: {b:?}");
+    }
+    // The unspecified source claims no address: not spoofing.
+    let b = p.run(untrust, &udp("0.0.0.0", 68, web, 53));
+    assert_ne!(b.outcome, Outcome::Drop(33), "{b:?}");
+    p.same_sessions();
+    // No route back at all: spoofed (the default route gone from both).
+    sh(&["ip", "route", "del", "default"]);
+    p.fib = StaticFib::connected(&interfaces(net)).route("::/0", untrust, Some(GATEWAY6));
+    drop(&mut p, &tcp("198.51.100.7", 40002, web, 80, SYN, 1, 0), 33);
+    p.forward(
+        untrust,
+        &tcp("203.0.113.101", 40003, web, 80, SYN, 1, 0),
+        dmz,
+    );
+    let c = p.ebpf.counters().unwrap();
+    let r = p.w.counters();
+    assert_eq!((c.drops[33], r.drops[33]), (11, 11));
+    sh(&[
+        "ip", "route", "add", "default", "via", GATEWAY, "dev", "ge1",
+    ]);
+
+    // SYNs per source and per destination: three from one source pass,
+    // its fourth (to another host) is dropped; four to one destination
+    // pass, the fifth (from a new source) is dropped; SYN-ACKs and the
+    // next second start nothing.
+    let conf = screened_conf(
+        "tcp { syn-flood { attack-threshold 1000; source-threshold 3; destination-threshold 4; } }",
+    );
+    let mut p = pair_with(net, "syn-thresholds", &conf);
+    fresh_second(&mut p);
+    for port in 0..3 {
+        p.forward(
+            untrust,
+            &tcp("198.51.100.30", 43000 + port, web, 80, SYN, 1, 0),
+            dmz,
+        );
+    }
+    drop(
+        &mut p,
+        &tcp("198.51.100.30", 43003, "10.0.2.11", 80, SYN, 1, 0),
+        34,
+    );
+    fresh_second(&mut p);
+    for src in 40..44 {
+        let src = format!("198.51.100.{src}");
+        p.forward(untrust, &tcp(&src, 44000, web, 80, SYN, 1, 0), dmz);
+    }
+    // The answer to a counted SYN is no SYN of its own.
+    p.forward(
+        dmz,
+        &tcp(web, 80, "198.51.100.40", 44000, SYN | ACK, 1, 2),
+        untrust,
+    );
+    drop(&mut p, &tcp("198.51.100.44", 44000, web, 80, SYN, 1, 0), 35);
+    fresh_second(&mut p);
+    p.forward(
+        untrust,
+        &tcp("198.51.100.44", 44000, web, 80, SYN, 1, 0),
+        dmz,
+    );
+    p.same_sessions();
+    let c = p.ebpf.counters().unwrap();
+    let r = p.w.counters();
+    for reason in [34, 35] {
+        assert_eq!((c.drops[reason], r.drops[reason]), (1, 1), "{reason}");
+    }
+    assert_eq!((c.screen_alarms, r.screen_alarms), (0, 0));
+
+    // The alarm threshold: SYNs to one destination above it are counted
+    // and pass (the other thresholds are Junos' defaults, far above).
+    let conf = screened_conf("tcp { syn-flood { alarm-threshold 2; } }");
+    let mut p = pair_with(net, "syn-alarm", &conf);
+    fresh_second(&mut p);
+    for src in 50..54 {
+        let src = format!("198.51.100.{src}");
+        p.forward(untrust, &tcp(&src, 45000, web, 80, SYN, 1, 0), dmz);
+    }
+    let c = p.ebpf.counters().unwrap();
+    assert_eq!((c.screen_alarms, p.w.counters().screen_alarms), (2, 2));
+}
+
 /// Runs `f` where the program can load; says "skipped" through the
 /// shared helper (so `just test` lists it) where it cannot.
 fn run(f: fn(&Net)) {
@@ -3618,6 +3755,11 @@ fn pipeline_and_xdp_program_agree_on_screens_and_mss_clamp() {
 #[test]
 fn pipeline_and_xdp_program_agree_on_more_screens() {
     run(more_screens);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_spoofing_and_syn_thresholds() {
+    run(spoofing_and_syn_thresholds);
 }
 
 #[test]

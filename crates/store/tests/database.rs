@@ -209,7 +209,8 @@ fn statements_xpf_does_not_run_are_refused_by_name() {
         ("set security policies policy-rematch", "[edit security policies policy-rematch]"),
         ("set security nat source address-persistent", "[edit security nat source address-persistent]"),
         ("set security nat proxy-arp interface ge-0/0/0.0 address 10.0.0.9/32", "[edit security nat proxy-arp]"),
-        ("set security screen ids-option s ip spoofing", "[edit security screen ids-option s ip spoofing]"),
+        // The SYN proxy's; its siblings run.
+        ("set security screen ids-option s tcp syn-flood timeout 10", "[edit security screen ids-option s tcp syn-flood timeout 10]"),
         ("set security address-book global address web dns-name www.example.com", "[edit security address-book global address web dns-name www.example.com]"),
         ("set security policies from-zone trust to-zone junos-host policy p match source-address any destination-address any application any", "[edit security policies]"),
         ("set system syslog host 192.0.2.9 transport tls", "[edit system syslog host 192.0.2.9]"),

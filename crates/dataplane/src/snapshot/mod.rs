@@ -404,6 +404,16 @@ impl Snapshot {
         self.local.binary_search(&(v6, a)).is_ok()
     }
 
+    /// Whether an IPv4 address is the broadcast address of any interface's
+    /// subnet (the kernel's local table holds one for each below /31).
+    pub(crate) fn is_subnet_broadcast(&self, a: u128) -> bool {
+        self.ifaces.iter().flatten().any(|i| {
+            i.addrs.iter().any(|&(v6, net, len)| {
+                !v6 && len < 31 && a == addr::mask(net, len, false) | addr::host_mask(len, false)
+            })
+        })
+    }
+
     /// Whether an address is a broadcast (limited or of a connected IPv4
     /// subnet) or multicast: for the host, never forwarded.
     pub(crate) fn is_broadcast_or_multicast(&self, ingress: &IfInfo, v6: bool, a: u128) -> bool {

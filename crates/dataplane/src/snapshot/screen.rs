@@ -39,8 +39,20 @@ pub struct ScreenProfile {
     pub icmp_fragment: bool,
     /// `tcp syn-frag`: a first fragment carrying a SYN.
     pub syn_frag: bool,
-    /// SYNs per second accepted into the zone before dropping.
+    /// `ip spoofing`: sources not reachable back through the ingress.
+    pub spoofing: bool,
+    /// SYNs per second accepted into the zone before dropping
+    /// (`syn-flood attack-threshold`).
     pub syn_flood: Option<u32>,
+    /// SYNs per second from one source before dropping
+    /// (`syn-flood source-threshold`).
+    pub syn_source: Option<u32>,
+    /// SYNs per second to one destination before dropping
+    /// (`syn-flood destination-threshold`).
+    pub syn_destination: Option<u32>,
+    /// SYNs per second to one destination above which each is counted as
+    /// an alarm and passed (`syn-flood alarm-threshold`).
+    pub syn_alarm: Option<u32>,
     /// ICMP packets per second to one destination before dropping.
     pub icmp_flood: Option<u32>,
     /// UDP packets per second to one destination before dropping.
@@ -92,7 +104,13 @@ impl ScreenProfile {
             icmp_large: s.icmp.large,
             icmp_fragment: s.icmp.fragment,
             syn_frag: s.tcp.syn_frag,
+            spoofing: s.ip.spoofing,
+            // The model has filled Junos' defaults: a `syn-flood` present
+            // turns on all four thresholds.
             syn_flood: s.tcp.syn_flood.as_ref().map(|f| f.attack_threshold),
+            syn_source: s.tcp.syn_flood.as_ref().map(|f| f.source_threshold),
+            syn_destination: s.tcp.syn_flood.as_ref().map(|f| f.destination_threshold),
+            syn_alarm: s.tcp.syn_flood.as_ref().map(|f| f.alarm_threshold),
             icmp_flood: s.icmp.flood,
             udp_flood: s.udp.flood,
             ip_sweep: s.icmp.ip_sweep.map(|t| u64::from(t) * US),
@@ -106,9 +124,13 @@ impl ScreenProfile {
         }
     }
 
-    /// Whether the profile needs per-destination packet rates.
+    /// Whether the profile needs per-address packet rates.
     pub(crate) fn has_floods(&self) -> bool {
-        self.icmp_flood.is_some() || self.udp_flood.is_some()
+        self.icmp_flood.is_some()
+            || self.udp_flood.is_some()
+            || self.syn_source.is_some()
+            || self.syn_destination.is_some()
+            || self.syn_alarm.is_some()
     }
 
     /// Whether the profile needs per-source probe windows.

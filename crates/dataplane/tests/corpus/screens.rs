@@ -314,3 +314,124 @@ fn limit_session_counts_are_box_wide_across_workers() {
     std::mem::swap(&mut l.w, &mut other);
     l.forward(UNTRUST, &third, DMZ);
 }
+
+#[test]
+fn spoofing_drops_sources_whose_route_back_leaves_elsewhere() {
+    let mut l = lab_with("ip { spoofing; }");
+    let web = "10.0.2.10";
+    // Behind the default route, and on the untrust subnet itself: clean.
+    l.forward(UNTRUST, &tcp("198.51.100.7", 1000, web, 80, SYN, 1, 0), DMZ);
+    l.forward(UNTRUST, &tcp("203.0.113.9", 1001, web, 80, SYN, 1, 0), DMZ);
+    // The DMZ's own subnet from the DMZ: clean; from untrust: spoofed, as
+    // are the trust subnet, the box's addresses and a subnet broadcast.
+    l.forward(
+        DMZ,
+        &tcp("10.0.2.20", 1002, "198.51.100.7", 80, SYN, 1, 0),
+        UNTRUST,
+    );
+    for src in [
+        "10.0.2.20",
+        "10.0.1.50",
+        "203.0.113.1",
+        "10.0.1.255",
+        "127.0.0.1",
+    ] {
+        assert_eq!(
+            l.run(UNTRUST, &tcp(src, 1003, web, 80, SYN, 1, 0)).0,
+            Verdict::Drop(DropReason::ScreenIpSpoofing),
+            "{src}"
+        );
+    }
+    // The internet coming in through the DMZ is spoofed: its route back
+    // is the default route, through untrust.
+    assert_eq!(
+        l.run(DMZ, &tcp("198.51.100.7", 1004, "10.0.2.30", 22, SYN, 1, 0))
+            .0,
+        Verdict::Drop(DropReason::ScreenIpSpoofing)
+    );
+    // IPv6 alike; link-local and unspecified sources pass the screen.
+    assert_eq!(
+        l.run(UNTRUST, &udp("2001:db8:1::50", 5000, "2001:db8:2::10", 53))
+            .0,
+        Verdict::Drop(DropReason::ScreenIpSpoofing)
+    );
+    l.forward(
+        UNTRUST,
+        &udp("2001:db8:77::1", 5000, "2001:db8:2::10", 53),
+        DMZ,
+    );
+    for src in ["fe80::1", "::"] {
+        let v = l.run(UNTRUST, &udp(src, 5001, "2001:db8:2::10", 53)).0;
+        assert_ne!(v, Verdict::Drop(DropReason::ScreenIpSpoofing), "{src}");
+    }
+    // No route back at all: spoofed.
+    l.fib = StaticFib::connected(&interfaces());
+    assert_eq!(
+        l.run(UNTRUST, &tcp("198.51.100.7", 1005, web, 80, SYN, 1, 0))
+            .0,
+        Verdict::Drop(DropReason::ScreenIpSpoofing)
+    );
+    assert_eq!(dropped(&l, DropReason::ScreenIpSpoofing), 8);
+    assert_eq!(DropReason::ScreenIpSpoofing.name(), "screen-ip-spoofing");
+}
+
+#[test]
+fn spoofing_counts_as_an_alarm_without_drop() {
+    let mut l = lab_with("alarm-without-drop; ip { spoofing; }");
+    l.forward(
+        UNTRUST,
+        &tcp("10.0.1.50", 1000, "10.0.2.10", 80, SYN, 1, 0),
+        DMZ,
+    );
+    assert_eq!(l.w.counters().screen_alarms, 1);
+}
+
+#[test]
+fn syn_flood_thresholds_per_source_and_destination() {
+    let mut l = lab_with(
+        "tcp { syn-flood { attack-threshold 100; source-threshold 2; destination-threshold 3; } }",
+    );
+    let syn = |src: &str, sport: u16, dst: &str| tcp(src, sport, dst, 80, SYN, 1, 0);
+    l.forward(UNTRUST, &syn("198.51.100.7", 1, "10.0.2.10"), DMZ);
+    l.forward(UNTRUST, &syn("198.51.100.7", 2, "10.0.2.11"), DMZ);
+    assert_eq!(
+        l.run(UNTRUST, &syn("198.51.100.7", 3, "10.0.2.12")).0,
+        Verdict::Drop(DropReason::ScreenSynFloodSource),
+        "the third SYN from one source this second"
+    );
+    l.forward(UNTRUST, &syn("198.51.100.8", 1, "10.0.2.10"), DMZ);
+    l.forward(UNTRUST, &syn("198.51.100.9", 1, "10.0.2.10"), DMZ);
+    // Not a SYN: not counted.
+    l.forward(
+        DMZ,
+        &tcp("10.0.2.10", 80, "198.51.100.9", 1, SYN | ACK, 1, 2),
+        UNTRUST,
+    );
+    assert_eq!(
+        l.run(UNTRUST, &syn("198.51.100.10", 1, "10.0.2.10")).0,
+        Verdict::Drop(DropReason::ScreenSynFloodDestination),
+        "the fourth SYN to one destination this second"
+    );
+    l.now += SEC;
+    l.forward(UNTRUST, &syn("198.51.100.10", 1, "10.0.2.10"), DMZ);
+    l.forward(UNTRUST, &syn("198.51.100.7", 4, "10.0.2.12"), DMZ);
+    assert_eq!(dropped(&l, DropReason::ScreenSynFloodSource), 1);
+    assert_eq!(dropped(&l, DropReason::ScreenSynFloodDestination), 1);
+    assert_eq!(l.w.counters().screen_alarms, 0);
+}
+
+#[test]
+fn syn_flood_alarm_threshold_counts_and_passes() {
+    let mut l = lab_with("tcp { syn-flood { alarm-threshold 2; destination-threshold 4; } }");
+    for src in 1..=4 {
+        let src = format!("198.51.100.{src}");
+        l.forward(UNTRUST, &tcp(&src, 1, "10.0.2.10", 80, SYN, 1, 0), DMZ);
+    }
+    assert_eq!(l.w.counters().screen_alarms, 2, "the third and fourth");
+    // A SYN the destination threshold drops is that drop, not an alarm.
+    let v = l
+        .run(UNTRUST, &tcp("198.51.100.5", 1, "10.0.2.10", 80, SYN, 1, 0))
+        .0;
+    assert_eq!(v, Verdict::Drop(DropReason::ScreenSynFloodDestination));
+    assert_eq!(l.w.counters().screen_alarms, 2);
+}

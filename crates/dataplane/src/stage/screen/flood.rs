@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-//! `icmp flood` and `udp flood`: packets per second to one destination.
+//! `icmp flood` and `udp flood`: packets per second to one destination;
+//! `tcp syn-flood`'s source and destination thresholds: SYNs per second
+//! from one source or to one destination.
 //!
-//! Each (zone, protocol, destination) has a counter for the current
-//! second; the packets above the threshold are the flood for the rest of
-//! that second. The counters live in a bounded table: under a spray of
-//! destinations the ones with the fewest packets this second are forgotten
-//! first, so a heavy hitter keeps its count.
+//! Each (zone, kind, address) has a counter for the current second; the
+//! packets above the threshold are the flood for the rest of that second.
+//! The counters live in a bounded table: under a spray of addresses the
+//! ones with the fewest packets this second are forgotten first, so a
+//! heavy hitter keeps its count.
 
 use crate::bounded::Table;
 
@@ -16,6 +18,11 @@ const SEC: u64 = 1_000_000_000;
 pub(crate) enum Flood {
     Icmp,
     Udp,
+    /// SYNs keyed by their source.
+    SynSource,
+    /// SYNs keyed by their destination (the destination threshold and the
+    /// alarm share it).
+    SynDestination,
 }
 
 /// What a counter counts.
@@ -24,7 +31,8 @@ pub(crate) struct FloodKey {
     pub zone: u16,
     pub flood: Flood,
     pub v6: bool,
-    pub dst: u128,
+    /// The destination, or the source for [`Flood::SynSource`].
+    pub addr: u128,
 }
 
 /// Packets of one second.
@@ -47,25 +55,31 @@ pub(crate) const FLOOD_ENTRIES: usize = 4096;
 /// Counts a packet to `key` at `now`; true when it is above `limit` for
 /// this second.
 pub(crate) fn over(t: &mut Table<FloodKey, Rate>, key: FloodKey, now: u64, limit: u32) -> bool {
+    count(t, key, now) > limit
+}
+
+/// Counts a packet to `key` at `now`: the packets of this second so far,
+/// this one included.
+pub(crate) fn count(t: &mut Table<FloodKey, Rate>, key: FloodKey, now: u64) -> u32 {
     let second = now / SEC;
     let r = t.entry(key, || Rate { second, count: 0 }, Rate::rank);
     if r.second != second {
         *r = Rate { second, count: 0 };
     }
     r.count = r.count.saturating_add(1);
-    r.count > limit
+    r.count
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn key(dst: u128) -> FloodKey {
+    fn key(addr: u128) -> FloodKey {
         FloodKey {
             zone: 0,
             flood: Flood::Udp,
             v6: false,
-            dst,
+            addr,
         }
     }
 

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 //! Stage 2, screen: the ingress zone's `ids-option` checks. The header
-//! checks are stateless; the rate-based ones keep bounded per-worker
-//! state: the SYN-flood rate per zone, packet rates per destination
-//! ([`flood`]) and probe windows per source ([`scan`]).
+//! checks are stateless; `ip spoofing` asks the FIB for the route back
+//! ([`spoof`]); the rate-based ones keep bounded per-worker state: the
+//! SYN-flood rate per zone, packet rates per destination and SYN rates per
+//! source and destination ([`flood`]), and probe windows per source
+//! ([`scan`]).
 
 mod flood;
 mod scan;
+mod spoof;
+
+pub(crate) use spoof::spoofed;
 
 use super::parse::{Frag, Packet};
 use crate::bounded::Table;
@@ -21,7 +26,7 @@ use scan::{Probe, ScanKey, Window, SCAN_ENTRIES};
 pub(crate) struct ScreenState {
     /// `(second, SYNs seen in it)` per zone.
     syn: Vec<(u64, u32)>,
-    /// ICMP and UDP packets per destination this second.
+    /// ICMP, UDP and SYN packets per address this second.
     floods: Table<FloodKey, Rate>,
     /// Hosts each source probed in its window (the sweeps).
     sweeps: Table<ScanKey, Window<u128>>,
@@ -72,6 +77,17 @@ impl ScreenState {
     pub(crate) fn evictions(&self) -> u64 {
         self.floods.evictions + self.sweeps.evictions + self.scans.evictions
     }
+}
+
+/// What a screen found in a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hit {
+    /// An attack: dropped, or counted as an alarm with
+    /// `alarm-without-drop`.
+    Drop(DropReason),
+    /// Counted as an alarm and passed whatever the profile says
+    /// (`syn-flood alarm-threshold`).
+    Alarm,
 }
 
 /// The first check the packet fails, if any.
@@ -144,30 +160,58 @@ fn check(p: &ScreenProfile, pkt: &Packet) -> Option<DropReason> {
 
 /// The rate-based check the packet fails, if any. Every check counts the
 /// packet, even when an earlier one has already flagged it, so the rates
-/// stay true.
+/// stay true. The SYN alarm is the last resort: a packet some check drops
+/// is that drop, not an alarm as well.
 fn rates(
     p: &ScreenProfile,
     state: &mut ScreenState,
     zone: u16,
     pkt: &Packet,
     now: u64,
-) -> Option<DropReason> {
+) -> Option<Hit> {
     let mut hit = None;
+    let mut alarm = false;
     let mut flag = |r: DropReason| {
         hit.get_or_insert(r);
     };
-    if let (Some(limit), Some(t)) = (p.syn_flood, pkt.tcp) {
-        if t.flags & (SYN | ACK) == SYN {
-            if let Some(slot) = state.syn.get_mut(usize::from(zone)) {
-                let second = now / 1_000_000_000;
-                if slot.0 != second {
-                    *slot = (second, 0);
-                }
-                slot.1 += 1;
-                if slot.1 > limit {
-                    flag(DropReason::ScreenSynFlood);
-                }
+    let syn = pkt.tcp.is_some_and(|t| t.flags & (SYN | ACK) == SYN);
+    if let (Some(limit), true) = (p.syn_flood, syn) {
+        if let Some(slot) = state.syn.get_mut(usize::from(zone)) {
+            let second = now / 1_000_000_000;
+            if slot.0 != second {
+                *slot = (second, 0);
             }
+            slot.1 += 1;
+            if slot.1 > limit {
+                flag(DropReason::ScreenSynFlood);
+            }
+        }
+    }
+    if syn {
+        if let Some(limit) = p.syn_source {
+            let key = FloodKey {
+                zone,
+                flood: Flood::SynSource,
+                v6: pkt.v6,
+                addr: pkt.src,
+            };
+            if flood::over(&mut state.floods, key, now, limit) {
+                flag(DropReason::ScreenSynFloodSource);
+            }
+        }
+        // One count per destination serves its threshold and the alarm.
+        if p.syn_destination.is_some() || p.syn_alarm.is_some() {
+            let key = FloodKey {
+                zone,
+                flood: Flood::SynDestination,
+                v6: pkt.v6,
+                addr: pkt.dst,
+            };
+            let n = flood::count(&mut state.floods, key, now);
+            if p.syn_destination.is_some_and(|l| n > l) {
+                flag(DropReason::ScreenSynFloodDestination);
+            }
+            alarm = p.syn_alarm.is_some_and(|l| n > l);
         }
     }
     let flood = match pkt.proto {
@@ -184,7 +228,7 @@ fn rates(
             zone,
             flood: kind,
             v6: pkt.v6,
-            dst: pkt.dst,
+            addr: pkt.dst,
         };
         if flood::over(&mut state.floods, key, now, limit) {
             flag(reason);
@@ -252,24 +296,35 @@ fn rates(
             flag(reason);
         }
     }
-    hit
+    hit.map(Hit::Drop).or(alarm.then_some(Hit::Alarm))
 }
 
-/// Runs the zone's screen; `Err` drops the packet.
+/// Runs the zone's screen; `Err` drops the packet. `spoofed` is the
+/// reverse-path check ([`spoofed`]), asked only of a profile with
+/// `ip spoofing` and a packet that passed the header checks: it costs a
+/// route lookup. A spoofed packet is not counted in the rates.
 pub(crate) fn run(
     profile: &ScreenProfile,
     state: &mut ScreenState,
     zone: u16,
     pkt: &Packet,
     now: u64,
+    spoofed: impl FnOnce() -> bool,
 ) -> Result<(), DropReason> {
-    let hit = check(profile, pkt).or_else(|| rates(profile, state, zone, pkt, now));
+    let hit = check(profile, pkt)
+        .or_else(|| (profile.spoofing && spoofed()).then_some(DropReason::ScreenIpSpoofing))
+        .map(Hit::Drop)
+        .or_else(|| rates(profile, state, zone, pkt, now));
     match hit {
-        Some(_) if profile.alarm_only => {
+        Some(Hit::Alarm) => {
             state.alarms += 1;
             Ok(())
         }
-        Some(r) => Err(r),
+        Some(Hit::Drop(_)) if profile.alarm_only => {
+            state.alarms += 1;
+            Ok(())
+        }
+        Some(Hit::Drop(r)) => Err(r),
         None => Ok(()),
     }
 }
