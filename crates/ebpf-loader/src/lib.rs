@@ -68,11 +68,12 @@ pub const EBPF_ONLY_REASONS: &[(u32, &str)] = &[
 mod tests {
     use xpf_dataplane::DropReason;
 
-    /// drop_reasons.h and the Rust enum are one list.
+    /// drop_reasons.h and the Rust enum are one list, both ways.
     #[test]
     fn drop_reason_numbers_match_the_c_header() {
         let h = include_str!("../../../ebpf/dataplane/drop_reasons.h");
         let mut seen = 0;
+        let mut in_header = Vec::new();
         for line in h.lines() {
             let mut w = line.split_whitespace();
             if w.next() != Some("#define") {
@@ -85,6 +86,7 @@ mod tests {
                 continue;
             };
             let num: u32 = num.parse().expect("a number");
+            in_header.push(num);
             let kebab = name.to_ascii_lowercase().replace('_', "-");
             if let Some(r) = DropReason::ALL.iter().find(|r| **r as u32 == num) {
                 assert_eq!(r.name(), kebab, "reason {num}");
@@ -104,5 +106,13 @@ mod tests {
             seen += 1;
         }
         assert!(seen > 10);
+        for r in DropReason::ALL {
+            assert!(
+                in_header.contains(&(*r as u32)),
+                "{} = {} is missing from drop_reasons.h",
+                r.name(),
+                *r as u32
+            );
+        }
     }
 }

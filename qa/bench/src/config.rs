@@ -82,7 +82,10 @@ pub fn run() -> anyhow::Result<()> {
         json.push(run_size(policies, addresses)?);
     }
     std::fs::create_dir_all("target/bench")?;
-    std::fs::write("target/bench/config.json", format!("[{}]\n", json.join(",")))?;
+    std::fs::write(
+        "target/bench/config.json",
+        format!("[{}]\n", json.join(",")),
+    )?;
     Ok(())
 }
 
