@@ -162,3 +162,84 @@ fn the_box_takes_its_host_name_resolver_and_time_zone() {
     );
     assert_eq!(read("etc/timezone"), "Europe/Berlin\n");
 }
+
+/// `system syslog` carries system events with Junos' tags (issue 16):
+/// commits, configuration-mode logins and refused password logins reach
+/// the files and hosts whose facility, severity and `match` take them.
+#[test]
+fn system_events_reach_syslog_files_and_hosts() {
+    let test = "system_events_reach_syslog_files_and_hosts";
+    if !xpf_lab::can_run(test) {
+        return;
+    }
+    let lab = xpf_lab::Lab::start(Some(
+        "system {
+    host-name events;
+    syslog {
+        file messages { authorization info; }
+        file commits { any any; match UI_COMMIT; }
+        host 127.0.0.1 { authorization notice; port 5514; }
+    }
+}
+",
+    ));
+    let listener = Command::new("ip")
+        .args(["netns", "exec", &lab.ns, "python3", "-c"])
+        .arg(
+            "import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('127.0.0.1',5514));s.settimeout(0.5)\nend=time.time()+8\nwhile time.time()<end:\n  try:\n    print(s.recv(4096).decode(),flush=True)\n  except socket.timeout:\n    pass",
+        )
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    std::thread::sleep(Duration::from_millis(300));
+    let (ok, out) = lab.cli("configure; set applications application ev-app protocol tcp destination-port 9; commit comment \"from the test\"");
+    assert!(ok, "{out}\n{}", lab.log());
+    // A refused password login over REST, when curl is here.
+    let curl = xpf_lab::has("curl");
+    if curl {
+        let _ = Command::new("ip")
+            .args(["netns", "exec", &lab.ns, "curl", "-sk", "--max-time", "3"])
+            .args(["-u", "mallory:guess", "https://127.0.0.1:8080/v1/config"])
+            .output();
+    }
+    let t = std::time::Instant::now();
+    let messages = loop {
+        let (_, m) = lab.cli("show log messages");
+        if m.contains("UI_COMMIT_COMPLETED") && (!curl || m.contains("UI_AUTH_EVENT")) {
+            break m;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "no events:\n{m}\n{}",
+            lab.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    for line in [
+        " events mgd[",
+        "UI_DBASE_LOGIN_EVENT: User 'root' entering configuration mode",
+        "UI_COMMIT: User 'root' requested 'commit' operation (comment: from the test)",
+        "UI_COMMIT_COMPLETED: commit complete",
+    ] {
+        assert!(messages.contains(line), "no {line:?} in\n{messages}");
+    }
+    if curl {
+        assert!(
+            messages.contains("UI_AUTH_EVENT: Authentication failed for user 'mallory'"),
+            "{messages}"
+        );
+    }
+    let (_, commits) = lab.cli("show log commits");
+    assert!(commits.contains("UI_COMMIT:"), "{commits}");
+    assert!(
+        !commits.contains("UI_DBASE_LOGIN_EVENT"),
+        "match keeps only UI_COMMIT: {commits}"
+    );
+    let got = listener.wait_with_output().expect("listener");
+    let got = String::from_utf8_lossy(&got.stdout);
+    // authorization (4) × 8 + notice (5).
+    assert!(
+        got.contains("<37>") && got.contains("UI_COMMIT_COMPLETED: commit complete"),
+        "{got}"
+    );
+}

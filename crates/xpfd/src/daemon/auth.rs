@@ -155,22 +155,23 @@ pub async fn authenticate(
     match verdict {
         Ok((true, Some(a))) => Ok(Caller::new(user, a.class)),
         Ok((_, None)) => {
-            tracing::warn!(user, "login refused: no such user");
+            super::events::login_refused(&user, "password login", "no such user");
             Err(AuthError::Invalid)
         }
         Ok((_, Some(a))) if a.hash.is_none() => {
-            tracing::warn!(
-                user,
-                "login refused: the user has no encrypted-password (no password-less logins)"
+            super::events::login_refused(
+                &user,
+                "password login",
+                "the user has no encrypted-password (no password-less logins)",
             );
             Err(AuthError::Invalid)
         }
         Ok(_) => {
-            tracing::warn!(user, "login refused: wrong password");
+            super::events::login_refused(&user, "password login", "wrong password");
             Err(AuthError::Invalid)
         }
         Err(scheme) => {
-            tracing::warn!(user, scheme, "login refused: unsupported password hash");
+            super::events::login_refused(&user, "password login", "unsupported password hash");
             Err(AuthError::Unsupported { user, scheme })
         }
     }

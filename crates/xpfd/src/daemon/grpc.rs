@@ -134,6 +134,7 @@ impl Management for Api {
         if self.0.db.lock().await.has_changes() {
             notices.push("The configuration has been changed but not committed".into());
         }
+        super::events::configuration_mode(&c.user, true);
         Ok(Response::new(EnterConfigurationReply { session, notices }))
     }
 
@@ -146,6 +147,7 @@ impl Management for Api {
         if let Ok(mut s) = self.0.sessions.lock() {
             s.exit(req.get_ref().session);
         }
+        super::events::configuration_mode(&c.user, false);
         let uncommitted_changes = self.0.db.lock().await.has_changes();
         Ok(Response::new(ExitConfigurationReply {
             uncommitted_changes,

@@ -25,6 +25,7 @@ mod auto_update;
 mod caller;
 mod clock;
 mod dataplane_status;
+mod events;
 mod file_error;
 mod forwarding;
 mod grpc;

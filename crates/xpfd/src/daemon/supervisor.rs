@@ -267,6 +267,12 @@ impl Supervisor {
                 ..Outcome::ok("configuration check succeeds")
             };
         }
+        let operation = if confirmed_minutes.is_some() {
+            "commit confirmed"
+        } else {
+            "commit"
+        };
+        super::events::commit_requested(user, operation, comment);
         let applied = {
             let previous = self.active.read().await;
             self.apply(&model, previous.as_ref()).await
@@ -287,6 +293,7 @@ impl Supervisor {
             Ok(seq) => {
                 *self.active.write().await = Some(model);
                 tracing::info!(user, commit = seq, "commit complete");
+                super::events::commit_completed();
                 let text = match confirmed_minutes {
                     Some(m) => format!(
                         "commit confirmed will be automatically rolled back in {m} minutes unless confirmed\ncommit complete"

@@ -5,6 +5,11 @@
 //! `info` and whose `match` they pass; in `mode stream` to each `security
 //! log stream` host instead. Files land in `--log-dir` for `show log FILE`.
 //!
+//! System events (commits, configuration-mode logins, refused logins:
+//! [`super::events`]) go to every `system syslog` file and host whose
+//! facility, severity and `match` take them, whatever the security log
+//! mode.
+//!
 //! The AF_XDP workers hand records over once per loop (never blocking a
 //! packet); this task drains them a few times a second.
 
@@ -20,6 +25,7 @@ use xpf_dataplane::{rt_flow_line, rt_flow_structured, Record};
 use xpf_model::{LogFormat, LogMode, Model, SecurityLog, Syslog, SyslogDestination};
 
 use super::clock;
+use super::events::{self, SystemEvent};
 use super::supervisor::Supervisor;
 
 /// A file grows to this size, then becomes `FILE.0` and starts again.
@@ -72,6 +78,51 @@ const TCP_CONNECT: Duration = Duration::from_secs(2);
 struct Routes {
     host: String,
     routes: Vec<Route>,
+    /// Where system events may go, each with the destination that says
+    /// which facilities and severities it takes.
+    events: Vec<(Route, SyslogDestination)>,
+}
+
+/// The route of a `system syslog file`, unless its name is refused.
+fn file_route(f: &SyslogDestination, log_dir: &Path) -> Option<Route> {
+    // A file name is one path component: never a way out of the log directory.
+    if f.name.contains('/') || f.name.starts_with('.') {
+        tracing::warn!(file = %f.name, "syslog file name refused");
+        return None;
+    }
+    Some(Route {
+        to: Sink::File(log_dir.join(&f.name)),
+        matches: pattern(f),
+        format: if f.structured_data {
+            LogFormat::SdSyslog
+        } else {
+            LogFormat::Syslog
+        },
+    })
+}
+
+/// The route of a `system syslog host`, when it can be sent to.
+fn host_route(h: &SyslogDestination, syslog: &Syslog) -> Option<Route> {
+    let Ok(ip) = h.name.parse::<IpAddr>() else {
+        tracing::warn!(host = %h.name, "syslog host is not an address: not sent to");
+        return None;
+    };
+    let at = SocketAddr::new(ip, h.port.unwrap_or(514));
+    let source = h.source_address.or(syslog.source_address);
+    // `transport tls` is refused at commit.
+    let sink = match h.transport.as_deref() {
+        Some("tcp") => Some(Sink::Tcp(Mutex::new(None), at)),
+        _ => udp(at, source),
+    }?;
+    Some(Route {
+        to: sink,
+        matches: pattern(h),
+        format: if h.structured_data {
+            LogFormat::SdSyslog
+        } else {
+            LogFormat::Syslog
+        },
+    })
 }
 
 impl Routes {
@@ -91,53 +142,36 @@ impl Routes {
             }
         } else {
             let takes = |d: &&SyslogDestination| d.takes(FACILITY, SEVERITY);
-            for f in w.syslog.files.iter().filter(takes) {
-                // A file name is one path component: never a way out of the log directory.
-                if f.name.contains('/') || f.name.starts_with('.') {
-                    tracing::warn!(file = %f.name, "syslog file name refused");
-                    continue;
-                }
-                routes.push(Route {
-                    to: Sink::File(log_dir.join(&f.name)),
-                    matches: pattern(f),
-                    format: if f.structured_data {
-                        LogFormat::SdSyslog
-                    } else {
-                        LogFormat::Syslog
-                    },
-                });
-            }
-            for h in w.syslog.hosts.iter().filter(takes) {
-                let Ok(ip) = h.name.parse::<IpAddr>() else {
-                    tracing::warn!(host = %h.name, "syslog host is not an address: not sent to");
-                    continue;
-                };
-                let at = SocketAddr::new(ip, h.port.unwrap_or(514));
-                let source = h.source_address.or(w.syslog.source_address);
-                let sink = match h.transport.as_deref() {
-                    Some("tcp") => Some(Sink::Tcp(Mutex::new(None), at)),
-                    Some("tls") => {
-                        tracing::warn!(host = %h.name, "syslog over TLS is not supported: not sent to");
-                        None
-                    }
-                    _ => udp(at, source),
-                };
-                if let Some(sink) = sink {
-                    routes.push(Route {
-                        to: sink,
-                        matches: pattern(h),
-                        format: if h.structured_data {
-                            LogFormat::SdSyslog
-                        } else {
-                            LogFormat::Syslog
-                        },
-                    });
-                }
-            }
+            routes.extend(
+                w.syslog
+                    .files
+                    .iter()
+                    .filter(takes)
+                    .filter_map(|f| file_route(f, log_dir)),
+            );
+            routes.extend(
+                w.syslog
+                    .hosts
+                    .iter()
+                    .filter(takes)
+                    .filter_map(|h| host_route(h, &w.syslog)),
+            );
         }
+        let files = w
+            .syslog
+            .files
+            .iter()
+            .filter_map(|f| Some((file_route(f, log_dir)?, f.clone())));
+        let hosts = w
+            .syslog
+            .hosts
+            .iter()
+            .filter_map(|h| Some((host_route(h, &w.syslog)?, h.clone())));
+        let events = files.chain(hosts).collect();
         Routes {
             host: w.host.clone(),
             routes,
+            events,
         }
     }
 
@@ -155,29 +189,51 @@ impl Routes {
             if lines.is_empty() {
                 continue;
             }
-            match &route.to {
-                Sink::File(path) => {
-                    if let Err(e) = append(path, &lines) {
-                        tracing::warn!(file = %path.display(), "writing session logs: {e}");
-                    }
-                }
-                Sink::Host(socket, at) => {
-                    for l in &lines {
-                        if let Err(e) = socket.send_to(l.as_bytes(), at) {
-                            tracing::debug!(%at, "sending a session log: {e}");
-                        }
-                    }
-                }
-                Sink::Tcp(conn, at) => {
-                    let Ok(mut conn) = conn.lock() else { continue };
-                    if let Err(e) = send_tcp(&mut conn, *at, &lines) {
-                        // Dropped, not queued: a collector that is away must
-                        // not make xpfd hold the records in memory.
-                        *conn = None;
-                        tracing::debug!(%at, "sending session logs over TCP: {e}");
-                    }
-                }
+            send(&route.to, &lines);
+        }
+    }
+
+    /// Sends or writes every event each destination takes.
+    fn deliver_events(&self, evs: &[SystemEvent]) {
+        for (route, dest) in &self.events {
+            let lines: Vec<String> = evs
+                .iter()
+                .filter(|e| dest.takes(e.facility, e.severity))
+                .filter(|e| {
+                    let text = format!("{}: {}", e.tag, e.text);
+                    route.matches.as_ref().is_none_or(|m| m.is_match(&text))
+                })
+                .map(|e| self.event_message(route, e))
+                .collect();
+            if !lines.is_empty() {
+                send(&route.to, &lines);
             }
+        }
+    }
+
+    /// One event as this route writes it, as Junos' management process
+    /// (`mgd`) logs it.
+    fn event_message(&self, route: &Route, e: &SystemEvent) -> String {
+        let pri = match route.to {
+            Sink::File(_) => String::new(),
+            Sink::Host(..) | Sink::Tcp(..) => format!("<{}>", e.pri()),
+        };
+        let pid = std::process::id();
+        match route.format {
+            LogFormat::SdSyslog => format!(
+                "{pri}1 {} {} mgd {pid} {} - {}",
+                clock::rfc3339(e.time),
+                self.host,
+                e.tag,
+                e.text
+            ),
+            LogFormat::Syslog | LogFormat::Other => format!(
+                "{pri}{} {} mgd[{pid}]: {}: {}",
+                clock::bsd(e.time),
+                self.host,
+                e.tag,
+                e.text
+            ),
         }
     }
 
@@ -199,6 +255,33 @@ impl Routes {
             }
             LogFormat::Syslog | LogFormat::Other => {
                 format!("{pri}{} {} RT_FLOW: {text}", clock::bsd(now), self.host)
+            }
+        }
+    }
+}
+
+/// Writes or sends lines to one sink.
+fn send(to: &Sink, lines: &[String]) {
+    match to {
+        Sink::File(path) => {
+            if let Err(e) = append(path, lines) {
+                tracing::warn!(file = %path.display(), "writing syslog: {e}");
+            }
+        }
+        Sink::Host(socket, at) => {
+            for l in lines {
+                if let Err(e) = socket.send_to(l.as_bytes(), at) {
+                    tracing::debug!(%at, "sending syslog: {e}");
+                }
+            }
+        }
+        Sink::Tcp(conn, at) => {
+            let Ok(mut conn) = conn.lock() else { return };
+            if let Err(e) = send_tcp(&mut conn, *at, lines) {
+                // Dropped, not queued: a collector that is away must not
+                // make xpfd hold the messages in memory.
+                *conn = None;
+                tracing::debug!(%at, "sending syslog over TCP: {e}");
             }
         }
     }
@@ -276,7 +359,8 @@ pub async fn deliver_session_logs(sup: Arc<Supervisor>) {
         if lost > 0 {
             tracing::warn!(lost, "session log records lost: the log queue was full");
         }
-        if records.is_empty() {
+        let evs = events::take();
+        if records.is_empty() && evs.is_empty() {
             continue;
         }
         let wanted = Wanted::of(sup.active.read().await.as_ref());
@@ -286,7 +370,10 @@ pub async fn deliver_session_logs(sup: Arc<Supervisor>) {
         }
         if let Some((_, routes)) = &compiled {
             let now = clock::now();
-            tokio::task::block_in_place(|| routes.deliver(&records, now));
+            tokio::task::block_in_place(|| {
+                routes.deliver(&records, now);
+                routes.deliver_events(&evs);
+            });
         }
     }
 }
