@@ -517,12 +517,13 @@ impl Topology {
     }
 
     /// A syslog collector on the server, UDP `port`: prints what it
-    /// receives for 6 s (or until two messages came).
+    /// receives for 6 s, or until two session records came (system
+    /// events that arrive with them are printed, not counted).
     pub fn syslog_collector(&self, port: u16) -> Child {
         let c = Command::new("ip")
             .args(["netns", "exec", &self.ns("s"), "python3", "-c"])
             .arg(format!(
-                "import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0',{port}));s.settimeout(1)\nend=time.time()+6;n=0\nwhile time.time()<end and n<2:\n  try:\n    print(s.recv(4096).decode(),flush=True);n+=1\n  except socket.timeout:\n    pass"
+                "import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0',{port}));s.settimeout(1)\nend=time.time()+6;n=0\nwhile time.time()<end and n<2:\n  try:\n    m=s.recv(4096);print(m.decode(),flush=True);n+=b'RT_FLOW' in m\n  except socket.timeout:\n    pass"
             ))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
