@@ -36,6 +36,23 @@ static __always_inline int xpf_limit_admit(struct xpf_pkt *p, __u32 buf, __u32 z
 	return xpf_dp_limit_admit(&w->kf, buf << 16 | zone, marks);
 }
 
+/*
+ * A UDP datagram to port 53 whose DNS header has the QR (response) bit:
+ * as Junos (and the pipeline's dns_response_to_53), a first packet like
+ * that is not a query and makes no session, unless allow-dns-reply.
+ */
+static __always_inline int xpf_dns_response_to_53(struct xdp_md *ctx, struct xpf_pkt *p)
+{
+	__u32 flags = p->l4 + 8 + 2; /* UDP header, DNS id, then flags */
+	__u8 b = 0;
+
+	if (p->proto != 17 || p->dport != 53 || flags >= p->end)
+		return 0;
+	if (bpf_xdp_load_bytes(ctx, flags & 0xffff, &b, 1))
+		return 0;
+	return b & 0x80;
+}
+
 /* The first packet of a flow: NAT, host, route, policy, NAT, session. */
 static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u32 buf, struct xpf_dp_conf *conf,
 				     struct xpf_dp_iface *iface, __u32 ingress, struct xpf_pkt *p, __u32 len)
@@ -62,6 +79,8 @@ static __always_inline int xpf_first(struct xdp_md *ctx, struct xpf_out *o, __u3
 	if (p->proto == 6 && conf->syn_check &&
 	    (p->tcp_flags & (XPF_TCP_SYN | XPF_TCP_ACK | XPF_TCP_RST)) != XPF_TCP_SYN)
 		return xpf_drop(o, XPF_DROP_TCP_NOT_SYN);
+	if (conf->dns_reply_check && xpf_dns_response_to_53(ctx, p))
+		return xpf_drop(o, XPF_DROP_DNS_REPLY_NO_SESSION);
 
 	struct xpf_route fwd = {};
 	int rs = xpf_fib(ctx, ingress, p->src, dst, p->proto, &fwd);
@@ -269,6 +288,8 @@ static __always_inline int xpf_first6(struct xdp_md *ctx, struct xpf_out *o, __u
 	if (p->proto == 6 && conf->syn_check &&
 	    (p->tcp_flags & (XPF_TCP_SYN | XPF_TCP_ACK | XPF_TCP_RST)) != XPF_TCP_SYN)
 		return xpf_drop(o, XPF_DROP_TCP_NOT_SYN);
+	if (conf->dns_reply_check && xpf_dns_response_to_53(ctx, p))
+		return xpf_drop(o, XPF_DROP_DNS_REPLY_NO_SESSION);
 
 	struct xpf_route fwd = {};
 	int rs = xpf_fib6(ctx, ingress, p->src6, (__u32 *)dn->addr, p->proto, &fwd);

@@ -62,7 +62,8 @@ struct xpf_dp_conf {
 	__u8 n_dnat;
 	__u8 n_static6; /* IPv6 static NAT rules (xpf_dp_statics6) */
 	__u8 sequence_check; /* refuse out-of-window TCP resets */
-	__u8 pad2[2];
+	__u8 dns_reply_check; /* no allow-dns-reply: drop unsolicited DNS responses */
+	__u8 pad2;
 };
 
 struct xpf_dp_if_key {

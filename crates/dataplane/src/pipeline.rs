@@ -163,6 +163,17 @@ fn protocol_timeout(snap: &Snapshot, proto: u8) -> u64 {
     }
 }
 
+/// A UDP datagram to port 53 whose DNS header has the QR (response) bit:
+/// as Junos, a first packet like that is not a query and makes no session.
+fn dns_response_to_53(frame: &[u8], pkt: &Packet) -> bool {
+    // UDP header, then the DNS id (2 bytes) and flags (QR is the top bit).
+    let flags = pkt.l4 + 8 + 2;
+    pkt.proto == 17
+        && pkt.dport == 53
+        && flags < pkt.end
+        && frame.get(flags).is_some_and(|f| f & 0x80 != 0)
+}
+
 /// The first packet of a flow: NAT, host, route, policy, session.
 #[allow(clippy::too_many_arguments)]
 fn first_packet<F: Fib + ?Sized>(
@@ -190,6 +201,9 @@ fn first_packet<F: Fib + ?Sized>(
         if snap.tcp.syn_check && t.flags & (SYN | ACK | RST) != SYN {
             return Verdict::Drop(DropReason::TcpNotSyn);
         }
+    }
+    if snap.tcp.dns_reply_check && dns_response_to_53(frame, pkt) {
+        return Verdict::Drop(DropReason::DnsReplyNoSession);
     }
     let Some(route) = fib.lookup(dst, pkt.v6) else {
         return Verdict::Drop(DropReason::NoRoute);

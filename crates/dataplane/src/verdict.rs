@@ -125,6 +125,9 @@ drop_reasons! {
     /// Screen `tcp syn-flood destination-threshold`: above the SYNs per
     /// second to one destination.
     ScreenSynFloodDestination = 35, "screen-syn-flood-destination";
+    /// A first UDP packet to port 53 that is a DNS response
+    /// (`allow-dns-reply` lets it through).
+    DnsReplyNoSession = 39, "dns-reply-no-session";
     /// The session table is full and nothing could be evicted.
     SessionTableFull = 40, "session-table-full";
     /// Source NAT found no free address/port.

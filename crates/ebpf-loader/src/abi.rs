@@ -243,7 +243,9 @@ pub struct Conf {
     pub n_static6: u8,
     /// 1: out-of-window TCP resets are refused.
     pub sequence_check: u8,
-    pub pad2: [u8; 2],
+    /// 1: drop a first UDP packet to port 53 that is a DNS response.
+    pub dns_reply_check: u8,
+    pub pad2: u8,
 }
 
 /// `struct xpf_dp_if_key`.
@@ -742,6 +744,7 @@ mod tests {
                 n_dnat,
                 n_static6,
                 sequence_check,
+                dns_reply_check,
                 pad2
             ]
         );

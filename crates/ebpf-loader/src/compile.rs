@@ -765,6 +765,7 @@ pub(crate) fn compile(x: &Export, buf: u32) -> Result<Contents, CompileError> {
         syn_check: u8::from(x.syn_check),
         rst_invalidate: u8::from(x.rst_invalidate),
         sequence_check: u8::from(x.sequence_check),
+        dns_reply_check: u8::from(x.dns_reply_check),
         n_snat: c.snat.len() as u8,
         n_static: c.statics.len() as u8,
         n_static6: c.statics6.len() as u8,

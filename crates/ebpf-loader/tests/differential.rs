@@ -3697,6 +3697,29 @@ fn spoofing_and_syn_thresholds(net: &Net) {
     assert_eq!((c.screen_alarms, p.w.counters().screen_alarms), (2, 2));
 }
 
+/// `allow-dns-reply`: a first UDP packet to port 53 that is a DNS response
+/// (QR set) makes no session on either engine, unless the flow allows it;
+/// a query always passes.
+fn dns_replies(net: &Net) {
+    let web = "10.0.2.10";
+    let dns = |flags: u16, sport: u16| {
+        let mut d = vec![0x12, 0x34];
+        d.extend(flags.to_be_bytes());
+        d.extend([0, 1, 0, 0, 0, 0, 0, 0]);
+        ip("198.51.100.7", web, 17, udp_header(sport, 53, &d))
+    };
+    let mut p = pair_with(net, "dns-replies", CONF);
+    let (untrust, dmz) = (p.untrust, p.dmz);
+    p.forward(untrust, &dns(0x0100, 33000), dmz);
+    let b = p.run(untrust, &dns(0x8180, 33001));
+    assert_eq!(b.outcome, Outcome::Drop(39), "{b:?}");
+    p.same_sessions();
+    let allowed = CONF.replacen("security {", "security {\n    flow { allow-dns-reply; }", 1);
+    let mut p = pair_with(net, "dns-replies-allowed", &allowed);
+    p.forward(untrust, &dns(0x8180, 33002), dmz);
+    p.same_sessions();
+}
+
 /// Runs `f` where the program can load; says "skipped" through the
 /// shared helper (so `just test` lists it) where it cannot.
 fn run(f: fn(&Net)) {
@@ -3760,6 +3783,11 @@ fn pipeline_and_xdp_program_agree_on_more_screens() {
 #[test]
 fn pipeline_and_xdp_program_agree_on_spoofing_and_syn_thresholds() {
     run(spoofing_and_syn_thresholds);
+}
+
+#[test]
+fn pipeline_and_xdp_program_agree_on_dns_replies() {
+    run(dns_replies);
 }
 
 #[test]

@@ -16,6 +16,9 @@ pub struct Flow {
     pub aging: Aging,
     /// `tcp-session`.
     pub tcp_session: TcpSession,
+    /// `allow-dns-reply`: a first UDP packet to port 53 may be a DNS
+    /// response (Junos drops those by default).
+    pub allow_dns_reply: bool,
 }
 
 /// `tcp-mss`: clamp the MSS option of TCP SYNs (`None`: not clamped).
@@ -68,7 +71,10 @@ pub struct TcpSession {
 /// Reads `security flow` (`st`).
 pub(crate) fn build(st: &Statement, ck: &mut Checks) -> Flow {
     let path = Path::of(&["security", "flow"]);
-    let mut flow = Flow::default();
+    let mut flow = Flow {
+        allow_dns_reply: flag(st, "allow-dns-reply"),
+        ..Flow::default()
+    };
     if let Some(mss) = child(st, "tcp-mss") {
         let mp = path.join(mss);
         let read = |ck: &mut Checks, kw: &str, default: Option<u16>| -> Option<u16> {

@@ -202,7 +202,6 @@ fn statements_xpf_does_not_run_are_refused_by_name() {
         ("set system login message hello", "[edit system login message hello]"),
         ("set chassis cluster reth-count 2", "[edit chassis cluster]"),
         ("set interfaces ge-0/0/0 unit 0 family inet dhcp", "[edit interfaces ge-0/0/0 unit 0 family inet dhcp]"),
-        ("set security flow allow-dns-reply", "[edit security flow allow-dns-reply]"),
         ("set security flow allow-embedded-icmp", "[edit security flow allow-embedded-icmp]"),
         ("set security flow syn-flood-protection-mode syn-cookie", "[edit security flow syn-flood-protection-mode syn-cookie]"),
         ("set security flow aging early-ageout 5", "[edit security flow aging]"),

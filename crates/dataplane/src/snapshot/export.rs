@@ -216,6 +216,8 @@ pub struct Export {
     pub mss: Option<u16>,
     /// `tcp-session`: SYN check on.
     pub syn_check: bool,
+    /// No `allow-dns-reply`: unsolicited DNS responses are dropped.
+    pub dns_reply_check: bool,
     /// `tcp-session`: sequence check on.
     pub sequence_check: bool,
     /// `tcp-session`: RST invalidates the session.
@@ -372,6 +374,7 @@ impl Snapshot {
             timeouts: self.timeouts,
             mss: self.mss,
             syn_check: self.tcp.syn_check,
+            dns_reply_check: self.tcp.dns_reply_check,
             sequence_check: self.tcp.sequence_check,
             rst_invalidate: self.tcp.rst_invalidate,
         }

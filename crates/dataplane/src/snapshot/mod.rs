@@ -95,6 +95,9 @@ impl Default for Timeouts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TcpChecks {
     pub syn_check: bool,
+    /// Drop a first UDP packet to port 53 that is a DNS response, unless
+    /// `allow-dns-reply`.
+    pub dns_reply_check: bool,
     pub sequence_check: bool,
     pub rst_invalidate: bool,
 }
@@ -305,6 +308,7 @@ impl Snapshot {
             mss: flow.tcp_mss.all_tcp,
             tcp: TcpChecks {
                 syn_check: !flow.tcp_session.no_syn_check,
+                dns_reply_check: !flow.allow_dns_reply,
                 sequence_check: !flow.tcp_session.no_sequence_check,
                 rst_invalidate: flow.tcp_session.rst_invalidate_session,
             },
