@@ -55,9 +55,28 @@ attach() {
     ip -n "$ns" route add default via "$gw"
 }
 
+# Whether a tracked source the image is built from (crates, the eBPF C,
+# the image and rootfs trees) changed after `$1` was written.
+stale() {
+    local newest
+    newest=$(cd "$root" && git ls-files -z crates ebpf image rootfs Cargo.lock 2>/dev/null |
+        xargs -0 -r stat -c %Y 2>/dev/null | sort -n | tail -n 1)
+    [ -n "$newest" ] && [ "$newest" -gt "$(stat -L -c %Y "$1")" ]
+}
+
 up() {
     image="${XPF_VM_IMAGE:-$root/build/xpf.raw}"
     [ -e "$image" ] && [ -d "$tools/usr/share/OVMF" ] || "$root/image/build.sh"
+    # An image built before the sources last changed does not run them:
+    # rebuild it (XPF_VM_STALE=keep boots it anyway, and says so).
+    if [ -z "${XPF_VM_IMAGE:-}" ] && stale "$image"; then
+        if [ "${XPF_VM_STALE:-}" = keep ]; then
+            echo "vm: $image is older than its sources (XPF_VM_STALE=keep): booting it anyway" >&2
+        else
+            echo "vm: $image is older than its sources: rebuilding (XPF_VM_STALE=keep boots it as it is)" >&2
+            "$root/image/build.sh"
+        fi
+    fi
     down
     mkdir -p "$state"
     code=/usr/share/OVMF/OVMF_CODE_4M.fd

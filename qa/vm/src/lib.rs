@@ -146,8 +146,11 @@ impl Vm {
     /// Boots the image; `qemu_args` are extra QEMU arguments.
     pub fn boot(qemu_args: &str) -> Result<Vm, String> {
         let mut cmd = Command::new(root().join("qa/vm/vm.sh"));
+        // The tests build the images they boot (build_image): vm.sh must
+        // not rebuild one behind their back.
         cmd.arg("up")
             .env("XPF_VM_QEMU_ARGS", qemu_args)
+            .env("XPF_VM_STALE", "keep")
             .env("TERM", "vt100");
         let console = spawn_command(cmd, Some(300_000)).map_err(|e| format!("vm.sh up: {e}"))?;
         Ok(Vm {
