@@ -121,8 +121,10 @@ up) up ;;
 down) down ;;
 # Pulls the plug: QEMU dies at once, whatever the guest had not written.
 power-cut) down -KILL ;;
+# Exit status 0 when the image FILE is older than its sources (tests).
+stale) stale "${2:?usage: $0 stale FILE}" ;;
 *)
-    echo "usage: $0 up|down|power-cut" >&2
+    echo "usage: $0 up|down|power-cut|stale FILE" >&2
     exit 2
     ;;
 esac

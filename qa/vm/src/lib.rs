@@ -66,6 +66,33 @@ pub fn enough_disk(dir: &Path, bytes: u64) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    /// `just run` rebuilds an image older than its sources (vm.sh stale).
+    #[test]
+    fn an_image_older_than_its_sources_is_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let image = dir.path().join("xpf.raw");
+        std::fs::write(&image, b"").unwrap();
+        let stale = |when: &str| {
+            let touched = Command::new("touch")
+                .args(["-d", when])
+                .arg(&image)
+                .status()
+                .unwrap();
+            assert!(touched.success());
+            Command::new(root().join("qa/vm/vm.sh"))
+                .arg("stale")
+                .arg(&image)
+                .status()
+                .unwrap()
+                .success()
+        };
+        assert!(stale("2000-01-01"), "an image from 2000 is stale");
+        assert!(
+            !stale("2999-01-01"),
+            "an image newer than every source is not"
+        );
+    }
+
     #[test]
     fn a_full_disk_is_named_not_waited_on() {
         assert!(enough_disk(&root(), 1).is_ok());
