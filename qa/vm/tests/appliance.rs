@@ -117,8 +117,10 @@ fn the_appliance_boots_configures_forwards_and_persists() {
         conf.display()
     );
 
-    // First boot: the console login is root's, password-less, into the CLI.
+    // First boot: the console names xpf and its version above the login
+    // prompt; the login is root's, password-less, into the CLI.
     let mut vm = Vm::boot(&fw_cfg).unwrap();
+    vm.expect(&format!("xpf {} (", built.version)).unwrap();
     vm.login_root().unwrap();
     let boot = vm.started.elapsed();
     cli(
