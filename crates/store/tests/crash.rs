@@ -197,7 +197,18 @@ fn spawn_child(path: &Path) -> (Child, mpsc::Receiver<()>, thread::JoinHandle<Ch
 
 /// Everything that must hold after any crash. Returns the active sequence number.
 fn check_store(path: &Path, min_seq: Option<u64>) -> Option<u64> {
-    let store = Store::open(path).unwrap_or_else(|e| panic!("open after kill: {e}"));
+    // The killed writer's file lock can outlive SIGKILL for a moment (the
+    // kernel releases it when the process is reaped): retry briefly.
+    let t = std::time::Instant::now();
+    let store = loop {
+        match Store::open(path) {
+            Ok(s) => break s,
+            Err(e) if t.elapsed() > std::time::Duration::from_secs(5) => {
+                panic!("open after kill: {e}")
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    };
     let active = store.active().unwrap();
     let history = store.history().unwrap();
     assert!(
