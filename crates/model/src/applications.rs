@@ -629,6 +629,58 @@ mod tests {
         assert_eq!(smb[0].terms.len(), 2);
     }
 
+    /// Each port-based predefined application added for real SRX
+    /// configurations matches its protocol and port (issue 16).
+    #[test]
+    fn the_added_predefined_applications_match_their_ports() {
+        let m = build_text("");
+        for (name, proto, low, high) in [
+            ("junos-gtp", Protocol::Udp, 2123, 2123),
+            ("junos-internet-locator-service", Protocol::Tcp, 389, 389),
+            ("junos-ms-rpc-tcp", Protocol::Tcp, 135, 135),
+            ("junos-ms-rpc-udp", Protocol::Udp, 135, 135),
+            ("junos-nfs", Protocol::Udp, 111, 111),
+            ("junos-ns-global", Protocol::Tcp, 15397, 15397),
+            ("junos-ns-global-pro", Protocol::Tcp, 15397, 15397),
+            ("junos-nsm", Protocol::Udp, 69, 69),
+            ("junos-realaudio", Protocol::Tcp, 554, 554),
+            ("junos-sql-monitor", Protocol::Udp, 1434, 1434),
+            ("junos-sqlnet-v1", Protocol::Tcp, 1525, 1525),
+            ("junos-sun-rpc-tcp", Protocol::Tcp, 111, 111),
+            ("junos-sun-rpc-udp", Protocol::Udp, 111, 111),
+            ("junos-sun-rpc-portmap-tcp", Protocol::Tcp, 111, 111),
+            ("junos-sun-rpc-portmap-udp", Protocol::Udp, 111, 111),
+            ("junos-uucp", Protocol::Udp, 540, 540),
+            ("junos-vdo-live", Protocol::Udp, 7000, 7010),
+            ("junos-vnc", Protocol::Tcp, 5800, 5800),
+            ("junos-wxcontrol", Protocol::Tcp, 3578, 3578),
+        ] {
+            let apps = m
+                .expand_application(name)
+                .unwrap_or_else(|| panic!("{name}"));
+            let t = &apps[0].terms[0];
+            assert_eq!(t.protocol, Some(proto), "{name}");
+            assert_eq!(t.destination_port, Some(PortRange { low, high }), "{name}");
+        }
+        let sctp = m.expand_application("junos-sctp-any").expect("sctp");
+        assert_eq!(sctp[0].terms[0].protocol, Some(Protocol::Other(132)));
+        let smb = m.expand_application("junos-smb").expect("smb");
+        let ports: Vec<_> = smb[0].terms.iter().map(|t| t.destination_port).collect();
+        assert_eq!(
+            ports,
+            [
+                Some(PortRange {
+                    low: 139,
+                    high: 139
+                }),
+                Some(PortRange {
+                    low: 445,
+                    high: 445
+                })
+            ]
+        );
+    }
+
     #[test]
     fn protocols_and_ports_parse() {
         assert_eq!(Protocol::parse("6"), Some(Protocol::Tcp));
