@@ -492,15 +492,9 @@ impl Shell {
         pipes: &Pipes,
         io: &mut dyn Io,
     ) -> Result<Flow, CliError> {
-        match std::process::Command::new(program).args(args).output() {
-            Ok(o) => {
-                let mut text = String::from_utf8_lossy(&o.stdout).into_owned();
-                text.push_str(&String::from_utf8_lossy(&o.stderr));
-                io.output(&pipes.filter(&text), pipes.no_more);
-                Ok(Flow::Continue)
-            }
-            Err(e) => Err(CliError::plain(format!("{program}: {e}"))),
-        }
+        let text = run_tool(program, args)?;
+        io.output(&pipes.filter(&text), pipes.no_more);
+        Ok(Flow::Continue)
     }
 
     fn configuration(
